@@ -1,0 +1,229 @@
+/* settings.c - the table of every setting, and validation against it. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webmsg/cipher_profile.h"
+#include "webmsg/err.h"
+#include "webmsg/settings.h"
+
+static const char *const cipher_profiles[] = { "modern", "intermediate", "compatible", "custom",
+					       NULL };
+static const char *const client_auth_modes[] = { "none", "optional", "required", NULL };
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+
+static int check_bind(const char *value, struct err *e)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	if (inet_pton(AF_INET, value, buf) == 1 || inet_pton(AF_INET6, value, buf) == 1)
+		return 0;
+	return err_set(e, "'%s' is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for all)", value);
+}
+
+static int check_hostname(const char *value, struct err *e)
+{
+	size_t len = strlen(value);
+	if (len > 253)
+		return err_set(e, "a host name has at most 253 characters");
+	for (const char *p = value; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return err_set(e, "'%s' is not a host name (letters, digits, '-' and '.')",
+				       value);
+	return 0;
+}
+
+static int check_relay(const char *value, struct err *e)
+{
+	if (value[0] == '\0' || strncmp(value, "smtp://", 7) == 0 ||
+	    strncmp(value, "smtps://", 8) == 0)
+		return 0;
+	return err_set(e, "'%s' is not an SMTP address (smtp://host:port or smtps://host:port)",
+		       value);
+}
+
+/* Empty: the cipher profile's own string. */
+static int check_priority(const char *value, struct err *e)
+{
+	return value[0] ? cipher_profile_check(value, e) : 0;
+}
+
+static const struct setting table[SET_COUNT] = {
+	[SET_WEB_HOSTNAME] = { "web.hostname", SETTING_STRING, "", 0, 0, NULL, check_hostname, 0,
+			       "Host name in links and certificates; empty: this machine's name" },
+	[SET_WEB_BIND] = { "web.bind", SETTING_STRING, "0.0.0.0", 0, 0, NULL, check_bind, 0,
+			   "Address the listeners bind to (0.0.0.0 or :: for all)" },
+	[SET_WEB_HTTP_PORT] = { "web.http_port", SETTING_INT, "8383", 1, 65535, NULL, NULL, 0,
+				"Port for plain HTTP" },
+	[SET_WEB_HTTPS_PORT] = { "web.https_port", SETTING_INT, "8384", 1, 65535, NULL, NULL, 0,
+				 "Port for HTTPS (443 is the standard one)" },
+	[SET_SSL_ENABLE] = { "ssl.enable", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,
+			     "Listen for HTTPS on the HTTPS port" },
+	[SET_SSL_FORCE] = { "ssl.force", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,
+			    "Redirect every plain-HTTP request to HTTPS and send HSTS" },
+	[SET_SSL_KEYSTORE] = { "ssl.keystore", SETTING_PATH, "ssl", 0, 0, NULL, NULL, 0,
+			       "Folder for keys, certificates and certificate requests" },
+	[SET_SSL_CERT_FILE] = { "ssl.cert_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+				"Server certificate (PEM)" },
+	[SET_SSL_KEY_FILE] = { "ssl.key_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+			       "Private key (encrypted PKCS#8 PEM)" },
+	[SET_SSL_CHAIN_FILE] = { "ssl.chain_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+				 "Intermediate certificates sent after the server certificate (PEM)" },
+	[SET_SSL_KEY_PASSWORD] = { "ssl.key_password", SETTING_STRING, "", 0, 0, NULL, NULL,
+				   SETTING_SECRET, "Password of the private key" },
+	[SET_SSL_CIPHER_PROFILE] = { "ssl.cipher_profile", SETTING_ENUM, "intermediate", 0, 0,
+				     cipher_profiles, NULL, 0,
+				     "Protocol versions and cipher suites offered" },
+	[SET_SSL_PRIORITY] = { "ssl.priority", SETTING_STRING, "", 0, 0, NULL, check_priority, 0,
+			       "GnuTLS priority string for the custom profile" },
+	[SET_SSL_CLIENT_AUTH] = { "ssl.client_auth", SETTING_ENUM, "none", 0, 0, client_auth_modes,
+				  NULL, 0, "Ask browsers for a client certificate" },
+	[SET_SSL_CLIENT_CA_FILE] = { "ssl.client_ca_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+				     "Certificate authorities trusted for client certificates (PEM)" },
+	[SET_SSL_HSTS_MAX_AGE] = { "ssl.hsts_max_age", SETTING_INT, "31536000", 0, 63072000, NULL,
+				   NULL, 0, "Strict-Transport-Security max-age in seconds, with Force SSL" },
+	[SET_SESSION_IDLE_TIMEOUT] = { "session.idle_timeout", SETTING_INT, "1800", 60, 86400, NULL,
+				       NULL, 0, "Seconds without a request before a session ends" },
+	[SET_SESSION_MAX_LIFETIME] = { "session.max_lifetime", SETTING_INT, "43200", 300, 604800,
+				       NULL, NULL, 0, "Seconds after logon when a session always ends" },
+	[SET_LOGIN_REMEMBER_ME] = { "login.remember_me", SETTING_BOOL, "on", 0, 0, NULL, NULL, 0,
+				    "Offer \"Remember me on this computer\" at logon" },
+	[SET_LOGIN_REMEMBER_DAYS] = { "login.remember_days", SETTING_INT, "30", 1, 365, NULL, NULL,
+				      0, "Days a remembered logon lasts without use" },
+	[SET_LOGIN_EXPIRE_PAGES_DEFAULT] = { "login.expire_pages_default", SETTING_BOOL, "off", 0,
+					     0, NULL, NULL, 0,
+					     "\"Expire page views\" is ticked on the logon page" },
+	[SET_MAIL_ROOT] = { "mail.root", SETTING_PATH, "mail", 0, 0, NULL, NULL, 0,
+			    "Folder of the Maildir store (domain/user/ below it)" },
+	[SET_SMTP_RELAY] = { "smtp.relay", SETTING_STRING, "", 0, 0, NULL, check_relay, 0,
+			     "SMTP server for mail to other hosts; empty: none" },
+	[SET_LOG_FILE] = { "log.file", SETTING_PATH, "webmsgd.log", 0, 0, NULL, NULL, 0,
+			   "Daemon log file, or \"syslog\"" },
+	[SET_LOG_LEVEL] = { "log.level", SETTING_ENUM, "info", 0, 0, log_levels, NULL, 0,
+			    "Least important messages logged" },
+	[SET_SERVICE_PIDFILE] = { "service.pidfile", SETTING_PATH, "webmsgd.pid", 0, 0, NULL, NULL,
+				  SETTING_RESTART, "The daemon's pidfile" },
+};
+
+const struct setting *settings_get(enum setting_id id)
+{
+	return (unsigned)id < SET_COUNT ? &table[id] : NULL;
+}
+
+const struct setting *settings_find(const char *name, enum setting_id *id_out)
+{
+	for (int i = 0; i < SET_COUNT; i++) {
+		if (strcmp(table[i].name, name) == 0) {
+			if (id_out)
+				*id_out = (enum setting_id)i;
+			return &table[i];
+		}
+	}
+	return NULL;
+}
+
+int settings_parse_bool(const char *value, int *out)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(value, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int parse_int(const char *value, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || isspace((unsigned char)value[0]))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void settings_describe_type(const struct setting *s, char *out, size_t outlen)
+{
+	size_t len = 0;
+	switch (s->type) {
+	case SETTING_BOOL:
+		snprintf(out, outlen, "on|off");
+		break;
+	case SETTING_INT:
+		snprintf(out, outlen, "integer %ld..%ld", s->min, s->max);
+		break;
+	case SETTING_ENUM:
+		out[0] = '\0';
+		for (const char *const *c = s->choices; *c && len < outlen; c++)
+			len += (size_t)snprintf(out + len, outlen - len, "%s%s",
+						c == s->choices ? "" : "|", *c);
+		break;
+	case SETTING_STRING:
+		snprintf(out, outlen, "text");
+		break;
+	case SETTING_PATH:
+		snprintf(out, outlen, "path");
+		break;
+	}
+}
+
+int settings_normalize(const struct setting *s, const char *value, char *out, size_t outlen,
+		       struct err *e)
+{
+	char type[160];
+	long n;
+	int b;
+
+	if (strlen(value) >= 4096)
+		return err_set(e, "%s: the value is too long", s->name);
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return err_set(e, "%s: control characters are not allowed", s->name);
+
+	switch (s->type) {
+	case SETTING_BOOL:
+		if (settings_parse_bool(value, &b) < 0)
+			return err_set(e, "%s: '%s' is not on or off", s->name, value);
+		value = b ? "on" : "off";
+		break;
+	case SETTING_INT:
+		if (parse_int(value, &n) < 0)
+			return err_set(e, "%s: '%s' is not a whole number", s->name, value);
+		if (n < s->min || n > s->max)
+			return err_set(e, "%s: %ld is outside %ld..%ld", s->name, n, s->min, s->max);
+		if (snprintf(out, outlen, "%ld", n) >= (int)outlen)
+			return err_set(e, "%s: the value is too long", s->name);
+		return 0;
+	case SETTING_ENUM: {
+		const char *const *c;
+		for (c = s->choices; *c && strcmp(*c, value) != 0; c++)
+			;
+		if (!*c) {
+			settings_describe_type(s, type, sizeof(type));
+			return err_set(e, "%s: '%s' is not one of %s", s->name, value, type);
+		}
+		break;
+	}
+	case SETTING_STRING:
+	case SETTING_PATH:
+		if (s->check && s->check(value, e) < 0)
+			return err_prefix(e, "%s", s->name);
+		break;
+	}
+	if (snprintf(out, outlen, "%s", value) >= (int)outlen)
+		return err_set(e, "%s: the value is too long", s->name);
+	return 0;
+}
+
+int settings_validate(const struct setting *s, const char *value, struct err *e)
+{
+	char buf[4096];
+	return settings_normalize(s, value, buf, sizeof(buf), e);
+}

@@ -1,0 +1,282 @@
+/* users.c - mail domains and users in the configuration database. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "webmsg/db.h"
+#include "webmsg/err.h"
+#include "webmsg/password.h"
+#include "webmsg/users.h"
+
+static void now_iso(char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int domain_name_normalize(const char *name, char *out, size_t outlen, struct err *e)
+{
+	size_t len = strlen(name), label = 0;
+	if (len == 0 || len > 253 || len >= outlen)
+		return err_set(e, "'%s' is not a domain name", name);
+	for (size_t i = 0; i <= len; i++) {
+		char c = name[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || name[i - 1] == '-')
+				return err_set(e, "'%s' is not a domain name", name);
+			label = 0;
+		} else if (isalnum((unsigned char)c) || (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return err_set(e, "'%s' is not a domain name (letters, digits, '-' and '.')",
+				       name);
+		}
+		out[i] = (char)tolower((unsigned char)c);
+	}
+	return 0;
+}
+
+/* Splits and checks name@domain into lower-case parts. */
+static int split_address(const char *address, char *name, size_t namelen, char *domain,
+			 size_t domainlen, struct err *e)
+{
+	const char *at = strrchr(address, '@');
+	size_t n = at ? (size_t)(at - address) : 0;
+	if (!at || n == 0 || n > 64 || n >= namelen)
+		return err_set(e, "'%s' is not a user ID of the form name@domain", address);
+	for (size_t i = 0; i < n; i++) {
+		char c = address[i];
+		if (!isalnum((unsigned char)c) && !strchr("._-+", c))
+			return err_set(e, "'%s': a user name has letters, digits and . _ - + only",
+				       address);
+		name[i] = (char)tolower((unsigned char)c);
+	}
+	name[n] = '\0';
+	if (name[0] == '.' || name[n - 1] == '.')
+		return err_set(e, "'%s': a user name neither starts nor ends with a dot", address);
+	return domain_name_normalize(at + 1, domain, domainlen, e);
+}
+
+int user_address_normalize(const char *address, char *out, size_t outlen, struct err *e)
+{
+	char name[65], domain[254];
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0)
+		return -1;
+	if (snprintf(out, outlen, "%s@%s", name, domain) >= (int)outlen)
+		return err_set(e, "user ID too long");
+	return 0;
+}
+
+/* Runs one statement with text parameters; *changes gets the rows it changed. */
+static int run(struct db *db, const char *sql, const char *const *params, int nparams,
+	       int *changes, const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, sql, &st, e) < 0)
+		return -1;
+	for (int i = 0; i < nparams; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(db, e, what);
+	if (changes)
+		*changes = sqlite3_changes(db_sqlite(db));
+	return 0;
+}
+
+int domain_exists(struct db *db, const char *name, int *exists, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(db, "SELECT 1 FROM domains WHERE name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read domains");
+	*exists = rc == SQLITE_ROW;
+	return 0;
+}
+
+int domain_add(struct db *db, const char *name, struct err *e)
+{
+	char domain[254], at[32];
+	int changes;
+	if (domain_name_normalize(name, domain, sizeof(domain), e) < 0)
+		return -1;
+	now_iso(at, sizeof(at));
+	const char *p[] = { domain, at };
+	if (run(db, "INSERT INTO domains (name, created) VALUES (?, ?) ON CONFLICT DO NOTHING", p,
+		2, &changes, "cannot add the domain", e) < 0)
+		return -1;
+	if (changes == 0)
+		return err_set(e, "domain %s already exists", domain);
+	return 0;
+}
+
+int domain_del(struct db *db, const char *name, int force, struct err *e)
+{
+	char domain[254];
+	sqlite3_stmt *st;
+	int changes;
+	long users = 0;
+
+	if (domain_name_normalize(name, domain, sizeof(domain), e) < 0)
+		return -1;
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (db_prepare(db, "SELECT count(*) FROM users WHERE domain = ?", &st, e) < 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		users = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (users > 0 && !force) {
+		err_set(e, "domain %s still has %ld user%s; delete them first or use --force",
+			domain, users, users == 1 ? "" : "s");
+		goto fail;
+	}
+	const char *p[] = { domain };
+	if (run(db, "DELETE FROM domains WHERE name = ?", p, 1, &changes, "cannot delete the domain",
+		e) < 0)
+		goto fail;
+	if (changes == 0) {
+		err_set(e, "there is no domain %s", domain);
+		goto fail;
+	}
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, "SELECT d.name, (SELECT count(*) FROM users u WHERE u.domain = d.name) "
+			   "FROM domains d ORDER BY d.name", &st, e) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read domains");
+	return 0;
+}
+
+int user_add(struct db *db, const char *address, const char *password, struct err *e)
+{
+	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32];
+	int exists, changes;
+
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
+	    password_acceptable(password, e) < 0 || domain_exists(db, domain, &exists, e) < 0)
+		return -1;
+	if (!exists)
+		return err_set(e, "there is no domain %s; add it first (webmsg-admin domain add %s)",
+			       domain, domain);
+	if (password_hash(password, hash, sizeof(hash), e) < 0)
+		return -1;
+	now_iso(at, sizeof(at));
+	const char *p[] = { domain, name, hash, at };
+	if (run(db, "INSERT INTO users (domain, name, password_hash, created, password_changed) "
+		    "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING",
+		p, 4, &changes, "cannot add the user", e) < 0)
+		return -1;
+	if (changes == 0)
+		return err_set(e, "user %s@%s already exists", name, domain);
+	return 0;
+}
+
+int user_del(struct db *db, const char *address, struct err *e)
+{
+	char name[65], domain[254];
+	int changes;
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0)
+		return -1;
+	const char *p[] = { domain, name };
+	if (run(db, "DELETE FROM users WHERE domain = ? AND name = ?", p, 2, &changes,
+		"cannot delete the user", e) < 0)
+		return -1;
+	if (changes == 0)
+		return err_set(e, "there is no user %s@%s", name, domain);
+	return 0;
+}
+
+int user_set_password(struct db *db, const char *address, const char *password, struct err *e)
+{
+	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32];
+	int changes;
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
+	    password_acceptable(password, e) < 0 || password_hash(password, hash, sizeof(hash), e) < 0)
+		return -1;
+	now_iso(at, sizeof(at));
+	const char *p[] = { hash, at, domain, name };
+	if (run(db, "UPDATE users SET password_hash = ?, password_changed = ? "
+		    "WHERE domain = ? AND name = ?",
+		p, 4, &changes, "cannot change the password", e) < 0)
+		return -1;
+	if (changes == 0)
+		return err_set(e, "there is no user %s@%s", name, domain);
+	return 0;
+}
+
+int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, struct err *e)
+{
+	sqlite3_stmt *st;
+	char dom[254], address[USER_ADDRESS_MAX];
+	int rc;
+	if (domain && domain_name_normalize(domain, dom, sizeof(dom), e) < 0)
+		return -1;
+	if (db_prepare(db, "SELECT name, domain, created FROM users WHERE ?1 IS NULL OR domain = ?1 "
+			   "ORDER BY domain, name", &st, e) < 0)
+		return -1;
+	if (domain)
+		sqlite3_bind_text(st, 1, dom, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(address, sizeof(address), "%s@%s", sqlite3_column_text(st, 0),
+			 sqlite3_column_text(st, 1));
+		if (fn(address, (const char *)sqlite3_column_text(st, 2), arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read users");
+	return 0;
+}
+
+int user_verify(struct db *db, const char *address, const char *password, int *ok, struct err *e)
+{
+	char name[65], domain[254], hash[PASSWORD_HASH_MAX] = "";
+	sqlite3_stmt *st;
+	*ok = 0;
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) == 0) {
+		if (db_prepare(db, "SELECT password_hash FROM users WHERE domain = ? AND name = ?",
+			       &st, e) < 0)
+			return -1;
+		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			snprintf(hash, sizeof(hash), "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_error(db, e, "cannot read users");
+	}
+	if (hash[0] == '\0') {
+		password_verify_dummy(password);
+		return 0;
+	}
+	*ok = password_verify(hash, password) == 1;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* users.h - mail domains and their users (name@domain), with Argon2id
+ * password hashes. */
+#ifndef WEBMSG_USERS_H
+#define WEBMSG_USERS_H
+
+#include <stddef.h>
+
+struct db;
+struct err;
+
+#define USER_ADDRESS_MAX 320
+
+int domain_add(struct db *db, const char *name, struct err *e);
+/* Refuses a domain that still has users unless force is set, then removes them too. */
+int domain_del(struct db *db, const char *name, int force, struct err *e);
+typedef int (*domain_list_fn)(const char *name, long users, void *arg);
+int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e);
+int domain_exists(struct db *db, const char *name, int *exists, struct err *e);
+
+/* address is name@domain; the domain must exist. Names are stored in lower case. */
+int user_add(struct db *db, const char *address, const char *password, struct err *e);
+int user_del(struct db *db, const char *address, struct err *e);
+int user_set_password(struct db *db, const char *address, const char *password, struct err *e);
+typedef int (*user_list_fn)(const char *address, const char *created, void *arg);
+/* domain NULL: all users. */
+int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, struct err *e);
+/* *ok is 1 only for an existing user with that password. Takes as long for an
+ * unknown user as for a wrong password. */
+int user_verify(struct db *db, const char *address, const char *password, int *ok,
+		struct err *e);
+
+/* Checks and lower-cases "name@domain" into out. */
+int user_address_normalize(const char *address, char *out, size_t outlen, struct err *e);
+int domain_name_normalize(const char *name, char *out, size_t outlen, struct err *e);
+
+#endif
