@@ -1,0 +1,93 @@
+/* server.h - the daemon's state, shared by its modules: the listening sockets
+ * it owns, the generation serving now, and the ones draining. */
+#ifndef WEBMSGD_SERVER_H
+#define WEBMSGD_SERVER_H
+
+#include <limits.h>
+#include <stdatomic.h>
+
+#include "tls_setup.h"
+#include "webmsg/status.h"
+
+struct config_snapshot;
+struct db;
+struct err;
+struct MHD_Daemon;
+struct reaper;
+struct site;
+
+#define SERVER_MAX_SOCKETS 4
+
+/* A listening socket the process owns; MHD daemons get dup()s of it, so a
+ * reload can hand the same socket to the next generation. */
+struct listen_socket {
+	char bind[64];
+	int port;
+	int fd; /* -1: free slot */
+};
+
+struct server {
+	const char *dbpath;
+	struct db *db; /* the main thread's connection */
+	char share_dir[PATH_MAX];
+	long started_at;
+	struct generation *current;
+	struct listen_socket sockets[SERVER_MAX_SOCKETS];
+	struct reaper *reaper;
+	struct service_status status; /* the last row written */
+};
+
+enum listener_kind { LISTENER_HTTP, LISTENER_HTTPS, LISTENER_KINDS };
+
+/* What MHD hands the access handler: which generation, which listener. */
+struct listener_ctx {
+	struct generation *gen;
+	enum listener_kind kind;
+};
+
+/* Everything one configuration version serves with. Built whole beside the
+ * running one; freed only after its daemons stopped, so handlers may borrow
+ * from it for as long as their connection lives. */
+struct generation {
+	struct server *srv; /* borrowed */
+	struct config_snapshot *cfg;
+	struct site *site;
+	struct MHD_Daemon *daemons[LISTENER_KINDS];
+	struct listener_ctx ctx[LISTENER_KINDS];
+	struct tls_setup tls;
+	int sockets[LISTENER_KINDS]; /* the server's sockets they listen on (borrowed), or -1 */
+	char listeners[256];
+	atomic_int retiring;
+	atomic_int active; /* requests being answered */
+	atomic_int fresh;  /* connections accepted that have not sent a request yet */
+};
+
+/* generation.c */
+int generation_build(struct server *srv, struct config_snapshot *cfg, struct generation **out,
+		     struct err *e);
+/* Stops accepting; connections in flight go on. */
+void generation_retire(struct generation *g);
+/* 1 once nothing is in flight: no request being answered or about to come on a
+ * new connection (idle keep-alive connections may be closed), or no connection left. */
+int generation_idle(struct generation *g);
+void generation_free(struct generation **g);
+
+/* sockets.c */
+/* An owned socket listening on bind:port, opened when there is none yet. */
+int sockets_get(struct server *srv, const char *bind, int port, int *fd, struct err *e);
+/* Closes the sockets the current generation does not listen on. */
+void sockets_prune(struct server *srv);
+void sockets_close_all(struct server *srv);
+
+/* reaper.c: a thread that lets retired generations drain, then frees them. */
+int reaper_start(struct reaper **out, struct err *e);
+void reaper_add(struct reaper *r, struct generation *g);
+/* Waits for every generation to go (each within its drain deadline), then ends. */
+void reaper_stop(struct reaper **r);
+
+/* check.c: the configuration checks shared by `webmsgd -n` and every reload.
+ * Calls report for each problem; returns the number found. */
+int check_config(const struct config_snapshot *cfg, const char *share_dir,
+		 void (*report)(const char *problem, void *arg), void *arg);
+
+#endif
