@@ -1,0 +1,97 @@
+/* main.c - webmsg-admin: global options, opening the configuration database,
+ * and running the command named on the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "webmsg/db.h"
+#include "webmsg/err.h"
+
+#include "commands.h"
+
+/* Reads the options before the command. Returns -1 to go on with argv[optind],
+ * else the status to exit with. */
+static int global_options(int argc, char **argv, const char **path)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0; /* our own messages, with our name rather than argv[0] */
+	/* '+': stop at the command; its own options come after it. */
+	while ((ch = getopt_long(argc, argv, "+:c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			if (optarg[0] == '\0') {
+				cmd_error("-c needs a database path");
+				return CMD_USAGE;
+			}
+			*path = optarg;
+			break;
+		case 'h':
+			cmd_help_all();
+			return CMD_OK;
+		case 'V':
+			printf("%s %s\n", CMD_PROGRAM, WEBMSG_VERSION);
+			return CMD_OK;
+		case ':':
+			cmd_error("%s needs a value (see '%s help')", argv[optind - 1], CMD_PROGRAM);
+			return CMD_USAGE;
+		default:
+			if (optopt)
+				cmd_error("unknown option '-%c' (see '%s help')", optopt, CMD_PROGRAM);
+			else
+				cmd_error("unknown option '%s' (see '%s help')", argv[optind - 1],
+					  CMD_PROGRAM);
+			return CMD_USAGE;
+		}
+	}
+	return -1;
+}
+
+static int run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct err e;
+	int words, rc;
+
+	if (!(ctx->entry = cmd_find(argc, argv, &words)))
+		return CMD_USAGE;
+	argc -= words;
+	argv += words;
+	if ((rc = cmd_parse_args(ctx, &argc, argv)) >= 0)
+		return rc;
+	if ((ctx->entry->flags & CMD_DB) && db_open(ctx->db_path, DB_OPEN_EXISTING, &ctx->db, &e) < 0)
+		return cmd_error("%s", e.msg);
+	rc = ctx->entry->fn(ctx, argc, argv);
+	db_close(&ctx->db);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx;
+	const char *path = NULL;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	memset(&ctx, 0, sizeof(ctx));
+	rc = global_options(argc, argv, &path);
+	if (rc < 0 && optind == argc) {
+		/* The console comes here once it exists; until then, the help. */
+		cmd_help_all();
+		rc = CMD_OK;
+	} else if (rc < 0) {
+		ctx.db_path = path ? path : db_default_path();
+		rc = run(&ctx, argc - optind, argv + optind);
+	}
+	/* A full disk or a closed pipe must not look like success. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return cmd_error("cannot write the output: %s", strerror(errno));
+	return rc;
+}
