@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what webmsg needs, builds it, creates a demo instance under ./var
+# (configuration database, a domain, a user with sample mail) and starts
+# webmsgd on it. Run it again to rebuild and restart; --reset starts afresh.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/deps.sh build
+
+cmake -S . -B build -DBUILD_TESTING=OFF >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+admin=(build/bin/webmsg-admin -c var/webmsg.db)
+
+if [ "${1:-}" = "--reset" ] && [ -e var/webmsg.db ]; then
+	"${admin[@]}" service stop 2>/dev/null || true
+	rm -rf var
+fi
+
+if [ ! -e var/webmsg.db ]; then
+	mkdir -p var
+	chmod 700 var
+	"${admin[@]}" init
+	"${admin[@]}" config set web.bind 127.0.0.1 >/dev/null
+	"${admin[@]}" config set web.hostname localhost >/dev/null
+	"${admin[@]}" domain add example.org
+	password=$(openssl rand -base64 12)
+	printf '%s\n' "$password" | "${admin[@]}" user add demo@example.org
+	maildir=var/mail/example.org/demo
+	mkdir -p "$maildir"/{cur,new,tmp}
+	n=0
+	for msg in share/sample-mail/*.eml; do
+		n=$((n + 1))
+		name="$(date +%s).M${n}P$$.demo"
+		cp "$msg" "$maildir/tmp/$name"
+		mv "$maildir/tmp/$name" "$maildir/new/$name"
+	done
+	cat <<MSG
+
+Demo user: demo@example.org
+Password:  $password   (shown only now; change it with: ${admin[*]} user passwd demo@example.org)
+
+MSG
+fi
+
+if "${admin[@]}" service status >/dev/null 2>&1; then
+	"${admin[@]}" service restart
+else
+	"${admin[@]}" service start
+fi
+port=$("${admin[@]}" config get web.http_port)
+echo "Web Messaging: http://127.0.0.1:$port/"
+echo
+"${admin[@]}" service status || true

@@ -1,0 +1,131 @@
+# lib.sh - what every integration test shares: a throw-away instance, free
+# loopback ports, and checks that count what passed and what failed.
+set -uo pipefail
+
+: "${WEBMSG_BIN:?WEBMSG_BIN must name the folder with webmsgd and webmsg-admin}"
+ADMIN="$WEBMSG_BIN/webmsg-admin"
+export WEBMSG_DAEMON="$WEBMSG_BIN/webmsgd"
+WORK=$(mktemp -d /tmp/webmsg-test.XXXXXX)
+export WEBMSG_CONFIG="$WORK/webmsg.db"
+PASSED=0
+FAILED=0
+
+cleanup() {
+	local pid
+	pid=$(daemon_pid)
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	if [ "$FAILED" -gt 0 ] && [ -f "$WORK/webmsgd.log" ]; then
+		echo "--- webmsgd.log"
+		tail -n 30 "$WORK/webmsgd.log"
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1"; }
+
+# check DESCRIPTION COMMAND...: the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+# expect_match DESCRIPTION REGEX TEXT
+expect_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1: /$2/ not in: $(printf '%s' "$3" | head -c 600)"
+	fi
+}
+
+expect_no_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		fail "$1: /$2/ found in: $(printf '%s' "$3" | head -c 600)"
+	else
+		pass "$1"
+	fi
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+
+# A loopback port nothing listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Holds a port busy in the background until the test ends; prints nothing.
+occupy_port() {
+	python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(600)' "$1" &
+	OCCUPIER=$!
+	for _ in $(seq 50); do port_open "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+port_open() {
+	python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(("127.0.0.1",int(sys.argv[1]))))' "$1"
+}
+
+admin() { "$ADMIN" "$@"; }
+
+daemon_pid() {
+	[ -f "$WORK/webmsgd.pid" ] || return 0
+	local pid
+	pid=$(cat "$WORK/webmsgd.pid" 2>/dev/null)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+	return 0
+}
+
+# A new database listening on a free loopback port ($HTTP_PORT).
+new_instance() {
+	admin init >/dev/null || { fail "webmsg-admin init"; finish; }
+	HTTP_PORT=$(free_port)
+	admin config set web.bind 127.0.0.1 >/dev/null &&
+		admin config set web.http_port "$HTTP_PORT" >/dev/null ||
+		{ fail "configure the instance"; finish; }
+}
+
+http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+# An instance with a self-signed certificate for 127.0.0.1 and SSL enabled on $HTTPS_PORT.
+new_ssl_instance() {
+	new_instance
+	HTTPS_PORT=$(free_port)
+	mkdir -m 700 "$WORK/ssl"
+	admin config set web.https_port "$HTTPS_PORT" >/dev/null &&
+		admin ssl keystore "$WORK/ssl" >/dev/null &&
+		admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null &&
+		admin ssl enable >/dev/null ||
+		{ fail "set up SSL"; finish; }
+}
+
+# The SHA-256 fingerprint of the certificate the HTTPS port presents.
+served_fingerprint() {
+	openssl s_client -connect "127.0.0.1:${1:-$HTTPS_PORT}" </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//'
+}
+
+# gnutls_handshake PRIORITY [more gnutls-cli options]: 0 when a handshake completes.
+gnutls_handshake() {
+	local prio=$1
+	shift
+	timeout 10 gnutls-cli --insecure --priority "$prio" --port "$HTTPS_PORT" "$@" 127.0.0.1 \
+		</dev/null >/dev/null 2>&1
+}
+
+# refused PRIORITY: 0 when no handshake completes with that priority string.
+refused() { ! gnutls_handshake "$@"; }
