@@ -54,8 +54,9 @@ mkdir -m 700 "$work/ssl"
 "$admin" ssl enable >/dev/null
 "$admin" service start >/dev/null
 
-# nginx: the same page bytes, certificate, encrypted key and versions; no session
-# resumption, as webmsgd has none; as many workers as webmsgd has threads.
+# nginx: the same page bytes, certificate, encrypted key, versions and suites in
+# the same order of preference; no session resumption, as webmsgd has none; as
+# many workers as webmsgd has threads.
 mkdir -p "$work/nginx/html"
 curl -sk "https://127.0.0.1:$https_port/" > "$work/nginx/html/index.html"
 chmod 755 "$work" "$work/nginx" "$work/nginx/html" # nginx's workers drop privileges
@@ -75,6 +76,8 @@ http {
 		ssl_password_file $work/nginx/keypass;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305;
+		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
+		ssl_prefer_server_ciphers on;
 		ssl_ecdh_curve X25519:prime256v1:secp384r1;
 		ssl_session_tickets off;
 		ssl_session_cache off;
@@ -101,7 +104,10 @@ if [ "$size_w" != "$size_n" ]; then
 	echo "webmsgd serves $size_w bytes but nginx $size_n: not the same page" >&2
 	exit 1
 fi
-echo "the logon page, $size_w bytes, over TLS; $conns connections, ${secs}s each"
+negotiated() { openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null | sed -n 's/^New, //p'; }
+echo "the logon page, $size_w bytes; $conns connections, ${secs}s each"
+echo "webmsgd: $(negotiated "$https_port")"
+echo "nginx:   $(negotiated "$nginx_port")"
 printf '%-26s %12s %12s %8s %8s\n' "HTTPS logon page" "webmsgd" "nginx" "ratio" "aim"
 for mode in keep-alive new-connection; do
 	opts=()
