@@ -22,6 +22,11 @@ if [ ! -e var/webmsg.db ]; then
 	"${admin[@]}" init
 	"${admin[@]}" config set web.bind 127.0.0.1 >/dev/null
 	"${admin[@]}" config set web.hostname localhost >/dev/null
+	# HTTPS on 8384 with a self-signed certificate (browsers will warn about it).
+	mkdir -m 700 var/ssl
+	"${admin[@]}" ssl keystore var/ssl >/dev/null
+	"${admin[@]}" ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null
+	"${admin[@]}" ssl enable >/dev/null
 	"${admin[@]}" domain add example.org
 	password=$(openssl rand -base64 12)
 	printf '%s\n' "$password" | "${admin[@]}" user add demo@example.org
@@ -47,7 +52,7 @@ if "${admin[@]}" service status >/dev/null 2>&1; then
 else
 	"${admin[@]}" service start
 fi
-port=$("${admin[@]}" config get web.http_port)
-echo "Web Messaging: http://127.0.0.1:$port/"
+echo "Web Messaging: http://127.0.0.1:$("${admin[@]}" config get web.http_port)/" \
+	"and https://127.0.0.1:$("${admin[@]}" config get web.https_port)/"
 echo
 "${admin[@]}" service status || true
