@@ -13,11 +13,11 @@ int status_write(struct db *db, struct service_status *st, struct err *e)
 	st->updated_at = (long)time(NULL);
 	if (db_prepare(db,
 		       "INSERT INTO daemon_status (id, pid, started_at, updated_at, seq, "
-		       "config_version, attempted_version, result, message, listeners, pidfile) "
-		       "VALUES (1, ?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9) "
+		       "config_version, attempted_version, result, message, listeners, pidfile, sessions) "
+		       "VALUES (1, ?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 		       "ON CONFLICT (id) DO UPDATE SET pid = ?1, started_at = ?2, updated_at = ?3, "
 		       "seq = seq + 1, config_version = ?4, attempted_version = ?5, result = ?6, "
-		       "message = ?7, listeners = ?8, pidfile = ?9 RETURNING seq",
+		       "message = ?7, listeners = ?8, pidfile = ?9, sessions = ?10 RETURNING seq",
 		       &s, e) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, st->pid);
@@ -29,6 +29,7 @@ int status_write(struct db *db, struct service_status *st, struct err *e)
 	sqlite3_bind_text(s, 7, st->message, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 8, st->listeners, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 9, st->pidfile, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, st->sessions);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		st->seq = sqlite3_column_int64(s, 0);
@@ -53,7 +54,7 @@ int status_read(struct db *db, struct service_status *st, int *present, struct e
 	*present = 0;
 	if (db_prepare(db,
 		       "SELECT pid, started_at, updated_at, seq, config_version, attempted_version, "
-		       "result, message, listeners, pidfile FROM daemon_status WHERE id = 1",
+		       "result, message, listeners, pidfile, sessions FROM daemon_status WHERE id = 1",
 		       &s, e) < 0)
 		return -1;
 	int rc = sqlite3_step(s);
@@ -69,6 +70,7 @@ int status_read(struct db *db, struct service_status *st, int *present, struct e
 		copy_col(s, 7, st->message, sizeof(st->message));
 		copy_col(s, 8, st->listeners, sizeof(st->listeners));
 		copy_col(s, 9, st->pidfile, sizeof(st->pidfile));
+		st->sessions = sqlite3_column_int64(s, 10);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -220,12 +220,46 @@ int user_set_password(struct db *db, const char *address, const char *password, 
 		return -1;
 	now_iso(at, sizeof(at));
 	const char *p[] = { hash, at, domain, name };
+	/* A new password ends every remembered logon, in the same transaction. */
+	const char *q[] = { domain, name };
+	if (db_begin(db, e) < 0)
+		return -1;
 	if (run(db, "UPDATE users SET password_hash = ?, password_changed = ? "
 		    "WHERE domain = ? AND name = ?",
-		p, 4, &changes, "cannot change the password", e) < 0)
+		p, 4, &changes, "cannot change the password", e) < 0 ||
+	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, NULL,
+		"cannot change the password", e) < 0)
+		goto fail;
+	if (changes == 0) {
+		err_set(e, "there is no user %s@%s", name, domain);
+		goto fail;
+	}
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int user_revoke_remembered(struct db *db, const char *address, long *count, struct err *e)
+{
+	char name[65], domain[254];
+	int changes, exists = 0;
+	sqlite3_stmt *st;
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0)
 		return -1;
-	if (changes == 0)
+	if (db_prepare(db, "SELECT 1 FROM users WHERE domain = ? AND name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	exists = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!exists)
 		return err_set(e, "there is no user %s@%s", name, domain);
+	const char *p[] = { domain, name };
+	if (run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", p, 2, &changes,
+		"cannot revoke remembered logons", e) < 0)
+		return -1;
+	*count = changes;
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct service_status {
 	char message[512];
 	char listeners[256];    /* "http://127.0.0.1:8383 https://127.0.0.1:8384" */
 	char pidfile[4096];     /* the pidfile the daemon holds */
+	long sessions;          /* webmail sessions open */
 };
 
 /* Replaces the row; seq and updated_at are set here. */

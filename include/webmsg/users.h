@@ -29,6 +29,9 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 int user_verify(struct db *db, const char *address, const char *password, int *ok,
 		struct err *e);
 
+/* Ends every remembered logon ("Remember me") of the user; *count gets how many. */
+int user_revoke_remembered(struct db *db, const char *address, long *count, struct err *e);
+
 /* Checks and lower-cases "name@domain" into out. */
 int user_address_normalize(const char *address, char *out, size_t outlen, struct err *e);
 int domain_name_normalize(const char *name, char *out, size_t outlen, struct err *e);

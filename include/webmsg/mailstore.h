@@ -1,0 +1,94 @@
+/* mailstore.h - a user's mail, behind one interface so that an IMAP back-end
+ * can stand beside the Maildir one (the embedded default).
+ *
+ * Maildir: mail.root/DOMAIN/USER/ with cur/ new/ tmp/, and Maildir++ folders
+ * as sub-maildirs ".Sent", ".Trash", ".Drafts", ".Work" - what Postfix
+ * delivers into and Dovecot reads. Message lists come from an index kept
+ * beside the Maildir and updated incrementally, so a folder of 100,000
+ * messages lists as fast as one of 1,000. Another program may add, flag or
+ * remove messages at any time; the index notices.
+ *
+ * A mailstore handle belongs to one thread at a time. */
+#ifndef WEBMSG_MAILSTORE_H
+#define WEBMSG_MAILSTORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct err;
+struct mailstore;
+
+#define MAIL_FOLDER_MAX 200 /* bytes of a folder name, UTF-8 */
+#define MAIL_ID_MAX 256     /* bytes of a message id */
+
+/* The folder names every mailbox has. */
+#define MAIL_INBOX "INBOX"
+#define MAIL_SENT "Sent"
+#define MAIL_TRASH "Trash"
+#define MAIL_DRAFTS "Drafts"
+
+enum mail_flag {
+	MAIL_SEEN = 1 << 0,     /* Maildir 'S' */
+	MAIL_ANSWERED = 1 << 1, /* 'R' */
+	MAIL_FLAGGED = 1 << 2,  /* 'F' */
+	MAIL_DRAFT = 1 << 3,    /* 'D' */
+	MAIL_HAS_ATTACHMENT = 1 << 8, /* from the index, not a Maildir flag */
+};
+
+enum mail_sort { MAIL_SORT_DATE, MAIL_SORT_FROM, MAIL_SORT_SUBJECT };
+
+struct mail_folder {
+	char name[MAIL_FOLDER_MAX]; /* "INBOX", "Sent", "Work" */
+	long total, unread;
+	int special; /* INBOX, Sent, Trash, Drafts: cannot be deleted */
+};
+
+struct mail_summary {
+	char id[MAIL_ID_MAX]; /* stable while the message exists: its Maildir unique name */
+	time_t date;          /* the Date header, else the delivery time */
+	char from[320];       /* decoded display name, else the address */
+	char from_addr[320];
+	char subject[512];    /* decoded, UTF-8 */
+	long size;
+	unsigned flags;
+};
+
+/* Opens user@domain's mailbox under root, creating the Maildir and the
+ * special folders when missing. */
+int mailstore_open(const char *root, const char *domain, const char *user, struct mailstore **out,
+		   struct err *e);
+void mailstore_close(struct mailstore **ms);
+
+/* INBOX first, then Drafts, Sent, Trash, then the user's folders by name. */
+int mailstore_folders(struct mailstore *ms, struct mail_folder **out, size_t *n, struct err *e);
+int mailstore_folder_create(struct mailstore *ms, const char *name, struct err *e);
+/* Deletes a user folder and the messages in it. */
+int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *e);
+
+/* One page of a folder: newest first for MAIL_SORT_DATE unless ascending. *total
+ * gets the number of messages in the folder. Free *out. */
+int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort, int ascending,
+		   size_t offset, size_t limit, struct mail_summary **out, size_t *n, long *total,
+		   struct err *e);
+/* The message's file, for reading (a path stays valid until the message is
+ * moved, flagged or deleted). */
+int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
+		   size_t pathlen, struct err *e);
+int mailstore_summary(struct mailstore *ms, const char *folder, const char *id,
+		      struct mail_summary *out, struct err *e);
+int mailstore_set_flags(struct mailstore *ms, const char *folder, const char *id, unsigned set,
+			unsigned clear, struct err *e);
+int mailstore_move(struct mailstore *ms, const char *folder, const char *id, const char *to,
+		   struct err *e);
+/* Removes the message for good. */
+int mailstore_delete(struct mailstore *ms, const char *folder, const char *id, struct err *e);
+/* Writes a message into tmp/, fsyncs it and renames it into new/ (or cur/
+ * with flags), so that a reader never sees half a message. id_out may be NULL. */
+int mailstore_deliver(struct mailstore *ms, const char *folder, const void *data, size_t len,
+		      unsigned flags, char *id_out, size_t idlen, struct err *e);
+
+/* A folder name a user may create: not empty, no '/', no leading '.', no
+ * control characters, not a special folder's name. */
+int mailstore_folder_name_ok(const char *name, struct err *e);
+
+#endif
