@@ -125,30 +125,41 @@ int db_schema_version(struct db *db)
 	return v;
 }
 
-/* Refuses anything that is not an SQLite file before SQLite may write to it. */
-static int check_file(const char *path, struct err *e)
+/* The file must exist and be a regular file. Only stat(): opening and closing
+ * the file here would drop the fcntl locks SQLite holds on it for another
+ * connection of this process (the daemon has two). */
+static int check_exists(const char *path, struct err *e)
 {
-	char head[16];
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (stat(path, &sb) < 0) {
 		if (errno == ENOENT)
 			return err_set(e, "no configuration database at %s (create one with: "
 					  "webmsg-admin -c %s init)", path, path);
 		return err_sys(e, "cannot open %s", path);
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
+	if (!S_ISREG(sb.st_mode))
 		return err_set(e, "%s is not a regular file", path);
-	}
-	ssize_t n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n == 0)
-		return err_set(e, "%s is empty, not a webmsg configuration database; it was "
-				  "left untouched", path);
-	if (n != (ssize_t)sizeof(head) || memcmp(head, SQLITE_HEADER, sizeof(SQLITE_HEADER)) != 0)
-		return err_set(e, "%s is not an SQLite database (corrupt, or some other file); "
-				  "it was left untouched", path);
+	return 0;
+}
+
+/* Refuses anything that is not an SQLite file before SQLite may write to it,
+ * reading the header through SQLite's own file handle. */
+static int check_header(struct db *db, struct err *e)
+{
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0;
+	char head[16];
+	if (sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods || f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+		return err_set(e, "cannot read %s", db->path);
+	if (size == 0)
+		return err_set(e, "%s is empty, not a webmsg configuration database; it was left "
+				  "untouched", db->path);
+	if (size < (sqlite3_int64)sizeof(head) ||
+	    f->pMethods->xRead(f, head, sizeof(head), 0) != SQLITE_OK ||
+	    memcmp(head, SQLITE_HEADER, sizeof(SQLITE_HEADER)) != 0)
+		return err_set(e, "%s is not an SQLite database (corrupt, or some other file); it "
+				  "was left untouched", db->path);
 	return 0;
 }
 
@@ -235,7 +246,7 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, struct er
 	*out = NULL;
 	if (strlen(path) >= sizeof(db->path))
 		return err_set(e, "database path too long");
-	if (mode == DB_CREATE ? create_file(path, e) < 0 : check_file(path, e) < 0)
+	if (mode == DB_CREATE ? create_file(path, e) < 0 : check_exists(path, e) < 0)
 		return -1;
 	if (!(db = calloc(1, sizeof(*db))))
 		return err_set(e, "out of memory");
@@ -252,7 +263,7 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, struct er
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 1);
-	if (check_integrity(db, e) < 0 || check_identity(db, e) < 0 ||
+	if ((mode == DB_OPEN_EXISTING && check_header(db, e) < 0) || check_integrity(db, e) < 0 || check_identity(db, e) < 0 ||
 	    db_exec(db, "PRAGMA foreign_keys = ON", e) < 0)
 		goto fail;
 	if (db_exec(db, "PRAGMA journal_mode = WAL", e) < 0 || migrate(db, e) < 0)

@@ -14,6 +14,7 @@
 static const char *const cipher_profiles[] = { "modern", "intermediate", "compatible", "custom",
 					       NULL };
 static const char *const client_auth_modes[] = { "none", "optional", "required", NULL };
+static const char *const smtp_tls_modes[] = { "required", "none", NULL };
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 
 static int check_bind(const char *value, struct err *e)
@@ -38,11 +39,15 @@ static int check_hostname(const char *value, struct err *e)
 
 static int check_relay(const char *value, struct err *e)
 {
-	if (value[0] == '\0' || strncmp(value, "smtp://", 7) == 0 ||
-	    strncmp(value, "smtps://", 8) == 0)
+	const char *host = strncmp(value, "smtp://", 7) == 0	? value + 7
+			   : strncmp(value, "smtps://", 8) == 0 ? value + 8
+								: NULL;
+	if (value[0] == '\0')
 		return 0;
-	return err_set(e, "'%s' is not an SMTP address (smtp://host:port or smtps://host:port)",
-		       value);
+	if (!host || !host[0] || strpbrk(host, " /@"))
+		return err_set(e, "'%s' is not an SMTP server address (smtp://host:port or "
+				  "smtps://host:port; the user name goes in smtp.user)", value);
+	return 0;
 }
 
 /* Empty: the cipher profile's own string. */
@@ -98,8 +103,16 @@ static const struct setting table[SET_COUNT] = {
 					     "\"Expire page views\" is ticked on the logon page" },
 	[SET_MAIL_ROOT] = { "mail.root", SETTING_PATH, "mail", 0, 0, NULL, NULL, 0,
 			    "Folder of the Maildir store (domain/user/ below it)" },
+	[SET_MAIL_MAX_MESSAGE_MB] = { "mail.max_message_mb", SETTING_INT, "25", 1, 64, NULL, NULL,
+				      0, "Largest message a user may send, attachments included (MiB)" },
 	[SET_SMTP_RELAY] = { "smtp.relay", SETTING_STRING, "", 0, 0, NULL, check_relay, 0,
-			     "SMTP server for mail to other hosts; empty: none" },
+			     "SMTP server for mail to other hosts (smtp://host:587); empty: none" },
+	[SET_SMTP_TLS] = { "smtp.tls", SETTING_ENUM, "required", 0, 0, smtp_tls_modes, NULL, 0,
+			   "STARTTLS to the relay: required, or none for a relay on this host" },
+	[SET_SMTP_USER] = { "smtp.user", SETTING_STRING, "", 0, 0, NULL, NULL, 0,
+			    "User name for the relay's authentication; empty: none" },
+	[SET_SMTP_PASSWORD] = { "smtp.password", SETTING_STRING, "", 0, 0, NULL, NULL,
+				SETTING_SECRET, "Password for the relay's authentication" },
 	[SET_LOG_FILE] = { "log.file", SETTING_PATH, "webmsgd.log", 0, 0, NULL, NULL, 0,
 			   "Daemon log file, or \"syslog\"" },
 	[SET_LOG_LEVEL] = { "log.level", SETTING_ENUM, "info", 0, 0, log_levels, NULL, 0,

@@ -289,25 +289,38 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 	return 0;
 }
 
+int user_password_hash(struct db *db, const char *address, char *hash, size_t len, int *exists,
+		       struct err *e)
+{
+	char name[65], domain[254];
+	sqlite3_stmt *st;
+	*exists = 0;
+	hash[0] = '\0';
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) < 0)
+		return 0;
+	if (db_prepare(db, "SELECT password_hash FROM users WHERE domain = ? AND name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(hash, len, "%s", sqlite3_column_text(st, 0));
+		*exists = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read users");
+	return 0;
+}
+
 int user_verify(struct db *db, const char *address, const char *password, int *ok, struct err *e)
 {
-	char name[65], domain[254], hash[PASSWORD_HASH_MAX] = "";
-	sqlite3_stmt *st;
+	char hash[PASSWORD_HASH_MAX];
+	int exists;
 	*ok = 0;
-	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) == 0) {
-		if (db_prepare(db, "SELECT password_hash FROM users WHERE domain = ? AND name = ?",
-			       &st, e) < 0)
-			return -1;
-		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			snprintf(hash, sizeof(hash), "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return db_error(db, e, "cannot read users");
-	}
-	if (hash[0] == '\0') {
+	if (user_password_hash(db, address, hash, sizeof(hash), &exists, e) < 0)
+		return -1;
+	if (!exists) {
 		password_verify_dummy(password);
 		return 0;
 	}

@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
 	openssl)
-test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2)
+test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -15,6 +15,11 @@ build) ;;
 test) want+=("${test_pkgs[@]}") ;;
 *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
+
+# The browser tests run on Node.js: the machine's own when it has one, else Debian's.
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+	want+=(nodejs npm)
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -7,15 +7,21 @@
 
 #include <microhttpd.h>
 
+#include "form.h"
+#include "session.h"
 #include "site.h"
 #include "template.h"
 
 struct buf;
 struct generation;
 
+#define HTTP_MAX_COOKIES 4
+
 /* Lives from the request line to the request's end (MHD's con_cls). */
 struct request_state {
 	int started; /* the access handler has seen the request */
+	struct MHD_PostProcessor *pp; /* for a POST body */
+	struct form form;
 	char uri[];  /* as the client sent it, query included */
 };
 
@@ -26,6 +32,13 @@ struct request {
 	const char *method;
 	const char *url;
 	int https;
+	char client[64];         /* the client's address */
+	const struct form *form; /* a POST's fields (empty for other methods) */
+	int has_session;
+	struct session sess;     /* a copy, when has_session */
+	char set_cookies[HTTP_MAX_COOKIES][640]; /* Set-Cookie values for the answer */
+	int ncookies;
+	int clear_cache; /* ask the browser to drop what it cached of this site (logoff) */
 };
 
 /* MHD_OPTION_URI_LOG_CALLBACK and MHD_OPTION_NOTIFY_COMPLETED: a request's
@@ -44,6 +57,32 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 			    const char *method, const char *version, const char *upload_data,
 			    size_t *upload_data_size, void **con_cls);
 
+/* A cookie the browser sent, or NULL. Names are given plain; over HTTPS the
+ * cookie is "__Host-" and the name. */
+const char *http_cookie(struct request *r, const char *name);
+/* A query argument, or "" when absent. */
+const char *http_arg(struct request *r, const char *name);
+/* Adds a Set-Cookie to the answer: HttpOnly, SameSite=Strict, Path=/, Secure
+ * over HTTPS; max_age < 0: a session cookie; 0: delete it. */
+void http_add_cookie(struct request *r, const char *name, const char *value, long max_age);
+
+/* Appends a rendered template (a list item, a row) to out; logs a failure. */
+int http_render(struct request *r, enum site_template tpl, const struct tvar *vars, size_t nvars,
+		struct buf *out);
+/* Sends bytes as they are, with a content type and more headers (NULL-terminated
+ * name/value pairs, which may replace the security headers). */
+enum MHD_Result http_send_bytes(struct request *r, unsigned status, const char *type, char *data,
+				size_t len, const char *const *headers);
+
+/* Renders body_tpl inside the page frame (title, mode bar, logoff). */
+enum MHD_Result http_send_framed(struct request *r, unsigned status, enum site_template body_tpl,
+				 const struct tvar *vars, size_t nvars, const char *title);
+/* 303 See Other: where a form sends the browser after it was handled. */
+enum MHD_Result http_see_other(struct request *r, const char *location);
+/* "http[s]://host[:port]" of this server for this request, from its Host
+ * header (else web.hostname) and the listener's port. */
+int http_base(struct request *r, int https, char *out, size_t outlen);
+
 /* Renders a template and sends it as text/html. */
 enum MHD_Result http_send_page(struct request *r, unsigned status, enum site_template tpl,
 			       const struct tvar *vars, size_t nvars);
@@ -51,16 +90,29 @@ enum MHD_Result http_send_page(struct request *r, unsigned status, enum site_tem
 enum MHD_Result http_send_error(struct request *r, unsigned status, const char *message);
 /* 302 (307 for methods other than GET and HEAD) to location. */
 enum MHD_Result http_redirect(struct request *r, const char *location);
-/* "https://host[:port]" for this request: its Host header, else web.hostname. */
-int http_https_base(struct request *r, char *out, size_t outlen);
 enum MHD_Result http_send_static(struct request *r, const struct static_file *f);
 
 /* routes.c */
 typedef enum MHD_Result (*route_fn)(struct request *r, const char *rest);
 enum MHD_Result routes_dispatch(struct request *r);
+/* The largest body a POST to this path may have. */
+size_t routes_body_limit(const struct generation *g, const char *url);
 
-/* pages */
+/* pages: each answers one group of paths */
 enum MHD_Result page_logon(struct request *r, const char *rest);
+enum MHD_Result page_logon_post(struct request *r, const char *rest);
+enum MHD_Result page_logoff(struct request *r, const char *rest);
+enum MHD_Result page_mode(struct request *r, const char *rest);
 enum MHD_Result page_static(struct request *r, const char *rest);
+enum MHD_Result page_mail(struct request *r, const char *rest);
+enum MHD_Result page_mail_read(struct request *r, const char *rest);
+enum MHD_Result page_mail_html(struct request *r, const char *rest);
+enum MHD_Result page_mail_part(struct request *r, const char *rest);
+enum MHD_Result page_mail_action(struct request *r, const char *rest);
+enum MHD_Result page_mail_folder(struct request *r, const char *rest);
+enum MHD_Result page_compose(struct request *r, const char *rest);
+enum MHD_Result page_send(struct request *r, const char *rest);
+/* The logon page as the answer to a request that needs a session. */
+enum MHD_Result page_logon_required(struct request *r);
 
 #endif

@@ -10,7 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gmime/gmime.h>
+
 #include "server.h"
+#include "session.h"
+#include "throttle.h"
 #include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
@@ -47,6 +51,37 @@ static void find_share_dir(struct server *srv)
 
 /* Start-up errors go to the parent waiting on the pipe, or to stderr. */
 static int report_fd = -1;
+
+struct db *server_db_lock(struct server *srv)
+{
+	pthread_mutex_lock(&srv->req_db_lock);
+	return srv->req_db;
+}
+
+void server_db_unlock(struct server *srv)
+{
+	pthread_mutex_unlock(&srv->req_db_lock);
+}
+
+void server_note_sessions(struct server *srv)
+{
+	struct generation *g = srv->current;
+	struct err e;
+	if (!g)
+		return;
+	struct session_limits lim = { config_int(g->cfg, SET_SESSION_IDLE_TIMEOUT),
+				      config_int(g->cfg, SET_SESSION_MAX_LIFETIME) };
+	long n = session_count(srv->sessions, &lim);
+	struct db *db = server_db_lock(srv);
+	/* Only the count: the rest of the row belongs to the main thread's writes. */
+	sqlite3_stmt *st;
+	if (db_prepare(db, "UPDATE daemon_status SET sessions = ? WHERE id = 1", &st, &e) == 0) {
+		sqlite3_bind_int64(st, 1, n);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	server_db_unlock(srv);
+}
 
 static void __attribute__((noreturn)) fail_start(struct server *srv, const char *msg)
 {
@@ -247,6 +282,8 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	log_init("webmsgd", 1);
+	/* Before any thread: GMime's global tables are set up once. */
+	g_mime_init();
 	find_share_dir(&srv);
 	for (int i = 0; i < SERVER_MAX_SOCKETS; i++)
 		srv.sockets[i].fd = -1;
@@ -273,8 +310,12 @@ int main(int argc, char **argv)
 	if (!foreground)
 		daemonize();
 	umask(027);
-	if (db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.db, &e) < 0)
+	if (db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.db, &e) < 0 ||
+	    db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.req_db, &e) < 0)
 		fail_start(NULL, e.msg);
+	pthread_mutex_init(&srv.req_db_lock, NULL);
+	if (session_table_new(&srv.sessions) < 0 || throttle_new(&srv.throttle) < 0)
+		fail_start(NULL, "out of memory");
 	srv.started_at = (long)time(NULL);
 	srv.status.pid = (long)getpid();
 	srv.status.started_at = srv.started_at;
@@ -324,6 +365,9 @@ int main(int argc, char **argv)
 	shutdown_server(&srv, sig);
 	log_info("webmsgd stopped");
 	pidfile_release(&pidfile);
+	session_table_free(&srv.sessions);
+	throttle_free(&srv.throttle);
+	db_close(&srv.req_db);
 	db_close(&srv.db);
 	log_close();
 	return 0;

@@ -1,24 +1,212 @@
-/* page_logon.c - the logon page: user ID, password and the two logon options. */
+/* page_logon.c - logging on and off: the logon page, checking a user ID and
+ * password with throttling, sessions, "Expire page views", "Remember me". */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "http.h"
 #include "server.h"
+#include "throttle.h"
 #include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/password.h"
+#include "webmsg/remember.h"
 
-enum MHD_Result page_logon(struct request *r, const char *rest)
+#define PRE_COOKIE "webmsg_pre"
+#define HOME "/mail"
+
+/* Where to go after logon: a path on this server, else the mailbox. */
+static const char *safe_back(const char *back)
+{
+	if (back[0] != '/' || back[1] == '/' || back[1] == '\\' || strpbrk(back, "\r\n") ||
+	    strncmp(back, "/logon", 6) == 0 || strncmp(back, "/logoff", 7) == 0)
+		return HOME;
+	return back;
+}
+
+/* The logon form's own CSRF token, tied to a cookie (there is no session yet). */
+static void pre_token(struct request *r, char *out, size_t len)
+{
+	const char *cookie = http_cookie(r, PRE_COOKIE);
+	if (cookie && token_well_formed(cookie, TOKEN_CHARS(32), TOKEN_CHARS(32))) {
+		snprintf(out, len, "%s", cookie);
+		return;
+	}
+	if (token_random(out, len, 32, NULL) < 0)
+		out[0] = '\0';
+	http_add_cookie(r, PRE_COOKIE, out, -1);
+}
+
+static enum MHD_Result logon_page(struct request *r, unsigned status, const char *message,
+				  const char *user, const char *back)
 {
 	const struct config_snapshot *cfg = r->gen->cfg;
-	char host[256];
 	struct client_identity id = { 0 };
-	(void)rest;
-	config_hostname(cfg, host, sizeof(host));
+	char csrf[64];
+	pre_token(r, csrf, sizeof(csrf));
 	if (r->https && r->gen->tls.client_auth != CLIENT_AUTH_NONE)
 		tls_client_identity(r->conn, &id);
 	const struct tvar vars[] = {
-		{ "hostname", host },
+		{ "message", message },
+		{ "csrf_pre", csrf },
+		{ "back", back },
+		{ "user_value", user },
 		{ "remember_allowed", config_bool(cfg, SET_LOGIN_REMEMBER_ME) ? "1" : "" },
 		{ "expire_default", config_bool(cfg, SET_LOGIN_EXPIRE_PAGES_DEFAULT) ? "1" : "" },
-		{ "secure", r->https ? "1" : "" },
 		{ "client_subject", id.verified ? id.subject : "" },
 		{ "client_email", id.verified ? id.email : "" },
 	};
-	return http_send_page(r, MHD_HTTP_OK, TPL_LOGON, vars, sizeof(vars) / sizeof(vars[0]));
+	return http_send_framed(r, status, TPL_LOGON, vars, sizeof(vars) / sizeof(vars[0]),
+				"Log on");
+}
+
+enum MHD_Result page_logon(struct request *r, const char *rest)
+{
+	(void)rest;
+	if (r->has_session)
+		return http_see_other(r, HOME);
+	return logon_page(r, MHD_HTTP_OK, "", "", "");
+}
+
+enum MHD_Result page_logon_required(struct request *r)
+{
+	if (strcmp(r->method, "POST") == 0)
+		return http_see_other(r, "/");
+	return logon_page(r, MHD_HTTP_OK, "", "", r->state ? r->state->uri : "");
+}
+
+/* "name" alone: the domain is the Host header's name, or the one above it
+ * (mail.example.org -> example.org), whichever is a domain here. */
+static int full_address(struct request *r, const char *typed, char *out, size_t len)
+{
+	char host[256], norm[USER_ADDRESS_MAX];
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (strchr(typed, '@'))
+		return user_address_normalize(typed, out, len, NULL);
+	if (!h)
+		return -1;
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(h, ":"), h);
+	struct server *srv = r->gen->srv;
+	for (const char *d = host; d; d = strchr(d, '.') ? strchr(d, '.') + 1 : NULL) {
+		int exists = 0;
+		if (!strchr(d, '.'))
+			break; /* never a bare top-level name */
+		char candidate[USER_ADDRESS_MAX + 256];
+		snprintf(candidate, sizeof(candidate), "%s@%s", typed, d);
+		if (user_address_normalize(candidate, norm, sizeof(norm), NULL) < 0)
+			continue;
+		struct db *db = server_db_lock(srv);
+		domain_exists(db, strrchr(norm, '@') + 1, &exists, NULL);
+		server_db_unlock(srv);
+		if (exists)
+			return snprintf(out, len, "%s", norm) < (int)len ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Checks the password without holding the database while Argon2 runs. */
+static int password_ok(struct server *srv, const char *user, const char *password)
+{
+	char hash[PASSWORD_HASH_MAX];
+	struct err e;
+	int exists = 0;
+	struct db *db = server_db_lock(srv);
+	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0) {
+		log_error("logon: %s", e.msg);
+		return 0;
+	}
+	if (!exists) {
+		password_verify_dummy(password);
+		return 0;
+	}
+	return password_verify(hash, password) == 1;
+}
+
+enum MHD_Result page_logon_post(struct request *r, const char *rest)
+{
+	struct server *srv = r->gen->srv;
+	const struct config_snapshot *cfg = r->gen->cfg;
+	const char *typed = form_get(r->form, "user"), *back = form_get(r->form, "back");
+	const char *pre = http_cookie(r, PRE_COOKIE);
+	char user[USER_ADDRESS_MAX] = "", addr_key[96], user_key[USER_ADDRESS_MAX + 8], msg[160];
+	time_t now = time(NULL);
+	(void)rest;
+
+	if (!pre || !token_equal(form_get(r->form, "csrf"), pre))
+		return logon_page(r, MHD_HTTP_FORBIDDEN,
+				  "The logon form had expired. Please log on again.", typed, back);
+	if (full_address(r, typed, user, sizeof(user)) < 0)
+		snprintf(user, sizeof(user), "%.*s", 200, typed);
+	snprintf(addr_key, sizeof(addr_key), "addr:%s", r->client);
+	snprintf(user_key, sizeof(user_key), "user:%s", user);
+	long wait = throttle_wait(srv->throttle, addr_key, now);
+	long wait_user = throttle_wait(srv->throttle, user_key, now);
+	if (wait_user > wait)
+		wait = wait_user;
+	if (wait > 0) {
+		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
+			  user, r->client, wait);
+		snprintf(msg, sizeof(msg), "Too many failed logons. Try again in %ld second%s.", wait,
+			 wait == 1 ? "" : "s");
+		return logon_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, typed, back);
+	}
+	if (!password_ok(srv, user, form_get(r->form, "password"))) {
+		throttle_fail(srv->throttle, addr_key, now);
+		throttle_fail(srv->throttle, user_key, now);
+		/* One line fail2ban can match: "logon failed for user X from ADDRESS". */
+		log_warnx("logon failed for user %s from %s", user, r->client);
+		return logon_page(r, MHD_HTTP_UNAUTHORIZED, "The user ID or password is wrong.", typed,
+				  back);
+	}
+	throttle_reset(srv->throttle, addr_key);
+	throttle_reset(srv->throttle, user_key);
+
+	char remember[REMEMBER_COOKIE_LEN] = "";
+	int days = (int)config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
+	if (form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME)) {
+		struct err e;
+		struct db *db = server_db_lock(srv);
+		if (remember_create(db, user, days, remember, sizeof(remember), &e) < 0) {
+			log_warnx("logon user %s: cannot remember it: %s", user, e.msg);
+			remember[0] = '\0';
+		}
+		server_db_unlock(srv);
+	}
+	/* A new id at every logon: an id planted before it is worth nothing. */
+	if (session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0', r->https,
+			   &r->sess) < 0)
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again.");
+	r->has_session = 1;
+	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
+	if (remember[0])
+		http_add_cookie(r, "webmsg_remember", remember, days * 86400L);
+	log_info("logon user %s from %s%s%s", user, r->client, r->sess.expire_pages ? ", expire page views" : "",
+		 remember[0] ? ", remembered" : "");
+	server_note_sessions(srv);
+	return http_see_other(r, safe_back(back));
+}
+
+enum MHD_Result page_logoff(struct request *r, const char *rest)
+{
+	struct server *srv = r->gen->srv;
+	const char *remember = http_cookie(r, "webmsg_remember");
+	(void)rest;
+	session_destroy(srv->sessions, r->sess.id);
+	if (remember) {
+		struct err e;
+		struct db *db = server_db_lock(srv);
+		if (remember_forget(db, remember, &e) < 0)
+			log_warnx("logoff %s: %s", r->sess.user, e.msg);
+		server_db_unlock(srv);
+	}
+	log_info("logoff user %s from %s", r->sess.user, r->client);
+	r->has_session = 0;
+	http_add_cookie(r, "webmsg_session", "", 0);
+	http_add_cookie(r, "webmsg_remember", "", 0);
+	r->clear_cache = 1;
+	server_note_sessions(srv);
+	return http_see_other(r, "/");
 }

@@ -4,6 +4,7 @@
 #define WEBMSGD_SERVER_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "tls_setup.h"
@@ -29,6 +30,11 @@ struct listen_socket {
 struct server {
 	const char *dbpath;
 	struct db *db; /* the main thread's connection */
+	/* The request threads' connection: one at a time, for short statements only. */
+	struct db *req_db;
+	pthread_mutex_t req_db_lock;
+	struct session_table *sessions; /* outlive generations: a reload logs no one off */
+	struct throttle *throttle;
 	char share_dir[PATH_MAX];
 	long started_at;
 	struct generation *current;
@@ -84,6 +90,12 @@ int reaper_start(struct reaper **out, struct err *e);
 void reaper_add(struct reaper *r, struct generation *g);
 /* Waits for every generation to go (each within its drain deadline), then ends. */
 void reaper_stop(struct reaper **r);
+
+/* main.c: the request threads' database connection. */
+struct db *server_db_lock(struct server *srv);
+void server_db_unlock(struct server *srv);
+/* Records the number of open sessions in the status row (after a logon or logoff). */
+void server_note_sessions(struct server *srv);
 
 /* check.c: the configuration checks shared by `webmsgd -n` and every reload.
  * Calls report for each problem; returns the number found. */

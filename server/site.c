@@ -15,8 +15,17 @@
 #define STATIC_MAX_SIZE (1 << 20)
 
 static const char *const template_files[TPL_COUNT] = {
+	[TPL_FRAME] = "frame.html",
 	[TPL_LOGON] = "logon.html",
 	[TPL_ERROR] = "error.html",
+	[TPL_MAILBOX] = "mailbox.html",
+	[TPL_FOLDER_ITEM] = "folder_item.html",
+	[TPL_MESSAGE_ROW] = "message_row.html",
+	[TPL_OPTION] = "option.html",
+	[TPL_MESSAGE] = "message.html",
+	[TPL_ATTACHMENT_ITEM] = "attachment_item.html",
+	[TPL_COMPOSE] = "compose.html",
+	[TPL_SWITCH] = "switch.html",
 };
 
 static const struct {

@@ -8,7 +8,20 @@
 struct err;
 struct template;
 
-enum site_template { TPL_LOGON, TPL_ERROR, TPL_COUNT };
+enum site_template {
+	TPL_FRAME,
+	TPL_LOGON,
+	TPL_ERROR,
+	TPL_MAILBOX,
+	TPL_FOLDER_ITEM,
+	TPL_MESSAGE_ROW,
+	TPL_OPTION,
+	TPL_MESSAGE,
+	TPL_ATTACHMENT_ITEM,
+	TPL_COMPOSE,
+	TPL_SWITCH,
+	TPL_COUNT
+};
 
 struct static_file {
 	char name[64];

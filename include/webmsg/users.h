@@ -32,6 +32,11 @@ int user_verify(struct db *db, const char *address, const char *password, int *o
 /* Ends every remembered logon ("Remember me") of the user; *count gets how many. */
 int user_revoke_remembered(struct db *db, const char *address, long *count, struct err *e);
 
+/* The stored hash of a user's password; *exists is 0 (and hash "") for no such
+ * user. For checking a password without holding the database meanwhile. */
+int user_password_hash(struct db *db, const char *address, char *hash, size_t len, int *exists,
+		       struct err *e);
+
 /* Checks and lower-cases "name@domain" into out. */
 int user_address_normalize(const char *address, char *out, size_t outlen, struct err *e);
 int domain_name_normalize(const char *name, char *out, size_t outlen, struct err *e);

@@ -129,3 +129,27 @@ gnutls_handshake() {
 
 # refused PRIORITY: 0 when no handshake completes with that priority string.
 refused() { ! gnutls_handshake "$@"; }
+
+# A user with a password: add_user ADDRESS PASSWORD (the domain is added when missing).
+add_user() {
+	admin domain add "${1#*@}" >/dev/null 2>&1
+	printf '%s\n' "$2" | admin user add "$1" >/dev/null
+}
+
+# The logon form's CSRF token from a page.
+csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -1 | sed 's/.*value="//; s/"$//'; }
+
+# logon JAR BASE USER PASSWORD [curl options...]: prints the status code and
+# where it redirects; the cookies land in JAR.
+logon() {
+	local jar=$1 base=$2 user=$3 pass=$4
+	shift 4
+	curl -s -c "$jar" -b "$jar" "$@" "$base/" -o "$WORK/logon-form.html"
+	curl -s -c "$jar" -b "$jar" "$@" --data-urlencode "csrf=$(csrf_of "$WORK/logon-form.html")" \
+		--data-urlencode "user=$user" --data-urlencode "password=$pass" \
+		${LOGON_EXTRA:+--data-urlencode "$LOGON_EXTRA"} \
+		-o "$WORK/logon-answer.html" -w '%{http_code} %{redirect_url}' "$base/logon"
+}
+
+# The value of a cookie in a curl cookie jar.
+cookie_of() { awk -v n="$2" '$6 == n { v = $7 } END { print v }' "$1"; }

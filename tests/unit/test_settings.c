@@ -152,11 +152,14 @@ static const struct validate_case validate_cases[] = {
 	{ SET_SMTP_RELAY, "smtp://mail.example.com:25", "smtp://mail.example.com:25", NULL },
 	{ SET_SMTP_RELAY, "smtps://mail.example.com:465", "smtps://mail.example.com:465", NULL },
 	{ SET_SMTP_RELAY, "mail.example.com:25", NULL,
-	  "smtp.relay: 'mail.example.com:25' is not an SMTP address (smtp://host:port or "
-	  "smtps://host:port)" },
+	  "smtp.relay: 'mail.example.com:25' is not an SMTP server address (smtp://host:port or "
+	  "smtps://host:port; the user name goes in smtp.user)" },
 	{ SET_SMTP_RELAY, "http://mail.example.com", NULL,
-	  "smtp.relay: 'http://mail.example.com' is not an SMTP address (smtp://host:port or "
-	  "smtps://host:port)" },
+	  "smtp.relay: 'http://mail.example.com' is not an SMTP server address (smtp://host:port or "
+	  "smtps://host:port; the user name goes in smtp.user)" },
+	{ SET_SMTP_RELAY, "smtp://", NULL,
+	  "smtp.relay: 'smtp://' is not an SMTP server address (smtp://host:port or "
+	  "smtps://host:port; the user name goes in smtp.user)" },
 	/* control characters are refused everywhere, before any other check */
 	{ SET_WEB_HOSTNAME, "mail\nexample", NULL, "web.hostname: control characters are not allowed" },
 	{ SET_SSL_KEY_PASSWORD, "pass\x01word", NULL,

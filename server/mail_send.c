@@ -1,0 +1,224 @@
+/* mail_send.c - local delivery and the SMTP relay (libcurl). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+#include "mail_send.h"
+#include "mailbox.h"
+#include "server.h"
+#include "webmsg/buf.h"
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/mailstore.h"
+#include "webmsg/mime.h"
+
+#define MAX_RECIPIENTS 100
+#define SMTP_TIMEOUT 60L
+
+struct recipients {
+	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
+	int local[MAX_RECIPIENTS];
+	size_t n;
+	int overflow;
+};
+
+static void add_recipient(const char *addr, void *arg)
+{
+	struct recipients *rc = arg;
+	for (size_t i = 0; i < rc->n; i++)
+		if (strcasecmp(rc->addr[i], addr) == 0)
+			return;
+	if (rc->n == MAX_RECIPIENTS) {
+		rc->overflow = 1;
+		return;
+	}
+	snprintf(rc->addr[rc->n++], sizeof(rc->addr[0]), "%s", addr);
+}
+
+/* Sorts recipients into local users and others; a local domain's unknown user
+ * is an error now rather than a bounce later. */
+static int classify(struct server *srv, struct recipients *rc, int *external, struct err *e)
+{
+	*external = 0;
+	for (size_t i = 0; i < rc->n; i++) {
+		char norm[USER_ADDRESS_MAX], hash[8];
+		int domain = 0, user = 0;
+		if (user_address_normalize(rc->addr[i], norm, sizeof(norm), NULL) < 0) {
+			*external = 1;
+			continue;
+		}
+		struct db *db = server_db_lock(srv);
+		int fail = domain_exists(db, strrchr(norm, '@') + 1, &domain, e) < 0 ||
+			   (domain && user_password_hash(db, norm, hash, sizeof(hash), &user, e) < 0);
+		server_db_unlock(srv);
+		if (fail)
+			return -1;
+		if (domain && !user)
+			return err_set(e, "there is no user %s here", norm);
+		rc->local[i] = domain;
+		if (domain)
+			snprintf(rc->addr[i], sizeof(rc->addr[0]), "%s", norm);
+		*external |= !domain;
+	}
+	return 0;
+}
+
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t read_upload(char *out, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t n = size * nmemb;
+	if (n > u->len - u->off)
+		n = u->len - u->off;
+	memcpy(out, u->data + u->off, n);
+	u->off += n;
+	return n;
+}
+
+static int relay(const struct config_snapshot *cfg, const char *from, struct recipients *rc,
+		 const struct buf *msg, struct err *e)
+{
+	struct curl_slist *rcpt = NULL;
+	struct upload up = { msg->data, msg->len, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(e, "cannot start an SMTP client");
+	for (size_t i = 0; i < rc->n; i++)
+		if (!rc->local[i])
+			rcpt = curl_slist_append(rcpt, rc->addr[i]);
+	curl_easy_setopt(c, CURLOPT_URL, config_str(cfg, SET_SMTP_RELAY));
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
+	curl_easy_setopt(c, CURLOPT_READDATA, &up);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (strcmp(config_str(cfg, SET_SMTP_TLS), "required") == 0)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (config_str(cfg, SET_SMTP_USER)[0]) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, config_str(cfg, SET_SMTP_USER));
+		curl_easy_setopt(c, CURLOPT_PASSWORD, config_str(cfg, SET_SMTP_PASSWORD));
+	}
+	CURLcode res = curl_easy_perform(c);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	if (res != CURLE_OK)
+		return err_set(e, "the mail server %s refused the message: %s",
+			       config_str(cfg, SET_SMTP_RELAY), errbuf[0] ? errbuf : curl_easy_strerror(res));
+	return 0;
+}
+
+static int deliver_local(struct request *r, const char *addr, const struct buf *msg, struct err *e)
+{
+	struct mailstore *ms;
+	char domain[256], user[80];
+	const char *at = strrchr(addr, '@');
+	snprintf(user, sizeof(user), "%.*s", (int)(at - addr), addr);
+	snprintf(domain, sizeof(domain), "%s", at + 1);
+	if (mailbox_open_for(r, domain, user, &ms, e) < 0)
+		return -1;
+	int rc = mailstore_deliver(ms, MAIL_INBOX, msg->data, msg->len, 0, NULL, 0, e);
+	mailstore_close(&ms);
+	return rc;
+}
+
+static int build(struct request *r, const struct mime_compose *c, struct buf *msg, struct err *e)
+{
+	char id[256];
+	const char *at = strrchr(r->sess.user, '@');
+	buf_init(msg, (size_t)config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB) * 2 << 20);
+	if (mime_build(c, at ? at + 1 : "localhost", msg, id, sizeof(id), e) < 0) {
+		buf_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int mail_send(struct request *r, const struct mime_compose *c, struct err *e)
+{
+	struct server *srv = r->gen->srv;
+	const struct config_snapshot *cfg = r->gen->cfg;
+	struct recipients *rc = calloc(1, sizeof(*rc));
+	struct buf msg;
+	int external, status = -1;
+
+	if (!rc)
+		return err_set(e, "out of memory");
+	const char *lists[] = { c->to, c->cc, c->bcc };
+	for (size_t i = 0; i < 3; i++)
+		if (lists[i] && mime_addresses(lists[i], add_recipient, rc, e) < 0)
+			goto out;
+	if (rc->n == 0) {
+		err_set(e, "the message has no recipient: fill in To");
+		goto out;
+	}
+	if (rc->overflow) {
+		err_set(e, "at most %d recipients at a time", MAX_RECIPIENTS);
+		goto out;
+	}
+	if (classify(srv, rc, &external, e) < 0)
+		goto out;
+	if (external && !config_str(cfg, SET_SMTP_RELAY)[0]) {
+		err_set(e, "mail to other hosts cannot be sent from here: no mail server for it is "
+			   "configured (smtp.relay). Your message is kept in Drafts");
+		goto out;
+	}
+	if (build(r, c, &msg, e) < 0)
+		goto out;
+	/* The relay first: when it refuses, no local copy has gone out either. */
+	if (external && relay(cfg, r->sess.user, rc, &msg, e) < 0)
+		goto out_msg;
+	for (size_t i = 0; i < rc->n; i++)
+		if (rc->local[i] && deliver_local(r, rc->addr[i], &msg, e) < 0) {
+			log_error("delivery to %s failed: %s", rc->addr[i], e->msg);
+			goto out_msg;
+		}
+	struct mailstore *ms;
+	struct err sent_err;
+	if (mailbox_open(r, &ms, &sent_err) == 0) {
+		if (mailstore_deliver(ms, MAIL_SENT, msg.data, msg.len, MAIL_SEEN, NULL, 0,
+				      &sent_err) < 0)
+			log_warnx("%s: no copy in Sent: %s", r->sess.user, sent_err.msg);
+		mailstore_close(&ms);
+	}
+	log_info("user %s sent a message to %zu recipient%s", r->sess.user, rc->n,
+		 rc->n == 1 ? "" : "s");
+	status = 0;
+out_msg:
+	buf_free(&msg);
+out:
+	free(rc);
+	return status;
+}
+
+int mail_save_draft(struct request *r, const struct mime_compose *c, struct err *e)
+{
+	struct mailstore *ms;
+	struct buf msg;
+	struct mime_compose draft = *c;
+	/* A draft keeps what was typed even when an address does not parse yet. */
+	if (build(r, &draft, &msg, e) < 0) {
+		draft.to = draft.cc = draft.bcc = "";
+		if (build(r, &draft, &msg, e) < 0)
+			return -1;
+	}
+	int rc = mailbox_open(r, &ms, e);
+	if (rc == 0) {
+		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT, NULL,
+				       0, e);
+		mailstore_close(&ms);
+	}
+	buf_free(&msg);
+	return rc;
+}

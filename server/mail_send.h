@@ -1,0 +1,20 @@
+/* mail_send.h - sending a message a user wrote: delivered straight into the
+ * Maildir of recipients who are users here, through smtp.relay to everyone
+ * else, and a copy into the sender's Sent folder. */
+#ifndef WEBMSGD_MAIL_SEND_H
+#define WEBMSGD_MAIL_SEND_H
+
+#include <stddef.h>
+
+struct err;
+struct mime_compose;
+struct request;
+
+/* Checks every recipient first (local ones must exist; others need a relay),
+ * so that nothing is sent to some when it cannot go to all. */
+int mail_send(struct request *r, const struct mime_compose *c, struct err *e);
+
+/* Keeps what the user wrote in Drafts (when sending failed). */
+int mail_save_draft(struct request *r, const struct mime_compose *c, struct err *e);
+
+#endif

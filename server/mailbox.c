@@ -1,0 +1,44 @@
+/* mailbox.c - opening the user's mailbox for a request. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "mailbox.h"
+#include "server.h"
+#include "webmsg/buf.h"
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/mailstore.h"
+
+int mailbox_open_for(struct request *r, const char *domain, const char *user,
+		     struct mailstore **ms, struct err *e)
+{
+	char root[PATH_MAX];
+	if (config_path(r->gen->cfg, SET_MAIL_ROOT, root, sizeof(root), e) < 0)
+		return -1;
+	return mailstore_open(root, domain, user, ms, e);
+}
+
+int mailbox_open(struct request *r, struct mailstore **ms, struct err *e)
+{
+	char user[USER_ADDRESS_MAX];
+	snprintf(user, sizeof(user), "%s", r->sess.user);
+	char *at = strrchr(user, '@');
+	if (!at)
+		return err_set(e, "no user");
+	*at = '\0';
+	return mailbox_open_for(r, at + 1, user, ms, e);
+}
+
+void mailbox_url_encode(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c))
+			buf_append(b, s, 1);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}

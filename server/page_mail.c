@@ -1,0 +1,523 @@
+/* page_mail.c - the mailbox: folders, the message list, a message with its
+ * HTML part and attachments, and what a user does to messages and folders. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "mailbox.h"
+#include "server.h"
+#include "webmsg/buf.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/mailstore.h"
+#include "webmsg/mime.h"
+
+#define PAGE_SIZE 50
+#define LIST_MAX (2 << 20)
+
+/* What a redirect after an action may say: codes in the address, never text. */
+static const struct {
+	const char *code, *text;
+} notices[] = {
+	{ "sent", "Your message was sent." },
+	{ "deleted", "Deleted." },
+	{ "trashed", "Moved to Trash." },
+	{ "moved", "Moved." },
+	{ "marked", "Marked." },
+	{ "created", "Folder created." },
+	{ "removed", "Folder deleted." },
+};
+
+static const char *notice_text(const char *code)
+{
+	for (size_t i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (strcmp(code, notices[i].code) == 0)
+			return notices[i].text;
+	return "";
+}
+
+static const char *folder_arg(struct request *r)
+{
+	const char *f = http_arg(r, "f");
+	return f[0] ? f : MAIL_INBOX;
+}
+
+/* "/mail/read?f=INBOX&id=..." with both parts percent-encoded. */
+static void message_url(struct buf *b, const char *path, const char *folder, const char *id)
+{
+	buf_puts(b, path);
+	buf_puts(b, "?f=");
+	mailbox_url_encode(b, folder);
+	if (id) {
+		buf_puts(b, "&id=");
+		mailbox_url_encode(b, id);
+	}
+}
+
+static void format_date(time_t t, char *out, size_t len)
+{
+	struct tm tm, now_tm;
+	time_t now = time(NULL);
+	localtime_r(&t, &tm);
+	localtime_r(&now, &now_tm);
+	if (tm.tm_year == now_tm.tm_year && tm.tm_yday == now_tm.tm_yday)
+		strftime(out, len, "%H:%M", &tm);
+	else
+		strftime(out, len, "%d %b %Y", &tm);
+}
+
+static void format_size(size_t n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%zu B", n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%zu KB", (n + 1023) / 1024);
+	else
+		snprintf(out, len, "%.1f MB", (double)n / (1024 * 1024));
+}
+
+/* The folder list, and the <option>s of the folders a message may move to. */
+static int render_folders(struct request *r, struct mailstore *ms, const char *current,
+			  struct buf *items, struct buf *options, int *exists, struct err *e)
+{
+	struct mail_folder *folders;
+	size_t n;
+	*exists = 0;
+	if (mailstore_folders(ms, &folders, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct buf url;
+		char unread[24] = "";
+		int here = strcmp(folders[i].name, current) == 0;
+		*exists |= here;
+		buf_init(&url, 1024);
+		message_url(&url, "/mail", folders[i].name, NULL);
+		if (folders[i].unread)
+			snprintf(unread, sizeof(unread), "%ld", folders[i].unread);
+		const struct tvar item[] = {
+			{ "current", here ? "1" : "" },
+			{ "url", url.data },
+			{ "name", folders[i].name },
+			{ "unread", unread },
+		};
+		http_render(r, TPL_FOLDER_ITEM, item, 4, items);
+		if (!here && options) {
+			const struct tvar opt[] = { { "value", folders[i].name },
+						    { "label", folders[i].name } };
+			http_render(r, TPL_OPTION, opt, 2, options);
+		}
+		buf_free(&url);
+	}
+	free(folders);
+	return 0;
+}
+
+static enum MHD_Result mail_error(struct request *r, const struct err *e)
+{
+	log_warnx("%s %s for %s: %s", r->method, r->url, r->sess.user, e->msg);
+	return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			       "Your mailbox cannot be read just now. Please try again; if it "
+			       "goes on, tell the administrator.");
+}
+
+static const struct {
+	const char *name;
+	enum mail_sort sort;
+} sorts[] = { { "date", MAIL_SORT_DATE }, { "from", MAIL_SORT_FROM }, { "subject", MAIL_SORT_SUBJECT } };
+
+/* A list address: this folder, sorted by `sort`, page `page`. */
+static void list_url(struct buf *b, const char *folder, const char *sort, int ascending, long page)
+{
+	message_url(b, "/mail", folder, NULL);
+	buf_printf(b, "&s=%s&a=%d&p=%ld", sort, ascending, page);
+}
+
+static void render_rows(struct request *r, const char *folder, const struct mail_summary *m,
+			size_t n, struct buf *rows)
+{
+	for (size_t i = 0; i < n; i++) {
+		char date[32], size[32];
+		struct buf url;
+		buf_init(&url, 2048);
+		message_url(&url, "/mail/read", folder, m[i].id);
+		format_date(m[i].date, date, sizeof(date));
+		format_size((size_t)m[i].size, size, sizeof(size));
+		const struct tvar row[] = {
+			{ "unread", m[i].flags & MAIL_SEEN ? "" : "1" },
+			{ "id", m[i].id },
+			{ "attachment", m[i].flags & MAIL_HAS_ATTACHMENT ? "1" : "" },
+			{ "answered", m[i].flags & MAIL_ANSWERED ? "1" : "" },
+			{ "from", m[i].from[0] ? m[i].from : m[i].from_addr },
+			{ "subject", m[i].subject[0] ? m[i].subject : "(no subject)" },
+			{ "url", url.data },
+			{ "date", date },
+			{ "size", size },
+		};
+		http_render(r, TPL_MESSAGE_ROW, row, sizeof(row) / sizeof(row[0]), rows);
+		buf_free(&url);
+	}
+}
+
+enum MHD_Result page_mail(struct request *r, const char *rest)
+{
+	const char *folder = folder_arg(r), *sort_name = http_arg(r, "s");
+	int ascending = strcmp(http_arg(r, "a"), "1") == 0, exists;
+	long page = strtol(http_arg(r, "p"), NULL, 10), total = 0;
+	enum mail_sort sort = MAIL_SORT_DATE;
+	struct mailstore *ms;
+	struct mail_summary *msgs = NULL;
+	struct buf items, options, rows, links[5];
+	size_t n = 0;
+	struct err e;
+	(void)rest;
+
+	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
+		if (strcmp(sort_name, sorts[i].name) == 0)
+			sort = sorts[i].sort;
+	sort_name = sorts[sort].name;
+	if (page < 0)
+		page = 0;
+	if (mailbox_open(r, &ms, &e) < 0)
+		return mail_error(r, &e);
+	buf_init(&items, LIST_MAX);
+	buf_init(&options, LIST_MAX);
+	buf_init(&rows, LIST_MAX);
+	for (size_t i = 0; i < 5; i++)
+		buf_init(&links[i], 4096);
+	if (render_folders(r, ms, folder, &items, &options, &exists, &e) < 0 ||
+	    (exists && mailstore_list(ms, folder, sort, ascending, (size_t)page * PAGE_SIZE,
+				      PAGE_SIZE, &msgs, &n, &total, &e) < 0)) {
+		mailstore_close(&ms);
+		for (size_t i = 0; i < 5; i++)
+			buf_free(&links[i]);
+		buf_free(&items);
+		buf_free(&options);
+		buf_free(&rows);
+		return mail_error(r, &e);
+	}
+	mailstore_close(&ms);
+	if (!exists) {
+		buf_free(&items);
+		buf_free(&options);
+		buf_free(&rows);
+		for (size_t i = 0; i < 5; i++)
+			buf_free(&links[i]);
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such folder.");
+	}
+	render_rows(r, folder, msgs, n, &rows);
+	free(msgs);
+	/* Clicking the sorted column again turns the order round. */
+	for (size_t i = 0; i < 3; i++)
+		list_url(&links[i], folder, sorts[i].name, sorts[i].sort == sort ? !ascending : 0, 0);
+	if (page > 0)
+		list_url(&links[3], folder, sort_name, ascending, page - 1);
+	if ((page + 1) * PAGE_SIZE < total)
+		list_url(&links[4], folder, sort_name, ascending, page + 1);
+	char here[4096], count[24], first[24], last[24];
+	struct buf h;
+	buf_init(&h, sizeof(here) - 1);
+	list_url(&h, folder, sort_name, ascending, page);
+	snprintf(here, sizeof(here), "%s", h.data ? h.data : "/mail");
+	buf_free(&h);
+	snprintf(count, sizeof(count), "%ld", total);
+	snprintf(first, sizeof(first), "%ld", total ? page * PAGE_SIZE + 1 : 0);
+	snprintf(last, sizeof(last), "%ld", page * PAGE_SIZE + (long)n);
+	int special = !strcmp(folder, MAIL_INBOX) || !strcmp(folder, MAIL_SENT) ||
+		      !strcmp(folder, MAIL_TRASH) || !strcmp(folder, MAIL_DRAFTS);
+	const struct tvar vars[] = {
+		{ "folders", items.data ? items.data : "" },
+		{ "csrf", r->sess.csrf },
+		{ "folder", folder },
+		{ "total", count },
+		{ "one", total == 1 ? "1" : "" },
+		{ "notice", notice_text(http_arg(r, "n")) },
+		{ "can_delete_folder", special ? "" : "1" },
+		{ "here", here },
+		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 ? "1" : "" },
+		{ "move_options", options.data ? options.data : "" },
+		{ "sort_date", links[0].data },
+		{ "sort_from", links[1].data },
+		{ "sort_subject", links[2].data },
+		{ "rows", rows.data ? rows.data : "" },
+		{ "newer", links[3].data ? links[3].data : "" },
+		{ "older", links[4].data ? links[4].data : "" },
+		{ "first", first },
+		{ "last", last },
+	};
+	enum MHD_Result rc = http_send_framed(r, MHD_HTTP_OK, TPL_MAILBOX, vars,
+					      sizeof(vars) / sizeof(vars[0]), folder);
+	buf_free(&items);
+	buf_free(&options);
+	buf_free(&rows);
+	for (size_t i = 0; i < 5; i++)
+		buf_free(&links[i]);
+	return rc;
+}
+
+/* The message's file, for the pages that show a message or part of it. */
+static int message_file(struct request *r, char *path, size_t len, struct err *e)
+{
+	struct mailstore *ms;
+	if (mailbox_open(r, &ms, e) < 0)
+		return -1;
+	int rc = mailstore_path(ms, folder_arg(r), http_arg(r, "id"), path, len, e);
+	mailstore_close(&ms);
+	return rc;
+}
+
+static void render_attachments(struct request *r, const struct mime_message *m, struct buf *out)
+{
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const struct mime_attachment *a = &m->attachments[i];
+		char size[32];
+		struct buf url;
+		if (a->inline_image)
+			continue;
+		buf_init(&url, 4096);
+		message_url(&url, "/mail/part", folder_arg(r), http_arg(r, "id"));
+		buf_printf(&url, "&n=%d", a->index);
+		format_size(a->size, size, sizeof(size));
+		const struct tvar item[] = {
+			{ "url", url.data }, { "name", a->filename }, { "type", a->content_type },
+			{ "size", size },
+		};
+		http_render(r, TPL_ATTACHMENT_ITEM, item, 4, out);
+		buf_free(&url);
+	}
+}
+
+enum MHD_Result page_mail_read(struct request *r, const char *rest)
+{
+	const char *folder = folder_arg(r), *id = http_arg(r, "id");
+	char path[4096], date[64];
+	struct mime_message *m;
+	struct mailstore *ms;
+	struct buf urls[6], attachments, items, options;
+	struct err e;
+	int exists;
+	(void)rest;
+
+	if (message_file(r, path, sizeof(path), &e) < 0)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND,
+				       "This message is not there any more: it was moved or deleted.");
+	if (mime_parse_file(path, &m, &e) < 0)
+		return mail_error(r, &e);
+	/* Opening it marks it read. */
+	if (mailbox_open(r, &ms, &e) == 0) {
+		buf_init(&items, LIST_MAX);
+		buf_init(&options, LIST_MAX);
+		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
+		render_folders(r, ms, folder, &items, &options, &exists, &e);
+		mailstore_close(&ms);
+		buf_free(&items);
+	} else {
+		buf_init(&options, LIST_MAX);
+	}
+	static const char *const modes[] = { "reply", "all", "forward" };
+	for (size_t i = 0; i < 6; i++)
+		buf_init(&urls[i], 4096);
+	message_url(&urls[0], "/mail", folder, NULL);
+	for (size_t i = 0; i < 3; i++) {
+		message_url(&urls[1 + i], "/mail/compose", folder, id);
+		buf_printf(&urls[1 + i], "&mode=%s", modes[i]);
+	}
+	int images = strcmp(http_arg(r, "images"), "1") == 0;
+	if (m->html) {
+		message_url(&urls[4], "/mail/html", folder, id);
+		if (images)
+			buf_puts(&urls[4], "&images=1");
+		if (m->html_remote && !images) {
+			message_url(&urls[5], "/mail/read", folder, id);
+			buf_puts(&urls[5], "&images=1");
+		}
+	}
+	buf_init(&attachments, LIST_MAX);
+	render_attachments(r, m, &attachments);
+	if (m->date) {
+		struct tm tm;
+		localtime_r(&m->date, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M", &tm);
+	} else {
+		snprintf(date, sizeof(date), "unknown");
+	}
+	const struct tvar vars[] = {
+		{ "list_url", urls[0].data },
+		{ "folder", folder },
+		{ "subject", m->subject && m->subject[0] ? m->subject : "(no subject)" },
+		{ "from", m->from ? m->from : "" },
+		{ "to", m->to ? m->to : "" },
+		{ "cc", m->cc ? m->cc : "" },
+		{ "date", date },
+		{ "reply_url", urls[1].data },
+		{ "reply_all_url", urls[2].data },
+		{ "forward_url", urls[3].data },
+		{ "csrf", r->sess.csrf },
+		{ "id", id },
+		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 ? "1" : "" },
+		{ "move_options", options.data ? options.data : "" },
+		{ "attachments", attachments.data ? attachments.data : "" },
+		{ "text", m->text ? m->text : "" },
+		{ "html_url", urls[4].data ? urls[4].data : "" },
+		{ "images", images ? "1" : "" },
+		{ "images_url", urls[5].data ? urls[5].data : "" },
+	};
+	enum MHD_Result rc = http_send_framed(r, MHD_HTTP_OK, TPL_MESSAGE, vars,
+					      sizeof(vars) / sizeof(vars[0]),
+					      m->subject && m->subject[0] ? m->subject : "Message");
+	for (size_t i = 0; i < 6; i++)
+		buf_free(&urls[i]);
+	buf_free(&attachments);
+	buf_free(&options);
+	mime_message_free(&m);
+	return rc;
+}
+
+enum MHD_Result page_mail_html(struct request *r, const char *rest)
+{
+	char path[4096];
+	struct mime_message *m;
+	struct err e;
+	(void)rest;
+	if (message_file(r, path, sizeof(path), &e) < 0 || mime_parse_file(path, &m, &e) < 0)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+	char *html = m->html ? strdup(m->html) : strdup("");
+	mime_message_free(&m);
+	if (!html)
+		return MHD_NO;
+	/* Shown in a sandboxed frame of our own page: no script runs, nothing is
+	 * fetched unless the user asked for remote images, and no form goes out. */
+	int images = strcmp(http_arg(r, "images"), "1") == 0;
+	const char *const headers[] = {
+		"Content-Security-Policy",
+		images ? "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data: http: "
+			 "https:; form-action 'none'; frame-ancestors 'self'"
+		       : "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+			 "form-action 'none'; frame-ancestors 'self'",
+		"X-Frame-Options", "SAMEORIGIN",
+		NULL,
+	};
+	return http_send_bytes(r, MHD_HTTP_OK, "text/html; charset=utf-8", html, strlen(html),
+			       headers);
+}
+
+/* A content type from a message, used only when it looks like one. */
+static const char *safe_type(const char *type)
+{
+	size_t len = strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789+-./");
+	if (type[len] != '\0' || !strchr(type, '/') || strncmp(type, "text/html", 9) == 0 ||
+	    strstr(type, "xml") || strncmp(type, "image/svg", 9) == 0)
+		return "application/octet-stream";
+	return type;
+}
+
+enum MHD_Result page_mail_part(struct request *r, const char *rest)
+{
+	char path[4096], type[128] = "", name[256] = "", disposition[1024];
+	struct buf data, enc;
+	struct err e;
+	int index = (int)strtol(http_arg(r, "n"), NULL, 10);
+	(void)rest;
+	if (message_file(r, path, sizeof(path), &e) < 0)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+	buf_init(&data, MIME_MESSAGE_MAX);
+	if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name), &e) < 0) {
+		buf_free(&data);
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such attachment.");
+	}
+	/* filename= for old browsers (ASCII only), filename*= with the real name. */
+	char ascii[256];
+	size_t o = 0;
+	for (const char *p = name; *p && o < sizeof(ascii) - 1; p++)
+		ascii[o++] = (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p : '_';
+	ascii[o] = '\0';
+	buf_init(&enc, 1024);
+	mailbox_url_encode(&enc, name);
+	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
+		 ascii, enc.data ? enc.data : "");
+	buf_free(&enc);
+	const char *const headers[] = {
+		MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition,
+		"Content-Security-Policy", "sandbox; default-src 'none'",
+		NULL,
+	};
+	size_t len;
+	char *bytes = buf_steal(&data, &len);
+	return http_send_bytes(r, MHD_HTTP_OK, safe_type(type), bytes, len, headers);
+}
+
+/* Where to go after an action: a page of the mailbox, with a notice. */
+static enum MHD_Result back_to(struct request *r, const char *folder, const char *notice)
+{
+	const char *back = form_get(r->form, "back");
+	struct buf b;
+	buf_init(&b, 8192);
+	if (strncmp(back, "/mail", 5) == 0 && !strpbrk(back, "\r\n"))
+		buf_puts(&b, back);
+	else
+		message_url(&b, "/mail", folder, NULL);
+	buf_printf(&b, "%sn=%s", strchr(b.data, '?') ? "&" : "?", notice);
+	enum MHD_Result rc = http_see_other(r, b.data);
+	buf_free(&b);
+	return rc;
+}
+
+enum MHD_Result page_mail_action(struct request *r, const char *rest)
+{
+	const char *folder = form_get(r->form, "f"), *op = form_get(r->form, "op");
+	const char *to = form_get(r->form, "to"), *notice = "marked";
+	struct mailstore *ms;
+	struct err e;
+	const struct form_field *id;
+	(void)rest;
+	if (!folder[0])
+		folder = MAIL_INBOX;
+	if (mailbox_open(r, &ms, &e) < 0)
+		return mail_error(r, &e);
+	for (size_t i = 0; (id = form_nth(r->form, "id", i)); i++) {
+		const char *mid = id->value.data ? id->value.data : "";
+		int rc = 0;
+		if (strcmp(op, "delete") == 0 && strcmp(folder, MAIL_TRASH) == 0) {
+			rc = mailstore_delete(ms, folder, mid, &e);
+			notice = "deleted";
+		} else if (strcmp(op, "delete") == 0) {
+			rc = mailstore_move(ms, folder, mid, MAIL_TRASH, &e);
+			notice = "trashed";
+		} else if (strcmp(op, "move") == 0 && to[0]) {
+			rc = mailstore_move(ms, folder, mid, to, &e);
+			notice = "moved";
+		} else if (strcmp(op, "unread") == 0) {
+			rc = mailstore_set_flags(ms, folder, mid, 0, MAIL_SEEN, &e);
+		} else if (strcmp(op, "read") == 0) {
+			rc = mailstore_set_flags(ms, folder, mid, MAIL_SEEN, 0, &e);
+		}
+		if (rc < 0)
+			log_warnx("%s: %s %s: %s", r->sess.user, op, mid, e.msg);
+	}
+	mailstore_close(&ms);
+	return back_to(r, folder, notice);
+}
+
+enum MHD_Result page_mail_folder(struct request *r, const char *rest)
+{
+	const char *op = form_get(r->form, "op"), *name = form_get(r->form, "name");
+	struct mailstore *ms;
+	struct err e;
+	int rc;
+	(void)rest;
+	if (mailbox_open(r, &ms, &e) < 0)
+		return mail_error(r, &e);
+	int create = strcmp(op, "create") == 0;
+	rc = create ? mailstore_folder_create(ms, name, &e) : mailstore_folder_delete(ms, name, &e);
+	mailstore_close(&ms);
+	if (rc < 0)
+		return http_send_error(r, MHD_HTTP_BAD_REQUEST, e.msg);
+	struct buf b;
+	buf_init(&b, 4096);
+	message_url(&b, "/mail", create ? name : MAIL_INBOX, NULL);
+	buf_printf(&b, "&n=%s", create ? "created" : "removed");
+	enum MHD_Result res = http_see_other(r, b.data);
+	buf_free(&b);
+	return res;
+}
