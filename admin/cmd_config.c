@@ -5,13 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/types.h>
 
 #include "webmsg/config.h"
 #include "webmsg/err.h"
-#include "webmsg/service.h"
 #include "webmsg/settings.h"
 
+#include "apply.h"
 #include "commands.h"
 #include "prompt.h"
 
@@ -124,97 +123,24 @@ int cmd_config_get(struct cmd_ctx *ctx, int argc, char **argv)
 	return CMD_OK;
 }
 
-/* Collects the settings changed in one version that a reload does not apply. */
-struct restart_note {
-	long version;
-	char names[256];
-};
-
-static int note_restart(const struct config_history_entry *h, void *arg)
+int cmd_report(int rc, const struct apply_outcome *o, const struct err *e)
 {
-	struct restart_note *r = arg;
-	const struct setting *s = settings_find(h->key, NULL);
-	size_t len = strlen(r->names);
-
-	if (h->version == r->version && s && (s->flags & SETTING_RESTART))
-		snprintf(r->names + len, sizeof(r->names) - len, "%s%s", len ? ", " : "", s->name);
-	return 0;
-}
-
-/* Says which settings of this version wait for a restart; a reload cannot apply them. */
-static void print_restart_note(struct db *db, long version)
-{
-	struct restart_note note = { version, "" };
-	struct err e;
-
-	if (config_history(db, note_restart, &note, &e) < 0)
-		cmd_warn("%s", e.msg);
-	else if (note.names[0])
-		printf("%s takes effect at the next restart ('%s service restart')\n", note.names,
-		       CMD_PROGRAM);
-}
-
-/* After a change that made `version` (nothing changed when it equals `before`):
- * the daemon that was running is asked to apply it, and its answer is the result. */
-static int apply(struct db *db, pid_t running, long before, long version)
-{
-	struct service_status st;
-	struct err e;
-	int rc = CMD_OK;
-
-	if (version == before) {
-		printf("unchanged (version %ld)\n", version);
-		return CMD_OK;
-	}
-	if (running == 0) {
-		printf("saved (version %ld); webmsgd is not running\n", version);
-		return CMD_OK;
-	}
-	if (service_reload(db, version, SERVICE_WAIT_MS, &st, &e) < 0)
-		rc = cmd_error("saved as version %ld, but webmsgd could not apply it: %s", version,
-			       e.msg);
-	else
-		printf("applied (version %ld)\n", version);
-	print_restart_note(db, version);
-	return rc;
-}
-
-/* A change to the configuration: config_set or config_revert. */
-typedef int (*change_fn)(struct db *db, const struct config_who *who, const void *arg,
-			 long *version, struct err *e);
-
-/* What set, unset and revert share. Whether webmsgd runs is asked before the
- * change, while the configuration still names the pidfile the daemon holds. */
-static int change_and_apply(struct db *db, change_fn change, const void *arg)
-{
-	struct config_who who;
-	struct err e;
-	long before, after;
-	pid_t running;
-
-	config_who_current(&who);
-	if ((before = config_version(db, &e)) < 0 || service_pid(db, &running, &e) < 0 ||
-	    change(db, &who, arg, &after, &e) < 0)
-		return cmd_error("%s", e.msg);
-	return apply(db, running, before, after);
-}
-
-struct change_list {
-	const struct config_change *changes;
-	size_t n;
-};
-
-static int set_list(struct db *db, const struct config_who *who, const void *arg, long *version,
-		    struct err *e)
-{
-	const struct change_list *l = arg;
-	return config_set(db, l->changes, l->n, who, version, e);
+	if (rc < 0)
+		cmd_error("%s", e->msg);
+	else if (o->text[0])
+		printf("%s\n", o->text);
+	if (o->warning[0])
+		cmd_warn("%s", o->warning);
+	else if (o->restart[0])
+		printf("%s\n", o->restart);
+	return rc < 0 ? CMD_FAIL : CMD_OK;
 }
 
 int cmd_commit_changes(struct db *db, const struct config_change *changes, size_t n)
 {
-	struct change_list l = { changes, n };
-	return change_and_apply(db, set_list, &l);
+	struct apply_outcome o;
+	struct err e;
+	return cmd_report(apply_changes(db, changes, n, &o, &e), &o, &e);
 }
 
 /* Saves one change (value NULL: back to the default) and applies it. */
@@ -341,12 +267,6 @@ static void report_skipped(enum setting_id id, void *arg)
 	printf("%s is a secret and was not reverted\n", settings_get(id)->name);
 }
 
-static int revert_to(struct db *db, const struct config_who *who, const void *arg, long *version,
-		     struct err *e)
-{
-	return config_revert(db, *(const long *)arg, who, report_skipped, NULL, version, e);
-}
-
 int cmd_config_revert(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	long version;
@@ -355,5 +275,7 @@ int cmd_config_revert(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_parse_long(argv[0], 0, LONG_MAX, &version) < 0)
 		return cmd_usage_error(ctx->entry, "config revert: '%s' is not a version number "
 				       "('%s config history' lists them)", argv[0], CMD_PROGRAM);
-	return change_and_apply(ctx->db, revert_to, &version);
+	struct apply_outcome o;
+	struct err e;
+	return cmd_report(apply_revert(ctx->db, version, report_skipped, NULL, &o, &e), &o, &e);
 }

@@ -5,22 +5,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
+#include "accounts.h"
 #include "commands.h"
-
-/* Finds one domain's number of users while listing them. */
-struct domain_count {
-	const char *name;
-	long users;
-};
-
-static int count_users(const char *name, long users, void *arg)
-{
-	struct domain_count *c = arg;
-	if (strcmp(name, c->name) != 0)
-		return 0;
-	c->users = users;
-	return 1;
-}
 
 static int print_domain(const char *name, long users, void *arg)
 {
@@ -44,20 +30,13 @@ int cmd_domain_add(struct cmd_ctx *ctx, int argc, char **argv)
 
 int cmd_domain_del(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char name[256];
-	struct domain_count count = { name, 0 };
+	char text[320];
 	struct err e;
 
 	(void)argc;
-	if (domain_name_normalize(argv[0], name, sizeof(name), &e) < 0 ||
-	    domain_list(ctx->db, count_users, &count, &e) < 0 ||
-	    domain_del(ctx->db, name, ctx->opt[OPT_FORCE], &e) < 0)
+	if (accounts_domain_del(ctx->db, argv[0], ctx->opt[OPT_FORCE], text, sizeof(text), &e) < 0)
 		return cmd_error("%s", e.msg);
-	if (count.users > 0)
-		printf("deleted domain %s and its %ld user%s\n", name, count.users,
-		       count.users == 1 ? "" : "s");
-	else
-		printf("deleted domain %s\n", name);
+	printf("%s\n", text);
 	return CMD_OK;
 }
 

@@ -3,52 +3,34 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/types.h>
 #include <time.h>
 
-#include "webmsg/config.h"
 #include "webmsg/err.h"
-#include "webmsg/service.h"
-#include "webmsg/status.h"
 
 #include "commands.h"
+#include "service_ctl.h"
 
-#define STOP_WAIT_MS 10000
-
-static int start(struct db *db)
+/* Prints the line a service_ctl_* call (which returned rc) put in text, or its error. */
+static int report(int rc, const char *text, const struct err *e)
 {
-	struct service_status st;
-	struct err e;
-	int present;
-	pid_t pid;
-
-	if (service_start(db, &e) < 0)
-		return cmd_error("cannot start webmsgd: %s", e.msg);
-	if (service_pid(db, &pid, &e) < 0 || status_read(db, &st, &present, &e) < 0)
-		return cmd_error("webmsgd started, but %s", e.msg);
-	if (present && st.pid == (long)pid && st.listeners[0])
-		printf("webmsgd started (pid %ld), listening on %s\n", (long)pid, st.listeners);
-	else
-		printf("webmsgd started (pid %ld)\n", (long)pid);
+	if (rc < 0)
+		return cmd_error("%s", e->msg);
+	printf("%s\n", text);
 	return CMD_OK;
 }
 
-/* Stopping what is not running is not a failure, as for any service manager. */
+static int start(struct db *db)
+{
+	char text[512];
+	struct err e;
+	return report(service_ctl_start(db, text, sizeof(text), &e), text, &e);
+}
+
 static int stop(struct db *db)
 {
+	char text[512];
 	struct err e;
-	pid_t pid;
-
-	if (service_pid(db, &pid, &e) < 0)
-		return cmd_error("%s", e.msg);
-	if (pid == 0) {
-		printf("webmsgd is not running\n");
-		return CMD_OK;
-	}
-	if (service_stop(db, STOP_WAIT_MS, &e) < 0)
-		return cmd_error("%s", e.msg);
-	printf("webmsgd stopped\n");
-	return CMD_OK;
+	return report(service_ctl_stop(db, text, sizeof(text), &e), text, &e);
 }
 
 int cmd_service_start(struct cmd_ctx *ctx, int argc, char **argv)
@@ -76,15 +58,12 @@ int cmd_service_restart(struct cmd_ctx *ctx, int argc, char **argv)
 
 int cmd_service_reload(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct service_status st;
+	char text[512];
 	struct err e;
 
 	(void)argc;
 	(void)argv;
-	if (service_reload(ctx->db, 0, SERVICE_WAIT_MS, &st, &e) < 0)
-		return cmd_error("reload failed: %s", e.msg);
-	printf("reloaded (version %ld)\n", st.config_version);
-	return CMD_OK;
+	return report(service_ctl_reload(ctx->db, text, sizeof(text), &e), text, &e);
 }
 
 /* One "label: value" line of the status, values lined up. */
@@ -112,13 +91,15 @@ static void field_time(const char *label, long when)
 	field(label, "%s (%s ago)", date, ago);
 }
 
-static void show_running(pid_t pid, const struct service_status *st, int present, long latest)
+static void show_running(const struct service_state *s)
 {
+	const struct service_status *st = &s->status;
+	long latest = s->latest;
 	char uptime[32];
 
 	field("webmsgd:", "running");
-	field("pid:", "%ld", (long)pid);
-	if (!present || st->pid != (long)pid) {
+	field("pid:", "%ld", (long)s->pid);
+	if (!service_ctl_reported(s)) {
 		field("status:", "not reported yet");
 		return;
 	}
@@ -131,8 +112,12 @@ static void show_running(pid_t pid, const struct service_status *st, int present
 	field_time("last update:", st->updated_at);
 }
 
-static void show_stopped(const struct service_status *st, int present, long latest)
+static void show_stopped(const struct service_state *s)
 {
+	const struct service_status *st = &s->status;
+	int present = s->present;
+	long latest = s->latest;
+
 	field("webmsgd:", "stopped");
 	if (present && strcmp(st->result, "error") == 0)
 		field("last start failed:", "%s", st->message);
@@ -146,21 +131,17 @@ static void show_stopped(const struct service_status *st, int present, long late
 
 int cmd_service_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct service_status st;
+	struct service_state s;
 	struct err e;
-	int present;
-	long latest;
-	pid_t pid;
 
 	(void)argc;
 	(void)argv;
-	if (service_pid(ctx->db, &pid, &e) < 0 || status_read(ctx->db, &st, &present, &e) < 0 ||
-	    (latest = config_version(ctx->db, &e)) < 0)
+	if (service_ctl_state(ctx->db, &s, &e) < 0)
 		return cmd_error("%s", e.msg);
-	if (pid == 0) {
-		show_stopped(&st, present, latest);
+	if (s.pid == 0) {
+		show_stopped(&s);
 		return CMD_STOPPED;
 	}
-	show_running(pid, &st, present, latest);
+	show_running(&s);
 	return CMD_OK;
 }

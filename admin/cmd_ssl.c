@@ -11,12 +11,13 @@
 #include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
-#include "webmsg/service.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
+#include "apply.h"
 #include "commands.h"
 #include "prompt.h"
+#include "ssl_setup.h"
 
 #define DEFAULT_DAYS 365
 
@@ -33,21 +34,9 @@ static int load(struct cmd_ctx *ctx, struct config_snapshot **cfg, struct ssl_pa
 /* Checks the configuration these changes make, as the daemon will, then saves them. */
 static int checked_commit(struct cmd_ctx *ctx, const struct config_change *changes, size_t n)
 {
-	struct config_snapshot *cfg;
-	const char *priority;
+	struct apply_outcome o;
 	struct err e;
-	if (load(ctx, &cfg, NULL) != CMD_OK)
-		return CMD_FAIL;
-	for (size_t i = 0; i < n; i++)
-		if (config_snapshot_override(cfg, changes[i].id, changes[i].value, &e) < 0) {
-			config_snapshot_free(&cfg);
-			return cmd_error("%s", e.msg);
-		}
-	int ok = !config_bool(cfg, SET_SSL_ENABLE) || ssl_config_check(cfg, &priority, &e) == 0;
-	config_snapshot_free(&cfg);
-	if (!ok)
-		return cmd_error("%s; nothing was changed", e.msg);
-	return cmd_commit_changes(ctx->db, changes, n);
+	return cmd_report(apply_checked(ctx->db, changes, n, &o, &e), &o, &e);
 }
 
 int cmd_ssl_keystore(struct cmd_ctx *ctx, int argc, char **argv)
@@ -55,10 +44,8 @@ int cmd_ssl_keystore(struct cmd_ctx *ctx, int argc, char **argv)
 	char dir[PATH_MAX];
 	struct err e;
 	(void)argc;
-	if (tls_keystore_check(argv[0], &e) < 0)
+	if (ssl_setup_keystore(argv[0], dir, &e) < 0)
 		return cmd_error("%s", e.msg);
-	if (!realpath(argv[0], dir))
-		return cmd_error("cannot resolve %s", argv[0]);
 	struct config_change c = { SET_SSL_KEYSTORE, dir };
 	return cmd_commit_changes(ctx->db, &c, 1);
 }
@@ -92,16 +79,8 @@ static int read_request(struct cmd_ctx *ctx, const struct config_snapshot *cfg,
 				 (int)fields[i].size)
 			return cmd_error("--%s: too long", fields[i].opt == OPT_COUNTRY ? "country" : "value");
 	}
-	for (const char *p = ctx->opt_arg[OPT_SAN]; p && *p;) {
-		size_t len = strcspn(p, ",");
-		if (len > 0) {
-			if (s->nsans == TLS_MAX_SANS || len >= sizeof(s->sans[0]))
-				return cmd_error("--san: at most %d names of up to 255 characters",
-						 TLS_MAX_SANS);
-			snprintf(s->sans[s->nsans++], sizeof(s->sans[0]), "%.*s", (int)len, p);
-		}
-		p += len + (p[len] == ',');
-	}
+	if (ssl_setup_parse_sans(ctx->opt_arg[OPT_SAN], s, &e) < 0)
+		return cmd_error("--san: %s", e.msg);
 	if (ctx->opt_arg[OPT_KEY_TYPE] && tls_key_type_parse(ctx->opt_arg[OPT_KEY_TYPE],
 							     &req->key_type) < 0)
 		return cmd_error("--key-type: '%s' is not one of ec-p256, ec-p384, rsa-2048, "
@@ -120,40 +99,24 @@ static int read_request(struct cmd_ctx *ctx, const struct config_snapshot *cfg,
 static int key_password(struct cmd_ctx *ctx, const struct config_snapshot *cfg, char *out,
 			size_t outlen, int *is_new)
 {
+	char given[PROMPT_MAX];
+	const char *file = ctx->opt_arg[OPT_PASSWORD_FILE];
 	struct err e;
-	const char *stored = config_str(cfg, SET_SSL_KEY_PASSWORD);
-	*is_new = 1;
-	if (ctx->opt_arg[OPT_PASSWORD_FILE]) {
-		if (prompt_password("Key password", ctx->opt_arg[OPT_PASSWORD_FILE], out, outlen,
-				    &e) < 0)
-			return cmd_error("%s", e.msg);
-		*is_new = strcmp(out, stored) != 0;
-		return CMD_OK;
-	}
-	if (stored[0]) {
-		snprintf(out, outlen, "%s", stored);
-		*is_new = 0;
-		return CMD_OK;
-	}
-	if (tls_password_generate(out, outlen, &e) < 0)
-		return cmd_error("%s", e.msg);
-	return CMD_OK;
+	int rc = 0;
+	if (file && prompt_password("Key password", file, given, sizeof(given), &e) < 0)
+		rc = cmd_error("%s", e.msg);
+	else if (ssl_setup_key_password(cfg, file ? given : NULL, out, outlen, is_new, &e) < 0)
+		rc = cmd_error("%s", e.msg);
+	explicit_bzero(given, sizeof(given));
+	return rc;
 }
 
 /* Has a running daemon that serves HTTPS load the new files. */
 static int reload_if_running(struct cmd_ctx *ctx)
 {
-	struct service_status st;
+	struct apply_outcome o;
 	struct err e;
-	pid_t pid;
-	if (service_pid(ctx->db, &pid, &e) < 0)
-		return cmd_error("%s", e.msg);
-	if (pid == 0)
-		return CMD_OK;
-	if (service_reload(ctx->db, 0, SERVICE_WAIT_MS, &st, &e) < 0)
-		return cmd_error("webmsgd could not apply it: %s", e.msg);
-	printf("applied (version %ld)\n", st.config_version);
-	return CMD_OK;
+	return cmd_report(apply_reload_if_running(ctx->db, &o, &e), &o, &e);
 }
 
 /* What selfsign and csr share: the request, the password, the files, then the
@@ -174,9 +137,8 @@ static int make_key(struct cmd_ctx *ctx, int selfsigned)
 	    (rc = key_password(ctx, cfg, password, sizeof(password), &is_new)) != CMD_OK)
 		goto out;
 	req.password = password;
-	if (tls_keystore_check(p.keystore, &e) < 0 ||
-	    (selfsigned ? tls_selfsign(p.keystore, &req, ctx->opt[OPT_FORCE] > 0, &e)
-			: tls_csr(p.keystore, &req, ctx->opt[OPT_FORCE] > 0, &pem, &e)) < 0) {
+	if (ssl_setup_make_key(p.keystore, &req, selfsigned, ctx->opt[OPT_FORCE] > 0, &pem, &e) <
+	    0) {
 		rc = cmd_error("%s", e.msg);
 		goto out;
 	}
@@ -331,33 +293,14 @@ int cmd_ssl_ciphers(struct cmd_ctx *ctx, int argc, char **argv)
 
 int cmd_ssl_client_auth(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	struct config_change c[2];
 	char ca[PATH_MAX];
+	struct err e;
+	size_t n;
 	(void)argc;
-	struct config_change c[] = { { SET_SSL_CLIENT_AUTH, argv[0] },
-				     { SET_SSL_CLIENT_CA_FILE, NULL } };
-	size_t n = 1;
-	if (ctx->opt_arg[OPT_CA]) {
-		if (!realpath(ctx->opt_arg[OPT_CA], ca))
-			return cmd_error("cannot find the CA file %s", ctx->opt_arg[OPT_CA]);
-		c[1].value = ca;
-		n = 2;
-	}
-	if (strcmp(argv[0], "none") != 0) {
-		/* Checked here too: SSL may be off now and switched on later. */
-		struct config_snapshot *cfg;
-		struct ssl_paths p;
-		struct err e;
-		int count;
-		if (load(ctx, &cfg, &p) != CMD_OK)
-			return CMD_FAIL;
-		config_snapshot_free(&cfg);
-		const char *file = n == 2 ? ca : p.client_ca;
-		if (!file[0])
-			return cmd_error("client authentication '%s' needs the CA that issues client "
-					 "certificates: --ca FILE", argv[0]);
-		if (tls_check_ca_file(file, &count, &e) < 0)
-			return cmd_error("%s", e.msg);
-	}
+	if (ssl_setup_client_auth(ctx->db, argv[0], ctx->opt_arg[OPT_CA], "--ca FILE", c, &n, ca,
+				  &e) < 0)
+		return cmd_error("%s", e.msg);
 	return checked_commit(ctx, c, n);
 }
 

@@ -1,4 +1,4 @@
-/* cmd_user.c - user add, del, passwd and list. Passwords come through
+/* cmd_user.c - user add, del, passwd, revoke and list. Passwords come through
  * prompt.c, never from the command line. */
 #include <stdio.h>
 #include <string.h>
@@ -6,22 +6,9 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
+#include "accounts.h"
 #include "commands.h"
 #include "prompt.h"
-
-/* Looks for one address while listing its domain's users. */
-struct user_search {
-	const char *address;
-	int found;
-};
-
-static int match_user(const char *address, const char *created, void *arg)
-{
-	struct user_search *u = arg;
-	(void)created;
-	u->found = strcmp(address, u->address) == 0;
-	return u->found;
-}
 
 static int print_user(const char *address, const char *created, void *arg)
 {
@@ -31,25 +18,12 @@ static int print_user(const char *address, const char *created, void *arg)
 	return 0;
 }
 
-/* Normalizes the address and checks, before any password is asked for, that
- * its domain exists and that the user exists (want 1) or does not (want 0). */
+/* Normalizes the address and checks that the user exists (want 1) or not (want 0). */
 static int check_user(struct cmd_ctx *ctx, const char *arg, int want, char *address, size_t len)
 {
-	struct user_search u = { address, 0 };
 	struct err e;
-	int exists;
-
-	if (user_address_normalize(arg, address, len, &e) < 0)
+	if (accounts_user_check(ctx->db, arg, want, address, len, &e) < 0)
 		return cmd_error("%s", e.msg);
-	const char *domain = strchr(address, '@') + 1;
-	if (domain_exists(ctx->db, domain, &exists, &e) < 0 ||
-	    (exists && user_list(ctx->db, domain, match_user, &u, &e) < 0))
-		return cmd_error("%s", e.msg);
-	if (!exists && !want)
-		return cmd_error("there is no domain %s; add it first (%s domain add %s)", domain,
-				 CMD_PROGRAM, domain);
-	if (u.found != want)
-		return cmd_error(want ? "there is no user %s" : "user %s already exists", address);
 	return CMD_OK;
 }
 
@@ -104,6 +78,18 @@ int cmd_user_del(struct cmd_ctx *ctx, int argc, char **argv)
 	    user_del(ctx->db, address, &e) < 0)
 		return cmd_error("%s", e.msg);
 	printf("deleted user %s\n", address);
+	return CMD_OK;
+}
+
+int cmd_user_revoke(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char text[USER_ADDRESS_MAX + 64];
+	struct err e;
+
+	(void)argc;
+	if (accounts_user_revoke(ctx->db, argv[0], text, sizeof(text), &e) < 0)
+		return cmd_error("%s", e.msg);
+	printf("%s\n", text);
 	return CMD_OK;
 }
 

@@ -62,6 +62,9 @@ static const struct cmd_entry table[] = {
 	{ "user del", "ADDRESS", "Delete a user", NULL, 1, 1, 0, CMD_DB, cmd_user_del },
 	{ "user passwd", "ADDRESS", "Change a user's password", PASSWORD_DETAIL, 1, 1,
 	  CMD_OPT(OPT_PASSWORD_FILE), CMD_DB, cmd_user_passwd },
+	{ "user revoke", "ADDRESS", "End every remembered logon (\"Remember me\") of a user",
+	  "Browsers that kept the user logged on must log on again with the password.", 1, 1, 0,
+	  CMD_DB, cmd_user_revoke },
 	{ "user list", "[DOMAIN]", "List the users, with the date each was added", NULL, 0, 1, 0,
 	  CMD_DB, cmd_user_list },
 	{ "service start", "", "Start webmsgd and show where it listens", NULL, 0, 0, 0, CMD_DB,
@@ -442,9 +445,10 @@ static void print_footer(void)
 
 void cmd_help_all(void)
 {
-	printf("usage: %s [-c DB] COMMAND [ARGUMENTS]\n\n", CMD_PROGRAM);
+	printf("usage: %s [-c DB] [COMMAND [ARGUMENTS]]\n\n", CMD_PROGRAM);
 	print_wrapped("Administers webmsg: its settings, mail domains and users, and the "
-		      "webmsgd service.", 0);
+		      "webmsgd service. Without a command, at a terminal, it opens the "
+		      "administrator's console.", 0);
 	printf("\noptions:\n");
 	printf("  -c DB          the configuration database; without -c:\n");
 	printf("                 %s\n", db_default_path());

@@ -90,9 +90,13 @@ int cmd_mistype(const char *typed, const char *candidate);
 void cmd_format_duration(long seconds, char *out, size_t outlen);
 
 struct config_change;
+struct apply_outcome;
+struct err;
 /* Saves the changes as one version and has a running webmsgd apply it,
  * printing "applied (version N)" or the daemon's error. Returns an exit status. */
 int cmd_commit_changes(struct db *db, const struct config_change *changes, size_t n);
+/* Prints what an apply_* call (which returned rc) came to; returns an exit status. */
+int cmd_report(int rc, const struct apply_outcome *o, const struct err *e);
 
 int cmd_help(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_init(struct cmd_ctx *ctx, int argc, char **argv);
@@ -108,6 +112,7 @@ int cmd_domain_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_del(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_user_revoke(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_service_start(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_service_stop(struct cmd_ctx *ctx, int argc, char **argv);

@@ -1,15 +1,18 @@
 /* main.c - webmsg-admin: global options, opening the configuration database,
- * and running the command named on the command line. */
+ * and running the command named on the command line; without one, at a
+ * terminal, the console. */
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
 #include "commands.h"
+#include "console.h"
 
 /* Reads the options before the command. Returns -1 to go on with argv[optind],
  * else the status to exit with. */
@@ -82,8 +85,10 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	memset(&ctx, 0, sizeof(ctx));
 	rc = global_options(argc, argv, &path);
-	if (rc < 0 && optind == argc) {
-		/* The console comes here once it exists; until then, the help. */
+	if (rc < 0 && optind == argc && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		/* No command at a terminal: the console. Scripts get the help. */
+		rc = console_run(path ? path : db_default_path());
+	} else if (rc < 0 && optind == argc) {
 		cmd_help_all();
 		rc = CMD_OK;
 	} else if (rc < 0) {

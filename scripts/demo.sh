@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what webmsg needs, builds it, creates a demo instance under ./var
 # (configuration database, a domain, a user with sample mail) and starts
-# webmsgd on it. Run it again to rebuild and restart; --reset starts afresh.
+# webmsgd on it, then opens the console. Run it again to rebuild and restart;
+# --reset starts afresh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -55,4 +56,8 @@ fi
 echo "Web Messaging: http://127.0.0.1:$("${admin[@]}" config get web.http_port)/" \
 	"and https://127.0.0.1:$("${admin[@]}" config get web.https_port)/"
 echo
+# At a terminal, the console; otherwise (a script, CI) the status.
+if [ -t 0 ] && [ -t 1 ]; then
+	exec "${admin[@]}"
+fi
 "${admin[@]}" service status || true

@@ -1,0 +1,27 @@
+/* accounts.h - what the user and domain commands and the console's Domains
+ * and Users screens share beyond users.h: the checks made before a password
+ * is asked for, and the words for what was done. */
+#ifndef WEBMSG_ADMIN_ACCOUNTS_H
+#define WEBMSG_ADMIN_ACCOUNTS_H
+
+#include <stddef.h>
+
+struct db;
+struct err;
+
+/* Normalizes arg into address and checks, before any password is asked for,
+ * that its domain exists and that the user exists (want 1) or not (want 0). */
+int accounts_user_check(struct db *db, const char *arg, int want, char *address, size_t len,
+			struct err *e);
+
+/* Deletes a domain (with its users when force is set): text gets "deleted
+ * domain example.org and its 2 users". */
+int accounts_domain_del(struct db *db, const char *arg, int force, char *text, size_t len,
+			struct err *e);
+
+/* Ends the user's remembered logons: text gets "revoked 2 remembered
+ * logon(s) of name@example.org". */
+int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
+			 struct err *e);
+
+#endif

@@ -1,0 +1,177 @@
+/* apply.c - saving configuration changes as a new version and asking a
+ * running webmsgd to apply it, with the daemon's answer as the result. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/service.h"
+#include "webmsg/settings.h"
+#include "webmsg/ssl_config.h"
+
+#include "apply.h"
+#include "commands.h"
+
+static void outcome_clear(struct apply_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+/* Collects the settings changed in one version that a reload does not apply. */
+struct restart_note {
+	long version;
+	char names[256];
+};
+
+static int note_restart(const struct config_history_entry *h, void *arg)
+{
+	struct restart_note *r = arg;
+	const struct setting *s = settings_find(h->key, NULL);
+	size_t len = strlen(r->names);
+
+	if (h->version == r->version && s && (s->flags & SETTING_RESTART))
+		snprintf(r->names + len, sizeof(r->names) - len, "%s%s", len ? ", " : "", s->name);
+	return 0;
+}
+
+/* Which settings of this version wait for a restart; a reload cannot apply them. */
+static void restart_note(struct db *db, long version, struct apply_outcome *o)
+{
+	struct restart_note note = { version, "" };
+	struct err e;
+
+	if (config_history(db, note_restart, &note, &e) < 0)
+		snprintf(o->warning, sizeof(o->warning), "%s", e.msg);
+	else if (note.names[0])
+		snprintf(o->restart, sizeof(o->restart),
+			 "%s takes effect at the next restart ('%s service restart')", note.names,
+			 CMD_PROGRAM);
+}
+
+/* After a change that made `version` (nothing changed when it equals `before`):
+ * the daemon that was running is asked to apply it, and its answer is the result. */
+static int ask_daemon(struct db *db, pid_t running, long before, struct apply_outcome *o,
+		      struct err *e)
+{
+	struct service_status st;
+	struct err re;
+	int rc = 0;
+
+	if (o->version == before) {
+		snprintf(o->text, sizeof(o->text), "unchanged (version %ld)", o->version);
+		return 0;
+	}
+	if (running == 0) {
+		snprintf(o->text, sizeof(o->text), "saved (version %ld); webmsgd is not running",
+			 o->version);
+		return 0;
+	}
+	if (service_reload(db, o->version, SERVICE_WAIT_MS, &st, &re) < 0)
+		rc = err_set(e, "saved as version %ld, but webmsgd could not apply it: %s",
+			     o->version, re.msg);
+	else
+		snprintf(o->text, sizeof(o->text), "applied (version %ld)", o->version);
+	restart_note(db, o->version, o);
+	return rc;
+}
+
+/* A change to the configuration: config_set or config_revert. */
+typedef int (*change_fn)(struct db *db, const struct config_who *who, const void *arg,
+			 long *version, struct err *e);
+
+/* Whether webmsgd runs is asked before the change, while the configuration
+ * still names the pidfile the daemon holds. */
+static int change_and_apply(struct db *db, change_fn change, const void *arg,
+			    struct apply_outcome *o, struct err *e)
+{
+	struct config_who who;
+	long before;
+	pid_t running;
+
+	outcome_clear(o);
+	config_who_current(&who);
+	if ((before = config_version(db, e)) < 0 || service_pid(db, &running, e) < 0 ||
+	    change(db, &who, arg, &o->version, e) < 0)
+		return -1;
+	return ask_daemon(db, running, before, o, e);
+}
+
+struct change_list {
+	const struct config_change *changes;
+	size_t n;
+};
+
+static int set_list(struct db *db, const struct config_who *who, const void *arg, long *version,
+		    struct err *e)
+{
+	const struct change_list *l = arg;
+	return config_set(db, l->changes, l->n, who, version, e);
+}
+
+int apply_changes(struct db *db, const struct config_change *changes, size_t n,
+		  struct apply_outcome *o, struct err *e)
+{
+	struct change_list l = { changes, n };
+	return change_and_apply(db, set_list, &l, o, e);
+}
+
+int apply_checked(struct db *db, const struct config_change *changes, size_t n,
+		  struct apply_outcome *o, struct err *e)
+{
+	struct config_snapshot *cfg;
+	const char *priority;
+
+	outcome_clear(o);
+	if (config_load(db, &cfg, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (config_snapshot_override(cfg, changes[i].id, changes[i].value, e) < 0) {
+			config_snapshot_free(&cfg);
+			return -1;
+		}
+	struct err ce;
+	int ok = !config_bool(cfg, SET_SSL_ENABLE) || ssl_config_check(cfg, &priority, &ce) == 0;
+	config_snapshot_free(&cfg);
+	if (!ok)
+		return err_set(e, "%s; nothing was changed", ce.msg);
+	return apply_changes(db, changes, n, o, e);
+}
+
+struct revert_args {
+	long version;
+	void (*skipped)(enum setting_id id, void *arg);
+	void *arg;
+};
+
+static int revert_to(struct db *db, const struct config_who *who, const void *arg, long *version,
+		     struct err *e)
+{
+	const struct revert_args *r = arg;
+	return config_revert(db, r->version, who, r->skipped, r->arg, version, e);
+}
+
+int apply_revert(struct db *db, long version, void (*skipped)(enum setting_id id, void *arg),
+		 void *arg, struct apply_outcome *o, struct err *e)
+{
+	struct revert_args r = { version, skipped, arg };
+	return change_and_apply(db, revert_to, &r, o, e);
+}
+
+int apply_reload_if_running(struct db *db, struct apply_outcome *o, struct err *e)
+{
+	struct service_status st;
+	struct err re;
+	pid_t pid;
+
+	outcome_clear(o);
+	if (service_pid(db, &pid, e) < 0)
+		return -1;
+	if (pid == 0)
+		return 0;
+	if (service_reload(db, 0, SERVICE_WAIT_MS, &st, &re) < 0)
+		return err_set(e, "webmsgd could not apply it: %s", re.msg);
+	o->version = st.config_version;
+	snprintf(o->text, sizeof(o->text), "applied (version %ld)", st.config_version);
+	return 0;
+}

@@ -1,0 +1,202 @@
+/* screen_status.c - the server: whether webmsgd runs, its pid and uptime,
+ * where it listens, the configuration version it serves against the latest,
+ * the last start or reload and its message, the certificate and the open
+ * webmail sessions. Read again once a second. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/ssl_config.h"
+#include "webmsg/tls_material.h"
+
+#include "commands.h"
+#include "console.h"
+#include "service_ctl.h"
+
+#define LABEL_WIDTH 15
+
+struct status_screen {
+	int ssl, force;
+	long https_port;
+	char cert_path[PATH_MAX];
+	int have_cert;
+	struct tls_cert_info cert;
+	char cert_error[ERR_MSG_MAX];
+	char config_error[ERR_MSG_MAX];
+};
+
+/* The SSL settings and the certificate, which the daemon's row does not hold. */
+static void read_ssl(struct console *c, struct status_screen *s)
+{
+	struct config_snapshot *cfg;
+	struct ssl_paths p;
+	struct err e;
+
+	s->config_error[0] = s->cert_error[0] = '\0';
+	s->have_cert = 0;
+	if (config_load(console_db(c), &cfg, &e) < 0) {
+		snprintf(s->config_error, sizeof(s->config_error), "%s", e.msg);
+		return;
+	}
+	s->ssl = config_bool(cfg, SET_SSL_ENABLE);
+	s->force = config_bool(cfg, SET_SSL_FORCE);
+	s->https_port = config_int(cfg, SET_WEB_HTTPS_PORT);
+	if (ssl_config_paths(cfg, &p, &e) < 0)
+		snprintf(s->cert_error, sizeof(s->cert_error), "%s", e.msg);
+	else if (tls_cert_info(p.cert, &s->cert, &e) < 0)
+		snprintf(s->cert_error, sizeof(s->cert_error), "%s", e.msg);
+	else
+		s->have_cert = 1;
+	config_snapshot_free(&cfg);
+}
+
+static void *status_open(struct console *c, const char *arg)
+{
+	struct status_screen *s = calloc(1, sizeof(*s));
+	(void)arg;
+	if (s)
+		read_ssl(c, s);
+	return s;
+}
+
+static void status_close(void *st)
+{
+	free(st);
+}
+
+static void status_tick(struct console *c, void *st)
+{
+	read_ssl(c, st);
+}
+
+struct rows {
+	WINDOW *w;
+	int y, h, width;
+};
+
+static void row(struct rows *r, const char *label, const char *value, enum role role)
+{
+	if (r->y < r->h)
+		r->y += text_label_value(r->w, r->y, r->width, LABEL_WIDTH, r->h - r->y, label, value,
+					 theme_attr(role));
+}
+
+/* One row per listener, named by its scheme. */
+static void listeners(struct rows *r, const char *list)
+{
+	char one[256];
+	int any = 0;
+	for (const char *p = list; *p; p += strspn(p, " ")) {
+		size_t len = strcspn(p, " ");
+		snprintf(one, sizeof(one), "%.*s", (int)len, p);
+		row(r, strncmp(one, "https:", 6) == 0 ? "HTTPS" : "HTTP", one, ROLE_NORMAL);
+		p += len;
+		any = 1;
+	}
+	if (!any)
+		row(r, "Listening", "nothing", ROLE_WARN);
+}
+
+static void draw_running(struct rows *r, const struct service_state *svc)
+{
+	const struct service_status *st = &svc->status;
+	char text[640], up[32];
+	if (!service_ctl_reported(svc)) {
+		snprintf(text, sizeof(text), "running (pid %ld), not reported yet", (long)svc->pid);
+		row(r, "State", text, ROLE_OK);
+		return;
+	}
+	cmd_format_duration((long)time(NULL) - st->started_at, up, sizeof(up));
+	snprintf(text, sizeof(text), "running (pid %ld), up %s", (long)svc->pid, up);
+	row(r, "State", text, ROLE_OK);
+	listeners(r, st->listeners);
+	snprintf(text, sizeof(text), "version %ld applied, latest %ld%s", st->config_version,
+		 svc->latest, st->config_version < svc->latest ? " (r reloads)" : "");
+	row(r, "Configuration", text, st->config_version < svc->latest ? ROLE_WARN : ROLE_NORMAL);
+	snprintf(text, sizeof(text), "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
+	row(r, "Last reload", text, strcmp(st->result, "ok") == 0 ? ROLE_NORMAL : ROLE_ERROR);
+	snprintf(text, sizeof(text), "%ld active", st->sessions);
+	row(r, "Sessions", text, ROLE_NORMAL);
+}
+
+static void draw_stopped(struct rows *r, const struct service_state *svc)
+{
+	char text[640];
+	row(r, "State", "stopped (s starts it)", ROLE_WARN);
+	if (svc->present && strcmp(svc->status.result, "error") == 0)
+		row(r, "Last start", svc->status.message, ROLE_ERROR);
+	snprintf(text, sizeof(text), "latest version %ld", svc->latest);
+	row(r, "Configuration", text, ROLE_NORMAL);
+}
+
+static void draw_ssl(struct rows *r, const struct status_screen *s)
+{
+	char text[640];
+	snprintf(text, sizeof(text), "%s", s->ssl ? (s->force ? "enabled, Force SSL on"
+							      : "enabled, Force SSL off")
+						  : "disabled (Services, Web Messaging, Advanced)");
+	row(r, "SSL", text, s->ssl ? ROLE_NORMAL : ROLE_WARN);
+	if (!s->have_cert) {
+		row(r, "Certificate", s->cert_error, s->ssl ? ROLE_ERROR : ROLE_DIM);
+		return;
+	}
+	row(r, "Certificate", s->cert.subject, ROLE_NORMAL);
+	if (s->cert.days_left < 0)
+		snprintf(text, sizeof(text), "expired on %s", s->cert.not_after);
+	else
+		snprintf(text, sizeof(text), "%ld (until %s)%s", s->cert.days_left, s->cert.not_after,
+			 s->cert.self_signed ? ", self-signed" : "");
+	row(r, "Days left", text, s->cert.days_left < 30 ? ROLE_WARN : ROLE_NORMAL);
+}
+
+static void status_draw(struct console *c, void *st, WINDOW *w, int h, int width, int focused)
+{
+	struct status_screen *s = st;
+	const struct service_state *svc = console_service(c);
+	struct rows r = { w, 0, h, width };
+	(void)focused;
+	if (svc->pid)
+		draw_running(&r, svc);
+	else
+		draw_stopped(&r, svc);
+	r.y++;
+	if (s->config_error[0])
+		row(&r, "Configuration", s->config_error, ROLE_ERROR);
+	else
+		draw_ssl(&r, s);
+}
+
+static int status_key(struct console *c, void *st, int key)
+{
+	(void)c;
+	(void)st;
+	(void)key;
+	return 0;
+}
+
+static const struct keybar_entry *status_keys(void *st)
+{
+	static const struct keybar_entry keys[] = { { "F6", "s", "Start/Stop" },
+						    { "F5", "r", "Reload" },
+						    { NULL, "Esc", "Tree" },
+						    { 0 } };
+	(void)st;
+	return keys;
+}
+
+const struct screen screen_status = {
+	.name = "Status",
+	.help = "The server: whether webmsgd runs, where it listens, the configuration version "
+		"it serves and the latest one, the result of its last start or reload, open "
+		"sessions and the certificate HTTPS uses. It is read again every second.",
+	.open = status_open,
+	.close = status_close,
+	.draw = status_draw,
+	.key = status_key,
+	.keys = status_keys,
+	.tick = status_tick,
+};

@@ -1,0 +1,37 @@
+/* service_ctl.h - starting, stopping and reloading webmsgd as the operator
+ * asks for it, and what the daemon is doing now: shared by `service ...`,
+ * `check` and the console. */
+#ifndef WEBMSG_ADMIN_SERVICE_CTL_H
+#define WEBMSG_ADMIN_SERVICE_CTL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "webmsg/status.h"
+
+struct db;
+struct err;
+
+#define SERVICE_CTL_STOP_MS 10000
+
+/* Whether webmsgd runs, its last status row and the latest configuration version. */
+struct service_state {
+	pid_t pid;                   /* 0: not running */
+	struct service_status status;
+	int present;                 /* the daemon ever wrote its status row */
+	long latest;                 /* the latest configuration version */
+};
+
+int service_ctl_state(struct db *db, struct service_state *s, struct err *e);
+/* status belongs to the running daemon (not to an earlier one). */
+int service_ctl_reported(const struct service_state *s);
+
+/* Each puts one line for a person in text: "webmsgd started (pid 12), listening
+ * on ...", "webmsgd stopped", "webmsgd is not running", "reloaded (version 5)".
+ * On failure e says why ("cannot start webmsgd: ...", "reload failed: ..."). */
+int service_ctl_start(struct db *db, char *text, size_t len, struct err *e);
+/* Stopping what is not running is not a failure, as for any service manager. */
+int service_ctl_stop(struct db *db, char *text, size_t len, struct err *e);
+int service_ctl_reload(struct db *db, char *text, size_t len, struct err *e);
+
+#endif

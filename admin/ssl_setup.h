@@ -1,0 +1,45 @@
+/* ssl_setup.h - the steps of setting up SSL that the ssl commands and the
+ * console's SSL configuration wizard share: the key store, the key's
+ * password, making a key with a certificate or a request, and client
+ * authentication. None of them prints; messages say what to fix. */
+#ifndef WEBMSG_ADMIN_SSL_SETUP_H
+#define WEBMSG_ADMIN_SSL_SETUP_H
+
+#include <stddef.h>
+
+#include "webmsg/config.h"
+
+struct db;
+struct err;
+struct tls_request;
+struct tls_subject;
+
+/* dir must be an existing folder we can write to; out (PATH_MAX) gets its absolute path. */
+int ssl_setup_keystore(const char *dir, char *out, struct err *e);
+
+/* The key's password: given (typed, or read from a file) when not NULL, else
+ * the one stored, else a new random one. *is_new: it is not the stored one,
+ * so it has to be stored with the key. */
+int ssl_setup_key_password(const struct config_snapshot *cfg, const char *given, char *out,
+			   size_t outlen, int *is_new, struct err *e);
+
+/* Makes a key in keystore and either a self-signed certificate (server.key,
+ * server.crt) or a request for a CA (request.key, request.csr; *pem_out, when
+ * not NULL, gets the request to free). Existing files are kept as .bak with
+ * force and refused without it. */
+int ssl_setup_make_key(const char *keystore, const struct tls_request *req, int selfsigned,
+		       int force, char **pem_out, struct err *e);
+
+/* Adds the names in list, separated by commas, to the subject's alternative names. */
+int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e);
+
+/* The changes that set client authentication to mode (none|optional|required)
+ * with the CA file ca (NULL: keep the one set), after checking that a mode
+ * other than none has a readable CA file. ca_hint ends the message when no
+ * CA file is set. changes gets 1 or 2 entries (*n); their values point into
+ * mode and ca_buf (PATH_MAX). */
+int ssl_setup_client_auth(struct db *db, const char *mode, const char *ca, const char *ca_hint,
+			  struct config_change changes[2], size_t *n, char *ca_buf,
+			  struct err *e);
+
+#endif
