@@ -1601,18 +1601,25 @@ static int locate(struct maildir *md, const char *folder, const char *id, struct
 	return err_set(e, "no such message in %s (it may have been moved or deleted)", folder);
 }
 
+/* locate(), retried once over a rebuilt index when the index was damaged. */
+static int locate_ready(struct maildir *md, const char *folder, const char *id,
+			struct location *loc, struct err *e)
+{
+	int rc, tries = 0;
+	if (index_ready(md, e) < 0)
+		return -1;
+	do
+		rc = locate(md, folder, id, loc, e);
+	while (index_retry(md, rc, &tries, e));
+	return rc;
+}
+
 static int md_path(void *be, const char *folder, const char *id, char *path, size_t pathlen,
 		   struct err *e)
 {
 	struct maildir *md = be;
 	struct location loc;
-	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
-	do
-		rc = locate(md, folder, id, &loc, e);
-	while (index_retry(md, rc, &tries, e));
-	if (rc < 0)
+	if (locate_ready(md, folder, id, &loc, e) < 0)
 		return -1;
 	if (snprintf(path, pathlen, "%s", loc.path) >= (int)pathlen)
 		return err_set(e, "the path of a message is too long");
@@ -1624,12 +1631,7 @@ static int md_summary(void *be, const char *folder, const char *id, struct mail_
 {
 	struct maildir *md = be;
 	struct location loc;
-	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
-	do
-		rc = locate(md, folder, id, &loc, e);
-	while (index_retry(md, rc, &tries, e));
+	int rc = locate_ready(md, folder, id, &loc, e);
 	if (rc == 0)
 		*out = loc.summary;
 	return rc;

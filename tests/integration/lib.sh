@@ -101,16 +101,22 @@ new_instance() {
 
 http_code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
-# An instance with a self-signed certificate for 127.0.0.1 and SSL enabled on $HTTPS_PORT.
-new_ssl_instance() {
+# An instance with a key store and a self-signed certificate for 127.0.0.1,
+# HTTPS to be on $HTTPS_PORT (SSL not enabled yet).
+new_cert_instance() {
 	new_instance
 	HTTPS_PORT=$(free_port)
 	mkdir -m 700 "$WORK/ssl"
 	admin config set web.https_port "$HTTPS_PORT" >/dev/null &&
 		admin ssl keystore "$WORK/ssl" >/dev/null &&
-		admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null &&
-		admin ssl enable >/dev/null ||
-		{ fail "set up SSL"; finish; }
+		admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null ||
+		{ fail "make a certificate"; finish; }
+}
+
+# The same with SSL enabled.
+new_ssl_instance() {
+	new_cert_instance
+	admin ssl enable >/dev/null || { fail "enable SSL"; finish; }
 }
 
 # The SHA-256 fingerprint of the certificate the HTTPS port presents.

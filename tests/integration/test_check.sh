@@ -1,18 +1,13 @@
 #!/usr/bin/env bash
 # webmsg-admin check: one line per check, a hint for each problem, exit 1 on FAIL.
 . "$(dirname "$0")/lib.sh"
-new_instance
+new_cert_instance
 
 out=$(admin check 2>&1)
 expect_eq "check fails while webmsgd is not running" 1 "$?"
 expect_match "it says SSL is disabled" 'WARN +SSL is disabled' "$out"
 expect_match "it says webmsgd is not running, with the command to start it" 'FAIL +webmsgd is not running.*service start' "$(printf '%s' "$out" | tr '\n' ' ')"
 
-HTTPS_PORT=$(free_port)
-mkdir -m 700 "$WORK/ssl"
-admin config set web.https_port "$HTTPS_PORT" >/dev/null
-admin ssl keystore "$WORK/ssl" >/dev/null
-admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null
 admin ssl enable >/dev/null
 admin service start >/dev/null
 out=$(admin check 2>&1)

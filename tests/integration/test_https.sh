@@ -89,19 +89,25 @@ expect_eq "the old certificate still serves" "$new_fp" "$(served_fingerprint)"
 expect_match "service status shows the SSL error" 'SSL initialisation failed' "$(admin service status)"
 expect_match "webmsgd -n shows it too" 'cannot decrypt' "$("$WEBMSG_DAEMON" -n -c "$WEBMSG_CONFIG" 2>&1)"
 
-# A request in flight while the daemon reloads is answered.
-python3 - "$HTTPS_PORT" "$pid" > "$WORK/inflight" 2>&1 <<'PY' &
-import os, signal, socket, ssl, sys, time
+# A request in flight while the daemon reloads is answered: half of it is
+# sent, SSL is switched off (a reload), then the rest follows.
+python3 - "$HTTPS_PORT" "$WORK/half-sent" "$WORK/reloaded" > "$WORK/inflight" 2>&1 <<'PY' &
+import os, socket, ssl, sys, time
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
 s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-time.sleep(1.5)            # the reload happens now, with this request half sent
+open(sys.argv[2], "w").close()
+for _ in range(200):
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.05)
 s.sendall(b"Connection: close\r\n\r\n")
 print(s.recv(100).decode(errors="replace").splitlines()[0])
 PY
 inflight=$!
-sleep 0.5
+for _ in $(seq 200); do [ -e "$WORK/half-sent" ] && break; sleep 0.05; done
 admin ssl disable >/dev/null
+touch "$WORK/reloaded"
 wait $inflight
 expect_match "a request in flight during a reload completes" 'HTTP/1.1 200' "$(cat "$WORK/inflight")"
 expect_eq "with SSL disabled nothing listens on the HTTPS port" 000 "$(http_code -k "https://127.0.0.1:$HTTPS_PORT/")"

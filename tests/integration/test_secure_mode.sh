@@ -3,7 +3,7 @@
 # listener, still logged on; the id changes, the token in the address works
 # once, and a session that went secure is never taken over plain HTTP.
 . "$(dirname "$0")/lib.sh"
-new_instance
+new_cert_instance
 add_user ann@example.org 'Ann-pass-1'
 admin service start >/dev/null
 http="http://127.0.0.1:$HTTP_PORT"
@@ -13,11 +13,6 @@ logon "$jar" "$http" ann@example.org Ann-pass-1 >/dev/null
 expect_no_match "with SSL disabled no page offers secure mode" 'Secure Mode' "$(curl -s -b "$jar" "$http/mail")"
 expect_eq "and the switch is refused" 404 "$(http_code -b "$jar" "$http/mode/secure?back=/mail")"
 
-HTTPS_PORT=$(free_port)
-mkdir -m 700 "$WORK/ssl"
-admin config set web.https_port "$HTTPS_PORT" >/dev/null
-admin ssl keystore "$WORK/ssl" >/dev/null
-admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null
 admin ssl enable >/dev/null
 https="https://127.0.0.1:$HTTPS_PORT"
 page=$(curl -s -b "$jar" "$http/mail?f=INBOX")

@@ -2,13 +2,8 @@
 # Services, Web Messaging, Advanced: Enable SSL ticked and applied in the
 # console is saved, applied by the running daemon, and HTTPS answers.
 . "$(dirname "$0")/lib.sh"
-new_instance
-HTTPS_PORT=$(free_port)
-mkdir -m 700 "$WORK/ssl"
-admin config set web.https_port "$HTTPS_PORT" >/dev/null &&
-	admin ssl keystore "$WORK/ssl" >/dev/null &&
-	admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null &&
-	admin service start >/dev/null || { fail "set up a running daemon with a certificate"; finish; }
+new_cert_instance
+admin service start >/dev/null || { fail "start the daemon"; finish; }
 pid=$(daemon_pid)
 before=$(sqlite3 "$WEBMSG_CONFIG" 'select config_version from daemon_status')
 

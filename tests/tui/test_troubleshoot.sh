@@ -2,13 +2,7 @@
 # Troubleshoot shows the checks of `webmsg-admin check`, the same results
 # with the same hints, and checks again after something was fixed.
 . "$(dirname "$0")/lib.sh"
-new_instance
-HTTPS_PORT=$(free_port)
-mkdir -m 700 "$WORK/ssl"
-admin config set web.https_port "$HTTPS_PORT" >/dev/null &&
-	admin ssl keystore "$WORK/ssl" >/dev/null &&
-	admin ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null &&
-	admin ssl enable >/dev/null || { fail "set up SSL"; finish; }
+new_ssl_instance
 
 console_start c 120 40
 check "Troubleshoot opens" select_node c 'Troubleshoot'
