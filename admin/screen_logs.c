@@ -165,12 +165,11 @@ static void *logs_open(struct console *c, const char *arg)
 		console_db_failed(c, &e);
 		return s;
 	}
-	/* The daemon takes "syslog" to mean syslog, anything else as a file. */
-	if (strcmp(config_str(cfg, SET_LOG_FILE), "syslog") == 0)
+	if (config_log_file(cfg, s->path, sizeof(s->path), &e) < 0)
+		snprintf(s->problem, sizeof(s->problem), "%s", e.msg);
+	else if (!s->path[0])
 		snprintf(s->problem, sizeof(s->problem), "webmsgd logs to syslog (log.file is "
 			 "\"syslog\"): see journalctl -t webmsgd");
-	else if (config_path(cfg, SET_LOG_FILE, s->path, sizeof(s->path), &e) < 0)
-		snprintf(s->problem, sizeof(s->problem), "%s", e.msg);
 	config_snapshot_free(&cfg);
 	if (s->path[0]) {
 		read_more(s);

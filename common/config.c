@@ -122,6 +122,15 @@ int config_path(const struct config_snapshot *s, enum setting_id id, char *out, 
 	return 0;
 }
 
+int config_log_file(const struct config_snapshot *s, char *out, size_t outlen, struct err *e)
+{
+	if (strcmp(s->values[SET_LOG_FILE], "syslog") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	return config_path(s, SET_LOG_FILE, out, outlen, e);
+}
+
 void config_hostname(const struct config_snapshot *s, char *out, size_t outlen)
 {
 	const char *v = s->values[SET_WEB_HOSTNAME];

@@ -56,12 +56,12 @@ static int check_log(const struct config_snapshot *cfg, report_fn report, void *
 {
 	char path[4096], dir[4096], msg[8300];
 	struct err e;
-	if (strcmp(cfg->values[SET_LOG_FILE], "syslog") == 0)
-		return 0;
-	if (config_path(cfg, SET_LOG_FILE, path, sizeof(path), &e) < 0) {
+	if (config_log_file(cfg, path, sizeof(path), &e) < 0) {
 		report(e.msg, arg);
 		return 1;
 	}
+	if (!path[0]) /* syslog */
+		return 0;
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)

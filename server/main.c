@@ -151,11 +151,9 @@ static int apply_log(const struct config_snapshot *cfg, struct err *e)
 	char path[PATH_MAX];
 	enum log_level level = LOG_LEVEL_INFO;
 	log_level_parse(config_str(cfg, SET_LOG_LEVEL), &level);
-	if (strcmp(config_str(cfg, SET_LOG_FILE), "syslog") == 0)
-		return log_open("syslog", level, e);
-	if (config_path(cfg, SET_LOG_FILE, path, sizeof(path), e) < 0)
+	if (config_log_file(cfg, path, sizeof(path), e) < 0)
 		return -1;
-	return log_open(path, level, e);
+	return log_open(path[0] ? path : "syslog", level, e);
 }
 
 /* Settings that only a restart applies, and that differ from what runs. */

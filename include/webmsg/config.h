@@ -26,6 +26,9 @@ int config_bool(const struct config_snapshot *s, enum setting_id id);
 /* A path setting resolved against the database's folder; "" stays "". */
 int config_path(const struct config_snapshot *s, enum setting_id id, char *out, size_t outlen,
 		struct err *e);
+/* The daemon's log file resolved like config_path, or "" when log.file is
+ * "syslog". */
+int config_log_file(const struct config_snapshot *s, char *out, size_t outlen, struct err *e);
 /* web.hostname, or this machine's name when it is empty. */
 void config_hostname(const struct config_snapshot *s, char *out, size_t outlen);
 
