@@ -75,9 +75,10 @@ expect_match "webmsgd -n passes a good configuration" 'is valid' "$out"
 python3 -c 'import sqlite3,sys,time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
-time.sleep(7)' "$WEBMSG_CONFIG" &
+open(sys.argv[2], "w").close()
+time.sleep(8)' "$WEBMSG_CONFIG" "$WORK/locked" &
 locker=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$WORK/locked" ] && break; sleep 0.05; done
 out=$(admin config set session.idle_timeout 900 2>&1)
 expect_eq "a change while the database is locked fails" 1 "$?"
 expect_match "and says it is locked" 'locked' "$out"
