@@ -293,7 +293,7 @@ int cmd_ssl_ciphers(struct cmd_ctx *ctx, int argc, char **argv)
 
 int cmd_ssl_client_auth(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct config_change c[2];
+	struct config_change c[2] = { 0 };
 	char ca[PATH_MAX];
 	struct err e;
 	size_t n;

@@ -507,7 +507,7 @@ static int check_ciphers(struct wizard *w)
 static int check_clients(struct console *c, struct wizard *w)
 {
 	struct form *f = &w->forms[STEP_CLIENTS];
-	struct config_change changes[2];
+	struct config_change changes[2] = { 0 };
 	char ca[PATH_MAX];
 	struct err e;
 	size_t n;

@@ -148,7 +148,7 @@ static size_t collect_changes(struct console *c, struct wizard *w, const char *p
 			      int store_password, int files_changed, char *ca,
 			      struct config_change *out)
 {
-	struct config_change client[2];
+	struct config_change client[2] = { 0 };
 	struct err e;
 	size_t n = 0, nclient = 0;
 
@@ -228,7 +228,7 @@ static void probe(struct console *c, struct wizard *w)
 
 void wizard_finish(struct console *c, struct wizard *w)
 {
-	struct config_change changes[MAX_CHANGES];
+	struct config_change changes[MAX_CHANGES] = { 0 };
 	struct config_snapshot *cfg;
 	struct apply_outcome o;
 	char password[TLS_PASSWORD_MAX + 2] = "", ca[PATH_MAX] = "", *pem = NULL;

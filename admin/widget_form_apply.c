@@ -170,7 +170,8 @@ enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome 
 	for (int i = 0; i < f->n; i++)
 		if (is_setting(&f->fields[i]) && changed(&f->fields[i]))
 			changes[n++] = (struct config_change){ (enum setting_id)f->fields[i].setting,
-								f->fields[i].value };
+								f->fields[i].value,
+								f->fields[i].start };
 	if (n == 0) {
 		free(changes); /* what was changed here had been saved meanwhile */
 		return FORM_UNCHANGED;

@@ -214,10 +214,10 @@ static int same(const char *a, const char *b)
 }
 
 /* Applies one change inside the open transaction; *changed tells whether it did anything. */
-static int apply_one(struct db *db, long version, enum setting_id id, const char *value,
+static int apply_one(struct db *db, long version, const struct config_change *c, const char *value,
 		     int *changed, struct err *e)
 {
-	const struct setting *s = settings_get(id);
+	const struct setting *s = settings_get(c->id);
 	sqlite3_stmt *st = NULL;
 	char *old = NULL;
 	int secret = (s->flags & SETTING_SECRET) != 0;
@@ -225,6 +225,16 @@ static int apply_one(struct db *db, long version, enum setting_id id, const char
 	*changed = 0;
 	if (stored_value(db, s->name, &old, e) < 0)
 		return -1;
+	/* Compare-and-set, inside the transaction: no other writer slips in between. */
+	if (c->expected && strcmp(c->expected, old ? old : s->def) != 0) {
+		if (secret)
+			err_set(e, "%s was changed meanwhile; nothing was saved", s->name);
+		else
+			err_set(e, "%s was changed meanwhile (it is now '%s'); nothing was saved",
+				s->name, old ? old : s->def);
+		free(old);
+		return -1;
+	}
 	if (same(old, value)) {
 		free(old);
 		return 0;
@@ -312,8 +322,8 @@ int config_set(struct db *db, const struct config_change *changes, size_t n,
 		goto fail_tx;
 	for (size_t i = 0; i < n; i++) {
 		int changed;
-		if (apply_one(db, version, changes[i].id, changes[i].value ? norm[i] : NULL,
-			      &changed, e) < 0)
+		if (apply_one(db, version, &changes[i], changes[i].value ? norm[i] : NULL, &changed,
+			      e) < 0)
 			goto fail_tx;
 		any |= changed;
 	}
@@ -409,7 +419,7 @@ int config_revert(struct db *db, long version, const struct config_who *who,
 		  void (*skipped)(enum setting_id id, void *arg), void *arg, long *version_out,
 		  struct err *e)
 {
-	struct config_change changes[SET_COUNT];
+	struct config_change changes[SET_COUNT] = { 0 };
 	char *values[SET_COUNT] = { 0 };
 	size_t n = 0;
 	int rc = -1;

@@ -47,10 +47,14 @@ void config_who_current(struct config_who *who);
 struct config_change {
 	enum setting_id id;
 	const char *value; /* NULL puts the setting back to its default */
+	/* When not NULL: the value (as config_str gives it) this change was made
+	 * against; if the setting holds another one by now, nothing is saved. */
+	const char *expected;
 };
 
 /* Validates every change, then applies all of them in one transaction as one
- * new version. Changes that leave a value as it was are dropped; when nothing
+ * new version; a change whose expected value is no longer the setting's fails
+ * the whole ("... was changed meanwhile"). Changes that leave a value as it was are dropped; when nothing
  * changes no version is made and *version_out is the current one. */
 int config_set(struct db *db, const struct config_change *changes, size_t n,
 	       const struct config_who *who, long *version_out, struct err *e);

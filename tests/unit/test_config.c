@@ -576,6 +576,29 @@ static void test_who_current(void **state)
 	unsetenv("SSH_CLIENT");
 }
 
+/* Two operators: a change made against a value that is no longer there saves
+ * nothing; one made against the current value (the default counts) saves. */
+static void test_compare_and_set(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	long v = -2;
+	const struct config_change from_default = { SET_WEB_HTTP_PORT, "8080", "8383" };
+	assert_int_equal(set(f, &from_default, 1), 1);
+	const struct config_change stale[] = {
+		{ SET_LOG_LEVEL, "debug", "info" },
+		{ SET_WEB_HTTP_PORT, "9090", "8383" },
+	};
+	assert_int_equal(config_set(f->db, stale, 2, &f->who, &v, &e), -1);
+	assert_non_null(strstr(e.msg, "web.http_port was changed meanwhile (it is now '8080')"));
+	assert_int_equal(version(f), 1);
+	assert_setting(f, SET_WEB_HTTP_PORT, "8080", 1);
+	assert_setting(f, SET_LOG_LEVEL, "info", 0);
+	const struct config_change current = { SET_WEB_HTTP_PORT, "9090", "8080" };
+	assert_int_equal(set(f, &current, 1), 2);
+	assert_setting(f, SET_WEB_HTTP_PORT, "9090", 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -593,6 +616,7 @@ int main(void)
 		T(test_revert_nonexistent),
 		T(test_path),
 		T(test_hostname),
+		T(test_compare_and_set),
 		cmocka_unit_test(test_who_current),
 	};
 #undef T
