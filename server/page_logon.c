@@ -1,5 +1,6 @@
 /* page_logon.c - logging on and off: the logon page, checking a user ID and
  * password with throttling, sessions, "Expire page views", "Remember me". */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -105,6 +106,18 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 	return -1;
 }
 
+/* The user ID as typed, fit for a log line fail2ban reads: no spaces or other
+ * characters a user name never has, so a crafted ID cannot bend the line. */
+static void loggable(const char *typed, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; typed[i] && i < len - 1; i++) {
+		unsigned char c = (unsigned char)typed[i];
+		out[i] = (isalnum(c) || strchr("@._+-", c)) ? (char)c : '?';
+	}
+	out[i] = '\0';
+}
+
 /* Checks the password without holding the database while Argon2 runs. */
 static int password_ok(struct server *srv, const char *user, const char *password)
 {
@@ -131,7 +144,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *typed = form_get(r->form, "user"), *back = form_get(r->form, "back");
 	const char *pre = http_cookie(r, PRE_COOKIE);
-	char user[USER_ADDRESS_MAX] = "", addr_key[96], user_key[USER_ADDRESS_MAX + 8], msg[160];
+	char user[USER_ADDRESS_MAX] = "", shown[USER_ADDRESS_MAX], addr_key[96];
+	char user_key[USER_ADDRESS_MAX + 8], msg[160];
 	time_t now = time(NULL);
 	(void)rest;
 
@@ -140,6 +154,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (full_address(r, typed, user, sizeof(user)) < 0)
 		snprintf(user, sizeof(user), "%.*s", 200, typed);
+	loggable(user, shown, sizeof(shown));
 	snprintf(addr_key, sizeof(addr_key), "addr:%s", r->client);
 	snprintf(user_key, sizeof(user_key), "user:%s", user);
 	long wait = throttle_wait(srv->throttle, addr_key, now);
@@ -148,7 +163,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		wait = wait_user;
 	if (wait > 0) {
 		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
-			  user, r->client, wait);
+			  shown, r->client, wait);
 		snprintf(msg, sizeof(msg), "Too many failed logons. Try again in %ld second%s.", wait,
 			 wait == 1 ? "" : "s");
 		return logon_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, typed, back);
@@ -157,7 +172,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		throttle_fail(srv->throttle, addr_key, now);
 		throttle_fail(srv->throttle, user_key, now);
 		/* One line fail2ban can match: "logon failed for user X from ADDRESS". */
-		log_warnx("logon failed for user %s from %s", user, r->client);
+		log_warnx("logon failed for user %s from %s", shown, r->client);
 		return logon_page(r, MHD_HTTP_UNAUTHORIZED, "The user ID or password is wrong.", typed,
 				  back);
 	}

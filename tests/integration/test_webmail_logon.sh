@@ -52,6 +52,14 @@ page=$(curl -s -b "webmsg_session=$sid" "$base/mail")
 expect_match "after logoff the mailbox answers with the logon page" 'name="password"' "$page"
 expect_eq "after logoff an action goes to the logon page" "303 $base/" "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "webmsg_session=$sid" --data "csrf=$csrf&op=delete&f=INBOX&id=x" "$base/mail/action")"
 
+logon "$WORK/jx" "$base" 'x from 192.0.2.9' whatever >/dev/null
+expect_match "a crafted user ID cannot put another address into the line" \
+	'logon failed for user x\?from\?192\.0\.2\.9 from 127\.0\.0\.1$' "$(cat "$WORK/webmsgd.log")"
+if command -v fail2ban-regex >/dev/null; then
+	check "the shipped fail2ban filter matches the failures" bash -c \
+		"fail2ban-regex '$WORK/webmsgd.log' '$WEBMSG_SHARE_DIR/fail2ban/webmsgd.conf' | grep -q 'Failregex: [1-9]'"
+fi
+
 # Logon by name alone, the domain from the Host header.
 out=$(logon "$WORK/j3" "http://mail.example.org:$HTTP_PORT" bob Bob-pass-2 --resolve "mail.example.org:$HTTP_PORT:127.0.0.1")
 expect_eq "logon as a bare name, the domain from the host name" "303 http://mail.example.org:$HTTP_PORT/mail" "$out"
