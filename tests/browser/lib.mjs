@@ -59,6 +59,8 @@ export function run(cmd, args, { env, input, cwd } = {}) {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
+    // A program that exits without reading its input closes the pipe first (EPIPE).
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }
