@@ -8,36 +8,21 @@
 #include "accounts.h"
 #include "commands.h"
 
-/* Looks for one address while listing its domain's users. */
-struct user_search {
-	const char *address;
-	int found;
-};
-
-static int match_user(const char *address, const char *created, void *arg)
-{
-	struct user_search *u = arg;
-	(void)created;
-	u->found = strcmp(address, u->address) == 0;
-	return u->found;
-}
-
 int accounts_user_check(struct db *db, const char *arg, int want, char *address, size_t len,
 			struct err *e)
 {
-	struct user_search u = { address, 0 };
-	int exists;
+	int exists, found = 0;
 
 	if (user_address_normalize(arg, address, len, e) < 0)
 		return -1;
 	const char *domain = strchr(address, '@') + 1;
 	if (domain_exists(db, domain, &exists, e) < 0 ||
-	    (exists && user_list(db, domain, match_user, &u, e) < 0))
+	    (exists && user_exists(db, address, &found, e) < 0))
 		return -1;
 	if (!exists && !want)
 		return err_set(e, "there is no domain %s; add it first (%s domain add %s)", domain,
 			       CMD_PROGRAM, domain);
-	if (u.found != want)
+	if (found != want)
 		return err_set(e, want ? "there is no user %s" : "user %s already exists", address);
 	return 0;
 }

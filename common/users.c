@@ -244,15 +244,9 @@ int user_revoke_remembered(struct db *db, const char *address, long *count, stru
 {
 	char name[65], domain[254];
 	int changes, exists = 0;
-	sqlite3_stmt *st;
-	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0)
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
+	    user_exists(db, address, &exists, e) < 0)
 		return -1;
-	if (db_prepare(db, "SELECT 1 FROM users WHERE domain = ? AND name = ?", &st, e) < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	exists = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
 	if (!exists)
 		return err_set(e, "there is no user %s@%s", name, domain);
 	const char *p[] = { domain, name };
@@ -286,6 +280,25 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_error(db, e, "cannot read users");
+	return 0;
+}
+
+int user_exists(struct db *db, const char *address, int *exists, struct err *e)
+{
+	char name[65], domain[254];
+	sqlite3_stmt *st;
+	*exists = 0;
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) < 0)
+		return 0;
+	if (db_prepare(db, "SELECT 1 FROM users WHERE domain = ? AND name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read users");
+	*exists = rc == SQLITE_ROW;
 	return 0;
 }
 

@@ -133,52 +133,48 @@ enum MHD_Result http_send_bytes(struct request *r, unsigned status, const char *
 	return queue(r, status, resp);
 }
 
-/* Percent-encodes the request's own address, for a link back to it. */
-static void url_encode(const char *s, char *out, size_t outlen)
+void http_url_encode(struct buf *b, const char *s, const char *keep)
 {
-	size_t o = 0;
-	for (; *s && o + 4 < outlen; s++) {
+	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~/", c))
-			out[o++] = (char)c;
+		    strchr("-._~", c) || (keep && strchr(keep, c)))
+			buf_append(b, s, 1);
 		else
-			o += (size_t)snprintf(out + o, outlen - o, "%%%02X", c);
+			buf_printf(b, "%%%02X", c);
 	}
-	out[o] = '\0';
 }
 
 /* The link that switches this page between regular and secure mode, or "". */
-static void mode_link(struct request *r, char *out, size_t outlen)
+static void mode_link(struct request *r, struct buf *out)
 {
 	const struct config_snapshot *cfg = r->gen->cfg;
-	char here[2048];
-	out[0] = '\0';
 	if (!r->gen->daemons[LISTENER_HTTPS] || (r->https && config_bool(cfg, SET_SSL_FORCE)))
 		return;
-	url_encode(r->state ? r->state->uri : "/", here, sizeof(here));
-	snprintf(out, outlen, "/mode/%s?back=%s", r->https ? "regular" : "secure", here);
+	buf_printf(out, "/mode/%s?back=", r->https ? "regular" : "secure");
+	http_url_encode(out, r->state ? r->state->uri : "/", "/");
 }
 
 enum MHD_Result http_send_framed(struct request *r, unsigned status, enum site_template body_tpl,
 				 const struct tvar *vars, size_t nvars, const char *title)
 {
-	struct buf body, page;
+	struct buf body, page, link;
 	struct err e;
-	char host[256], link[2200];
+	char host[256];
 	buf_init(&body, PAGE_MAX);
 	if (template_render(r->gen->site->templates[body_tpl], vars, nvars, &body, &e) < 0) {
 		buf_free(&body);
 		return render_failed(r, &e);
 	}
 	config_hostname(r->gen->cfg, host, sizeof(host));
-	mode_link(r, link, sizeof(link));
+	buf_init(&link, 16384);
+	mode_link(r, &link);
 	const struct tvar frame[] = {
 		{ "title", title },
 		{ "hostname", host },
 		{ "body", body.data ? body.data : "" },
 		{ "secure", r->https ? "1" : "" },
-		{ "mode_link", link },
+		{ "mode_link", link.data ? link.data : "" },
 		{ "user", r->has_session ? r->sess.user : "" },
 		{ "csrf", r->has_session ? r->sess.csrf : "" },
 	};
@@ -186,6 +182,7 @@ enum MHD_Result http_send_framed(struct request *r, unsigned status, enum site_t
 	int rc = template_render(r->gen->site->templates[TPL_FRAME], frame,
 				 sizeof(frame) / sizeof(frame[0]), &page, &e);
 	buf_free(&body);
+	buf_free(&link);
 	if (rc < 0) {
 		buf_free(&page);
 		return render_failed(r, &e);

@@ -60,6 +60,8 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 /* A cookie the browser sent, or NULL. Names are given plain; over HTTPS the
  * cookie is "__Host-" and the name. */
 const char *http_cookie(struct request *r, const char *name);
+/* Appends s percent-encoded for an address; characters in keep stay as they are. */
+void http_url_encode(struct buf *b, const char *s, const char *keep);
 /* A query argument, or "" when absent. */
 const char *http_arg(struct request *r, const char *name);
 /* Adds a Set-Cookie to the answer: HttpOnly, SameSite=Strict, Path=/, Secure

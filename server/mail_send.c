@@ -45,7 +45,7 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 {
 	*external = 0;
 	for (size_t i = 0; i < rc->n; i++) {
-		char norm[USER_ADDRESS_MAX], hash[8];
+		char norm[USER_ADDRESS_MAX];
 		int domain = 0, user = 0;
 		if (user_address_normalize(rc->addr[i], norm, sizeof(norm), NULL) < 0) {
 			*external = 1;
@@ -53,7 +53,7 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 		}
 		struct db *db = server_db_lock(srv);
 		int fail = domain_exists(db, strrchr(norm, '@') + 1, &domain, e) < 0 ||
-			   (domain && user_password_hash(db, norm, hash, sizeof(hash), &user, e) < 0);
+			   (domain && user_exists(db, norm, &user, e) < 0);
 		server_db_unlock(srv);
 		if (fail)
 			return -1;

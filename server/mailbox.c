@@ -6,7 +6,6 @@
 #include "http.h"
 #include "mailbox.h"
 #include "server.h"
-#include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
@@ -29,16 +28,4 @@ int mailbox_open(struct request *r, struct mailstore **ms, struct err *e)
 		return err_set(e, "no user");
 	*at = '\0';
 	return mailbox_open_for(r, at + 1, user, ms, e);
-}
-
-void mailbox_url_encode(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c))
-			buf_append(b, s, 1);
-		else
-			buf_printf(b, "%%%02X", c);
-	}
 }

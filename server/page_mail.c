@@ -49,10 +49,10 @@ static void message_url(struct buf *b, const char *path, const char *folder, con
 {
 	buf_puts(b, path);
 	buf_puts(b, "?f=");
-	mailbox_url_encode(b, folder);
+	http_url_encode(b, folder, NULL);
 	if (id) {
 		buf_puts(b, "&id=");
-		mailbox_url_encode(b, id);
+		http_url_encode(b, id, NULL);
 	}
 }
 
@@ -78,7 +78,8 @@ static void format_size(size_t n, char *out, size_t len)
 		snprintf(out, len, "%.1f MB", (double)n / (1024 * 1024));
 }
 
-/* The folder list, and the <option>s of the folders a message may move to. */
+/* The folder list (items may be NULL), and the <option>s of the folders a
+ * message may move to. */
 static int render_folders(struct request *r, struct mailstore *ms, const char *current,
 			  struct buf *items, struct buf *options, int *exists, struct err *e)
 {
@@ -102,7 +103,8 @@ static int render_folders(struct request *r, struct mailstore *ms, const char *c
 			{ "name", folders[i].name },
 			{ "unread", unread },
 		};
-		http_render(r, TPL_FOLDER_ITEM, item, 4, items);
+		if (items)
+			http_render(r, TPL_FOLDER_ITEM, item, 4, items);
 		if (!here && options) {
 			const struct tvar opt[] = { { "value", folders[i].name },
 						    { "label", folders[i].name } };
@@ -186,25 +188,18 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	buf_init(&rows, LIST_MAX);
 	for (size_t i = 0; i < 5; i++)
 		buf_init(&links[i], 4096);
-	if (render_folders(r, ms, folder, &items, &options, &exists, &e) < 0 ||
-	    (exists && mailstore_list(ms, folder, sort, ascending, (size_t)page * PAGE_SIZE,
-				      PAGE_SIZE, &msgs, &n, &total, &e) < 0)) {
-		mailstore_close(&ms);
-		for (size_t i = 0; i < 5; i++)
-			buf_free(&links[i]);
-		buf_free(&items);
-		buf_free(&options);
-		buf_free(&rows);
-		return mail_error(r, &e);
-	}
+	int failed = render_folders(r, ms, folder, &items, &options, &exists, &e) < 0 ||
+		     (exists && mailstore_list(ms, folder, sort, ascending, (size_t)page * PAGE_SIZE,
+					       PAGE_SIZE, &msgs, &n, &total, &e) < 0);
 	mailstore_close(&ms);
+	enum MHD_Result rc;
+	if (failed) {
+		rc = mail_error(r, &e);
+		goto out;
+	}
 	if (!exists) {
-		buf_free(&items);
-		buf_free(&options);
-		buf_free(&rows);
-		for (size_t i = 0; i < 5; i++)
-			buf_free(&links[i]);
-		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such folder.");
+		rc = http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such folder.");
+		goto out;
 	}
 	render_rows(r, folder, msgs, n, &rows);
 	free(msgs);
@@ -246,8 +241,9 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "first", first },
 		{ "last", last },
 	};
-	enum MHD_Result rc = http_send_framed(r, MHD_HTTP_OK, TPL_MAILBOX, vars,
-					      sizeof(vars) / sizeof(vars[0]), folder);
+	rc = http_send_framed(r, MHD_HTTP_OK, TPL_MAILBOX, vars, sizeof(vars) / sizeof(vars[0]),
+			      folder);
+out:
 	buf_free(&items);
 	buf_free(&options);
 	buf_free(&rows);
@@ -294,7 +290,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	char path[4096], date[64];
 	struct mime_message *m;
 	struct mailstore *ms;
-	struct buf urls[6], attachments, items, options;
+	struct buf urls[6], attachments, options;
 	struct err e;
 	int exists;
 	(void)rest;
@@ -305,15 +301,11 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	if (mime_parse_file(path, &m, &e) < 0)
 		return mail_error(r, &e);
 	/* Opening it marks it read. */
+	buf_init(&options, LIST_MAX);
 	if (mailbox_open(r, &ms, &e) == 0) {
-		buf_init(&items, LIST_MAX);
-		buf_init(&options, LIST_MAX);
 		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
-		render_folders(r, ms, folder, &items, &options, &exists, &e);
+		render_folders(r, ms, folder, NULL, &options, &exists, &e);
 		mailstore_close(&ms);
-		buf_free(&items);
-	} else {
-		buf_init(&options, LIST_MAX);
 	}
 	static const char *const modes[] = { "reply", "all", "forward" };
 	for (size_t i = 0; i < 6; i++)
@@ -433,7 +425,7 @@ enum MHD_Result page_mail_part(struct request *r, const char *rest)
 		ascii[o++] = (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p : '_';
 	ascii[o] = '\0';
 	buf_init(&enc, 1024);
-	mailbox_url_encode(&enc, name);
+	http_url_encode(&enc, name, NULL);
 	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
 		 ascii, enc.data ? enc.data : "");
 	buf_free(&enc);

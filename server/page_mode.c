@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "server.h"
+#include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/log.h"
 
@@ -34,14 +35,15 @@ static enum MHD_Result cross(struct request *r, int to_https, const char *step)
 	}
 	if (session_transfer_new(r->gen->srv->sessions, r->sess.id, token, sizeof(token)) < 0)
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again.");
-	/* back goes as it came: a path already percent-encoded by the page's link. */
-	char encoded[8000];
-	size_t o = 0;
-	for (const char *p = back; *p && o + 4 < sizeof(encoded); p++)
-		o += (size_t)snprintf(encoded + o, sizeof(encoded) - o,
-				      strchr("?&=#%+ ", *p) ? "%%%02X" : "%c", (unsigned char)*p);
-	snprintf(location, sizeof(location), "%s/mode/%s?t=%s&back=%s", base, step, token, encoded);
-	return http_redirect(r, location);
+	struct buf loc;
+	buf_init(&loc, sizeof(location));
+	buf_printf(&loc, "%s/mode/%s?t=%s&back=", base, step, token);
+	http_url_encode(&loc, back, "/");
+	enum MHD_Result rc = loc.failed ? http_send_error(r, MHD_HTTP_BAD_REQUEST,
+							  "The address is too long.")
+					: http_redirect(r, loc.data);
+	buf_free(&loc);
+	return rc;
 }
 
 /* Arriving on the other listener: the token, once, for the session. */

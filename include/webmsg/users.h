@@ -17,6 +17,10 @@ typedef int (*domain_list_fn)(const char *name, long users, void *arg);
 int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e);
 int domain_exists(struct db *db, const char *name, int *exists, struct err *e);
 
+/* *exists is 1 when name@domain is a user here (an address that is not
+ * well formed is no user). */
+int user_exists(struct db *db, const char *address, int *exists, struct err *e);
+
 /* address is name@domain; the domain must exist. Names are stored in lower case. */
 int user_add(struct db *db, const char *address, const char *password, struct err *e);
 int user_del(struct db *db, const char *address, struct err *e);
