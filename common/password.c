@@ -25,6 +25,8 @@ int password_acceptable(const char *password, struct err *e)
 	for (const char *p = password; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return err_set(e, "the password contains a control character");
+	if (len < PASSWORD_MIN)
+		return err_set(e, "the password must have at least %d characters", PASSWORD_MIN);
 	return 0;
 }
 

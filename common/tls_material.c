@@ -26,11 +26,11 @@
 #include <openssl/x509v3.h>
 
 #include "webmsg/err.h"
+#include "webmsg/password.h"
 #include "webmsg/tls_material.h"
 
 #define FILE_MAX (1024 * 1024) /* no certificate, chain or key file is bigger */
 #define DAYS_MAX 3650
-#define PASSWORD_MIN 8
 #define GENERATED_PASSWORD_LEN 32
 #define SERIAL_BITS 128
 /* notBefore is set a little in the past so that a client whose clock is a few

@@ -72,8 +72,13 @@ expect_match "user add from standard input" 'alice@example.org' "$out"
 printf 'file-pass-4\n' > "$WORK/pw"
 chmod 600 "$WORK/pw"
 check "user add with --password-file" admin user add bob@example.org --password-file "$WORK/pw"
-out=$(echo x | admin user add carol@nowhere.example 2>&1)
+out=$(echo 'carol-pass-6' | admin user add carol@nowhere.example 2>&1)
 expect_match "a user in an unknown domain says to add the domain" 'domain add' "$out"
+out=$(echo 'short' | admin user add dave@example.org 2>&1)
+expect_match "a short password is refused with the rule" 'at least 8 characters' "$out"
+expect_eq "and the user is not added" "" "$(admin user list | grep dave)"
+out=$(echo 'short' | admin user passwd alice@example.org 2>&1)
+expect_match "user passwd refuses a short password too" 'at least 8 characters' "$out"
 expect_match "user list" 'alice@example.org.*bob@example.org' "$(admin user list | tr '\n' ' ')"
 hashes=$(sqlite3 "$WEBMSG_CONFIG" 'SELECT password_hash FROM users')
 expect_match "passwords are stored as Argon2id hashes" '^\$argon2id\$' "$hashes"

@@ -102,8 +102,9 @@ static void test_acceptable(void **state)
 		const char *password;
 		const char *message; /* NULL: acceptable */
 	} cases[] = {
-		{ "hunter2", NULL },
-		{ "x", NULL },
+		{ "hunter22", NULL },
+		{ "x", "the password must have at least 8 characters" },
+		{ "hunter2", "the password must have at least 8 characters" },
 		{ "with spaces and ümlauts", NULL },
 		{ longest, NULL },
 		{ "", "the password is empty" },

@@ -127,9 +127,9 @@ static void test_lower_case(void **state)
 	ok(domain_add(f->db, "Example.COM", &e), &e);
 	ok(domain_exists(f->db, "example.com", &exists, &e), &e);
 	assert_int_equal(exists, 1);
-	ok(user_add(f->db, "Alice.Smith@EXAMPLE.com", "pw-alice", &e), &e);
+	ok(user_add(f->db, "Alice.Smith@EXAMPLE.com", "pw-alice-1", &e), &e);
 	assert_string_equal(users_of(f, "EXAMPLE.COM"), "alice.smith@example.com");
-	assert_int_equal(logs_on(f, "ALICE.SMITH@example.com", "pw-alice"), 1);
+	assert_int_equal(logs_on(f, "ALICE.SMITH@example.com", "pw-alice-1"), 1);
 	assert_int_equal(logs_on(f, "alice.smith@Example.Com", "PW-ALICE"), 0);
 
 	char out[USER_ADDRESS_MAX];
@@ -142,7 +142,7 @@ static void test_unknown_domain(void **state)
 	struct fixture *f = *state;
 	struct err e = { "" };
 
-	assert_int_equal(user_add(f->db, "bob@nowhere.test", "pw-bob", &e), -1);
+	assert_int_equal(user_add(f->db, "bob@nowhere.test", "pw-bob-12", &e), -1);
 	assert_contains(e.msg, "nowhere.test");
 	assert_contains(e.msg, "add it first");
 	assert_string_equal(users_of(f, NULL), "");
@@ -157,12 +157,12 @@ static void test_duplicates(void **state)
 	assert_int_equal(domain_add(f->db, "EXAMPLE.com", &e), -1);
 	assert_contains(e.msg, "already exists");
 
-	ok(user_add(f->db, "alice@example.com", "first", &e), &e);
-	assert_int_equal(user_add(f->db, "ALICE@example.com", "second", &e), -1);
+	ok(user_add(f->db, "alice@example.com", "first-pw-1", &e), &e);
+	assert_int_equal(user_add(f->db, "ALICE@example.com", "second-pw-2", &e), -1);
 	assert_contains(e.msg, "alice@example.com already exists");
 	/* The first user is untouched. */
-	assert_int_equal(logs_on(f, "alice@example.com", "first"), 1);
-	assert_int_equal(logs_on(f, "alice@example.com", "second"), 0);
+	assert_int_equal(logs_on(f, "alice@example.com", "first-pw-1"), 1);
+	assert_int_equal(logs_on(f, "alice@example.com", "second-pw-2"), 0);
 	assert_string_equal(users_of(f, NULL), "alice@example.com");
 }
 
@@ -191,11 +191,11 @@ static void test_user_del(void **state)
 	struct err e = { "" };
 
 	ok(domain_add(f->db, "example.com", &e), &e);
-	ok(user_add(f->db, "alice@example.com", "pw-alice", &e), &e);
-	ok(user_add(f->db, "bob@example.com", "pw-bob", &e), &e);
+	ok(user_add(f->db, "alice@example.com", "pw-alice-1", &e), &e);
+	ok(user_add(f->db, "bob@example.com", "pw-bob-12", &e), &e);
 	ok(user_del(f->db, "ALICE@example.com", &e), &e);
-	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice"), 0);
-	assert_int_equal(logs_on(f, "bob@example.com", "pw-bob"), 1);
+	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice-1"), 0);
+	assert_int_equal(logs_on(f, "bob@example.com", "pw-bob-12"), 1);
 	assert_string_equal(users_of(f, NULL), "bob@example.com");
 
 	assert_int_equal(user_del(f->db, "alice@example.com", &e), -1);
@@ -210,21 +210,21 @@ static void test_domain_del(void **state)
 
 	ok(domain_add(f->db, "example.com", &e), &e);
 	ok(domain_add(f->db, "example.org", &e), &e);
-	ok(user_add(f->db, "alice@example.com", "pw-alice", &e), &e);
-	ok(user_add(f->db, "carol@example.org", "pw-carol", &e), &e);
+	ok(user_add(f->db, "alice@example.com", "pw-alice-1", &e), &e);
+	ok(user_add(f->db, "carol@example.org", "pw-carol-1", &e), &e);
 
 	/* Not while it has users... */
 	assert_int_equal(domain_del(f->db, "example.com", 0, &e), -1);
 	assert_contains(e.msg, "still has 1 user");
 	ok(domain_exists(f->db, "example.com", &exists, &e), &e);
 	assert_int_equal(exists, 1);
-	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice"), 1);
+	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice-1"), 1);
 
 	/* ...unless forced, and then its users go too, and only its users. */
 	ok(domain_del(f->db, "Example.com", 1, &e), &e);
 	ok(domain_exists(f->db, "example.com", &exists, &e), &e);
 	assert_int_equal(exists, 0);
-	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice"), 0);
+	assert_int_equal(logs_on(f, "alice@example.com", "pw-alice-1"), 0);
 	assert_string_equal(users_of(f, NULL), "carol@example.org");
 	assert_string_equal(domains(f), "example.org:1");
 
@@ -264,7 +264,7 @@ static void test_refused_input(void **state)
 	ok(domain_add(f->db, "example.com", &e), &e);
 	for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
 		e.msg[0] = '\0';
-		if (user_add(f->db, addresses[i], "pw", &e) != -1)
+		if (user_add(f->db, addresses[i], "pw-long-enough", &e) != -1)
 			fail_msg("user '%s' was added", addresses[i]);
 		assert_string_not_equal(e.msg, "");
 	}
