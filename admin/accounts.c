@@ -65,8 +65,8 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 	long count;
 
 	if (user_address_normalize(arg, address, sizeof(address), e) < 0 ||
-	    user_revoke_remembered(db, address, &count, e) < 0)
+	    user_revoke(db, address, &count, e) < 0)
 		return -1;
-	snprintf(text, len, "revoked %ld remembered logon(s) of %s", count, address);
+	snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s", count, address);
 	return 0;
 }

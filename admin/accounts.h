@@ -19,8 +19,8 @@ int accounts_user_check(struct db *db, const char *arg, int want, char *address,
 int accounts_domain_del(struct db *db, const char *arg, int force, char *text, size_t len,
 			struct err *e);
 
-/* Ends the user's remembered logons: text gets "revoked 2 remembered
- * logon(s) of name@example.org". */
+/* Ends the user's sessions and remembered logons: text gets "ended the
+ * sessions and 2 remembered logon(s) of name@example.org". */
 int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 			 struct err *e);
 

@@ -7,6 +7,7 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/password.h"
+#include "webmsg/token.h"
 #include "webmsg/users.h"
 
 static void now_iso(char *out, size_t outlen)
@@ -174,7 +175,7 @@ int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e)
 
 int user_add(struct db *db, const char *address, const char *password, struct err *e)
 {
-	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32];
+	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32], stamp[USER_STAMP_LEN];
 	int exists, changes;
 
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
@@ -183,13 +184,15 @@ int user_add(struct db *db, const char *address, const char *password, struct er
 	if (!exists)
 		return err_set(e, "there is no domain %s; add it first (webmsg-admin domain add %s)",
 			       domain, domain);
-	if (password_hash(password, hash, sizeof(hash), e) < 0)
+	if (password_hash(password, hash, sizeof(hash), e) < 0 ||
+	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
 		return -1;
 	now_iso(at, sizeof(at));
-	const char *p[] = { domain, name, hash, at };
-	if (run(db, "INSERT INTO users (domain, name, password_hash, created, password_changed) "
-		    "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING",
-		p, 4, &changes, "cannot add the user", e) < 0)
+	/* A new stamp: sessions of an earlier user of the same name never come back. */
+	const char *p[] = { domain, name, hash, at, stamp };
+	if (run(db, "INSERT INTO users (domain, name, password_hash, created, password_changed, "
+		    "session_stamp) VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT DO NOTHING",
+		p, 5, &changes, "cannot add the user", e) < 0)
 		return -1;
 	if (changes == 0)
 		return err_set(e, "user %s@%s already exists", name, domain);
@@ -213,20 +216,22 @@ int user_del(struct db *db, const char *address, struct err *e)
 
 int user_set_password(struct db *db, const char *address, const char *password, struct err *e)
 {
-	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32];
+	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32], stamp[USER_STAMP_LEN];
 	int changes;
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
-	    password_acceptable(password, e) < 0 || password_hash(password, hash, sizeof(hash), e) < 0)
+	    password_acceptable(password, e) < 0 ||
+	    password_hash(password, hash, sizeof(hash), e) < 0 ||
+	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
 		return -1;
 	now_iso(at, sizeof(at));
-	const char *p[] = { hash, at, domain, name };
-	/* A new password ends every remembered logon, in the same transaction. */
+	const char *p[] = { hash, at, stamp, domain, name };
+	/* A new password ends every session and remembered logon, in the same transaction. */
 	const char *q[] = { domain, name };
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (run(db, "UPDATE users SET password_hash = ?, password_changed = ? "
+	if (run(db, "UPDATE users SET password_hash = ?, password_changed = ?, session_stamp = ? "
 		    "WHERE domain = ? AND name = ?",
-		p, 4, &changes, "cannot change the password", e) < 0 ||
+		p, 5, &changes, "cannot change the password", e) < 0 ||
 	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, NULL,
 		"cannot change the password", e) < 0)
 		goto fail;
@@ -240,21 +245,31 @@ fail:
 	return -1;
 }
 
-int user_revoke_remembered(struct db *db, const char *address, long *count, struct err *e)
+int user_revoke(struct db *db, const char *address, long *count, struct err *e)
 {
-	char name[65], domain[254];
-	int changes, exists = 0;
+	char name[65], domain[254], stamp[USER_STAMP_LEN];
+	int changes, found;
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
-	    user_exists(db, address, &exists, e) < 0)
+	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
 		return -1;
-	if (!exists)
-		return err_set(e, "there is no user %s@%s", name, domain);
-	const char *p[] = { domain, name };
-	if (run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", p, 2, &changes,
+	const char *p[] = { stamp, domain, name };
+	const char *q[] = { domain, name };
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (run(db, "UPDATE users SET session_stamp = ? WHERE domain = ? AND name = ?", p, 3,
+		&found, "cannot end the user's sessions", e) < 0 ||
+	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, &changes,
 		"cannot revoke remembered logons", e) < 0)
-		return -1;
+		goto fail;
+	if (found == 0) {
+		err_set(e, "there is no user %s@%s", name, domain);
+		goto fail;
+	}
 	*count = changes;
-	return 0;
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
 }
 
 int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, struct err *e)
@@ -302,28 +317,43 @@ int user_exists(struct db *db, const char *address, int *exists, struct err *e)
 	return 0;
 }
 
-int user_password_hash(struct db *db, const char *address, char *hash, size_t len, int *exists,
-		       struct err *e)
+/* One text column of a user's row; *exists is 0 (and out "") for no such user. */
+static int user_column(struct db *db, const char *sql, const char *address, char *out, size_t len,
+		       int *exists, struct err *e)
 {
 	char name[65], domain[254];
 	sqlite3_stmt *st;
 	*exists = 0;
-	hash[0] = '\0';
+	out[0] = '\0';
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) < 0)
 		return 0;
-	if (db_prepare(db, "SELECT password_hash FROM users WHERE domain = ? AND name = ?", &st, e) < 0)
+	if (db_prepare(db, sql, &st, e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(hash, len, "%s", sqlite3_column_text(st, 0));
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
 		*exists = 1;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(db, e, "cannot read users");
 	return 0;
+}
+
+int user_password_hash(struct db *db, const char *address, char *hash, size_t len, int *exists,
+		       struct err *e)
+{
+	return user_column(db, "SELECT password_hash FROM users WHERE domain = ? AND name = ?",
+			   address, hash, len, exists, e);
+}
+
+int user_session_stamp(struct db *db, const char *address, char *stamp, size_t len, int *exists,
+		       struct err *e)
+{
+	return user_column(db, "SELECT session_stamp FROM users WHERE domain = ? AND name = ?",
+			   address, stamp, len, exists, e);
 }
 
 int user_verify(struct db *db, const char *address, const char *password, int *ok, struct err *e)

@@ -5,10 +5,15 @@
 
 #include <stddef.h>
 
+#include "webmsg/token.h"
+
 struct db;
 struct err;
 
 #define USER_ADDRESS_MAX 320
+/* A user's session stamp: random, renewed whenever the user's sessions must end. */
+#define USER_STAMP_BYTES 16
+#define USER_STAMP_LEN TOKEN_LEN(USER_STAMP_BYTES)
 
 int domain_add(struct db *db, const char *name, struct err *e);
 /* Refuses a domain that still has users unless force is set, then removes them too. */
@@ -23,7 +28,9 @@ int user_exists(struct db *db, const char *address, int *exists, struct err *e);
 
 /* address is name@domain; the domain must exist. Names are stored in lower case. */
 int user_add(struct db *db, const char *address, const char *password, struct err *e);
+/* The user's sessions end with the user (their stamp is gone). */
 int user_del(struct db *db, const char *address, struct err *e);
+/* Also ends the user's remembered logons and sessions (a new stamp). */
 int user_set_password(struct db *db, const char *address, const char *password, struct err *e);
 typedef int (*user_list_fn)(const char *address, const char *created, void *arg);
 /* domain NULL: all users. */
@@ -33,8 +40,14 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 int user_verify(struct db *db, const char *address, const char *password, int *ok,
 		struct err *e);
 
-/* Ends every remembered logon ("Remember me") of the user; *count gets how many. */
-int user_revoke_remembered(struct db *db, const char *address, long *count, struct err *e);
+/* Ends every remembered logon ("Remember me") of the user, *count gets how
+ * many, and every session (a new stamp). */
+int user_revoke(struct db *db, const char *address, long *count, struct err *e);
+
+/* The stamp the user's sessions must carry to stay valid; *exists is 0 (and
+ * stamp "") for no such user. */
+int user_session_stamp(struct db *db, const char *address, char *stamp, size_t len, int *exists,
+		       struct err *e);
 
 /* The stored hash of a user's password; *exists is 0 (and hash "") for no such
  * user. For checking a password without holding the database meanwhile. */

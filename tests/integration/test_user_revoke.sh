@@ -18,10 +18,10 @@ sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens values
 
 expect_match "help lists user revoke" 'user revoke ADDRESS' "$(admin help user)"
 out=$(admin user revoke Alice@Example.org 2>&1)
-expect_eq "revoke says how many it ended" "revoked 2 remembered logon(s) of alice@example.org" "$out"
+expect_eq "revoke says how many it ended" "ended the sessions and 2 remembered logon(s) of alice@example.org" "$out"
 expect_eq "alice has none left" 0 "$(tokens alice)"
 expect_eq "bob keeps his" 1 "$(tokens bob)"
-expect_eq "revoking again ends none" "revoked 0 remembered logon(s) of alice@example.org" \
+expect_eq "revoking again ends none" "ended the sessions and 0 remembered logon(s) of alice@example.org" \
 	"$(admin user revoke alice@example.org 2>&1)"
 out=$(admin user revoke carol@example.org 2>&1)
 expect_eq "an unknown user fails" 1 "$?"

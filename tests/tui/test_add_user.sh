@@ -72,7 +72,7 @@ sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens values ('sel1', 'h1', 'exa
 keys c v
 check "v asks before revoking" wait_for c 'End every remembered logon of alice@example\.org'
 keys c y
-check "and says how many it ended" wait_for c 'revoked 2 remembered logon\(s\) of alice@example\.org'
+check "and says how many it ended" wait_for c 'ended the sessions and 2 remembered logon\(s\) of alice@example\.org'
 keys c Enter
 expect_eq "the tokens are gone" 0 "$(sqlite3 "$WEBMSG_CONFIG" 'select count(*) from remember_tokens')"
 

@@ -202,6 +202,48 @@ static void test_user_del(void **state)
 	assert_contains(e.msg, "there is no user alice@example.com");
 }
 
+/* The stamp a session carries: it changes with the password, a revoke and a
+ * user made again under the same name, and is gone with the user. */
+static void test_session_stamp(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char first[USER_STAMP_LEN], now[USER_STAMP_LEN];
+	int exists = -1;
+	long count = -1;
+
+	ok(domain_add(f->db, "example.com", &e), &e);
+	ok(user_add(f->db, "alice@example.com", "pw-alice-1", &e), &e);
+	ok(user_session_stamp(f->db, "alice@example.com", first, sizeof(first), &exists, &e), &e);
+	assert_int_equal(exists, 1);
+	assert_int_equal(strlen(first), USER_STAMP_LEN - 1);
+
+	ok(user_session_stamp(f->db, "ALICE@example.com", now, sizeof(now), &exists, &e), &e);
+	assert_string_equal(now, first);
+
+	ok(user_set_password(f->db, "alice@example.com", "pw-alice-2", &e), &e);
+	ok(user_session_stamp(f->db, "alice@example.com", now, sizeof(now), &exists, &e), &e);
+	assert_string_not_equal(now, first);
+
+	snprintf(first, sizeof(first), "%s", now);
+	ok(user_revoke(f->db, "alice@example.com", &count, &e), &e);
+	assert_int_equal(count, 0);
+	ok(user_session_stamp(f->db, "alice@example.com", now, sizeof(now), &exists, &e), &e);
+	assert_string_not_equal(now, first);
+
+	snprintf(first, sizeof(first), "%s", now);
+	ok(user_del(f->db, "alice@example.com", &e), &e);
+	ok(user_session_stamp(f->db, "alice@example.com", now, sizeof(now), &exists, &e), &e);
+	assert_int_equal(exists, 0);
+	assert_string_equal(now, "");
+	ok(user_add(f->db, "alice@example.com", "pw-alice-3", &e), &e);
+	ok(user_session_stamp(f->db, "alice@example.com", now, sizeof(now), &exists, &e), &e);
+	assert_string_not_equal(now, first);
+
+	assert_int_equal(user_revoke(f->db, "bob@example.com", &count, &e), -1);
+	assert_contains(e.msg, "there is no user bob@example.com");
+}
+
 static void test_domain_del(void **state)
 {
 	struct fixture *f = *state;
@@ -291,6 +333,7 @@ int main(void)
 		T(test_duplicates),
 		T(test_set_password),
 		T(test_user_del),
+		T(test_session_stamp),
 		T(test_domain_del),
 		T(test_refused_input),
 	};
