@@ -82,18 +82,21 @@ static void resume_remembered(struct request *r)
 	const char *cookie = http_cookie(r, "webmsg_remember");
 	char user[USER_ADDRESS_MAX], fresh[REMEMBER_COOKIE_LEN];
 	struct err e;
-	int ok = 0;
+	enum remember_result res;
 	if (!cookie || !config_bool(r->gen->cfg, SET_LOGIN_REMEMBER_ME))
 		return;
 	struct db *db = server_db_lock(srv);
 	int rc = remember_take(db, cookie, (int)config_int(r->gen->cfg, SET_LOGIN_REMEMBER_DAYS), user,
-			       sizeof(user), fresh, sizeof(fresh), &ok, &e);
+			       sizeof(user), fresh, sizeof(fresh), &res, &e);
 	server_db_unlock(srv);
 	if (rc < 0) {
 		log_warnx("remembered logon from %s: %s", r->client, e.msg);
 		return;
 	}
-	if (!ok) {
+	if (res == REMEMBER_COPIED)
+		log_warnx("remembered logons of user %s ended: a replaced token came from %s "
+			  "(a copied cookie)", user, r->client);
+	if (res != REMEMBER_OK) {
 		http_add_cookie(r, "webmsg_remember", "", 0);
 		return;
 	}

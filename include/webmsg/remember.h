@@ -21,12 +21,24 @@ struct err;
 /* A new token for address, valid for days; cookie gets "selector:validator". */
 int remember_create(struct db *db, const char *address, int days, char *cookie, size_t len,
 		    struct err *e);
-/* Checks a cookie value. When it is good, *ok is 1, *user gets the address,
- * and the token gets a new validator (same selector) and a new lifetime of
- * days: fresh gets the new cookie value. An old validator of a live selector
- * means the cookie was copied: every remembered logon of the user ends. */
+/* How long the validator a token had before its last use still works: two
+ * tabs of a browser that restarted resume at the same time with the same cookie. */
+#define REMEMBER_GRACE_SECONDS 60
+
+enum remember_result {
+	REMEMBER_UNKNOWN, /* no such token (or not a token at all) */
+	REMEMBER_EXPIRED, /* too old: ended */
+	REMEMBER_OK,	  /* good: the user's logon, and fresh has the new cookie value */
+	REMEMBER_COPIED,  /* an old validator: the cookie was copied, every remembered
+			     logon of the user ended */
+};
+
+/* Checks a cookie value. When it is good, *user gets the address and the token
+ * gets a new validator (same selector) and a new lifetime of days: fresh gets
+ * the new cookie value. *user is also set for REMEMBER_EXPIRED and
+ * REMEMBER_COPIED, for the log. */
 int remember_take(struct db *db, const char *cookie, int days, char *user, size_t userlen,
-		  char *fresh, size_t freshlen, int *ok, struct err *e);
+		  char *fresh, size_t freshlen, enum remember_result *result, struct err *e);
 /* Ends the token of this cookie (logoff). */
 int remember_forget(struct db *db, const char *cookie, struct err *e);
 

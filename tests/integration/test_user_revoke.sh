@@ -11,7 +11,7 @@ admin user add alice@example.org --password-file "$WORK/pw" >/dev/null &&
 	{ fail "add two users"; finish; }
 tokens() { sqlite3 "$WEBMSG_CONFIG" "select count(*) from remember_tokens where name = '$1'"; }
 now=$(date +%s)
-sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens values
+sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens (selector, validator_hash, domain, name, created, expires) values
 	('a1', 'h', 'example.org', 'alice', $now, $((now + 86400))),
 	('a2', 'h', 'example.org', 'alice', $now, $((now + 86400))),
 	('b1', 'h', 'example.org', 'bob', $now, $((now + 86400)))"
