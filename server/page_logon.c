@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "redirect.h"
 #include "server.h"
 #include "throttle.h"
 #include "webmsg/config.h"
@@ -16,15 +17,6 @@
 
 #define PRE_COOKIE "webmsg_pre"
 #define HOME "/mail"
-
-/* Where to go after logon: a path on this server, else the mailbox. */
-static const char *safe_back(const char *back)
-{
-	if (back[0] != '/' || back[1] == '/' || back[1] == '\\' || strpbrk(back, "\r\n") ||
-	    strncmp(back, "/logon", 6) == 0 || strncmp(back, "/logoff", 7) == 0)
-		return HOME;
-	return back;
-}
 
 /* The logon form's own CSRF token, tied to a cookie (there is no session yet). */
 static void pre_token(struct request *r, char *out, size_t len)
@@ -74,7 +66,9 @@ enum MHD_Result page_logon_required(struct request *r)
 {
 	if (strcmp(r->method, "POST") == 0)
 		return http_see_other(r, "/");
-	return logon_page(r, MHD_HTTP_OK, "", "", r->state ? r->state->uri : "");
+	/* The address asked for, to come back to once logged on; one that
+	 * could lead elsewhere is not even put in the form. */
+	return logon_page(r, MHD_HTTP_OK, "", "", redirect_back(r->state ? r->state->uri : "", ""));
 }
 
 /* "name" alone: the domain is the Host header's name, or the one above it
@@ -201,7 +195,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	log_info("logon user %s from %s%s%s", user, r->client, r->sess.expire_pages ? ", expire page views" : "",
 		 remember[0] ? ", remembered" : "");
 	server_note_sessions(srv);
-	return http_see_other(r, safe_back(back));
+	/* Where to go after logon: a page of this server, else the mailbox. */
+	return http_see_other(r, redirect_back(back, HOME));
 }
 
 enum MHD_Result page_logoff(struct request *r, const char *rest)

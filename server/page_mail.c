@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "mailbox.h"
+#include "redirect.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
@@ -445,7 +446,7 @@ static enum MHD_Result back_to(struct request *r, const char *folder, const char
 	const char *back = form_get(r->form, "back");
 	struct buf b;
 	buf_init(&b, 8192);
-	if (strncmp(back, "/mail", 5) == 0 && !strpbrk(back, "\r\n"))
+	if (strncmp(back, "/mail", 5) == 0 && redirect_target_ok(back))
 		buf_puts(&b, back);
 	else
 		message_url(&b, "/mail", folder, NULL);
