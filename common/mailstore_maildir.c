@@ -1461,7 +1461,7 @@ static int md_folder_delete(void *be, const char *name, struct err *e)
 	char dir[PATH_MAX], gone[PATH_MAX], unique[128];
 
 	if (folder_existing(md, name, dir, sizeof(dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
 	unique_name(md, unique, sizeof(unique));
 	if (snprintf(gone, sizeof(gone), "%s/" DELETING_PREFIX "%s", md->base, unique) >=
 	    (int)sizeof(gone))
@@ -1828,8 +1828,9 @@ static int md_path(void *be, const char *folder, const char *id, char *path, siz
 {
 	struct maildir *md = be;
 	struct location loc;
-	if (locate_ready(md, folder, id, &loc, e) < 0)
-		return -1;
+	int rc = locate_ready(md, folder, id, &loc, e);
+	if (rc < 0)
+		return rc;
 	if (snprintf(path, pathlen, "%s", loc.path) >= (int)pathlen)
 		return err_set(e, "the path of a message is too long");
 	return 0;
@@ -1949,7 +1950,7 @@ static int md_move(void *be, const char *folder, const char *id, const char *to,
 	struct location loc;
 	char dir[PATH_MAX];
 	if (folder_existing(md, to, dir, sizeof(dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
 	return with_message(md, folder, id, &loc, op_move, (void *)to, e);
 }
 
