@@ -478,10 +478,10 @@ static void decode_from(struct maildir *md, const char *raw, struct meta *m)
 		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 		clean_text(name ? name : "", m->from_name, sizeof(m->from_name));
 		clean_text(addr ? addr : "", m->from_addr, sizeof(m->from_addr));
-	} else {
-		/* Not an address at all: show what it says. */
-		decode_text(md, raw, m->from_name, sizeof(m->from_name));
 	}
+	/* Not an address at all, or an empty one: show what it says. */
+	if (!m->from_name[0] && !m->from_addr[0])
+		decode_text(md, raw, m->from_name, sizeof(m->from_name));
 	if (list)
 		g_object_unref(list);
 }

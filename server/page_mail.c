@@ -325,8 +325,12 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	if (mime_parse_file(path, &m, &e) < 0)
 		return mail_error(r, &e);
 	/* Opening it marks it read. */
+	struct mail_summary sum = { .from = "" };
 	buf_init(&options, LIST_MAX);
 	if (mailbox_open(r, &ms, &e) == 0) {
+		/* A From that is no address shows as the list shows it: its text. */
+		if (!m->from || !m->from[0])
+			mailstore_summary(ms, folder, id, &sum, &e);
 		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
 		render_folders(r, ms, folder, NULL, &options, &exists, &e);
 		mailstore_close(&ms);
@@ -362,7 +366,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		{ "list_url", urls[0].data },
 		{ "folder", folder },
 		{ "subject", m->subject && m->subject[0] ? m->subject : "(no subject)" },
-		{ "from", m->from ? m->from : "" },
+		{ "from", m->from && m->from[0] ? m->from : sum.from },
 		{ "to", m->to ? m->to : "" },
 		{ "cc", m->cc ? m->cc : "" },
 		{ "date", date },
