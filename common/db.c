@@ -258,19 +258,14 @@ static int immutable_uri(const char *path, char *out, size_t outlen)
 	return snprintf(out + n, outlen - n, "?immutable=1") < (int)(outlen - n) ? 0 : -1;
 }
 
-/* Opens for reading only. A WAL database needs its -shm file, which cannot
- * be made on a read-only file system: there it is read as immutable (no
- * program can be writing it), from the database file alone. */
-static int open_readonly(struct db *db, struct err *e)
+/* Opens for reading only, and checks what the file is. */
+static int open_readonly_as(struct db *db, int immutable, struct err *e)
 {
 	char uri[PATH_MAX * 3 + 32];
-	struct statvfs vfs;
 	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
-	int frozen = (statvfs(db->dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) ||
-		     access(db->dir, W_OK) != 0;
 	const char *name = db->path;
 
-	if (frozen) {
+	if (immutable) {
 		if (immutable_uri(db->path, uri, sizeof(uri)) < 0)
 			return err_set(e, "database path too long");
 		name = uri;
@@ -289,6 +284,21 @@ static int open_readonly(struct db *db, struct err *e)
 				  "cannot be upgraded while it cannot be written", db->path, version,
 			       db_schema_latest());
 	return 0;
+}
+
+/* A WAL database is read through its -shm file, which cannot be made on a
+ * read-only file system or without write permission: then it is read as
+ * immutable, from the database file alone (what was written but not yet
+ * checkpointed into it is not seen). */
+static int open_readonly(struct db *db, struct err *e)
+{
+	struct statvfs vfs;
+	if (!(statvfs(db->dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) &&
+	    open_readonly_as(db, 0, e) == 0)
+		return 0;
+	sqlite3_close_v2(db->sql);
+	db->sql = NULL;
+	return open_readonly_as(db, 1, e);
 }
 
 int db_open(const char *path, enum db_open_mode mode, struct db **out, struct err *e)
