@@ -1568,7 +1568,8 @@ static int dir_list(struct maildir *md, const char *folder, int ascending, size_
 		return MAILSTORE_REFUSED;
 	if (read_folder_dirs(dir, ALL_DIRS, &l, e) < 0)
 		goto fail;
-	qsort(l.v, l.n, sizeof(*l.v), entry_newest_first);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), entry_newest_first);
 	*total = (long)l.n;
 	if (offset < l.n) {
 		size_t want = limit && limit < l.n - offset ? limit : l.n - offset;

@@ -1003,6 +1003,10 @@ static void test_reading_without_the_index(void **state)
 	assert_int_equal(total, 3);
 	assert_true(mailstore_degraded(f->ms));
 	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_DATE, 1, 1, 1, &total), "second");
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_DATE, 0, 0, 10, &total), "");
+	assert_int_equal(total, 0);
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 5, 10, &total), "");
+	assert_int_equal(total, 3);
 	struct page p = list(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 1);
 	assert_string_equal(p.v[0].from, "Bob");
 	assert_string_equal(p.v[0].from_addr, "bob@example.org");
