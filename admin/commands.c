@@ -32,9 +32,9 @@ static const struct cmd_entry table[] = {
 	{ "config list", "", "Show every setting and its value",
 	  "A value marked (default) is not stored. Secrets show only whether they are set. "
 	  "With -v, also each setting's type, whether it needs a restart, and what it is for.",
-	  0, 0, CMD_OPT(OPT_VERBOSE), CMD_DB, cmd_config_list },
+	  0, 0, CMD_OPT(OPT_VERBOSE), CMD_DB | CMD_DB_READ, cmd_config_list },
 	{ "config get", "KEY", "Print one setting's value", "Secrets are never printed.", 1, 1, 0,
-	  CMD_DB, cmd_config_get },
+	  CMD_DB | CMD_DB_READ, cmd_config_get },
 	{ "config set", "KEY VALUE", "Change a setting and apply it",
 	  "The value is checked against the setting's type (see config list -v). A running "
 	  "webmsgd is asked to apply the new version, and its answer is shown. A secret such as "
@@ -44,8 +44,8 @@ static const struct cmd_entry table[] = {
 	{ "config unset", "KEY", "Put a setting back to its default and apply it", NULL, 1, 1, 0,
 	  CMD_DB, cmd_config_unset },
 	{ "config history", "", "Show every change: when, who, old and new value",
-	  "Values of secrets are never recorded, only that they changed.", 0, 0, 0, CMD_DB,
-	  cmd_config_history },
+	  "Values of secrets are never recorded, only that they changed.", 0, 0, 0,
+	  CMD_DB | CMD_DB_READ, cmd_config_history },
 	{ "config revert", "VERSION", "Make a new version like VERSION and apply it",
 	  "The new version has every setting as it was in VERSION (0: the defaults). Secrets are "
 	  "not kept in the history, so they stay as they are.",

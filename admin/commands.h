@@ -37,6 +37,8 @@ enum cmd_option {
 enum cmd_flags {
 	CMD_DB = 1 << 0,   /* main opens the existing database before running the command */
 	CMD_PATH = 1 << 1, /* the command uses the database path itself (init) */
+	CMD_DB_READ = 1 << 2, /* with CMD_DB: only reads, so it also runs on a database
+			       * that cannot be written (opened read-only then) */
 };
 
 struct db;

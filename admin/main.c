@@ -69,8 +69,14 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	argv += words;
 	if ((rc = cmd_parse_args(ctx, &argc, argv)) >= 0)
 		return rc;
-	if ((ctx->entry->flags & CMD_DB) && db_open(ctx->db_path, DB_OPEN_EXISTING, &ctx->db, &e) < 0)
-		return cmd_error("%s", e.msg);
+	if ((ctx->entry->flags & CMD_DB) && db_open(ctx->db_path, DB_OPEN_EXISTING, &ctx->db, &e) < 0) {
+		/* A command that only reads still runs where the database cannot
+		 * be written; otherwise the first reason is the one to show. */
+		struct err ro;
+		if (!(ctx->entry->flags & CMD_DB_READ) ||
+		    db_open(ctx->db_path, DB_OPEN_READONLY, &ctx->db, &ro) < 0)
+			return cmd_error("%s", e.msg);
+	}
 	rc = ctx->entry->fn(ctx, argc, argv);
 	db_close(&ctx->db);
 	return rc;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "migrations.h"
@@ -238,6 +239,68 @@ fail:
 	return -1;
 }
 
+/* "file:PATH?immutable=1" with the characters a URI gives a meaning to escaped. */
+static int immutable_uri(const char *path, char *out, size_t outlen)
+{
+	size_t n = 0;
+	if (outlen < 6)
+		return -1;
+	memcpy(out, "file:", 5);
+	n = 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if (n + 4 >= outlen)
+			return -1;
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20)
+			n += (size_t)snprintf(out + n, outlen - n, "%%%02X", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	return snprintf(out + n, outlen - n, "?immutable=1") < (int)(outlen - n) ? 0 : -1;
+}
+
+/* Opens for reading only, and checks what the file is. */
+static int open_readonly_as(struct db *db, int immutable, struct err *e)
+{
+	char uri[PATH_MAX * 3 + 32];
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
+	const char *name = db->path;
+
+	if (immutable) {
+		if (immutable_uri(db->path, uri, sizeof(uri)) < 0)
+			return err_set(e, "database path too long");
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(name, &db->sql, flags, NULL) != SQLITE_OK)
+		return err_set(e, "cannot open %s: %s", db->path,
+			       db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+	sqlite3_busy_timeout(db->sql, 5000);
+	sqlite3_extended_result_codes(db->sql, 1);
+	if (check_header(db, e) < 0 || check_integrity(db, e) < 0 || check_identity(db, e) < 0)
+		return -1;
+	int version = db_schema_version(db);
+	if (version != db_schema_latest())
+		return err_set(e, "%s has schema version %d and this webmsg reads version %d: it "
+				  "cannot be upgraded while it cannot be written", db->path, version,
+			       db_schema_latest());
+	return 0;
+}
+
+/* A WAL database is read through its -shm file, which cannot be made on a
+ * read-only file system or without write permission: then it is read as
+ * immutable, from the database file alone (what was written but not yet
+ * checkpointed into it is not seen). */
+static int open_readonly(struct db *db, struct err *e)
+{
+	struct statvfs vfs;
+	if (!(statvfs(db->dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) &&
+	    open_readonly_as(db, 0, e) == 0)
+		return 0;
+	sqlite3_close_v2(db->sql);
+	db->sql = NULL;
+	return open_readonly_as(db, 1, e);
+}
+
 int db_open(const char *path, enum db_open_mode mode, struct db **out, struct err *e)
 {
 	struct db *db;
@@ -255,6 +318,12 @@ int db_open(const char *path, enum db_open_mode mode, struct db **out, struct er
 	snprintf(tmp, sizeof(tmp), "%s", db->path);
 	snprintf(db->dir, sizeof(db->dir), "%s", dirname(tmp));
 
+	if (mode == DB_OPEN_READONLY) {
+		if (open_readonly(db, e) < 0)
+			goto fail;
+		*out = db;
+		return 0;
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (sqlite3_open_v2(db->path, &db->sql, flags, NULL) != SQLITE_OK) {
 		err_set(e, "cannot open %s: %s", db->path,

@@ -10,7 +10,23 @@
 struct mailstore {
 	const struct mailstore_ops *ops;
 	void *be; /* the back-end's state, owned */
+	int refused; /* the last call failed because of what was asked */
 };
+
+/* A back-end's answer: a refusal is remembered for mailstore_refused() and
+ * reaches the caller as -1, like every failure. */
+static int result(struct mailstore *ms, int rc)
+{
+	ms->refused = rc == MAILSTORE_REFUSED;
+	return rc < 0 ? -1 : rc;
+}
+
+/* An argument this module turned down: always the caller's. */
+static int refuse(struct mailstore *ms)
+{
+	ms->refused = 1;
+	return -1;
+}
 
 static const char *const special_folders[] = { MAIL_INBOX, MAIL_SENT, MAIL_TRASH, MAIL_DRAFTS };
 
@@ -122,24 +138,26 @@ int mailstore_folders(struct mailstore *ms, struct mail_folder **out, size_t *n,
 {
 	*out = NULL;
 	*n = 0;
-	return ms->ops->folders(ms->be, out, n, e);
+	return result(ms, ms->ops->folders(ms->be, out, n, e));
 }
 
 int mailstore_folder_create(struct mailstore *ms, const char *name, struct err *e)
 {
 	if (mailstore_folder_name_ok(name, e) < 0)
-		return -1;
-	return ms->ops->folder_create(ms->be, name, e);
+		return refuse(ms);
+	return result(ms, ms->ops->folder_create(ms->be, name, e));
 }
 
 int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *e)
 {
 	if (folder_ok(name, e) < 0)
-		return -1;
+		return refuse(ms);
 	for (size_t i = 0; i < sizeof(special_folders) / sizeof(special_folders[0]); i++)
-		if (strcasecmp(name, special_folders[i]) == 0)
-			return err_set(e, "the folder %s cannot be deleted", special_folders[i]);
-	return ms->ops->folder_delete(ms->be, name, e);
+		if (strcasecmp(name, special_folders[i]) == 0) {
+			err_set(e, "the folder %s cannot be deleted", special_folders[i]);
+			return refuse(ms);
+		}
+	return result(ms, ms->ops->folder_delete(ms->be, name, e));
 }
 
 int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort, int ascending,
@@ -150,51 +168,54 @@ int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort
 	*n = 0;
 	*total = 0;
 	if (folder_ok(folder, e) < 0)
-		return -1;
-	if (sort != MAIL_SORT_DATE && sort != MAIL_SORT_FROM && sort != MAIL_SORT_SUBJECT)
-		return err_set(e, "unknown sort order");
-	return ms->ops->list(ms->be, folder, sort, ascending, offset, limit, out, n, total, e);
+		return refuse(ms);
+	if (sort != MAIL_SORT_DATE && sort != MAIL_SORT_FROM && sort != MAIL_SORT_SUBJECT) {
+		err_set(e, "unknown sort order");
+		return refuse(ms);
+	}
+	return result(ms, ms->ops->list(ms->be, folder, sort, ascending, offset, limit, out, n,
+					total, e));
 }
 
 int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
 		   size_t pathlen, struct err *e)
 {
 	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
-		return -1;
-	return ms->ops->path(ms->be, folder, id, path, pathlen, e);
+		return refuse(ms);
+	return result(ms, ms->ops->path(ms->be, folder, id, path, pathlen, e));
 }
 
 int mailstore_summary(struct mailstore *ms, const char *folder, const char *id,
 		      struct mail_summary *out, struct err *e)
 {
 	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
-		return -1;
-	return ms->ops->summary(ms->be, folder, id, out, e);
+		return refuse(ms);
+	return result(ms, ms->ops->summary(ms->be, folder, id, out, e));
 }
 
 int mailstore_set_flags(struct mailstore *ms, const char *folder, const char *id, unsigned set,
 			unsigned clear, struct err *e)
 {
 	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
-		return -1;
-	return ms->ops->set_flags(ms->be, folder, id, set, clear, e);
+		return refuse(ms);
+	return result(ms, ms->ops->set_flags(ms->be, folder, id, set, clear, e));
 }
 
 int mailstore_move(struct mailstore *ms, const char *folder, const char *id, const char *to,
 		   struct err *e)
 {
 	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0 || folder_ok(to, e) < 0)
-		return -1;
+		return refuse(ms);
 	if (strcmp(folder, to) == 0)
 		return 0;
-	return ms->ops->move(ms->be, folder, id, to, e);
+	return result(ms, ms->ops->move(ms->be, folder, id, to, e));
 }
 
 int mailstore_delete(struct mailstore *ms, const char *folder, const char *id, struct err *e)
 {
 	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
-		return -1;
-	return ms->ops->remove(ms->be, folder, id, e);
+		return refuse(ms);
+	return result(ms, ms->ops->remove(ms->be, folder, id, e));
 }
 
 int mailstore_deliver(struct mailstore *ms, const char *folder, const void *data, size_t len,
@@ -203,6 +224,27 @@ int mailstore_deliver(struct mailstore *ms, const char *folder, const void *data
 	if (id_out && idlen > 0)
 		id_out[0] = '\0';
 	if (folder_ok(folder, e) < 0)
-		return -1;
-	return ms->ops->deliver(ms->be, folder, data, len, flags, id_out, idlen, e);
+		return refuse(ms);
+	return result(ms, ms->ops->deliver(ms->be, folder, data, len, flags, id_out, idlen, e));
+}
+
+void mailstore_set_quota(struct mailstore *ms, long long bytes)
+{
+	ms->ops->set_quota(ms->be, bytes > 0 ? bytes : 0);
+}
+
+int mailstore_usage(struct mailstore *ms, long long *bytes, long long *limit, struct err *e)
+{
+	*bytes = *limit = 0;
+	return result(ms, ms->ops->usage(ms->be, bytes, limit, e));
+}
+
+int mailstore_refused(const struct mailstore *ms)
+{
+	return ms->refused;
+}
+
+int mailstore_degraded(const struct mailstore *ms)
+{
+	return ms->ops->degraded(ms->be);
 }

@@ -10,7 +10,16 @@
  * directories hold: each folder's new/ and cur/ modification times are
  * remembered, and a folder whose directories changed is compared with the
  * index again, reading headers only of files it has not seen. When the index
- * is corrupt or of another schema it is thrown away and rebuilt.
+ * is corrupt or of another schema it is thrown away and rebuilt. When it
+ * cannot be used at all (a full disk, a read-only file system), folders and
+ * messages are read from the directories: slower, but mail can be read.
+ *
+ * Quota: Maildir++ "maildirsize" in USER/, as Courier, Postfix and Dovecot
+ * keep it: a first line with the limit ("1073741824S"), then one line
+ * "BYTES COUNT" per change, negative for removals; recalculated from the
+ * directories when missing, longer than 5120 bytes, of another limit, or
+ * over the limit and older than 15 minutes. A message's size is carried in
+ * its file name (",S=1234"), so recalculating reads directories only.
  *
  * GMime must have been initialised (g_mime_init) before a handle is opened. */
 #include <dirent.h>
@@ -49,6 +58,11 @@
 #define RACY_SECONDS 2
 /* Messages read into the index per transaction when a folder is compared. */
 #define SYNC_BATCH 1000
+#define QUOTA_FILE "maildirsize"
+/* The Maildir++ rules for when maildirsize is recalculated. */
+#define QUOTA_FILE_MAX 5120
+#define QUOTA_STALE_SECONDS (15 * 60)
+#define MIB (1024.0 * 1024.0)
 
 enum { DIR_NEW = 0, DIR_CUR = 1 };
 #define ALL_DIRS (1u << DIR_NEW | 1u << DIR_CUR)
@@ -58,8 +72,12 @@ struct maildir {
 	char base[PATH_MAX]; /* ROOT/DOMAIN/USER: INBOX */
 	char index_path[PATH_MAX];
 	char host[128];      /* this host's name as unique names carry it */
+	char address[600];   /* USER@DOMAIN, for messages to people */
 	sqlite3 *sql;        /* NULL after a failed rebuild: opened again on next use */
 	int broken;          /* the index answered "corrupt": rebuild before next use */
+	int index_failed;    /* the index failed during the current call */
+	int degraded;        /* the last list or read went around the index */
+	long long quota;     /* bytes; 0: no limit */
 	GMimeParserOptions *options;
 };
 
@@ -83,6 +101,9 @@ struct entries {
 	struct entry *v;
 	size_t n, cap;
 };
+
+static int quota_path(const struct maildir *md, char *out, size_t outlen);
+static void quota_add(struct maildir *md, long long bytes, long long count);
 
 /* ---- names and flags ---- */
 
@@ -264,7 +285,11 @@ static int make_maildir(const char *dir, int folder, struct err *e)
 			return -1;
 	}
 	if (folder) {
+		struct stat sb;
 		snprintf(path, sizeof(path), "%s/maildirfolder", dir);
+		/* Not opened when it is there: that fails on a read-only file system. */
+		if (lstat(path, &sb) == 0)
+			return 0;
 		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
 			return err_sys(e, "cannot create %s", path);
@@ -453,10 +478,10 @@ static void decode_from(struct maildir *md, const char *raw, struct meta *m)
 		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
 		clean_text(name ? name : "", m->from_name, sizeof(m->from_name));
 		clean_text(addr ? addr : "", m->from_addr, sizeof(m->from_addr));
-	} else {
-		/* Not an address at all: show what it says. */
-		decode_text(md, raw, m->from_name, sizeof(m->from_name));
 	}
+	/* Not an address at all, or an empty one: show what it says. */
+	if (!m->from_name[0] && !m->from_addr[0])
+		decode_text(md, raw, m->from_name, sizeof(m->from_name));
 	if (list)
 		g_object_unref(list);
 }
@@ -598,6 +623,7 @@ static const char index_schema[] =
 
 static int index_error(struct maildir *md, struct err *e, const char *what)
 {
+	md->index_failed = 1;
 	int code = md->sql ? sqlite3_extended_errcode(md->sql) & 0xff : SQLITE_CANTOPEN;
 	switch (code) {
 	case SQLITE_CORRUPT:
@@ -755,10 +781,15 @@ static int index_ready(struct maildir *md, struct err *e)
 		index_discard(md);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc = index_try_open(md, e);
-		if (rc <= 0)
-			return rc;
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			md->index_failed = 1;
+			return -1;
+		}
 		index_discard(md);
 	}
+	md->index_failed = 1;
 	return err_set(e, "cannot make a mail index at %s", md->index_path);
 }
 
@@ -1187,6 +1218,7 @@ static int md_open(const char *root, const char *domain, const char *user, void 
 		return err_set(e, "the mailbox path under %s is too long", root);
 	}
 	host_name(md->host, sizeof(md->host));
+	snprintf(md->address, sizeof(md->address), "%s@%s", user, domain);
 	if (!(md->options = g_mime_parser_options_new())) {
 		free(md);
 		return err_set(e, "out of memory");
@@ -1198,8 +1230,9 @@ static int md_open(const char *root, const char *domain, const char *user, void 
 		if (folder_dir(md, specials[i], dir, sizeof(dir), e) < 0 ||
 		    make_maildir(dir, 1, e) < 0)
 			goto fail;
-	if (index_ready(md, e) < 0)
-		goto fail;
+	/* Without an index (a full disk, a read-only file system) mail is
+	 * still read, from the directories: each call tries the index again. */
+	index_ready(md, NULL);
 	*be = md;
 	return 0;
 fail:
@@ -1383,16 +1416,23 @@ fail:
 	return -1;
 }
 
+static int dir_folders(struct maildir *md, struct mail_folder **out, size_t *n,
+		       struct err *e);
+
 static int md_folders(void *be, struct mail_folder **out, size_t *n, struct err *e)
 {
 	struct maildir *md = be;
 	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
-	do
-		rc = folders_once(md, out, n, e);
-	while (index_retry(md, rc, &tries, e));
-	return rc;
+	md->index_failed = md->degraded = 0;
+	if (index_ready(md, e) == 0) {
+		do
+			rc = folders_once(md, out, n, e);
+		while (index_retry(md, rc, &tries, e));
+		if (rc == 0 || !md->index_failed)
+			return rc;
+	}
+	md->degraded = 1;
+	return dir_folders(md, out, n, e);
 }
 
 static int md_folder_create(void *be, const char *name, struct err *e)
@@ -1402,8 +1442,10 @@ static int md_folder_create(void *be, const char *name, struct err *e)
 	if (folder_dir(md, name, dir, sizeof(dir), e) < 0)
 		return -1;
 	if (mkdir(dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return err_set(e, "a folder named '%s' already exists", name);
+		if (errno == EEXIST) {
+			err_set(e, "a folder named '%s' already exists", name);
+			return MAILSTORE_REFUSED;
+		}
 		return err_sys(e, "cannot create the folder '%s'", name);
 	}
 	if (make_maildir(dir, 1, e) < 0) {
@@ -1419,7 +1461,7 @@ static int md_folder_delete(void *be, const char *name, struct err *e)
 	char dir[PATH_MAX], gone[PATH_MAX], unique[128];
 
 	if (folder_existing(md, name, dir, sizeof(dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
 	unique_name(md, unique, sizeof(unique));
 	if (snprintf(gone, sizeof(gone), "%s/" DELETING_PREFIX "%s", md->base, unique) >=
 	    (int)sizeof(gone))
@@ -1427,6 +1469,10 @@ static int md_folder_delete(void *be, const char *name, struct err *e)
 	/* Out of sight first, in one step; then the files. */
 	if (rename(dir, gone) < 0)
 		return err_sys(e, "cannot delete the folder '%s'", name);
+	/* Counted again at the next delivery, without the folder. */
+	char quota_file[PATH_MAX];
+	if (quota_path(md, quota_file, sizeof(quota_file)) == 0)
+		unlink(quota_file);
 	int removed = remove_tree(gone) == 0, saved = errno;
 	/* The index is a cache: a failure here is repaired by the next list. */
 	if (index_ready(md, NULL) == 0)
@@ -1437,6 +1483,116 @@ static int md_folder_delete(void *be, const char *name, struct err *e)
 				  "in %s (they go with the next folder list)", name, gone);
 	}
 	return 0;
+}
+
+
+/* ---- without the index ---- */
+
+/* A message name as it may be used in a path: one component, not hidden. */
+static int message_name_ok(const char *name, size_t len)
+{
+	return len > 0 && len <= NAME_MAX && name[0] != '.' && strlen(name) == len &&
+	       !memchr(name, '/', len);
+}
+
+/* Total and unread of a folder, counted in its directories. */
+static void dir_count(const char *dir, long *total, long *unread)
+{
+	struct entries l = { 0 };
+	*total = *unread = 0;
+	if (read_folder_dirs(dir, ALL_DIRS, &l, NULL) == 0)
+		for (size_t i = 0; i < l.n; i++) {
+			(*total)++;
+			if (!(flags_of_name(l.v[i].name) & MAIL_SEEN))
+				(*unread)++;
+		}
+	entries_free(&l);
+}
+
+static int dir_folders(struct maildir *md, struct mail_folder **out, size_t *n, struct err *e)
+{
+	struct mail_folder *v = NULL;
+	size_t nv = 0;
+	char dir[PATH_MAX];
+	if (folders_on_disk(md, &v, &nv, e) < 0) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < nv; i++)
+		if (folder_dir(md, v[i].name, dir, sizeof(dir), NULL) == 0)
+			dir_count(dir, &v[i].total, &v[i].unread);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* Unique names begin with the delivery time in seconds: in version order
+ * (numbers by value) they are in the order of arrival. */
+static int entry_newest_first(const void *a, const void *b)
+{
+	return strverscmp(((const struct entry *)b)->name, ((const struct entry *)a)->name);
+}
+
+static void summary_from_file(struct maildir *md, const char *dir, const struct entry *x,
+			      char *buf, struct mail_summary *s)
+{
+	char path[PATH_MAX];
+	struct meta m;
+	long size = 0;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%.*s", (int)x->idlen, x->name);
+	s->flags = flags_of_name(x->name);
+	if (file_path(dir, x->dir, x->name, path, sizeof(path), NULL) < 0 ||
+	    read_meta(md, path, buf, &m, &size) != 0)
+		return;
+	s->date = m.date;
+	snprintf(s->from, sizeof(s->from), "%s", m.from_name[0] ? m.from_name : m.from_addr);
+	snprintf(s->from_addr, sizeof(s->from_addr), "%s", m.from_addr);
+	snprintf(s->subject, sizeof(s->subject), "%s", m.subject);
+	s->size = size;
+	if (m.attachment)
+		s->flags |= MAIL_HAS_ATTACHMENT;
+}
+
+/* A page of a folder read from its directories, by arrival whatever the sort
+ * asked: sorting by sender or subject would read every message's headers. */
+static int dir_list(struct maildir *md, const char *folder, int ascending, size_t offset,
+		    size_t limit, struct mail_summary **out, size_t *n, long *total, struct err *e)
+{
+	struct entries l = { 0 };
+	char dir[PATH_MAX], *buf = NULL;
+	struct mail_summary *v = NULL;
+	size_t nv = 0;
+
+	if (folder_existing(md, folder, dir, sizeof(dir), e) < 0)
+		return MAILSTORE_REFUSED;
+	if (read_folder_dirs(dir, ALL_DIRS, &l, e) < 0)
+		goto fail;
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), entry_newest_first);
+	*total = (long)l.n;
+	if (offset < l.n) {
+		size_t want = limit && limit < l.n - offset ? limit : l.n - offset;
+		if (!(v = calloc(want, sizeof(*v))) || !(buf = malloc(HEADER_MAX))) {
+			err_set(e, "out of memory");
+			goto fail;
+		}
+		for (; nv < want; nv++) {
+			size_t at = ascending ? l.n - 1 - offset - nv : offset + nv;
+			summary_from_file(md, dir, &l.v[at], buf, &v[nv]);
+		}
+	}
+	free(buf);
+	entries_free(&l);
+	*out = v;
+	*n = nv;
+	return 0;
+fail:
+	free(buf);
+	free(v);
+	entries_free(&l);
+	*total = 0;
+	return -1;
 }
 
 /* ---- messages ---- */
@@ -1484,8 +1640,9 @@ static int list_once(struct maildir *md, const char *folder, enum mail_sort sort
 	long unread;
 	int rc;
 
-	if (folder_existing(md, folder, dir, sizeof(dir), e) < 0 ||
-	    sync_folder(md, folder, dir, 0, e) < 0)
+	if (folder_existing(md, folder, dir, sizeof(dir), e) < 0)
+		return MAILSTORE_REFUSED;
+	if (sync_folder(md, folder, dir, 0, e) < 0)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM messages WHERE folder = ? ORDER BY %s"
 		 " LIMIT ? OFFSET ?", summary_columns, orders[sort][ascending ? 1 : 0]);
@@ -1532,12 +1689,17 @@ static int md_list(void *be, const char *folder, enum mail_sort sort, int ascend
 {
 	struct maildir *md = be;
 	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
-	do
-		rc = list_once(md, folder, sort, ascending, offset, limit, out, n, total, e);
-	while (index_retry(md, rc, &tries, e));
-	return rc;
+	md->index_failed = md->degraded = 0;
+	if (index_ready(md, e) == 0) {
+		do
+			rc = list_once(md, folder, sort, ascending, offset, limit, out, n, total,
+				       e);
+		while (index_retry(md, rc, &tries, e));
+		if (rc == 0 || !md->index_failed)
+			return rc;
+	}
+	md->degraded = 1;
+	return dir_list(md, folder, ascending, offset, limit, out, n, total, e);
 }
 
 /* Where a message is now. */
@@ -1564,10 +1726,19 @@ static int lookup(struct maildir *md, const char *folder, const char *id, struct
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 9);
+		size_t len = (size_t)sqlite3_column_bytes(st, 9);
 		summary_from_row(st, &loc->summary);
 		loc->sub = sqlite3_column_int(st, 8) == DIR_CUR ? DIR_CUR : DIR_NEW;
-		column_copy(st, 9, loc->name, sizeof(loc->name));
-		*found = 1;
+		/* The index is a file in the user's folder, which other programs
+		 * (and the user, with shell access) can write: a name that is not
+		 * one file of this folder, or not of this id, is not used. The
+		 * next comparison of the folder drops the row. */
+		if (name && message_name_ok(name, len) && id_len(name) == strlen(id) &&
+		    strncmp(name, id, strlen(id)) == 0) {
+			snprintf(loc->name, sizeof(loc->name), "%s", name);
+			*found = 1;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1589,7 +1760,7 @@ static int locate(struct maildir *md, const char *folder, const char *id, struct
 
 	loc->folder = folder;
 	if (folder_existing(md, folder, loc->dir, sizeof(loc->dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
 	for (int force = 0; force < 2; force++) {
 		if (sync_folder(md, folder, loc->dir, force, e) < 0 ||
 		    lookup(md, folder, id, loc, &found, e) < 0)
@@ -1598,20 +1769,59 @@ static int locate(struct maildir *md, const char *folder, const char *id, struct
 		if (found && lstat(loc->path, &sb) == 0 && S_ISREG(sb.st_mode))
 			return 0;
 	}
-	return err_set(e, "no such message in %s (it may have been moved or deleted)", folder);
+	err_set(e, "no such message in %s (it may have been moved or deleted)", folder);
+	return MAILSTORE_REFUSED;
 }
 
-/* locate(), retried once over a rebuilt index when the index was damaged. */
+/* Finds the message in its folder's directories, without the index. */
+static int dir_locate(struct maildir *md, const char *folder, const char *id,
+		      struct location *loc, struct err *e)
+{
+	struct entries l = { 0 };
+	struct entry want = { (char *)id, strlen(id), 0, 0, 0 };
+	struct stat sb;
+	char *buf;
+
+	loc->folder = folder;
+	if (folder_existing(md, folder, loc->dir, sizeof(loc->dir), e) < 0)
+		return MAILSTORE_REFUSED;
+	if (read_folder_dirs(loc->dir, ALL_DIRS, &l, e) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct entry *x = &l.v[i];
+		if (!same_id(x, &want) ||
+		    file_path(loc->dir, x->dir, x->name, loc->path, sizeof(loc->path), NULL) < 0 ||
+		    lstat(loc->path, &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		loc->sub = x->dir;
+		snprintf(loc->name, sizeof(loc->name), "%s", x->name);
+		if ((buf = malloc(HEADER_MAX)))
+			summary_from_file(md, loc->dir, x, buf, &loc->summary);
+		free(buf);
+		entries_free(&l);
+		return 0;
+	}
+	entries_free(&l);
+	err_set(e, "no such message in %s (it may have been moved or deleted)", folder);
+	return MAILSTORE_REFUSED;
+}
+
+/* locate(), retried once over a rebuilt index when the index was damaged,
+ * and done without the index when the index cannot be used. */
 static int locate_ready(struct maildir *md, const char *folder, const char *id,
 			struct location *loc, struct err *e)
 {
 	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
-	do
-		rc = locate(md, folder, id, loc, e);
-	while (index_retry(md, rc, &tries, e));
-	return rc;
+	md->index_failed = md->degraded = 0;
+	if (index_ready(md, e) == 0) {
+		do
+			rc = locate(md, folder, id, loc, e);
+		while (index_retry(md, rc, &tries, e));
+		if (rc == 0 || !md->index_failed)
+			return rc;
+	}
+	md->degraded = 1;
+	return dir_locate(md, folder, id, loc, e);
 }
 
 static int md_path(void *be, const char *folder, const char *id, char *path, size_t pathlen,
@@ -1619,8 +1829,9 @@ static int md_path(void *be, const char *folder, const char *id, char *path, siz
 {
 	struct maildir *md = be;
 	struct location loc;
-	if (locate_ready(md, folder, id, &loc, e) < 0)
-		return -1;
+	int rc = locate_ready(md, folder, id, &loc, e);
+	if (rc < 0)
+		return rc;
 	if (snprintf(path, pathlen, "%s", loc.path) >= (int)pathlen)
 		return err_set(e, "the path of a message is too long");
 	return 0;
@@ -1644,15 +1855,10 @@ static int with_message(struct maildir *md, const char *folder, const char *id,
 			int (*op)(struct maildir *md, struct location *loc, void *arg), void *arg,
 			struct err *e)
 {
-	int rc, tries = 0;
-	if (index_ready(md, e) < 0)
-		return -1;
+	int rc;
 	for (int attempt = 0;; attempt++) {
-		do
-			rc = locate(md, folder, id, loc, e);
-		while (index_retry(md, rc, &tries, e));
-		if (rc < 0)
-			return -1;
+		if ((rc = locate_ready(md, folder, id, loc, e)) < 0)
+			return rc;
 		errno = 0;
 		if ((rc = op(md, loc, arg)) == 0)
 			return 0;
@@ -1745,15 +1951,18 @@ static int md_move(void *be, const char *folder, const char *id, const char *to,
 	struct location loc;
 	char dir[PATH_MAX];
 	if (folder_existing(md, to, dir, sizeof(dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
 	return with_message(md, folder, id, &loc, op_move, (void *)to, e);
 }
 
 static int op_remove(struct maildir *md, struct location *loc, void *arg)
 {
+	struct stat sb;
 	(void)arg;
+	long long size = lstat(loc->path, &sb) == 0 ? (long long)sb.st_size : 0;
 	if (unlink(loc->path) < 0)
 		return -1;
+	quota_add(md, -size, -1);
 	note_row(md, "DELETE FROM messages WHERE folder = ?1 AND id = ?2", loc->folder,
 		 loc->summary.id, NULL, 0, 0);
 	return 0;
@@ -1790,6 +1999,236 @@ static int rename_new(const char *from, const char *to)
 	return rename(from, to); /* a file system without RENAME_NOREPLACE */
 }
 
+/* ---- quota (Maildir++ maildirsize) ---- */
+
+static int quota_path(const struct maildir *md, char *out, size_t outlen)
+{
+	return snprintf(out, outlen, "%s/" QUOTA_FILE, md->base) < (int)outlen ? 0 : -1;
+}
+
+/* The size a Maildir++ name carries (",S=1234" in its unique part), else -1. */
+static long long name_size(const char *name)
+{
+	size_t idlen = id_len(name);
+	for (const char *p = name; (p = strstr(p, ",S=")) && (size_t)(p - name) < idlen; p += 3) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(p + 3, &end, 10);
+		if (end != p + 3 && errno == 0 && v >= 0 &&
+		    (end == name + idlen || *end == ','))
+			return v;
+	}
+	return -1;
+}
+
+/* What the mailbox holds, counted in the directories of every folder. */
+static int quota_scan(struct maildir *md, long long *bytes, long long *count, struct err *e)
+{
+	struct mail_folder *v = NULL;
+	size_t nv = 0;
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	*bytes = *count = 0;
+	if (folders_on_disk(md, &v, &nv, e) < 0) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		if (folder_dir(md, v[i].name, dir, sizeof(dir), NULL) < 0)
+			continue;
+		for (int sub = DIR_NEW; sub <= DIR_CUR; sub++) {
+			struct dirent *de;
+			DIR *d;
+			snprintf(path, sizeof(path), "%s/%s", dir, subdirs[sub]);
+			if (!(d = opendir(path)))
+				continue;
+			while ((de = readdir(d))) {
+				struct stat sb;
+				long long size = name_size(de->d_name);
+				if (de->d_name[0] == '.')
+					continue;
+				if (size < 0) {
+					if (file_path(dir, sub, de->d_name, path, sizeof(path),
+						      NULL) < 0 ||
+					    lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+						continue;
+					size = (long long)sb.st_size;
+				}
+				*bytes += size;
+				(*count)++;
+			}
+			closedir(d);
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* Counts again and writes a new maildirsize (through tmp/ and a rename, so
+ * that a reader sees the old file or the new). Failing to write it is no
+ * error: the numbers are right, and the next check counts again. */
+static int quota_recalc(struct maildir *md, long long *bytes, long long *count, struct err *e)
+{
+	char unique[MAIL_ID_MAX], tmp[PATH_MAX], path[PATH_MAX], text[96];
+	if (quota_scan(md, bytes, count, e) < 0)
+		return -1;
+	unique_name(md, unique, sizeof(unique));
+	int n = snprintf(text, sizeof(text), "%lldS\n%lld %lld\n", md->quota, *bytes, *count);
+	if (quota_path(md, path, sizeof(path)) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s/tmp/%s", md->base, unique) >= (int)sizeof(tmp))
+		return 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return 0;
+	int ok = write_all(fd, text, (size_t)n) == 0;
+	if (close(fd) < 0 || !ok || rename(tmp, path) < 0)
+		unlink(tmp);
+	return 0;
+}
+
+/* Reads maildirsize. Returns 1 when it must be recalculated: missing,
+ * longer than Maildir++ allows, of another limit (or with a message count
+ * limit, which this server does not keep), or not as it should read. */
+static int quota_read(struct maildir *md, long long *bytes, long long *count, time_t *mtime)
+{
+	char path[PATH_MAX], buf[QUOTA_FILE_MAX + 2], *p, *end;
+	struct stat sb;
+	size_t n = 0;
+	long long limit = -1;
+
+	*bytes = *count = 0;
+	if (quota_path(md, path, sizeof(path)) < 0)
+		return 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > QUOTA_FILE_MAX) {
+		close(fd);
+		return 1;
+	}
+	while (n < QUOTA_FILE_MAX + 1) {
+		ssize_t got = read(fd, buf + n, QUOTA_FILE_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (n > QUOTA_FILE_MAX || n == 0 || buf[n - 1] != '\n')
+		return 1; /* too long, empty, or a line being written */
+	buf[n] = '\0';
+	*mtime = sb.st_mtime;
+	/* "1073741824S" or "1073741824S,1000C": the limits, by letter. */
+	for (p = buf; *p != '\n';) {
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno || v < 0)
+			return 1;
+		if (*end == 'S')
+			limit = v;
+		else if (*end != 'C' || v != 0)
+			return 1;
+		p = end + 1;
+		if (*p == ',')
+			p++;
+		else if (*p != '\n')
+			return 1;
+	}
+	if (limit != md->quota)
+		return 1;
+	/* Then "BYTES COUNT" per line, padded or not, negative for removals. */
+	for (p++; *p;) {
+		long long b, c;
+		errno = 0;
+		b = strtoll(p, &end, 10);
+		if (end == p || (*end != ' ' && *end != '\t'))
+			return 1;
+		p = end;
+		c = strtoll(p, &end, 10);
+		if (end == p || errno)
+			return 1;
+		p = end + strspn(end, " \t");
+		if (*p != '\n')
+			return 1;
+		p++;
+		*bytes += b;
+		*count += c;
+	}
+	return 0;
+}
+
+/* Whether len more bytes fit: MAILSTORE_REFUSED with a message for the
+ * sender when they do not. */
+static int quota_check(struct maildir *md, size_t len, struct err *e)
+{
+	long long bytes, count;
+	time_t mtime = 0;
+	int fresh = 0;
+
+	if (md->quota <= 0)
+		return 0;
+	if (quota_read(md, &bytes, &count, &mtime) != 0) {
+		if (quota_recalc(md, &bytes, &count, e) < 0)
+			return -1;
+		fresh = 1;
+	}
+	/* Over the limit by an old count: another program may have removed
+	 * mail without saying so; count again before refusing. */
+	if (bytes + (long long)len > md->quota && !fresh &&
+	    time(NULL) - mtime > QUOTA_STALE_SECONDS &&
+	    quota_recalc(md, &bytes, &count, e) < 0)
+		return -1;
+	if (bytes < 0 || bytes + (long long)len <= md->quota)
+		return 0;
+	err_set(e, "the mailbox of %s is full: %.1f MB of %.0f MB used, and the message is %.1f MB",
+		md->address, (double)bytes / MIB, (double)md->quota / MIB, (double)len / MIB);
+	return MAILSTORE_REFUSED;
+}
+
+/* Records a change in maildirsize. Without a limit the file is removed, so
+ * that a limit set later starts from a count, not from a stale sum. */
+static void quota_add(struct maildir *md, long long bytes, long long count)
+{
+	char path[PATH_MAX], line[64];
+	if (quota_path(md, path, sizeof(path)) < 0)
+		return;
+	if (md->quota <= 0) {
+		unlink(path);
+		return;
+	}
+	/* Missing: the next check counts. O_APPEND: lines of several writers
+	 * do not overwrite each other. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	int n = snprintf(line, sizeof(line), "%lld %lld\n", bytes, count);
+	if (write_all(fd, line, (size_t)n) < 0)
+		unlink(path); /* half a line: count again next time */
+	close(fd);
+}
+
+static void md_set_quota(void *be, long long bytes)
+{
+	((struct maildir *)be)->quota = bytes;
+}
+
+static int md_usage(void *be, long long *bytes, long long *limit, struct err *e)
+{
+	struct maildir *md = be;
+	long long count;
+	time_t mtime;
+	*limit = md->quota;
+	if (md->quota > 0 && quota_read(md, bytes, &count, &mtime) == 0)
+		return 0;
+	return md->quota > 0 ? quota_recalc(md, bytes, &count, e) : quota_scan(md, bytes, &count, e);
+}
+
+static int md_degraded(void *be)
+{
+	return ((struct maildir *)be)->degraded;
+}
+
 static int md_deliver(void *be, const char *folder, const void *data, size_t len,
 		      unsigned flags, char *id_out, size_t idlen, struct err *e)
 {
@@ -1802,9 +2241,17 @@ static int md_deliver(void *be, const char *folder, const void *data, size_t len
 	flags &= MAILDIR_FLAGS;
 	sub = flags ? DIR_CUR : DIR_NEW;
 	if (folder_existing(md, folder, dir, sizeof(dir), e) < 0)
-		return -1;
+		return MAILSTORE_REFUSED;
+	/* Every copy comes through here (delivery, Sent, Drafts): one check. */
+	int refused = quota_check(md, len, e);
+	if (refused < 0)
+		return refused;
 	for (int attempt = 0;; attempt++) {
-		unique_name(md, unique, sizeof(unique));
+		char base[MAIL_ID_MAX - 32];
+		unique_name(md, base, sizeof(base));
+		/* Its size in its name, as Maildir++ writers do: quota is counted
+		 * again from directory listings alone. */
+		snprintf(unique, sizeof(unique), "%s,S=%zu", base, len);
 		if (id_out && strlen(unique) >= idlen)
 			return err_set(e, "no room for the message id");
 		if (snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, unique) >= (int)sizeof(tmp))
@@ -1831,6 +2278,7 @@ static int md_deliver(void *be, const char *folder, const void *data, size_t len
 		unlink(tmp);
 		return -1;
 	}
+	quota_add(md, (long long)sb.st_size, 1);
 	if (id_out)
 		snprintf(id_out, idlen, "%s", unique);
 	/* The rename itself is durable only once the directory is synced. */
@@ -1865,4 +2313,7 @@ const struct mailstore_ops mailstore_maildir_ops = {
 	.move = md_move,
 	.remove = md_remove,
 	.deliver = md_deliver,
+	.set_quota = md_set_quota,
+	.usage = md_usage,
+	.degraded = md_degraded,
 };

@@ -105,6 +105,8 @@ static const struct setting table[SET_COUNT] = {
 			    "Folder of the Maildir store (domain/user/ below it)" },
 	[SET_MAIL_MAX_MESSAGE_MB] = { "mail.max_message_mb", SETTING_INT, "25", 1, 64, NULL, NULL,
 				      0, "Largest message a user may send, attachments included (MiB)" },
+	[SET_MAIL_QUOTA_MB] = { "mail.quota_mb", SETTING_INT, "1024", 0, 1048576, NULL, NULL, 0,
+				"Most mail one user may keep, all folders together (MiB); 0: no limit" },
 	[SET_SMTP_RELAY] = { "smtp.relay", SETTING_STRING, "", 0, 0, NULL, check_relay, 0,
 			     "SMTP server for mail to other hosts (smtp://host:587); empty: none" },
 	[SET_SMTP_TLS] = { "smtp.tls", SETTING_ENUM, "required", 0, 0, smtp_tls_modes, NULL, 0,

@@ -14,9 +14,13 @@ int mailbox_open_for(struct request *r, const char *domain, const char *user,
 		     struct mailstore **ms, struct err *e)
 {
 	char root[PATH_MAX];
-	if (config_path(r->gen->cfg, SET_MAIL_ROOT, root, sizeof(root), e) < 0)
+	if (config_path(r->gen->cfg, SET_MAIL_ROOT, root, sizeof(root), e) < 0 ||
+	    mailstore_open(root, domain, user, ms, e) < 0)
 		return -1;
-	return mailstore_open(root, domain, user, ms, e);
+	/* Every copy that enters a mailbox (delivery, Sent, Drafts) is checked
+	 * against it by the store itself. */
+	mailstore_set_quota(*ms, config_int(r->gen->cfg, SET_MAIL_QUOTA_MB) * 1024 * 1024);
+	return 0;
 }
 
 int mailbox_open(struct request *r, struct mailstore **ms, struct err *e)

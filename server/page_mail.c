@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "incident.h"
 #include "mailbox.h"
 #include "redirect.h"
 #include "server.h"
@@ -117,13 +118,23 @@ static int render_folders(struct request *r, struct mailstore *ms, const char *c
 	return 0;
 }
 
+/* A failure of the server, not of what the user asked: the details (paths,
+ * SQLite's words) go to the log under an incident id, the page says only
+ * that and the id. */
 static enum MHD_Result mail_error(struct request *r, const struct err *e)
 {
-	log_warnx("%s %s for %s: %s", r->method, r->url, r->sess.user, e->msg);
-	return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			       "Your mailbox cannot be read just now. Please try again; if it "
-			       "goes on, tell the administrator.");
+	char id[INCIDENT_ID_LEN], text[256];
+	incident_log(r, "the mailbox failed", e->msg, id);
+	snprintf(text, sizeof(text), "Your mailbox cannot be read just now. Please try again; if "
+		 "it goes on, tell the administrator the incident number %s.", id);
+	return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, text);
 }
+
+/* Shown above a list read without the mail index (a full disk, a read-only
+ * file system): the user sees why the list is plainer. */
+static const char degraded_notice[] =
+	"Your mail is shown read-only just now, newest first: the server is short of disk "
+	"space. New mail and changes may wait.";
 
 static const struct {
 	const char *name;
@@ -192,6 +203,7 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	int failed = render_folders(r, ms, folder, &items, &options, &exists, &e) < 0 ||
 		     (exists && mailstore_list(ms, folder, sort, ascending, (size_t)page * PAGE_SIZE,
 					       PAGE_SIZE, &msgs, &n, &total, &e) < 0);
+	int degraded = mailstore_degraded(ms);
 	mailstore_close(&ms);
 	enum MHD_Result rc;
 	if (failed) {
@@ -228,7 +240,7 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "folder", folder },
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
-		{ "notice", notice_text(http_arg(r, "n")) },
+		{ "notice", degraded ? degraded_notice : notice_text(http_arg(r, "n")) },
 		{ "can_delete_folder", special ? "" : "1" },
 		{ "here", here },
 		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 ? "1" : "" },
@@ -253,15 +265,28 @@ out:
 	return rc;
 }
 
-/* The message's file, for the pages that show a message or part of it. */
-static int message_file(struct request *r, char *path, size_t len, struct err *e)
+/* The message's file, for the pages that show a message or part of it.
+ * *missing: the failure is the user's (no such folder or message), not the
+ * server's. */
+static int message_file(struct request *r, char *path, size_t len, int *missing, struct err *e)
 {
 	struct mailstore *ms;
+	*missing = 0;
 	if (mailbox_open(r, &ms, e) < 0)
 		return -1;
 	int rc = mailstore_path(ms, folder_arg(r), http_arg(r, "id"), path, len, e);
+	*missing = rc < 0 && mailstore_refused(ms);
 	mailstore_close(&ms);
 	return rc;
+}
+
+/* A message that cannot be shown: gone, or a failure to tell by its id. */
+static enum MHD_Result message_error(struct request *r, int missing, const struct err *e)
+{
+	if (missing)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND,
+				       "This message is not there any more: it was moved or deleted.");
+	return mail_error(r, e);
 }
 
 static void render_attachments(struct request *r, const struct mime_message *m, struct buf *out)
@@ -293,17 +318,20 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	struct mailstore *ms;
 	struct buf urls[6], attachments, options;
 	struct err e;
-	int exists;
+	int exists, missing;
 	(void)rest;
 
-	if (message_file(r, path, sizeof(path), &e) < 0)
-		return http_send_error(r, MHD_HTTP_NOT_FOUND,
-				       "This message is not there any more: it was moved or deleted.");
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
 	if (mime_parse_file(path, &m, &e) < 0)
 		return mail_error(r, &e);
 	/* Opening it marks it read. */
+	struct mail_summary sum = { .from = "" };
 	buf_init(&options, LIST_MAX);
 	if (mailbox_open(r, &ms, &e) == 0) {
+		/* A From that is no address shows as the list shows it: its text. */
+		if (!m->from || !m->from[0])
+			mailstore_summary(ms, folder, id, &sum, &e);
 		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
 		render_folders(r, ms, folder, NULL, &options, &exists, &e);
 		mailstore_close(&ms);
@@ -339,7 +367,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		{ "list_url", urls[0].data },
 		{ "folder", folder },
 		{ "subject", m->subject && m->subject[0] ? m->subject : "(no subject)" },
-		{ "from", m->from ? m->from : "" },
+		{ "from", m->from && m->from[0] ? m->from : sum.from },
 		{ "to", m->to ? m->to : "" },
 		{ "cc", m->cc ? m->cc : "" },
 		{ "date", date },
@@ -372,9 +400,12 @@ enum MHD_Result page_mail_html(struct request *r, const char *rest)
 	char path[4096];
 	struct mime_message *m;
 	struct err e;
+	int missing;
 	(void)rest;
-	if (message_file(r, path, sizeof(path), &e) < 0 || mime_parse_file(path, &m, &e) < 0)
-		return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
+	if (mime_parse_file(path, &m, &e) < 0)
+		return mail_error(r, &e);
 	char *html = m->html ? strdup(m->html) : strdup("");
 	mime_message_free(&m);
 	if (!html)
@@ -410,10 +441,10 @@ enum MHD_Result page_mail_part(struct request *r, const char *rest)
 	char path[4096], type[128] = "", name[256] = "", disposition[1024];
 	struct buf data, enc;
 	struct err e;
-	int index = (int)strtol(http_arg(r, "n"), NULL, 10);
+	int index = (int)strtol(http_arg(r, "n"), NULL, 10), missing;
 	(void)rest;
-	if (message_file(r, path, sizeof(path), &e) < 0)
-		return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
 	buf_init(&data, MIME_MESSAGE_MAX);
 	if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name), &e) < 0) {
 		buf_free(&data);
@@ -503,9 +534,14 @@ enum MHD_Result page_mail_folder(struct request *r, const char *rest)
 		return mail_error(r, &e);
 	int create = strcmp(op, "create") == 0;
 	rc = create ? mailstore_folder_create(ms, name, &e) : mailstore_folder_delete(ms, name, &e);
+	int refused = rc < 0 && mailstore_refused(ms);
 	mailstore_close(&ms);
-	if (rc < 0)
+	/* A name taken or not allowed is the user's to fix and said as it is;
+	 * anything else names paths, and goes to the log. */
+	if (rc < 0 && refused)
 		return http_send_error(r, MHD_HTTP_BAD_REQUEST, e.msg);
+	if (rc < 0)
+		return mail_error(r, &e);
 	struct buf b;
 	buf_init(&b, 4096);
 	message_url(&b, "/mail", create ? name : MAIL_INBOX, NULL);

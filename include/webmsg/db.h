@@ -11,6 +11,8 @@ struct db;
 enum db_open_mode {
 	DB_OPEN_EXISTING, /* refuse a missing, empty or foreign file */
 	DB_CREATE,        /* create a new database; refuse when the file exists */
+	DB_OPEN_READONLY, /* as DB_OPEN_EXISTING, for reading only, and never migrated: for a
+			   * database on a read-only file system or without write permission */
 };
 
 /* The path programs use when given none: $WEBMSG_CONFIG, else the installed default. */

@@ -87,6 +87,24 @@ int mailstore_delete(struct mailstore *ms, const char *folder, const char *id, s
 int mailstore_deliver(struct mailstore *ms, const char *folder, const void *data, size_t len,
 		      unsigned flags, char *id_out, size_t idlen, struct err *e);
 
+/* The most bytes of mail the mailbox may hold, all folders together; 0: no
+ * limit (the default). Kept as Maildir++ keeps it ("maildirsize", as Postfix
+ * and Dovecot do): a delivery that would pass it is refused with "the
+ * mailbox of USER@DOMAIN is full: N MB of M MB". */
+void mailstore_set_quota(struct mailstore *ms, long long bytes);
+/* The mail the mailbox holds now, and its limit (0: none). */
+int mailstore_usage(struct mailstore *ms, long long *bytes, long long *limit, struct err *e);
+
+/* After a call that failed: 1 when it was refused because of what was asked
+ * (a full mailbox, a folder name taken or not allowed, a message that is not
+ * there), so that its message is for the user; 0 when the store itself
+ * failed, and the message (paths, causes) is for the log only. */
+int mailstore_refused(const struct mailstore *ms);
+/* 1 when the last list or read was served from the folders' directories
+ * because the index could not be used (a full disk, a read-only file
+ * system): the listing is sorted by arrival only, and changes may fail. */
+int mailstore_degraded(const struct mailstore *ms);
+
 /* A folder name a user may create: not empty, no '/', no leading '.', no
  * control characters, not a special folder's name. */
 int mailstore_folder_name_ok(const char *name, struct err *e);
@@ -94,7 +112,11 @@ int mailstore_folder_name_ok(const char *name, struct err *e);
 /* For back-ends only (mailstore_maildir.c, later mailstore_imap.c), as
  * OpenSMTPD's queue back-ends: mailstore.c checks the arguments (folder names
  * and ids are non-empty, bounded, without '/' or a leading '.') and calls
- * through this table; be is the back-end's own state, made by open. */
+ * through this table; be is the back-end's own state, made by open. A
+ * back-end function returns 0, -1 when it failed (the message is for the log)
+ * or MAILSTORE_REFUSED when it refused what was asked (the message is for the
+ * user). */
+#define MAILSTORE_REFUSED (-2)
 struct mailstore_ops {
 	const char *name;
 	int (*open)(const char *root, const char *domain, const char *user, void **be,
@@ -116,6 +138,9 @@ struct mailstore_ops {
 	int (*remove)(void *be, const char *folder, const char *id, struct err *e);
 	int (*deliver)(void *be, const char *folder, const void *data, size_t len, unsigned flags,
 		       char *id_out, size_t idlen, struct err *e);
+	void (*set_quota)(void *be, long long bytes);
+	int (*usage)(void *be, long long *bytes, long long *limit, struct err *e);
+	int (*degraded)(void *be);
 };
 
 extern const struct mailstore_ops mailstore_maildir_ops;

@@ -818,6 +818,243 @@ static void test_path_and_summary(void **state)
 					sizeof(path), &e), -1);
 }
 
+/* The text of a file, NUL-terminated ("" when missing). */
+static const char *text_of(const char *path)
+{
+	static char out[8192];
+	size_t len = 0;
+	char *data = file_read(path, &len);
+	snprintf(out, sizeof(out), "%.*s", data ? (int)len : 0, data ? data : "");
+	free(data);
+	return out;
+}
+
+static void test_quota_maildirsize(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char id[MAIL_ID_MAX], want[256];
+	long long used, limit;
+	char *text = message("Ann <ann@example.org>", "fits", BASE_DATE);
+	size_t len = strlen(text);
+	long long quota = (long long)len * 3 + 10;
+
+	mailstore_set_quota(f->ms, quota);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, id, sizeof(id), &e), &e);
+	/* Counted from the directories (nothing yet), then one line per message,
+	 * as Courier, Postfix and Dovecot write it; the size in the file name. */
+	snprintf(want, sizeof(want), "%lldS\n0 0\n%zu 1\n", quota, len);
+	assert_string_equal(text_of(box_path(f, "maildirsize")), want);
+	snprintf(want, sizeof(want), ",S=%zu", len);
+	assert_non_null(strstr(id, want));
+
+	/* The Sent and Drafts copies count, and are checked, the same way. */
+	ok(mailstore_deliver(f->ms, MAIL_SENT, text, len, MAIL_SEEN, NULL, 0, &e), &e);
+	ok(mailstore_deliver(f->ms, MAIL_DRAFTS, text, len, MAIL_DRAFT, NULL, 0, &e), &e);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, (long long)len * 3);
+	assert_int_equal(limit, quota);
+
+	/* One more would pass the limit: refused, with words for the sender. */
+	assert_int_equal(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), -1);
+	assert_true(mailstore_refused(f->ms));
+	assert_non_null(strstr(e.msg, "mailbox of alice@example.com is full"));
+	assert_non_null(strstr(e.msg, " MB of "));
+	assert_null(strstr(e.msg, f->root));
+	assert_int_equal(mailstore_deliver(f->ms, MAIL_SENT, text, len, MAIL_SEEN, NULL, 0, &e),
+			 -1);
+	assert_int_equal(count_files(box_path(f, "new")), 1);
+	assert_int_equal(count_files(box_path(f, ".Sent/cur")), 1);
+
+	/* Deleting for good gives the room back: a negative line. */
+	ok(mailstore_delete(f->ms, MAIL_INBOX, id, &e), &e);
+	snprintf(want, sizeof(want), "%lldS\n0 0\n%zu 1\n%zu 1\n%zu 1\n-%zu -1\n", quota, len, len,
+		 len, len);
+	assert_string_equal(text_of(box_path(f, "maildirsize")), want);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), &e);
+	assert_false(mailstore_refused(f->ms));
+}
+
+static void test_quota_recalculated(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char want[256], big[6000];
+	long long used, limit;
+	char *text = message("Ann <ann@example.org>", "x", BASE_DATE);
+	size_t len = strlen(text);
+	const char *size_file = box_path(f, "maildirsize");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s", size_file);
+
+	/* Mail another program put there, with and without a size in its name. */
+	drop_file(f, ".Sent/cur/1600000000.a.mx,S=700:2,S", "x");
+	drop_file(f, "cur/1600000001.b.mx:2,S", "12345");
+	mailstore_set_quota(f->ms, 100000);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 705);
+	assert_string_equal(text_of(path), "100000S\n705 2\n");
+
+	/* A file of another limit is counted again. */
+	file_write(path, "5S\n1 1\n", 7);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), &e);
+	snprintf(want, sizeof(want), "100000S\n705 2\n%zu 1\n", len);
+	assert_string_equal(text_of(path), want);
+
+	/* So is one past 5,120 bytes. */
+	memset(big, 0, sizeof(big));
+	size_t n = (size_t)snprintf(big, sizeof(big), "100000S\n");
+	while (n + 4 < 5200)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "1 1\n");
+	file_write(path, big, n);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), &e);
+	snprintf(want, sizeof(want), "100000S\n%zu 3\n%zu 1\n", 705 + len, len);
+	assert_string_equal(text_of(path), want);
+
+	/* A count over the limit is believed while recent... */
+	file_write(path, "100000S\n99999 1\n", 16);
+	assert_int_equal(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), -1);
+	assert_true(mailstore_refused(f->ms));
+	/* ...and counted again once older than 15 minutes. */
+	set_mtime(path, time(NULL) - 3600);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, len, 0, NULL, 0, &e), &e);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 705 + 3 * (long long)len);
+
+	/* A deleted folder's mail stops counting. */
+	ok(mailstore_folder_create(f->ms, "Old", &e), &e);
+	drop_file(f, ".Old/cur/1600000002.c.mx,S=50000:2,S", "x");
+	file_write(path, "", 0);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 50000 + 705 + 3 * (long long)len);
+	ok(mailstore_folder_delete(f->ms, "Old", &e), &e);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 705 + 3 * (long long)len);
+}
+
+static void test_quota_none(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	long long used, limit;
+	char *text = message("Ann <ann@example.org>", "x", BASE_DATE);
+
+	mailstore_set_quota(f->ms, 0);
+	for (int i = 0; i < 3; i++)
+		ok(mailstore_deliver(f->ms, MAIL_INBOX, text, strlen(text), 0, NULL, 0, &e), &e);
+	assert_false(file_exists(box_path(f, "maildirsize")));
+	/* A file left from a limit is removed: it would be stale when one is set again. */
+	drop_file(f, "maildirsize", "10S\n0 0\n");
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, strlen(text), 0, NULL, 0, &e), &e);
+	assert_false(file_exists(box_path(f, "maildirsize")));
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 4 * (long long)strlen(text));
+	assert_int_equal(limit, 0);
+}
+
+/* The index's filename column is only a cache another program can write: a
+ * path in it is never followed. */
+static void test_index_filename_is_checked(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char id[MAIL_ID_MAX], path[PATH_MAX], real[PATH_MAX], sql[512];
+	static const char *const bad[] = { "../../../../etc/passwd", "cur/x", "..", "" };
+	sqlite3 *db;
+
+	deliver(f, "mine", BASE_DATE, id);
+	ok(mailstore_path(f->ms, MAIL_INBOX, id, real, sizeof(real), &e), &e);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(sqlite3_open(box_path(f, ".webmsg-index.sqlite"), &db), SQLITE_OK);
+		snprintf(sql, sizeof(sql), "UPDATE messages SET filename = '%s' WHERE id = '%s'",
+			 bad[i], id);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		ok(mailstore_path(f->ms, MAIL_INBOX, id, path, sizeof(path), &e), &e);
+		assert_string_equal(path, real);
+	}
+}
+
+/* When the index cannot be opened or written (a full disk, a read-only
+ * file system), mail is read from the directories. */
+static void test_reading_without_the_index(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char id[MAIL_ID_MAX], path[PATH_MAX];
+	struct mail_folder *v;
+	size_t n;
+	long total;
+
+	deliver(f, "first", BASE_DATE, NULL);
+	deliver(f, "second", BASE_DATE + 1, id);
+	deliver_to(f, MAIL_TRASH, "x@y.z", "gone", BASE_DATE, MAIL_SEEN, NULL);
+	mailstore_close(&f->ms);
+	unlink(box_path(f, ".webmsg-index.sqlite"));
+	unlink(box_path(f, ".webmsg-index.sqlite-wal"));
+	unlink(box_path(f, ".webmsg-index.sqlite-shm"));
+	/* Where the index would be, something that is no file. */
+	assert_int_equal(mkdir(box_path(f, ".webmsg-index.sqlite"), 0700), 0);
+	drop_file(f, "new/1999999999.other.mx", message("Bob <bob@example.org>", "third", 0));
+
+	open_box(f);
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_SUBJECT, 0, 0, 10, &total),
+			    "third,second,first");
+	assert_int_equal(total, 3);
+	assert_true(mailstore_degraded(f->ms));
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_DATE, 1, 1, 1, &total), "second");
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_DATE, 0, 0, 10, &total), "");
+	assert_int_equal(total, 0);
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 5, 10, &total), "");
+	assert_int_equal(total, 3);
+	struct page p = list(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 1);
+	assert_string_equal(p.v[0].from, "Bob");
+	assert_string_equal(p.v[0].from_addr, "bob@example.org");
+	assert_true(p.v[0].size > 0);
+	free(p.v);
+
+	ok(mailstore_folders(f->ms, &v, &n, &e), &e);
+	assert_int_equal(n, 4);
+	assert_int_equal(v[0].total, 3);
+	assert_int_equal(v[0].unread, 3);
+	assert_int_equal(v[3].total, 1);
+	assert_int_equal(v[3].unread, 0);
+	free(v);
+
+	ok(mailstore_path(f->ms, MAIL_INBOX, id, path, sizeof(path), &e), &e);
+	assert_non_null(strstr(text_of(path), "Subject: second"));
+	assert_int_equal(mailstore_path(f->ms, MAIL_INBOX, "1999999999.nothing", path,
+					sizeof(path), &e), -1);
+	assert_true(mailstore_refused(f->ms));
+	ok(mailstore_set_flags(f->ms, MAIL_INBOX, id, MAIL_SEEN, 0, &e), &e);
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 10, NULL),
+			    "third,second,first");
+
+	/* With the index back, it is used again. */
+	mailstore_close(&f->ms);
+	assert_int_equal(rmdir(box_path(f, ".webmsg-index.sqlite")), 0);
+	open_box(f);
+	assert_string_equal(subjects(f, MAIL_INBOX, MAIL_SORT_SUBJECT, 1, 0, 10, NULL),
+			    "first,second,third");
+	assert_false(mailstore_degraded(f->ms));
+}
+
+/* A From that is no address shows what it says, never nothing. */
+static void test_malformed_from(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const froms[] = { "<>", "@", "\"\" <>", "<<<@@@>>>", "a@", ";;;" };
+	size_t nf = sizeof(froms) / sizeof(froms[0]);
+	for (size_t i = 0; i < nf; i++)
+		deliver_to(f, MAIL_INBOX, froms[i], "odd", BASE_DATE - (time_t)i, 0, NULL);
+	struct page p = list(f, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 10);
+	assert_int_equal(p.n, nf);
+	for (size_t i = 0; i < p.n; i++)
+		if (!p.v[i].from[0])
+			fail_msg("From: %s shows nothing", froms[i]);
+	free(p.v);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -837,6 +1074,12 @@ int main(void)
 		T(test_corrupt_index_is_rebuilt),
 		T(test_date_falls_back_to_file_time),
 		T(test_path_and_summary),
+		T(test_quota_maildirsize),
+		T(test_quota_recalculated),
+		T(test_quota_none),
+		T(test_index_filename_is_checked),
+		T(test_reading_without_the_index),
+		T(test_malformed_from),
 	};
 #undef T
 	g_mime_init();
