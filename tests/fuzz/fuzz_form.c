@@ -23,15 +23,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	form_init(&f, 1 + fuzz_u16(&in) * 4);
 	while (in.left && ngiven <= FORM_MAX_FIELDS) {
 		unsigned kind = fuzz_byte(&in);
+		/* MHD gives a multipart part without a name as key NULL. */
+		int nameless = kind & 4;
 		char *name = fuzz_string(&in);
 		char *filename = kind & 1 ? fuzz_string(&in) : NULL;
 		char *type = kind & 2 ? fuzz_string(&in) : NULL;
 		size_t want = fuzz_u16(&in), len, off = 0;
 		const char *value = fuzz_bytes(&in, want, &len);
 		/* A piece size of 0 means "all the rest at once". */
-		size_t piece = kind >> 2;
+		size_t piece = kind >> 3;
 		struct given *g = &given[ngiven++];
 
+		if (nameless)
+			name[0] = '\0'; /* what the form must call it */
 		g->name = name;
 		g->value = malloc(len + 1);
 		FUZZ_CHECK(g->value);
@@ -40,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g->len = len;
 		do {
 			size_t n = piece && piece < len - off ? piece : len - off;
-			if (form_collect(&f, MHD_POSTDATA_KIND, name, filename, type, "binary",
+			if (form_collect(&f, MHD_POSTDATA_KIND, nameless ? NULL : name, filename,
+					 type, "binary",
 					 value + off, off, n) != MHD_YES) {
 				stopped = 1;
 				break;
