@@ -33,7 +33,7 @@
 #include "webmsg/log.h"
 #include "webmsg/users.h"
 
-#define DEADLINE_MS 5000   /* an answer slower than this is a finding */
+#define DEADLINE_MS 60000 /* an answer slower than this is a finding (after libFuzzer's -timeout) */
 #define ANSWER_MAX (8 << 20)
 
 /* Mail the fuzzer sends and folders it makes are thrown away this often, so

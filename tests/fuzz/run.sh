@@ -15,7 +15,7 @@ seeds=()
 # -timeout: one input taking longer is a finding (a parser that can be made
 # to spin); -rss_limit_mb: as is one that makes memory grow without bound.
 status=0
-"$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$harness" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$work/artifacts/" "$work/new" "${seeds[@]}" >"$work/log" 2>&1 || status=$?
 tail -n 25 "$work/log"
 if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
