@@ -148,7 +148,8 @@ static const struct cmd_option_def {
 	[OPT_PRIORITY] = { 0, "priority", "STRING", "GnuTLS priority string for the custom profile" },
 };
 
-static void vmessage(const char *prefix, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+vmessage(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout); /* keep the order of what was already printed */
 	fprintf(stderr, "%s: %s", CMD_PROGRAM, prefix);

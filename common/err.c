@@ -8,7 +8,7 @@
 
 #include "webmsg/err.h"
 
-static void vset(struct err *e, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0))) vset(struct err *e, const char *fmt, va_list ap)
 {
 	if (e)
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);

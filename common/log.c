@@ -106,7 +106,8 @@ void log_close(void)
 	pthread_mutex_unlock(&lg.lock);
 }
 
-static void vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
 	char msg[2048], line[2300];
 	if (level > lg.level)

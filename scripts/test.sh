@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need, builds webmsg twice (plain, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole suite in each.
+# Installs what the tests need, builds webmsg twice (plain with the system's
+# compiler, and with clang, AddressSanitizer + UndefinedBehaviorSanitizer and
+# the libFuzzer harnesses) and runs the whole suite in each; the second one
+# also runs each harness for a short time (the fuzz tier).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,6 +22,10 @@ run_suite() { # name build-dir cmake-args...
 
 run_suite "plain" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
+# A build folder made with another compiler cannot switch to clang in place.
+if [ -f build-asan/CMakeCache.txt ] && ! grep -q '^CMAKE_C_COMPILER:.*clang' build-asan/CMakeCache.txt; then
+	rm -rf build-asan
+fi
 # The daemon's stderr goes nowhere once it runs in the background, so the
 # sanitizers write their reports to files; any report fails the run.
 reports="$top/build-asan/sanitizer-reports"
@@ -27,7 +33,7 @@ rm -rf "$reports"
 mkdir -p "$reports"
 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
-run_suite "sanitizer" build-asan -DCMAKE_BUILD_TYPE=Debug -DWEBMSG_SANITIZE=ON
+CC=clang run_suite "sanitizer" build-asan -DCMAKE_BUILD_TYPE=Debug -DWEBMSG_SANITIZE=ON -DWEBMSG_FUZZ=ON
 if [ -n "$(ls -A "$reports")" ]; then
 	echo "== sanitizer reports"
 	for f in "$reports"/*; do

@@ -48,7 +48,9 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
 		}
 		field = &f->fields[f->n];
 		memset(field, 0, sizeof(*field));
-		field->name = strdup(key);
+		/* A multipart part without a name="" comes with key NULL: it
+		 * gets the empty name, which no page asks for. */
+		field->name = strdup(key ? key : "");
 		field->filename = dup_or_null(filename);
 		field->content_type = dup_or_null(content_type);
 		buf_init(&field->value, f->max);

@@ -31,7 +31,7 @@ static const struct {
 	[LISTENER_HTTPS] = { "https", SET_WEB_HTTPS_PORT },
 };
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0))) mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	(void)cls;

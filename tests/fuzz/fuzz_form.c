@@ -1,0 +1,86 @@
+/* fuzz_form.c - the POST field collector (server/form.c) fed as MHD's post
+ * processor feeds it: fields one after another, each value in pieces at
+ * growing offsets, under a limit on the total. The form must hold exactly the
+ * values given, or say it went over the limit. */
+#include "form.h"
+#include "fuzz.h"
+
+/* What the harness gave, to compare the form with. */
+struct given {
+	char *name;
+	char *value;
+	size_t len;
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_input in = { data, size };
+	static struct form f; /* 128 fields: too large for the stack under ASan */
+	struct given given[FORM_MAX_FIELDS + 1];
+	size_t ngiven = 0, total = 0;
+	int stopped = 0;
+
+	form_init(&f, 1 + fuzz_u16(&in) * 4);
+	while (in.left && ngiven <= FORM_MAX_FIELDS) {
+		unsigned kind = fuzz_byte(&in);
+		/* MHD gives a multipart part without a name as key NULL. */
+		int nameless = kind & 4;
+		char *name = fuzz_string(&in);
+		char *filename = kind & 1 ? fuzz_string(&in) : NULL;
+		char *type = kind & 2 ? fuzz_string(&in) : NULL;
+		size_t want = fuzz_u16(&in), len, off = 0;
+		const char *value = fuzz_bytes(&in, want, &len);
+		/* A piece size of 0 means "all the rest at once". */
+		size_t piece = kind >> 3;
+		struct given *g = &given[ngiven++];
+
+		if (nameless)
+			name[0] = '\0'; /* what the form must call it */
+		g->name = name;
+		g->value = malloc(len + 1);
+		FUZZ_CHECK(g->value);
+		memcpy(g->value, value, len);
+		g->value[len] = '\0';
+		g->len = len;
+		do {
+			size_t n = piece && piece < len - off ? piece : len - off;
+			if (form_collect(&f, MHD_POSTDATA_KIND, nameless ? NULL : name, filename,
+					 type, "binary",
+					 value + off, off, n) != MHD_YES) {
+				stopped = 1;
+				break;
+			}
+			off += n;
+			total += n;
+		} while (off < len);
+		free(filename);
+		free(type);
+		if (stopped)
+			break;
+	}
+	/* MHD stops calling after MHD_NO: the form said why. */
+	FUZZ_CHECK(!stopped || f.too_large || f.n == 0 || !f.fields[f.n - 1].name);
+	if (!f.too_large && !stopped) {
+		FUZZ_CHECK(f.n == ngiven && f.used == total && total <= f.max);
+		for (size_t i = 0; i < ngiven; i++) {
+			size_t nth = 0;
+			for (size_t k = 0; k < i; k++)
+				nth += strcmp(given[k].name, given[i].name) == 0;
+			const struct form_field *field = form_nth(&f, given[i].name, nth);
+			FUZZ_CHECK(field == &f.fields[i]);
+			FUZZ_CHECK(field->value.len == given[i].len);
+			FUZZ_CHECK(!given[i].len ||
+				   memcmp(field->value.data, given[i].value, given[i].len) == 0);
+			if (nth == 0)
+				FUZZ_CHECK(strcmp(form_get(&f, given[i].name), given[i].value) == 0 ||
+					   memchr(given[i].value, 0, given[i].len));
+		}
+	}
+	FUZZ_CHECK(form_get(&f, "no such field\x01")[0] == '\0');
+	form_free(&f);
+	for (size_t i = 0; i < ngiven; i++) {
+		free(given[i].name);
+		free(given[i].value);
+	}
+	return 0;
+}
