@@ -1,14 +1,15 @@
 /* apply.c - saving configuration changes as a new version and asking a
  * running webmsgd to apply it, with the daemon's answer as the result. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 #include "webmsg/settings.h"
-#include "webmsg/ssl_config.h"
 
 #include "apply.h"
 #include "commands.h"
@@ -76,15 +77,26 @@ static int ask_daemon(struct db *db, pid_t running, long before, struct apply_ou
 	return rc;
 }
 
-/* A change to the configuration: config_set or config_revert. */
-typedef int (*change_fn)(struct db *db, const struct config_who *who, const void *arg,
-			 long *version, struct err *e);
+/* The decision every change passes inside its transaction: a change that
+ * adds a reason webmsgd could not serve the configuration is not saved. */
+static int decide(const struct config_snapshot *current, const struct config_snapshot *candidate,
+		  void *arg, struct err *e)
+{
+	const struct config_check_env *env = arg;
+	return config_check_change(current, candidate, env, e);
+}
 
-/* Whether webmsgd runs is asked before the change, while the configuration
- * still names the pidfile the daemon holds. */
+/* A change to the configuration: config_set or config_revert, through the gate. */
+typedef int (*change_fn)(struct db *db, const struct config_who *who, const void *arg,
+			 const struct config_gate *gate, long *version, struct err *e);
+
+/* Whether webmsgd runs (and the sockets it holds) is asked before the
+ * change, while the configuration still names the pidfile the daemon holds. */
 static int change_and_apply(struct db *db, change_fn change, const void *arg,
 			    struct apply_outcome *o, struct err *e)
 {
+	struct config_check_env env;
+	struct config_gate gate = { decide, &env };
 	struct config_who who;
 	long before;
 	pid_t running;
@@ -92,7 +104,8 @@ static int change_and_apply(struct db *db, change_fn change, const void *arg,
 	outcome_clear(o);
 	config_who_current(&who);
 	if ((before = config_version(db, e)) < 0 || service_pid(db, &running, e) < 0 ||
-	    change(db, &who, arg, &o->version, e) < 0)
+	    config_check_env_running(db, &env, e) < 0 ||
+	    change(db, &who, arg, &gate, &o->version, e) < 0)
 		return -1;
 	return ask_daemon(db, running, before, o, e);
 }
@@ -102,40 +115,59 @@ struct change_list {
 	size_t n;
 };
 
-static int set_list(struct db *db, const struct config_who *who, const void *arg, long *version,
-		    struct err *e)
+static int set_list(struct db *db, const struct config_who *who, const void *arg,
+		    const struct config_gate *gate, long *version, struct err *e)
 {
 	const struct change_list *l = arg;
-	return config_set(db, l->changes, l->n, who, version, e);
+	return config_set_gated(db, l->changes, l->n, who, gate, version, e);
+}
+
+/* The changes with what they imply (Force SSL follows SSL), into *all (to free). */
+static int with_implied(struct db *db, const struct config_change *changes, size_t n,
+			struct config_change **all, size_t *nall, struct err *e)
+{
+	struct config_snapshot *current, *candidate;
+	size_t extra = 0;
+
+	if (!(*all = calloc(n + CONFIG_CHECK_MAX_IMPLIED, sizeof(**all))))
+		return err_set(e, "out of memory");
+	memcpy(*all, changes, n * sizeof(*changes));
+	*nall = n;
+	if (config_load(db, &current, e) < 0)
+		goto fail;
+	if (config_load(db, &candidate, e) < 0) {
+		config_snapshot_free(&current);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (config_snapshot_override(candidate, changes[i].id, changes[i].value, e) < 0) {
+			config_snapshot_free(&current);
+			config_snapshot_free(&candidate);
+			goto fail;
+		}
+	extra = config_check_implied(current, candidate, *all + n);
+	config_snapshot_free(&current);
+	config_snapshot_free(&candidate);
+	*nall = n + extra;
+	return 0;
+fail:
+	free(*all);
+	*all = NULL;
+	return -1;
 }
 
 int apply_changes(struct db *db, const struct config_change *changes, size_t n,
 		  struct apply_outcome *o, struct err *e)
 {
-	struct change_list l = { changes, n };
-	return change_and_apply(db, set_list, &l, o, e);
-}
-
-int apply_checked(struct db *db, const struct config_change *changes, size_t n,
-		  struct apply_outcome *o, struct err *e)
-{
-	struct config_snapshot *cfg;
-	const char *priority;
-
+	struct config_change *all;
+	size_t nall = 0;
 	outcome_clear(o);
-	if (config_load(db, &cfg, e) < 0)
+	if (with_implied(db, changes, n, &all, &nall, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (config_snapshot_override(cfg, changes[i].id, changes[i].value, e) < 0) {
-			config_snapshot_free(&cfg);
-			return -1;
-		}
-	struct err ce;
-	int ok = !config_bool(cfg, SET_SSL_ENABLE) || ssl_config_check(cfg, &priority, &ce) == 0;
-	config_snapshot_free(&cfg);
-	if (!ok)
-		return err_set(e, "%s; nothing was changed", ce.msg);
-	return apply_changes(db, changes, n, o, e);
+	struct change_list l = { all, nall };
+	int rc = change_and_apply(db, set_list, &l, o, e);
+	free(all);
+	return rc;
 }
 
 struct revert_args {
@@ -144,11 +176,11 @@ struct revert_args {
 	void *arg;
 };
 
-static int revert_to(struct db *db, const struct config_who *who, const void *arg, long *version,
-		     struct err *e)
+static int revert_to(struct db *db, const struct config_who *who, const void *arg,
+		     const struct config_gate *gate, long *version, struct err *e)
 {
 	const struct revert_args *r = arg;
-	return config_revert(db, r->version, who, r->skipped, r->arg, version, e);
+	return config_revert_gated(db, r->version, who, r->skipped, r->arg, gate, version, e);
 }
 
 int apply_revert(struct db *db, long version, void (*skipped)(enum setting_id id, void *arg),

@@ -19,20 +19,19 @@ struct apply_outcome {
 	char warning[ERR_MSG_MAX]; /* why restart could not be worked out, or "" */
 };
 
-/* Saves the changes as one version, then has the daemon that was running
- * apply it. Returns -1 with e set when nothing was saved, or when the daemon
+/* Saves the changes as one version, with what they imply (turning SSL off
+ * turns Force SSL off), then has the daemon that was running apply it. The
+ * decision (config_check) runs on the configuration the changes make, inside
+ * the transaction: a change that adds a reason webmsgd could not serve it is
+ * refused ("ssl.key_password: ...; nothing was saved") and no version is
+ * made. Returns -1 with e set when nothing was saved, or when the daemon
  * could not apply what was saved ("saved as version 5, but webmsgd could not
  * apply it: ..."); o->restart and o->warning are filled either way. */
 int apply_changes(struct db *db, const struct config_change *changes, size_t n,
 		  struct apply_outcome *o, struct err *e);
 
-/* Like apply_changes, after checking the configuration the changes make as
- * the daemon will when SSL is on in it: a change that would stop HTTPS from
- * starting is refused ("...; nothing was changed"). */
-int apply_checked(struct db *db, const struct config_change *changes, size_t n,
-		  struct apply_outcome *o, struct err *e);
-
-/* Makes a new version with the settings of `version` and applies it; each
+/* Makes a new version with the settings of `version`, after the same
+ * decision as apply_changes, and applies it; each
  * secret that stays as it is goes to skipped (may be NULL). */
 int apply_revert(struct db *db, long version, void (*skipped)(enum setting_id id, void *arg),
 		 void *arg, struct apply_outcome *o, struct err *e);

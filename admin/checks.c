@@ -1,5 +1,6 @@
-/* checks.c - the troubleshooting checks, one function each, run in order
- * over what they all read, gathered once. */
+/* checks.c - the troubleshooting checks: the configuration database, the
+ * decision on the latest configuration (config_check, item by item), then
+ * the running daemon and a real handshake. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,28 +8,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/ssl_config.h"
-#include "webmsg/tls_material.h"
 #include "webmsg/tls_probe.h"
 
 #include "checks.h"
 #include "service_ctl.h"
 
-#define EXPIRY_WARN_DAYS 30
 #define PROBE_TIMEOUT_MS 3000
 
 /* What every check reads, gathered once. */
 struct check_state {
 	struct db *db;
 	struct config_snapshot *cfg;
-	struct ssl_paths paths;
 	int ssl;
 	struct service_state svc;
 	struct check_result r; /* the outcome of the check being run */
+	void (*fn)(const struct check_result *r, void *arg);
+	void *arg;
 };
 
 static void result(struct check_state *s, enum check_level level, const char *hint,
@@ -56,86 +56,36 @@ static void check_database(struct check_state *s)
 		       db_schema_version(s->db));
 }
 
-static void check_ssl_enabled(struct check_state *s)
+/* One item of the decision, as a check result. */
+static void config_item(const struct config_check_item *item, void *arg)
 {
-	if (s->ssl)
-		result(s, CHECK_OK, NULL, "SSL is enabled on port %ld%s",
-		       config_int(s->cfg, SET_WEB_HTTPS_PORT),
-		       config_bool(s->cfg, SET_SSL_FORCE) ? ", Force SSL on" : "");
-	else
-		result(s, CHECK_WARN, "webmsg-admin ssl enable", "SSL is disabled: mail travels "
-		       "unencrypted");
+	static const enum check_level levels[] = {
+		[CONFIG_CHECK_OK] = CHECK_OK,
+		[CONFIG_CHECK_NOTE] = CHECK_WARN,
+		[CONFIG_CHECK_WARN] = CHECK_WARN,
+		[CONFIG_CHECK_FAIL] = CHECK_FAIL,
+	};
+	struct check_state *s = arg;
+	result(s, levels[item->level], item->hint, "%s", item->text);
+	s->fn(&s->r, s->arg);
 }
 
-static void check_keystore(struct check_state *s)
+/* The decision on the latest configuration, as webmsgd will take it: the
+ * sockets the running daemon holds are its own, and settings that wait for a
+ * restart are set against the version it serves. */
+static int check_configuration(struct check_state *s, struct err *e)
 {
-	struct err e;
-	if (tls_keystore_check(s->paths.keystore, &e) < 0)
-		result(s, s->ssl ? CHECK_FAIL : CHECK_WARN,
-		       "create it (mkdir -m 700) and set it: webmsg-admin ssl keystore DIR", "%s",
-		       e.msg);
-	else
-		result(s, CHECK_OK, NULL, "key store %s", s->paths.keystore);
-}
-
-static void check_pair(struct check_state *s)
-{
-	struct err e;
-	if (tls_check_pair(s->paths.cert, s->paths.key, config_str(s->cfg, SET_SSL_KEY_PASSWORD),
-			   &e) < 0)
-		result(s, s->ssl ? CHECK_FAIL : CHECK_WARN,
-		       "make one (webmsg-admin ssl selfsign) or import the CA's (ssl import)", "%s",
-		       e.msg);
-	else
-		result(s, CHECK_OK, NULL, "certificate and key: readable, the key decrypts with the "
-		       "stored password, they match");
-}
-
-static void check_expiry(struct check_state *s)
-{
-	struct tls_cert_info i;
-	struct err e;
-	if (tls_cert_info(s->paths.cert, &i, &e) < 0)
-		result(s, CHECK_SKIP, NULL, "certificate expiry: %s", e.msg);
-	else if (i.days_left < 0)
-		result(s, s->ssl ? CHECK_FAIL : CHECK_WARN, "renew it: ssl selfsign --force, or ssl csr "
-		       "and ssl import", "the certificate expired on %s", i.not_after);
-	else if (i.days_left < EXPIRY_WARN_DAYS)
-		result(s, CHECK_WARN, "renew it soon: ssl csr and ssl import, or ssl selfsign --force",
-		       "the certificate expires in %ld days (%s)", i.days_left, i.not_after);
-	else
-		result(s, CHECK_OK, NULL, "certificate valid until %s (%ld days)", i.not_after,
-		       i.days_left);
-}
-
-static void check_priority(struct check_state *s)
-{
-	const char *priority;
-	struct err e;
-	if (cipher_profile_priority(config_str(s->cfg, SET_SSL_CIPHER_PROFILE),
-				    config_str(s->cfg, SET_SSL_PRIORITY), &priority, &e) < 0 ||
-	    cipher_profile_check(priority, &e) < 0)
-		result(s, s->ssl ? CHECK_FAIL : CHECK_WARN, "webmsg-admin ssl ciphers intermediate",
-		       "cipher profile: %s", e.msg);
-	else
-		result(s, CHECK_OK, NULL, "cipher profile %s: priority string valid",
-		       config_str(s->cfg, SET_SSL_CIPHER_PROFILE));
-}
-
-static void check_client_auth(struct check_state *s)
-{
-	struct err e;
-	int count = 0;
-	enum client_auth mode = ssl_config_client_auth(s->cfg);
-	if (mode == CLIENT_AUTH_NONE)
-		result(s, CHECK_OK, NULL, "client authentication: none (recommended)");
-	else if (!s->paths.client_ca[0] || tls_check_ca_file(s->paths.client_ca, &count, &e) < 0)
-		result(s, CHECK_FAIL, "webmsg-admin ssl client-auth MODE --ca FILE",
-		       "client authentication %s: %s", config_str(s->cfg, SET_SSL_CLIENT_AUTH),
-		       s->paths.client_ca[0] ? e.msg : "no CA file set");
-	else
-		result(s, CHECK_OK, NULL, "client authentication %s with %d CA certificate%s",
-		       config_str(s->cfg, SET_SSL_CLIENT_AUTH), count, count == 1 ? "" : "s");
+	struct config_snapshot *served = NULL;
+	struct config_check_env env;
+	if (config_check_env_running(s->db, &env, e) < 0)
+		return -1;
+	if (service_ctl_reported(&s->svc) && s->svc.status.config_version > 0 &&
+	    config_load_version(s->db, s->svc.status.config_version, &served, e) < 0)
+		return -1;
+	env.served = served;
+	config_check_run(s->cfg, &env, config_item, s);
+	config_snapshot_free(&served);
+	return 0;
 }
 
 static void check_running(struct check_state *s)
@@ -190,7 +140,12 @@ static void check_handshake(struct check_state *s)
 		       s->ssl ? "webmsgd is not running" : "SSL is disabled");
 		return;
 	}
-	if (checks_probe_https(s->cfg, &r, host, sizeof(host), &port, &e) < 0)
+	int rc = checks_probe_https(s->cfg, &r, host, sizeof(host), &port, &e);
+	if (rc < 0 && r.refused && ssl_config_client_auth(s->cfg) == CLIENT_AUTH_REQUIRED)
+		/* What "required" means: no certificate, no connection. */
+		result(s, CHECK_OK, NULL, "HTTPS on %s port %d refuses a client without a "
+		       "certificate, as client authentication required means", host, port);
+	else if (rc < 0)
 		result(s, CHECK_FAIL, "see the last reload error and the log (webmsg-admin service "
 		       "status)", "HTTPS handshake: %s", e.msg);
 	else
@@ -198,10 +153,8 @@ static void check_handshake(struct check_state *s)
 		       "SHA-256 %s", host, port, r.protocol, r.cipher, r.sha256);
 }
 
-static void (*const checks[])(struct check_state *) = {
-	check_database, check_ssl_enabled, check_keystore, check_pair,       check_expiry,
-	check_priority, check_client_auth, check_running,  check_version,    check_last_reload,
-	check_handshake,
+static void (*const service_checks[])(struct check_state *) = {
+	check_running, check_version, check_last_reload, check_handshake,
 };
 
 const char *checks_level_label(enum check_level level)
@@ -213,15 +166,20 @@ const char *checks_level_label(enum check_level level)
 int checks_run(struct db *db, void (*fn)(const struct check_result *r, void *arg), void *arg,
 	       struct err *e)
 {
-	struct check_state s = { .db = db };
-	if (config_load(db, &s.cfg, e) < 0 || ssl_config_paths(s.cfg, &s.paths, e) < 0 ||
-	    service_ctl_state(db, &s.svc, e) < 0) {
+	struct check_state s = { .db = db, .fn = fn, .arg = arg };
+	if (config_load(db, &s.cfg, e) < 0 || service_ctl_state(db, &s.svc, e) < 0) {
 		config_snapshot_free(&s.cfg);
 		return -1;
 	}
 	s.ssl = config_bool(s.cfg, SET_SSL_ENABLE);
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		checks[i](&s);
+	check_database(&s);
+	fn(&s.r, arg);
+	if (check_configuration(&s, e) < 0) {
+		config_snapshot_free(&s.cfg);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(service_checks) / sizeof(service_checks[0]); i++) {
+		service_checks[i](&s);
 		fn(&s.r, arg);
 	}
 	config_snapshot_free(&s.cfg);

@@ -49,11 +49,11 @@ int cmd_service_stop(struct cmd_ctx *ctx, int argc, char **argv)
 
 int cmd_service_restart(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	char text[600];
+	struct err e;
 	(void)argc;
 	(void)argv;
-	if (stop(ctx->db) != CMD_OK)
-		return CMD_FAIL;
-	return start(ctx->db);
+	return report(service_ctl_restart(ctx->db, text, sizeof(text), &e), text, &e);
 }
 
 int cmd_service_reload(struct cmd_ctx *ctx, int argc, char **argv)
@@ -91,7 +91,19 @@ static void field_time(const char *label, long when)
 	field(label, "%s (%s ago)", date, ago);
 }
 
-static void show_running(const struct service_state *s)
+/* Served and saved apart: which settings the daemon does not serve yet. */
+static void show_differences(struct db *db, long served)
+{
+	char names[1024];
+	struct err e;
+	int n = service_ctl_differences(db, served, names, sizeof(names), &e);
+	if (n < 0)
+		field("saved, not served:", "cannot tell: %s", e.msg);
+	else if (n > 0)
+		field("not served yet:", "%s", names);
+}
+
+static void show_running(struct db *db, const struct service_state *s)
 {
 	const struct service_status *st = &s->status;
 	long latest = s->latest;
@@ -108,6 +120,7 @@ static void show_running(const struct service_state *s)
 	field("listening on:", "%s", st->listeners[0] ? st->listeners : "nothing");
 	field("configuration:", "version %ld applied, latest %ld%s", st->config_version, latest,
 	      st->config_version < latest ? " (reload to apply)" : "");
+	show_differences(db, st->config_version);
 	field("last result:", "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
 	field_time("last update:", st->updated_at);
 }
@@ -142,6 +155,6 @@ int cmd_service_status(struct cmd_ctx *ctx, int argc, char **argv)
 		show_stopped(&s);
 		return CMD_STOPPED;
 	}
-	show_running(&s);
+	show_running(ctx->db, &s);
 	return CMD_OK;
 }

@@ -31,12 +31,10 @@ static int load(struct cmd_ctx *ctx, struct config_snapshot **cfg, struct ssl_pa
 	return CMD_OK;
 }
 
-/* Checks the configuration these changes make, as the daemon will, then saves them. */
+/* Saves the changes after the decision every door asks (apply_changes). */
 static int checked_commit(struct cmd_ctx *ctx, const struct config_change *changes, size_t n)
 {
-	struct apply_outcome o;
-	struct err e;
-	return cmd_report(apply_checked(ctx->db, changes, n, &o, &e), &o, &e);
+	return cmd_commit_changes(ctx->db, changes, n);
 }
 
 int cmd_ssl_keystore(struct cmd_ctx *ctx, int argc, char **argv)
@@ -316,8 +314,9 @@ int cmd_ssl_disable(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	struct config_change c[] = { { SET_SSL_ENABLE, "off" }, { SET_SSL_FORCE, "off" } };
-	return cmd_commit_changes(ctx->db, c, 2);
+	/* Force SSL goes off with it: the decision's rule, as in the console. */
+	struct config_change c = { SET_SSL_ENABLE, "off" };
+	return checked_commit(ctx, &c, 1);
 }
 
 int cmd_ssl_force(struct cmd_ctx *ctx, int argc, char **argv)
@@ -326,7 +325,7 @@ int cmd_ssl_force(struct cmd_ctx *ctx, int argc, char **argv)
 	(void)argc;
 	if (settings_parse_bool(argv[0], &on) < 0)
 		return cmd_usage_error(ctx->entry, "'%s' is not on or off", argv[0]);
-	/* Forcing SSL without it would redirect every visitor to a closed port. */
-	struct config_change c[] = { { SET_SSL_FORCE, on ? "on" : "off" }, { SET_SSL_ENABLE, "on" } };
-	return checked_commit(ctx, c, on ? 2 : 1);
+	/* Turning Force SSL on brings SSL with it: the decision's rule. */
+	struct config_change c = { SET_SSL_FORCE, on ? "on" : "off" };
+	return checked_commit(ctx, &c, 1);
 }

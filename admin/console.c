@@ -254,8 +254,10 @@ static void draw_title(struct console *c)
 	attr_t a = theme_attr(ROLE_TITLE);
 	snprintf(left, sizeof(left), " webmsg-admin: %s", c->server);
 	if (c->svc.pid && service_ctl_reported(&c->svc))
-		snprintf(right, sizeof(right), "webmsgd running (pid %ld), version %ld of %ld ",
-			 (long)c->svc.pid, c->svc.status.config_version, c->svc.latest);
+		snprintf(right, sizeof(right), "webmsgd running (pid %ld), %ld session%s, "
+			 "version %ld of %ld ", (long)c->svc.pid, c->svc.status.sessions,
+			 c->svc.status.sessions == 1 ? "" : "s", c->svc.status.config_version,
+			 c->svc.latest);
 	else if (c->svc.pid)
 		snprintf(right, sizeof(right), "webmsgd running (pid %ld) ", (long)c->svc.pid);
 	else
@@ -404,12 +406,31 @@ static void service_action(struct console *c, const char *title, const char *doi
 	dialog_message(title, text);
 }
 
+/* A restart ends every session: say how many and ask. Nothing stops when
+ * the latest configuration could not be served (service_ctl_restart). */
+static void restart_asked(struct console *c)
+{
+	static const service_fn start[] = { service_ctl_start };
+	static const service_fn restart[] = { service_ctl_restart };
+	char text[300];
+	long n = service_ctl_reported(&c->svc) ? c->svc.status.sessions : 0;
+
+	if (!c->svc.pid) {
+		service_action(c, "Start", "Starting webmsgd...", start, 1);
+		return;
+	}
+	snprintf(text, sizeof(text), "Restart webmsgd? It ends %ld Web Messaging session%s; "
+		 "those users log on again.", n, n == 1 ? "" : "s");
+	if (dialog_confirm("Restart", text))
+		service_action(c, "Restart", "Checking the configuration and restarting webmsgd...",
+			       restart, 1);
+}
+
 static int global_key(struct console *c, int key)
 {
 	static const service_fn reload[] = { service_ctl_reload };
 	static const service_fn start[] = { service_ctl_start };
 	static const service_fn stop[] = { service_ctl_stop };
-	static const service_fn restart[] = { service_ctl_stop, service_ctl_start };
 
 	if (key == KEY_F(1) || key == '?') {
 		help(c);
@@ -423,7 +444,7 @@ static int global_key(struct console *c, int key)
 					"until it is started again."))
 			service_action(c, "Stop", "Stopping webmsgd...", stop, 1);
 	} else if (key == KEY_F(7) || key == 'R') {
-		service_action(c, "Restart", "Restarting webmsgd...", restart, 2);
+		restart_asked(c);
 	} else if (key == KEY_F(10) || key == 'q') {
 		if (may_leave(c))
 			c->quit = 1;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,6 +90,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	/* A peer that closes a connection (the TLS probe against a server that
+	 * requires a client certificate, a pipe to head) is an error to report,
+	 * never a reason to die with the terminal in raw mode. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof(ctx));
 	rc = global_options(argc, argv, &path);
 	if (rc < 0 && optind == argc && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {

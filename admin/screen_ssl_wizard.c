@@ -12,6 +12,7 @@
 
 #include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/settings.h"
@@ -489,19 +490,71 @@ static int check_settings(struct form *f)
 	return 0;
 }
 
-static int check_ciphers(struct wizard *w)
+/* The decision (config_check) on what the steps up to this one would save,
+ * the certificate still to be made when it is: a failure goes under the
+ * field of its setting on this step, or in the step's note. */
+static int decide_step(struct console *c, struct wizard *w)
 {
-	struct form *f = &w->forms[STEP_CIPHERS];
-	const char *priority;
+	struct form *f = &w->forms[w->step];
+	struct config_change client[2] = { 0 };
+	struct config_snapshot *current = NULL, *candidate = NULL;
+	struct config_check_env env;
+	char ca[PATH_MAX];
+	size_t nclient = 0;
 	struct err e;
-	if (check_settings(f) < 0)
-		return -1;
-	if (cipher_profile_priority(form_value(f, 0), form_value(f, 1), &priority, &e) < 0 ||
-	    cipher_profile_check(priority, &e) < 0) {
-		field_error(f, 1, &e);
-		return -1;
+	int rc = -1;
+
+	if (config_check_env_running(console_db(c), &env, &e) < 0 ||
+	    config_load(console_db(c), &current, &e) < 0 ||
+	    config_load(console_db(c), &candidate, &e) < 0 ||
+	    config_snapshot_override(candidate, SET_SSL_KEYSTORE, w->keystore, &e) < 0)
+		goto out;
+	env.material_pending = w->action != CERT_KEEP;
+	for (int step = STEP_CIPHERS; step <= (int)w->step; step++) {
+		const struct form *sf = &w->forms[step];
+		if (step == STEP_CLIENTS)
+			continue; /* its CA file is resolved as the ssl command does, below */
+		for (int i = 0; i < sf->n; i++)
+			if (sf->fields[i].setting != FIELD_NONE &&
+			    config_snapshot_override(candidate, (enum setting_id)sf->fields[i].setting,
+						     sf->fields[i].value, &e) < 0)
+				goto out;
 	}
-	return 0;
+	if (w->step >= STEP_CLIENTS) {
+		const char *file = form_value(&w->forms[STEP_CLIENTS], 1);
+		if (ssl_setup_client_auth(console_db(c), form_value(&w->forms[STEP_CLIENTS], 0),
+					  file[0] ? file : NULL, "name the CA file", client, &nclient,
+					  ca, &e) < 0)
+			goto out;
+		for (size_t i = 0; i < nclient; i++)
+			if (config_snapshot_override(candidate, client[i].id, client[i].value, &e) < 0)
+				goto out;
+	}
+	rc = config_check_change(current, candidate, &env, &e);
+out:
+	config_snapshot_free(&current);
+	config_snapshot_free(&candidate);
+	if (rc == 0)
+		return 0;
+	for (int i = 0; i < f->n; i++) {
+		const struct setting *st = f->fields[i].setting != FIELD_NONE
+						  ? settings_get((enum setting_id)f->fields[i].setting)
+						  : NULL;
+		size_t len = st ? strlen(st->name) : 0;
+		if (st && strncmp(e.msg, st->name, len) == 0 && e.msg[len] == ':') {
+			field_error(f, i, &e);
+			return -1;
+		}
+	}
+	snprintf(f->note, sizeof(f->note), "%s", e.msg);
+	return -1;
+}
+
+static int check_ciphers(struct console *c, struct wizard *w)
+{
+	if (check_settings(&w->forms[STEP_CIPHERS]) < 0)
+		return -1;
+	return decide_step(c, w);
 }
 
 static int check_clients(struct console *c, struct wizard *w)
@@ -528,18 +581,13 @@ static int check_clients(struct console *c, struct wizard *w)
 	return 0;
 }
 
-static int check_enable(struct wizard *w)
+/* Ports, Force SSL and everything before: the same decision the save takes,
+ * before any key or certificate is made. */
+static int check_enable(struct console *c, struct wizard *w)
 {
-	struct form *f = &w->forms[STEP_ENABLE];
-	struct err e;
-	if (check_settings(f) < 0)
+	if (check_settings(&w->forms[STEP_ENABLE]) < 0)
 		return -1;
-	if (strcmp(form_value(f, 1), "on") == 0 && strcmp(form_value(f, 0), "on") != 0) {
-		err_set(&e, "Force SSL needs Enable SSL: it would send visitors to a closed port");
-		field_error(f, 1, &e);
-		return -1;
-	}
-	return 0;
+	return decide_step(c, w);
 }
 
 /* Checks the step shown; 0 when the next one may come. */
@@ -561,11 +609,11 @@ static int check_step(struct console *c, struct wizard *w)
 		       : w->action == CERT_IMPORT ? check_import(w)
 						  : 0;
 	case STEP_CIPHERS:
-		return check_ciphers(w);
+		return check_ciphers(c, w);
 	case STEP_CLIENTS:
 		return check_clients(c, w);
 	case STEP_ENABLE:
-		return check_enable(w);
+		return check_enable(c, w);
 	default:
 		return 0;
 	}

@@ -27,6 +27,7 @@ struct status_screen {
 	struct tls_cert_info cert;
 	char cert_error[ERR_MSG_MAX];
 	char config_error[ERR_MSG_MAX];
+	char unserved[1024]; /* settings saved but not served, or "" */
 };
 
 /* The SSL settings and the certificate, which the daemon's row does not hold. */
@@ -36,8 +37,13 @@ static void read_ssl(struct console *c, struct status_screen *s)
 	struct ssl_paths p;
 	struct err e;
 
-	s->config_error[0] = s->cert_error[0] = '\0';
+	s->config_error[0] = s->cert_error[0] = s->unserved[0] = '\0';
 	s->have_cert = 0;
+	const struct service_state *svc = console_service(c);
+	if (service_ctl_reported(svc) &&
+	    service_ctl_differences(console_db(c), svc->status.config_version, s->unserved,
+				    sizeof(s->unserved), &e) < 0)
+		snprintf(s->unserved, sizeof(s->unserved), "cannot tell: %s", e.msg);
 	if (config_load(console_db(c), &cfg, &e) < 0) {
 		snprintf(s->config_error, sizeof(s->config_error), "%s", e.msg);
 		return;
@@ -101,7 +107,8 @@ static void listeners(struct rows *r, const char *list)
 		row(r, "Listening", "nothing", ROLE_WARN);
 }
 
-static void draw_running(struct rows *r, const struct service_state *svc)
+static void draw_running(struct rows *r, const struct service_state *svc,
+			 const struct status_screen *s)
 {
 	const struct service_status *st = &svc->status;
 	char text[640], up[32];
@@ -117,6 +124,8 @@ static void draw_running(struct rows *r, const struct service_state *svc)
 	snprintf(text, sizeof(text), "version %ld applied, latest %ld%s", st->config_version,
 		 svc->latest, st->config_version < svc->latest ? " (r reloads)" : "");
 	row(r, "Configuration", text, st->config_version < svc->latest ? ROLE_WARN : ROLE_NORMAL);
+	if (s->unserved[0])
+		row(r, "Not served yet", s->unserved, ROLE_WARN);
 	snprintf(text, sizeof(text), "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
 	row(r, "Last reload", text, strcmp(st->result, "ok") == 0 ? ROLE_NORMAL : ROLE_ERROR);
 	snprintf(text, sizeof(text), "%ld active", st->sessions);
@@ -139,7 +148,8 @@ static void draw_ssl(struct rows *r, const struct status_screen *s)
 	snprintf(text, sizeof(text), "%s", s->ssl ? (s->force ? "enabled, Force SSL on"
 							      : "enabled, Force SSL off")
 						  : "disabled (Services, Web Messaging, Advanced)");
-	row(r, "SSL", text, s->ssl ? ROLE_NORMAL : ROLE_WARN);
+	/* Saved settings: what is served is in the listener rows above. */
+	row(r, "SSL (saved)", text, s->ssl ? ROLE_NORMAL : ROLE_WARN);
 	if (!s->have_cert) {
 		row(r, "Certificate", s->cert_error, s->ssl ? ROLE_ERROR : ROLE_DIM);
 		return;
@@ -160,7 +170,7 @@ static void status_draw(struct console *c, void *st, WINDOW *w, int h, int width
 	struct rows r = { w, 0, h, width };
 	(void)focused;
 	if (svc->pid)
-		draw_running(&r, svc);
+		draw_running(&r, svc, s);
 	else
 		draw_stopped(&r, svc);
 	r.y++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 
@@ -21,6 +22,38 @@ int service_ctl_state(struct db *db, struct service_state *s, struct err *e)
 int service_ctl_reported(const struct service_state *s)
 {
 	return s->pid && s->present && s->status.pid == (long)s->pid;
+}
+
+/* Collects the failures of the decision as one message. */
+struct failures {
+	char text[ERR_MSG_MAX];
+	size_t len;
+};
+
+static void add_failure(const struct config_check_item *item, void *arg)
+{
+	struct failures *f = arg;
+	if (item->level != CONFIG_CHECK_FAIL || f->len >= sizeof(f->text) - 1)
+		return;
+	int n = snprintf(f->text + f->len, sizeof(f->text) - f->len, "%s%s", f->len ? "; " : "",
+			 item->text);
+	f->len = n < 0 || (size_t)n >= sizeof(f->text) - f->len ? sizeof(f->text) - 1
+								 : f->len + (size_t)n;
+}
+
+int service_ctl_check_latest(struct db *db, struct err *e)
+{
+	struct config_snapshot *cfg;
+	struct config_check_env env;
+	struct failures f = { "", 0 };
+	if (config_check_env_running(db, &env, e) < 0 || config_load(db, &cfg, e) < 0)
+		return -1;
+	int fails = config_check_run(cfg, &env, add_failure, &f);
+	long version = cfg->version;
+	config_snapshot_free(&cfg);
+	if (fails)
+		return err_set(e, "configuration version %ld cannot be served: %s", version, f.text);
+	return 0;
 }
 
 int service_ctl_start(struct db *db, char *text, size_t len, struct err *e)
@@ -67,4 +100,53 @@ int service_ctl_reload(struct db *db, char *text, size_t len, struct err *e)
 		return err_set(e, "reload failed: %s", re.msg);
 	snprintf(text, len, "reloaded (version %ld)", st.config_version);
 	return 0;
+}
+
+int service_ctl_restart(struct db *db, char *text, size_t len, struct err *e)
+{
+	char stopped[64], started[448];
+	struct err ce;
+	pid_t pid;
+
+	if (service_pid(db, &pid, e) < 0)
+		return -1;
+	/* Stopping is the part that cannot be undone: decide before it. */
+	if (pid && service_ctl_check_latest(db, &ce) < 0)
+		return err_set(e, "restart refused, webmsgd keeps running: %s", ce.msg);
+	if (service_ctl_stop(db, stopped, sizeof(stopped), e) < 0 ||
+	    service_ctl_start(db, started, sizeof(started), e) < 0)
+		return -1;
+	snprintf(text, len, "%s\n%s", stopped, started);
+	return 0;
+}
+
+int service_ctl_differences(struct db *db, long served, char *out, size_t outlen, struct err *e)
+{
+	struct config_snapshot *then, *now;
+	size_t len = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	if (config_load(db, &now, e) < 0)
+		return -1;
+	if (served == now->version) {
+		config_snapshot_free(&now);
+		return 0;
+	}
+	if (config_load_version(db, served, &then, e) < 0) {
+		config_snapshot_free(&now);
+		return -1;
+	}
+	for (int i = 0; i < SET_COUNT; i++) {
+		if (strcmp(then->values[i], now->values[i]) == 0)
+			continue;
+		n++;
+		int w = snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s", len ? ", " : "",
+				 settings_get((enum setting_id)i)->name);
+		if (w > 0)
+			len += (size_t)w;
+	}
+	config_snapshot_free(&then);
+	config_snapshot_free(&now);
+	return n;
 }

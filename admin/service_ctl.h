@@ -34,4 +34,17 @@ int service_ctl_start(struct db *db, char *text, size_t len, struct err *e);
 int service_ctl_stop(struct db *db, char *text, size_t len, struct err *e);
 int service_ctl_reload(struct db *db, char *text, size_t len, struct err *e);
 
+/* The decision (config_check) on the latest configuration, as a start or a
+ * restart would take it (the ports the running daemon holds count as free).
+ * Fails with "configuration version N cannot be served: <each reason>". */
+int service_ctl_check_latest(struct db *db, struct err *e);
+/* Decides first: a configuration that cannot be served is refused ("restart
+ * refused, webmsgd keeps running: ...") and the daemon is not stopped. Then
+ * stop and start; text gets both lines. (A start needs no such step: the
+ * daemon takes the same decision before it listens, and records it.) */
+int service_ctl_restart(struct db *db, char *text, size_t len, struct err *e);
+/* The settings whose saved value differs from the one in the version being
+ * served, as "web.http_port, ssl.enable" in out. Returns how many, or -1. */
+int service_ctl_differences(struct db *db, long served, char *out, size_t outlen, struct err *e);
+
 #endif

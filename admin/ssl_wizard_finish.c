@@ -1,6 +1,6 @@
 /* ssl_wizard_finish.c - the SSL wizard's summary and what its Apply does:
  * the key and certificate (and request) made or the CA's answer imported,
- * every setting saved as one version through apply_checked, the daemon's
+ * every setting saved as one version through apply_changes, the daemon's
  * answer, and a handshake with the HTTPS port showing what it negotiates. */
 #include <limits.h>
 #include <stdio.h>
@@ -165,7 +165,7 @@ static size_t collect_changes(struct console *c, struct wizard *w, const char *p
 	const char *file = value(w, STEP_CLIENTS, 1);
 	if (ssl_setup_client_auth(console_db(c), value(w, STEP_CLIENTS, 0), file[0] ? file : NULL,
 				  "name the CA file", client, &nclient, ca, &e) < 0)
-		nclient = 1; /* checked at step 4; apply_checked says what is wrong now */
+		nclient = 1; /* checked at step 4; apply_changes says what is wrong now */
 	client[0].value = value(w, STEP_CLIENTS, 0);
 	for (size_t i = 0; i < nclient; i++)
 		out[n++] = client[i];
@@ -253,7 +253,7 @@ void wizard_finish(struct console *c, struct wizard *w)
 		goto out;
 	size_t n = collect_changes(c, w, password, is_new, files_changed, ca, changes);
 	dialog_progress("SSL Configuration", "Saving, and asking webmsgd to apply it...");
-	int rc = apply_checked(console_db(c), changes, n, &o, &e);
+	int rc = apply_changes(console_db(c), changes, n, &o, &e);
 	int unchanged = rc == 0 && o.version == before;
 	if (!unchanged || !files_changed)
 		report_outcome(w, rc, &o, &e);

@@ -176,7 +176,7 @@ enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome 
 		free(changes); /* what was changed here had been saved meanwhile */
 		return FORM_UNCHANGED;
 	}
-	int rc = apply_checked(db, changes, n, o, e);
+	int rc = apply_changes(db, changes, n, o, e);
 	free(changes);
 	if (rc < 0 && o->version == 0) {
 		snprintf(f->note, sizeof(f->note), "%s", e->msg);

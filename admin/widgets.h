@@ -229,7 +229,7 @@ enum form_result {
 /* Fills the setting fields from cfg; start and value alike. */
 void form_fill(struct form *f, const struct config_snapshot *cfg);
 /* Validates, compares with the configuration saved now, then saves the
- * changed setting fields as one version through apply_checked. */
+ * changed setting fields as one version through apply_changes. */
 enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome *o,
 			    struct err *e);
 

@@ -12,7 +12,9 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
-int config_load(struct db *db, struct config_snapshot **out, struct err *e)
+/* Reads the settings as the open transaction sees them (the changes it made
+ * included): the candidate a change is checked as, or the saved one. */
+static int read_snapshot(struct db *db, struct config_snapshot **out, struct err *e)
 {
 	struct config_snapshot *s;
 	sqlite3_stmt *st = NULL;
@@ -21,13 +23,10 @@ int config_load(struct db *db, struct config_snapshot **out, struct err *e)
 	*out = NULL;
 	if (!(s = calloc(1, sizeof(*s))) || !(s->dbdir = strdup(db_dir(db))))
 		goto oom;
-	/* One read transaction: the values and the version agree. */
-	if (db_exec(db, "BEGIN", e) < 0)
-		goto fail;
 	if ((s->version = config_version(db, e)) < 0)
-		goto fail_tx;
+		goto fail;
 	if (db_prepare(db, "SELECT key, value FROM settings", &st, e) < 0)
-		goto fail_tx;
+		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		enum setting_id id;
 		const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -43,9 +42,8 @@ int config_load(struct db *db, struct config_snapshot **out, struct err *e)
 	st = NULL;
 	if (rc != SQLITE_DONE) {
 		db_error(db, e, "cannot read settings");
-		goto fail_tx;
+		goto fail;
 	}
-	db_exec(db, "COMMIT", NULL);
 	for (int i = 0; i < SET_COUNT; i++)
 		if (!s->values[i] && !(s->values[i] = strdup(settings_get((enum setting_id)i)->def)))
 			goto oom;
@@ -53,12 +51,24 @@ int config_load(struct db *db, struct config_snapshot **out, struct err *e)
 	return 0;
 oom:
 	err_set(e, "out of memory");
-fail_tx:
-	sqlite3_finalize(st);
-	db_rollback(db);
 fail:
+	sqlite3_finalize(st);
 	config_snapshot_free(&s);
 	return -1;
+}
+
+int config_load(struct db *db, struct config_snapshot **out, struct err *e)
+{
+	*out = NULL;
+	/* One read transaction: the values and the version agree. */
+	if (db_exec(db, "BEGIN", e) < 0)
+		return -1;
+	if (read_snapshot(db, out, e) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	db_exec(db, "COMMIT", NULL);
+	return 0;
 }
 
 void config_snapshot_free(struct config_snapshot **s)
@@ -292,9 +302,30 @@ static int insert_version(struct db *db, long version, const struct config_who *
 	return 0;
 }
 
+/* The gate sees the configuration before and after the changes, both read
+ * inside the write transaction, so what it passes is exactly what commits. */
+static int run_gate(struct db *db, const struct config_gate *gate,
+		    struct config_snapshot *current, struct err *e)
+{
+	struct config_snapshot *candidate;
+	if (read_snapshot(db, &candidate, e) < 0)
+		return -1;
+	int rc = gate->fn(current, candidate, gate->arg, e);
+	config_snapshot_free(&candidate);
+	return rc;
+}
+
 int config_set(struct db *db, const struct config_change *changes, size_t n,
 	       const struct config_who *who, long *version_out, struct err *e)
 {
+	return config_set_gated(db, changes, n, who, NULL, version_out, e);
+}
+
+int config_set_gated(struct db *db, const struct config_change *changes, size_t n,
+		     const struct config_who *who, const struct config_gate *gate,
+		     long *version_out, struct err *e)
+{
+	struct config_snapshot *current = NULL;
 	char(*norm)[4096] = NULL;
 	long version;
 	int any = 0;
@@ -317,6 +348,8 @@ int config_set(struct db *db, const struct config_change *changes, size_t n,
 		goto fail;
 	if ((version = config_version(db, e)) < 0)
 		goto fail_tx;
+	if (gate && read_snapshot(db, &current, e) < 0)
+		goto fail_tx;
 	version++;
 	if (insert_version(db, version, who, e) < 0)
 		goto fail_tx;
@@ -330,9 +363,12 @@ int config_set(struct db *db, const struct config_change *changes, size_t n,
 	if (!any) {
 		db_rollback(db);
 		version--;
+	} else if (gate && run_gate(db, gate, current, e) < 0) {
+		goto fail_tx;
 	} else if (db_commit(db, e) < 0) {
 		goto fail;
 	}
+	config_snapshot_free(&current);
 	free(norm);
 	if (version_out)
 		*version_out = version;
@@ -340,6 +376,7 @@ int config_set(struct db *db, const struct config_change *changes, size_t n,
 fail_tx:
 	db_rollback(db);
 fail:
+	config_snapshot_free(&current);
 	free(norm);
 	return -1;
 }
@@ -419,6 +456,13 @@ int config_revert(struct db *db, long version, const struct config_who *who,
 		  void (*skipped)(enum setting_id id, void *arg), void *arg, long *version_out,
 		  struct err *e)
 {
+	return config_revert_gated(db, version, who, skipped, arg, NULL, version_out, e);
+}
+
+int config_revert_gated(struct db *db, long version, const struct config_who *who,
+			void (*skipped)(enum setting_id id, void *arg), void *arg,
+			const struct config_gate *gate, long *version_out, struct err *e)
+{
 	struct config_change changes[SET_COUNT] = { 0 };
 	char *values[SET_COUNT] = { 0 };
 	size_t n = 0;
@@ -452,9 +496,42 @@ int config_revert(struct db *db, long version, const struct config_who *who,
 		changes[n].value = values[i];
 		n++;
 	}
-	rc = config_set(db, changes, n, who, version_out, e);
+	rc = config_set_gated(db, changes, n, who, gate, version_out, e);
 out:
 	for (int i = 0; i < SET_COUNT; i++)
 		free(values[i]);
 	return rc;
+}
+
+int config_load_version(struct db *db, long version, struct config_snapshot **out, struct err *e)
+{
+	struct config_snapshot *s;
+	*out = NULL;
+	if (config_load(db, &s, e) < 0)
+		return -1;
+	if (version == s->version) {
+		*out = s;
+		return 0;
+	}
+	for (int i = 0; i < SET_COUNT; i++) {
+		const struct setting *set = settings_get((enum setting_id)i);
+		char *v;
+		int known;
+		/* The history holds no secret: it stays as it is now. */
+		if (set->flags & SETTING_SECRET)
+			continue;
+		if (value_at(db, set->name, version, &v, &known, e) < 0) {
+			config_snapshot_free(&s);
+			return -1;
+		}
+		if (!v && !(v = strdup(set->def))) {
+			config_snapshot_free(&s);
+			return err_set(e, "out of memory");
+		}
+		free(s->values[i]);
+		s->values[i] = v;
+	}
+	s->version = version;
+	*out = s;
+	return 0;
 }

@@ -3,7 +3,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/ssl_config.h"
@@ -48,22 +47,4 @@ enum client_auth ssl_config_client_auth(const struct config_snapshot *cfg)
 	if (strcmp(v, "optional") == 0)
 		return CLIENT_AUTH_OPTIONAL;
 	return CLIENT_AUTH_NONE;
-}
-
-int ssl_config_check(const struct config_snapshot *cfg, const char **priority, struct err *e)
-{
-	struct ssl_paths p;
-	int count;
-	if (ssl_config_paths(cfg, &p, e) < 0 ||
-	    cipher_profile_priority(config_str(cfg, SET_SSL_CIPHER_PROFILE),
-				    config_str(cfg, SET_SSL_PRIORITY), priority, e) < 0 ||
-	    cipher_profile_check(*priority, e) < 0 ||
-	    tls_check_pair(p.cert, p.key, config_str(cfg, SET_SSL_KEY_PASSWORD), e) < 0)
-		return -1;
-	if (ssl_config_client_auth(cfg) == CLIENT_AUTH_NONE)
-		return 0;
-	if (!p.client_ca[0])
-		return err_set(e, "client authentication is %s but no CA file is set "
-				  "(ssl.client_ca_file)", config_str(cfg, SET_SSL_CLIENT_AUTH));
-	return tls_check_ca_file(p.client_ca, &count, e);
 }

@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -72,16 +75,45 @@ static void fingerprint(X509 *cert, char *out, size_t outlen)
 		len += (size_t)snprintf(out + len, outlen - len, "%s%02X", i ? ":" : "", md[i]);
 }
 
-int tls_probe(const char *host, int port, int timeout_ms, struct tls_probe_result *r,
-	      struct err *e)
+/* A write to a connection the server has closed raises SIGPIPE, which kills
+ * a program that does not ignore it. Library code leaves the handler alone:
+ * the signal is blocked in this thread while the probe runs, and one it
+ * raised is taken before the old mask returns. */
+struct pipe_guard {
+	sigset_t old;
+	int was_pending;
+};
+
+static void pipe_guard_on(struct pipe_guard *g)
+{
+	sigset_t block, pending;
+	sigemptyset(&block);
+	sigaddset(&block, SIGPIPE);
+	sigpending(&pending);
+	g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &block, &g->old);
+}
+
+static void pipe_guard_off(struct pipe_guard *g)
+{
+	sigset_t pending, only;
+	const struct timespec zero = { 0, 0 };
+	sigpending(&pending);
+	if (!g->was_pending && sigismember(&pending, SIGPIPE) == 1) {
+		sigemptyset(&only);
+		sigaddset(&only, SIGPIPE);
+		while (sigtimedwait(&only, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+static int probe(int fd, const char *host, int port, struct tls_probe_result *r, struct err *e)
 {
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
-	int fd, rc = -1;
+	int rc = -1;
 
-	memset(r, 0, sizeof(*r));
-	if ((fd = connect_to(host, port, timeout_ms, e)) < 0)
-		return -1;
 	if (!(ctx = SSL_CTX_new(TLS_client_method())) || !(ssl = SSL_new(ctx))) {
 		err_ssl(e, "cannot set up a TLS client");
 		goto out;
@@ -89,6 +121,7 @@ int tls_probe(const char *host, int port, int timeout_ms, struct tls_probe_resul
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
 	SSL_set_fd(ssl, fd);
 	if (SSL_connect(ssl) != 1) {
+		r->refused = 1;
 		err_ssl(e, "the TLS handshake with %s port %d failed", host, port);
 		goto out;
 	}
@@ -96,6 +129,7 @@ int tls_probe(const char *host, int port, int timeout_ms, struct tls_probe_resul
 	char byte;
 	const char req[] = "HEAD / HTTP/1.0\r\n\r\n";
 	if (SSL_write(ssl, req, sizeof(req) - 1) <= 0 || SSL_peek(ssl, &byte, 1) <= 0) {
+		r->refused = 1;
 		err_ssl(e, "the server at %s port %d closed the TLS connection (does it require a "
 			   "client certificate?)", host, port);
 		goto out;
@@ -112,6 +146,21 @@ int tls_probe(const char *host, int port, int timeout_ms, struct tls_probe_resul
 out:
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
+	return rc;
+}
+
+int tls_probe(const char *host, int port, int timeout_ms, struct tls_probe_result *r,
+	      struct err *e)
+{
+	struct pipe_guard g;
+	int fd, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((fd = connect_to(host, port, timeout_ms, e)) < 0)
+		return -1;
+	pipe_guard_on(&g);
+	rc = probe(fd, host, port, r, e);
 	close(fd);
+	pipe_guard_off(&g);
 	return rc;
 }

@@ -1,100 +1,70 @@
-/* check.c - everything a configuration must pass before the daemon serves it.
- * `webmsgd -n` reports every problem; a reload stops at the first. */
-#include <errno.h>
+/* check.c - what the daemon asks before it serves a configuration: the one
+ * decision (config_check) with the sockets this process holds, and its own
+ * share folder. `webmsgd -n` reports every problem; a reload stops at the first. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "server.h"
 #include "site.h"
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/err.h"
-#include "webmsg/ssl_config.h"
 
-typedef void (*report_fn)(const char *problem, void *arg);
+struct check_report {
+	void (*report)(const char *problem, void *arg);
+	void *arg;
+};
 
-/* Every stored value must still pass its setting's validation. */
-static int check_values(const struct config_snapshot *cfg, report_fn report, void *arg)
+static void report_failure(const struct config_check_item *item, void *arg)
 {
-	int n = 0;
-	struct err e;
-	for (int i = 0; i < SET_COUNT; i++) {
-		const struct setting *s = settings_get((enum setting_id)i);
-		if (settings_validate(s, cfg->values[i], &e) < 0) {
-			report(e.msg, arg);
-			n++;
-		}
+	const struct check_report *r = arg;
+	char msg[ERR_MSG_MAX + 40];
+	if (item->level != CONFIG_CHECK_FAIL)
+		return;
+	/* As the status row and the log have always said it for HTTPS. */
+	if (item->setting >= SET_SSL_ENABLE && item->setting <= SET_SSL_HSTS_MAX_AGE) {
+		snprintf(msg, sizeof(msg), "SSL initialisation failed: %s", item->text);
+		r->report(msg, r->arg);
+	} else {
+		r->report(item->text, r->arg);
 	}
-	return n;
 }
 
-static int check_ports(const struct config_snapshot *cfg, report_fn report, void *arg)
-{
-	if (config_bool(cfg, SET_SSL_ENABLE) &&
-	    config_int(cfg, SET_WEB_HTTP_PORT) == config_int(cfg, SET_WEB_HTTPS_PORT)) {
-		report("web.http_port and web.https_port are the same port; give HTTPS its own",
-		       arg);
-		return 1;
-	}
-	return 0;
-}
-
-static int check_share(const char *share_dir, report_fn report, void *arg)
+/* The templates and static files are the daemon's own, not configuration. */
+static int check_share(const char *share_dir, const struct check_report *r)
 {
 	struct site *site;
 	struct err e;
 	if (site_load(share_dir, &site, &e) < 0) {
-		report(e.msg, arg);
+		r->report(e.msg, r->arg);
 		return 1;
 	}
 	site_free(&site);
 	return 0;
 }
 
-/* The log file must be writable, or its folder when it does not exist yet. */
-static int check_log(const struct config_snapshot *cfg, report_fn report, void *arg)
+int check_config(struct server *srv, const struct config_snapshot *cfg,
+		 void (*report)(const char *problem, void *arg), void *arg)
 {
-	char path[4096], dir[4096], msg[8300];
+	struct check_report r = { report, arg };
+	struct config_check_env env;
 	struct err e;
-	if (config_log_file(cfg, path, sizeof(path), &e) < 0) {
+
+	memset(&env, 0, sizeof(env));
+	if (srv->current) {
+		/* A reload: the sockets this process listens on stay its own. */
+		for (int i = 0; i < SERVER_MAX_SOCKETS && env.nheld < CONFIG_CHECK_MAX_HELD; i++) {
+			if (srv->sockets[i].fd < 0)
+				continue;
+			snprintf(env.held[env.nheld].bind, sizeof(env.held[0].bind), "%s",
+				 srv->sockets[i].bind);
+			env.held[env.nheld++].port = srv->sockets[i].port;
+		}
+		env.served = srv->current->cfg;
+	} else if (!srv->status.pid && config_check_env_running(srv->db, &env, &e) < 0) {
+		/* `webmsgd -n` beside a running daemon: its ports are not "in use". */
 		report(e.msg, arg);
 		return 1;
 	}
-	if (!path[0]) /* syslog */
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if (access(path, W_OK) == 0 || (errno == ENOENT && access(dir, W_OK) == 0))
-		return 0;
-	snprintf(msg, sizeof(msg), "log.file: cannot write %s (%s); check the folder and its owner",
-		 path, strerror(errno));
-	report(msg, arg);
-	return 1;
-}
-
-/* With SSL on, the certificate, key, password, priority string and client CA. */
-static int check_ssl(const struct config_snapshot *cfg, report_fn report, void *arg)
-{
-	const char *priority;
-	struct err e;
-	char msg[ERR_MSG_MAX + 40];
-	if (!config_bool(cfg, SET_SSL_ENABLE) || ssl_config_check(cfg, &priority, &e) == 0)
-		return 0;
-	snprintf(msg, sizeof(msg), "SSL initialisation failed: %s", e.msg);
-	report(msg, arg);
-	return 1;
-}
-
-int check_config(const struct config_snapshot *cfg, const char *share_dir, report_fn report,
-		 void *arg)
-{
-	return check_values(cfg, report, arg) + check_ports(cfg, report, arg) +
-	       check_share(share_dir, report, arg) + check_log(cfg, report, arg) +
-	       check_ssl(cfg, report, arg);
+	return config_check_run(cfg, &env, report_failure, &r) + check_share(srv->share_dir, &r);
 }

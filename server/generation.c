@@ -123,7 +123,7 @@ int generation_build(struct server *srv, struct config_snapshot *cfg, struct gen
 		g->sockets[k] = -1;
 	err_clear(e);
 	int ssl = config_bool(cfg, SET_SSL_ENABLE);
-	if (check_config(cfg, srv->share_dir, first_problem, e) > 0)
+	if (check_config(srv, cfg, first_problem, e) > 0)
 		goto fail;
 	if (site_load(srv->share_dir, &g->site, e) < 0)
 		goto fail;

@@ -16,6 +16,7 @@
 #include "session.h"
 #include "throttle.h"
 #include "webmsg/config.h"
+#include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -160,14 +161,10 @@ static int apply_log(const struct config_snapshot *cfg, struct err *e)
 static void note_restart_settings(const struct config_snapshot *old,
 				  const struct config_snapshot *cur, char *out, size_t outlen)
 {
-	size_t len = 0;
+	char names[200];
 	out[0] = '\0';
-	for (int i = 0; i < SET_COUNT; i++) {
-		const struct setting *s = settings_get((enum setting_id)i);
-		if ((s->flags & SETTING_RESTART) && strcmp(old->values[i], cur->values[i]) != 0)
-			len += (size_t)snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s",
-						len ? ", " : "; restart to apply ", s->name);
-	}
+	if (config_check_restart(old, cur, names, sizeof(names)) > 0)
+		snprintf(out, outlen, "; restart to apply %s", names);
 }
 
 /* Build, validate, swap: the new generation serves only when all of it works. */
@@ -253,7 +250,7 @@ static int check_only(struct server *srv)
 		fprintf(stderr, "webmsgd: %s\n", e.msg);
 		return 1;
 	}
-	int problems = check_config(cfg, srv->share_dir, print_problem, NULL);
+	int problems = check_config(srv, cfg, print_problem, NULL);
 	if (problems == 0)
 		printf("configuration version %ld of %s is valid\n", cfg->version, srv->dbpath);
 	config_snapshot_free(&cfg);

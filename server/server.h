@@ -99,7 +99,7 @@ void server_note_sessions(struct server *srv);
 
 /* check.c: the configuration checks shared by `webmsgd -n` and every reload.
  * Calls report for each problem; returns the number found. */
-int check_config(const struct config_snapshot *cfg, const char *share_dir,
+int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg);
 
 #endif

@@ -58,6 +58,22 @@ struct config_change {
  * changes no version is made and *version_out is the current one. */
 int config_set(struct db *db, const struct config_change *changes, size_t n,
 	       const struct config_who *who, long *version_out, struct err *e);
+/* The decision a change has to pass before it is committed: called inside the
+ * change's transaction with the configuration as it was and as the changes
+ * make it; returning -1 (e set) refuses the change and nothing is saved. */
+struct config_gate {
+	int (*fn)(const struct config_snapshot *current, const struct config_snapshot *candidate,
+		  void *arg, struct err *e);
+	void *arg;
+};
+/* config_set with a gate (NULL: none). */
+int config_set_gated(struct db *db, const struct config_change *changes, size_t n,
+		     const struct config_who *who, const struct config_gate *gate,
+		     long *version_out, struct err *e);
+/* The settings of an earlier version, as config_revert would restore them
+ * (secrets as they are now, the history never holds them). */
+int config_load_version(struct db *db, long version, struct config_snapshot **out,
+			struct err *e);
 /* The latest configuration version (0 for a new database), or -1. */
 long config_version(struct db *db, struct err *e);
 
@@ -81,5 +97,9 @@ int config_history(struct db *db, config_history_fn fn, void *arg, struct err *e
 int config_revert(struct db *db, long version, const struct config_who *who,
 		  void (*skipped)(enum setting_id id, void *arg), void *arg, long *version_out,
 		  struct err *e);
+/* config_revert with a gate (NULL: none). */
+int config_revert_gated(struct db *db, long version, const struct config_who *who,
+			void (*skipped)(enum setting_id id, void *arg), void *arg,
+			const struct config_gate *gate, long *version_out, struct err *e);
 
 #endif

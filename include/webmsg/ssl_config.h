@@ -1,6 +1,6 @@
 /* ssl_config.h - where the SSL settings point: the key store's files unless a
  * setting names another file. Shared by the daemon, the ssl commands and the
- * troubleshooting checks, so all three look at the same files. */
+ * decision (config_check), so all of them look at the same files. */
 #ifndef WEBMSG_SSL_CONFIG_H
 #define WEBMSG_SSL_CONFIG_H
 
@@ -21,11 +21,5 @@ struct ssl_paths {
 
 int ssl_config_paths(const struct config_snapshot *cfg, struct ssl_paths *p, struct err *e);
 enum client_auth ssl_config_client_auth(const struct config_snapshot *cfg);
-
-/* What the daemon checks before it serves HTTPS with this configuration: the
- * priority string, the certificate and key with the stored password, and the
- * client CA file when client authentication is on. *priority gets the full
- * priority string. Messages say what to fix. */
-int ssl_config_check(const struct config_snapshot *cfg, const char **priority, struct err *e);
 
 #endif

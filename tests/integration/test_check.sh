@@ -27,7 +27,7 @@ sqlite3 "$WEBMSG_CONFIG" "UPDATE settings SET value = 'wrong-password' WHERE key
 admin service reload >/dev/null 2>&1
 out=$(admin check 2>&1)
 expect_eq "check fails on a key that does not decrypt" 1 "$?"
-expect_match "the key check says why" 'FAIL +cannot decrypt the private key with the stored password' "$out"
+expect_match "the key check says why" 'FAIL +ssl.key_password: cannot decrypt the private key with the stored password' "$out"
 expect_match "the version check says the daemon is behind" 'WARN +webmsgd serves configuration version' "$out"
 expect_match "the last reload error is shown" 'FAIL +last reload failed: SSL initialisation failed' "$out"
 expect_match "the old certificate still completes a handshake" 'OK +HTTPS handshake' "$out"

@@ -81,10 +81,18 @@ new_fp=$(served_fingerprint)
 check "the served fingerprint changed" test -n "$new_fp" -a "$new_fp" != "$old_fp"
 expect_eq "same pid after the new certificate" "$pid" "$(daemon_pid)"
 
-# A wrong key password keeps the old certificate serving, and says what to fix.
+# A wrong key password is refused before it is saved, and says what to fix.
 out=$(echo 'not-the-password' | admin config set ssl.key_password 2>&1)
-expect_eq "a wrong key password is not applied" 1 "$?"
-expect_match "the daemon says it cannot decrypt the key" 'cannot decrypt the private key with the stored password' "$out"
+expect_eq "a wrong key password is refused" 1 "$?"
+expect_match "the refusal says the key does not decrypt" 'ssl.key_password: cannot decrypt the private key.*nothing was saved' "$out"
+expect_eq "the old certificate still serves" "$new_fp" "$(served_fingerprint)"
+expect_no_match "service status shows no error" 'SSL initialisation failed' "$(admin service status)"
+
+# One changed behind the program's back: the daemon keeps serving the old
+# one, and status and webmsgd -n say why.
+sqlite3 "$WEBMSG_CONFIG" "UPDATE settings SET value = 'wrong-password' WHERE key = 'ssl.key_password';
+	INSERT INTO config_versions VALUES ((SELECT max(version) + 1 FROM config_versions), '2026-01-01T00:00:00Z', 'test', '');"
+admin service reload >/dev/null 2>&1
 expect_eq "the old certificate still serves" "$new_fp" "$(served_fingerprint)"
 expect_match "service status shows the SSL error" 'SSL initialisation failed' "$(admin service status)"
 expect_match "webmsgd -n shows it too" 'cannot decrypt' "$("$WEBMSG_DAEMON" -n -c "$WEBMSG_CONFIG" 2>&1)"

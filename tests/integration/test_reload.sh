@@ -16,23 +16,39 @@ expect_eq "old port is closed" 000 "$(http_code "http://127.0.0.1:$old/")"
 
 busy=$(free_port)
 occupy_port "$busy"
+before=$(admin config history | wc -l)
 out=$(admin config set web.http_port "$busy" 2>&1)
 rc=$?
-expect_eq "config set onto a port in use fails" 1 "$rc"
-expect_match "the error names the port in use" "port $busy.*in use" "$out"
+expect_eq "config set onto a port in use is refused" 1 "$rc"
+expect_match "the refusal names the setting and the port in use" "web.http_port: .*port $busy.*in use.*nothing was saved" "$out"
+expect_eq "no version was saved" "$before" "$(admin config history | wc -l)"
+expect_eq "the setting keeps its value" "$new" "$(admin config get web.http_port)"
 expect_eq "the old port still serves" 200 "$(http_code "http://127.0.0.1:$new/")"
-expect_eq "same pid after the failed reload" "$pid" "$(daemon_pid)"
+expect_eq "same pid after the refusal" "$pid" "$(daemon_pid)"
+status=$(admin service status 2>&1)
+expect_no_match "status shows no error: nothing was tried" "in use" "$status"
+kill "$OCCUPIER"
+wait "$OCCUPIER" 2>/dev/null
+
+out=$(admin config set web.http_port "$busy" 2>&1)
+expect_match "once the port is free the same change is applied" '^applied \(version [0-9]+\)' "$out"
+expect_eq "the freed port now serves" 200 "$(http_code "http://127.0.0.1:$busy/")"
+
+# A port taken behind the program's back, between the check and the reload:
+# the old listener keeps serving and status says why.
+other=$(free_port)
+sqlite3 "$WEBMSG_CONFIG" "INSERT INTO config_versions VALUES (50, '2026-01-01T00:00:00Z', 'test', '');
+	UPDATE settings SET value = '$other' WHERE key = 'web.http_port';"
+occupy_port "$other"
+out=$(admin service reload 2>&1)
+expect_match "a reload onto a port taken meanwhile fails with the reason" "in use" "$out"
+expect_eq "and the old port still serves" 200 "$(http_code "http://127.0.0.1:$busy/")"
 status=$(admin service status 2>&1)
 expect_match "status shows the reload error" "in use" "$status"
 expect_match "status shows applied behind latest" 'version [0-9]+ applied, latest [0-9]+' "$status"
 kill "$OCCUPIER"
 wait "$OCCUPIER" 2>/dev/null
-
-out=$(admin service reload 2>&1)
-expect_match "reload once the port is free applies the latest version" '^reloaded \(version [0-9]+\)' "$out"
-expect_eq "the freed port now serves" 200 "$(http_code "http://127.0.0.1:$busy/")"
-status=$(admin service status 2>&1)
-expect_no_match "status no longer shows an error" 'in use' "$status"
+sqlite3 "$WEBMSG_CONFIG" "UPDATE settings SET value = '$busy' WHERE key = 'web.http_port';"
 
 # An invalid value stored behind the program's back is refused by the reload.
 sqlite3 "$WEBMSG_CONFIG" "INSERT INTO config_versions VALUES (100, '2026-01-01T00:00:00Z', 'test', '');
