@@ -200,9 +200,10 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 		.attachments = ups,
 		.nattachments = nups,
 	};
-	if (has_fwd >= 0 && mail_send(r, &c, &e) == 0) {
+	int queued;
+	if (has_fwd >= 0 && mail_send(r, &c, &queued, &e) == 0) {
 		buf_free(&fwd);
-		return http_see_other(r, "/mail?f=INBOX&n=sent");
+		return http_see_other(r, queued ? "/mail?f=INBOX&n=queued" : "/mail?f=INBOX&n=sent");
 	}
 	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
 	struct err de;

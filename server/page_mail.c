@@ -23,6 +23,7 @@ static const struct {
 	const char *code, *text;
 } notices[] = {
 	{ "sent", "Your message was sent." },
+	{ "queued", "Your message was queued for delivery." },
 	{ "deleted", "Deleted." },
 	{ "trashed", "Moved to Trash." },
 	{ "moved", "Moved." },
