@@ -24,10 +24,12 @@ start_relay() {
 }
 # wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
 wait_for() {
-	local tries=$(($1 * 10))
+	local end=$((SECONDS + $1))
 	shift
-	for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
-	return 1
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
 }
 relay_has() { grep -q -- "$1" "$relay_dir/relay.out" 2>/dev/null; }
 outbox_empty() { [ -z "$(ls "$WORK/outbox" | grep -v '^tmp$')" ]; }
