@@ -424,8 +424,11 @@ static enum outcome attempt(struct outbox *ob, const struct relay_settings *set,
 	struct envelope *env = malloc(sizeof(*env));
 	char why[512] = "";
 	struct err e;
-	if (!env)
-		return ABORTED;
+	if (!env) {
+		/* Not the message's fault: no try is counted, but none for a while either. */
+		*next = time(NULL) + set->retry_delay;
+		return TRY_AGAIN;
+	}
 	if (env_read(ob, id, env, &e) < 0) {
 		log_error("outbox: %s; it stays in the folder for the administrator", e.msg);
 		free(env);
@@ -608,6 +611,9 @@ static int make_dir(const char *path, struct err *e)
 		return err_sys(e, "cannot make the outbox folder %s", path);
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return err_set(e, "the outbox %s is not a folder", path);
+	/* It holds other people's mail and Bcc lists. */
+	if ((st.st_mode & 077) && chmod(path, 0700) < 0)
+		return err_sys(e, "cannot make %s private", path);
 	return 0;
 }
 
