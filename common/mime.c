@@ -16,8 +16,9 @@
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/mime.h"
+#include "webmsg/mime_scan.h"
 
-#define DEPTH_MAX 32            /* deeper MIME nesting is hostile: those parts are ignored */
+#define DEPTH_MAX MIME_DEPTH_MAX /* deeper nesting is refused before parsing; never followed */
 #define FILENAME_BYTES_MAX 200  /* fits every file system once the browser adds its own suffix */
 #define EXTENSION_BYTES_MAX 16  /* kept when a long file name is shortened */
 #define CHARSET_NAME_MAX 64
@@ -589,6 +590,33 @@ static void parsed_close(struct parsed *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The limits of mime_scan.h over an open file, which is left at its start. */
+static int scan_file(int fd, struct err *e)
+{
+	struct mime_scan *s;
+	char chunk[65536];
+	ssize_t n;
+	int rc = 0;
+	if (mime_scan_new(&s, e) < 0)
+		return -1;
+	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mime_scan_free(&s);
+			return err_sys(e, "cannot read the message");
+		}
+		if (mime_scan_feed(s, chunk, (size_t)n, e) < 0)
+			rc = MIME_TOO_COMPLEX;
+	}
+	if (rc == 0 && mime_scan_end(s, e) < 0)
+		rc = MIME_TOO_COMPLEX;
+	mime_scan_free(&s);
+	if (rc == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		return err_sys(e, "cannot read the message");
+	return rc;
+}
+
 static int parsed_open(const char *path, struct parsed *p, struct err *e)
 {
 	struct stat st;
@@ -610,6 +638,12 @@ static int parsed_open(const char *path, struct parsed *p, struct err *e)
 		close(fd);
 		return err_set(e, "%s is larger than %d MiB, the most a message may have", path,
 			       MIME_MESSAGE_MAX >> 20);
+	}
+	/* Bounded before GMime starts: a hostile structure costs one read of the file. */
+	int rc = scan_file(fd, e);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
 	GMimeStream *stream = g_mime_stream_fs_new(fd); /* owns fd from here */
 	/* a file that grows while we read it is read only as far as it was */
@@ -1122,8 +1156,9 @@ int mime_parse_file(const char *path, struct mime_message **out, struct err *e)
 {
 	struct parsed p;
 	*out = NULL;
-	if (parsed_open(path, &p, e) < 0)
-		return -1;
+	int opened = parsed_open(path, &p, e);
+	if (opened < 0)
+		return opened;
 	struct mime_message *m = calloc(1, sizeof(*m));
 	int rc = m ? fill_headers(m, &p) : -1;
 	if (rc == 0)
@@ -1177,9 +1212,10 @@ int mime_attachment_data(const char *path, int index, struct buf *out, char *con
 	struct parsed p;
 	struct find_leaf f = { index, NULL };
 	struct mime_attachment a = { 0 };
-	int rc = -1;
-	if (parsed_open(path, &p, e) < 0)
-		return -1;
+	int rc = parsed_open(path, &p, e);
+	if (rc < 0)
+		return rc;
+	rc = -1;
 	walk_message(p.message, find_leaf, &f);
 	if (!f.found) {
 		err_set(e, "%s has no attachment number %d", path, index);
@@ -1459,10 +1495,14 @@ static int smtp_safe(const GByteArray *a)
 
 /* A message forwarded as message/rfc822, so that it opens as a message. Its
  * parts are re-encoded for 7-bit transport; NULL when the data is not a
- * message or still not 7-bit (raw 8-bit headers): it then goes as a file. */
+ * message, is beyond the limits of mime_scan.h or still not 7-bit (raw 8-bit
+ * headers): it then goes as a file. */
 static GMimeObject *forwarded_part(const struct mime_upload *u, GMimeParserOptions *o,
 				   const char *filename)
 {
+	struct err ignored;
+	if (mime_scan_buffer(u->data, u->len, &ignored) < 0)
+		return NULL;
 	GMimeStream *s = g_mime_stream_mem_new_with_buffer(u->data, u->len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(s);
 	GMimeMessage *inner = g_mime_parser_construct_message(parser, o);

@@ -115,6 +115,18 @@ static const struct setting table[SET_COUNT] = {
 			    "User name for the relay's authentication; empty: none" },
 	[SET_SMTP_PASSWORD] = { "smtp.password", SETTING_STRING, "", 0, 0, NULL, NULL,
 				SETTING_SECRET, "Password for the relay's authentication" },
+	[SET_SMTP_TIMEOUT] = { "smtp.timeout", SETTING_INT, "30", 1, 600, NULL, NULL, 0,
+			       "Seconds the relay may take to accept a connection or to answer; "
+			       "after that the message is tried again later" },
+	[SET_SMTP_RETRY_DELAY] = { "smtp.retry_delay", SETTING_INT, "60", 1, 86400, NULL, NULL, 0,
+				   "Seconds before a message the relay could not take is tried "
+				   "again; doubled after each try, up to an hour" },
+	[SET_SMTP_MAX_ATTEMPTS] = { "smtp.max_attempts", SETTING_INT, "12", 1, 100, NULL, NULL, 0,
+				    "Tries before a message that cannot be delivered goes back to "
+				    "its sender's Inbox as a bounce" },
+	[SET_SMTP_QUEUE_DIR] = { "smtp.queue_dir", SETTING_PATH, "outbox", 0, 0, NULL, NULL,
+				 SETTING_RESTART,
+				 "Folder where mail for other hosts waits for the relay" },
 	[SET_LOG_FILE] = { "log.file", SETTING_PATH, "webmsgd.log", 0, 0, NULL, NULL, 0,
 			   "Daemon log file, or \"syslog\"" },
 	[SET_LOG_LEVEL] = { "log.level", SETTING_ENUM, "info", 0, 0, log_levels, NULL, 0,

@@ -1,13 +1,13 @@
-/* mail_send.c - local delivery and the SMTP relay (libcurl). */
+/* mail_send.c - sending what a user wrote: local recipients at once, the
+ * others through the outbox, and the Sent copy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "http.h"
 #include "mail_send.h"
 #include "mailbox.h"
+#include "outbox.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
@@ -17,7 +17,6 @@
 #include "webmsg/mime.h"
 
 #define MAX_RECIPIENTS 100
-#define SMTP_TIMEOUT 60L
 
 struct recipients {
 	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
@@ -67,58 +66,6 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 	return 0;
 }
 
-struct upload {
-	const char *data;
-	size_t len, off;
-};
-
-static size_t read_upload(char *out, size_t size, size_t nmemb, void *arg)
-{
-	struct upload *u = arg;
-	size_t n = size * nmemb;
-	if (n > u->len - u->off)
-		n = u->len - u->off;
-	memcpy(out, u->data + u->off, n);
-	u->off += n;
-	return n;
-}
-
-static int relay(const struct config_snapshot *cfg, const char *from, struct recipients *rc,
-		 const struct buf *msg, struct err *e)
-{
-	struct curl_slist *rcpt = NULL;
-	struct upload up = { msg->data, msg->len, 0 };
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *c = curl_easy_init();
-	if (!c)
-		return err_set(e, "cannot start an SMTP client");
-	for (size_t i = 0; i < rc->n; i++)
-		if (!rc->local[i])
-			rcpt = curl_slist_append(rcpt, rc->addr[i]);
-	curl_easy_setopt(c, CURLOPT_URL, config_str(cfg, SET_SMTP_RELAY));
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
-	curl_easy_setopt(c, CURLOPT_READDATA, &up);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	if (strcmp(config_str(cfg, SET_SMTP_TLS), "required") == 0)
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (config_str(cfg, SET_SMTP_USER)[0]) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, config_str(cfg, SET_SMTP_USER));
-		curl_easy_setopt(c, CURLOPT_PASSWORD, config_str(cfg, SET_SMTP_PASSWORD));
-	}
-	CURLcode res = curl_easy_perform(c);
-	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(c);
-	if (res != CURLE_OK)
-		return err_set(e, "the mail server %s refused the message: %s",
-			       config_str(cfg, SET_SMTP_RELAY), errbuf[0] ? errbuf : curl_easy_strerror(res));
-	return 0;
-}
-
 static int deliver_local(struct request *r, const char *addr, const struct buf *msg, struct err *e)
 {
 	struct mailstore *ms;
@@ -145,7 +92,26 @@ static int build(struct request *r, const struct mime_compose *c, struct buf *ms
 	return 0;
 }
 
-int mail_send(struct request *r, const struct mime_compose *c, struct err *e)
+/* Spools the message for the recipients on other hosts. */
+static int queue_external(struct request *r, const struct recipients *rc, const struct buf *msg,
+			  struct err *e)
+{
+	const char *rcpts[MAX_RECIPIENTS];
+	size_t n = 0;
+	struct err why;
+	for (size_t i = 0; i < rc->n; i++)
+		if (!rc->local[i])
+			rcpts[n++] = rc->addr[i];
+	if (outbox_enqueue(r->gen->srv->outbox, r->sess.user, rcpts, n, msg->data, msg->len,
+			   &why) == 0)
+		return 0;
+	/* The reason names server paths: it is for the log, not for the user. */
+	log_error("%s: cannot queue a message for other hosts: %s", r->sess.user, why.msg);
+	return err_set(e, "mail to other hosts cannot be queued just now; please try again later. "
+			  "Your message is kept in Drafts");
+}
+
+int mail_send(struct request *r, const struct mime_compose *c, int *queued, struct err *e)
 {
 	struct server *srv = r->gen->srv;
 	const struct config_snapshot *cfg = r->gen->cfg;
@@ -153,6 +119,7 @@ int mail_send(struct request *r, const struct mime_compose *c, struct err *e)
 	struct buf msg;
 	int external, status = -1;
 
+	*queued = 0;
 	if (!rc)
 		return err_set(e, "out of memory");
 	const char *lists[] = { c->to, c->cc, c->bcc };
@@ -169,15 +136,16 @@ int mail_send(struct request *r, const struct mime_compose *c, struct err *e)
 	}
 	if (classify(srv, rc, &external, e) < 0)
 		goto out;
-	if (external && !config_str(cfg, SET_SMTP_RELAY)[0]) {
+	if (external && (!config_str(cfg, SET_SMTP_RELAY)[0] || !srv->outbox)) {
 		err_set(e, "mail to other hosts cannot be sent from here: no mail server for it is "
 			   "configured (smtp.relay). Your message is kept in Drafts");
 		goto out;
 	}
 	if (build(r, c, &msg, e) < 0)
 		goto out;
-	/* The relay first: when it refuses, no local copy has gone out either. */
-	if (external && relay(cfg, r->sess.user, rc, &msg, e) < 0)
+	/* Queued first: when the spool refuses it, no local copy has gone out
+	 * either. The relay itself is the outbox threads' business. */
+	if (external && queue_external(r, rc, &msg, e) < 0)
 		goto out_msg;
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->local[i] && deliver_local(r, rc->addr[i], &msg, e) < 0) {
@@ -192,8 +160,9 @@ int mail_send(struct request *r, const struct mime_compose *c, struct err *e)
 			log_warnx("%s: no copy in Sent: %s", r->sess.user, sent_err.msg);
 		mailstore_close(&ms);
 	}
-	log_info("user %s sent a message to %zu recipient%s", r->sess.user, rc->n,
-		 rc->n == 1 ? "" : "s");
+	log_info("user %s sent a message to %zu recipient%s%s", r->sess.user, rc->n,
+		 rc->n == 1 ? "" : "s", external ? " (queued for other hosts)" : "");
+	*queued = external;
 	status = 0;
 out_msg:
 	buf_free(&msg);

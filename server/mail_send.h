@@ -1,6 +1,6 @@
 /* mail_send.h - sending a message a user wrote: delivered straight into the
- * Maildir of recipients who are users here, through smtp.relay to everyone
- * else, and a copy into the sender's Sent folder. */
+ * Maildir of recipients who are users here, queued in the outbox for
+ * smtp.relay for everyone else, and a copy into the sender's Sent folder. */
 #ifndef WEBMSGD_MAIL_SEND_H
 #define WEBMSGD_MAIL_SEND_H
 
@@ -11,8 +11,10 @@ struct mime_compose;
 struct request;
 
 /* Checks every recipient first (local ones must exist; others need a relay),
- * so that nothing is sent to some when it cannot go to all. */
-int mail_send(struct request *r, const struct mime_compose *c, struct err *e);
+ * so that nothing is sent to some when it cannot go to all. *queued is 1 when
+ * some recipients are on other hosts: their copy is spooled (on disk) and
+ * goes out from the outbox's threads, never from the request's. */
+int mail_send(struct request *r, const struct mime_compose *c, int *queued, struct err *e);
 
 /* Keeps what the user wrote in Drafts (when sending failed). */
 int mail_save_draft(struct request *r, const struct mime_compose *c, struct err *e);

@@ -12,6 +12,7 @@
 
 #include <gmime/gmime.h>
 
+#include "outbox.h"
 #include "server.h"
 #include "session.h"
 #include "throttle.h"
@@ -183,6 +184,9 @@ static int server_apply(struct server *srv, struct err *e)
 		srv->current = g;
 		if (apply_log(g->cfg, e) < 0)
 			log_warnx("%s; keeping the previous log", e->msg);
+		/* The outbox keeps what it has queued; only its settings change. */
+		if (srv->outbox && outbox_configure(srv->outbox, g->cfg, e) < 0)
+			log_warnx("outbox: %s; keeping the previous SMTP settings", e->msg);
 		if (old) {
 			note_restart_settings(old->cfg, g->cfg, restart, sizeof(restart));
 			generation_retire(old);
@@ -227,6 +231,8 @@ static void shutdown_server(struct server *srv, int sig)
 		srv->current = NULL;
 	}
 	reaper_stop(&srv->reaper);
+	/* No request is left to queue mail: what waits stays on disk for the next start. */
+	outbox_stop(&srv->outbox);
 	sockets_close_all(srv);
 	snprintf(srv->status.result, sizeof(srv->status.result), "stopped");
 	snprintf(srv->status.message, sizeof(srv->status.message), "stopped by %s",
@@ -262,7 +268,7 @@ int main(int argc, char **argv)
 	struct server srv = { .dbpath = db_default_path() };
 	struct pidfile *pidfile = NULL;
 	int foreground = 0, check = 0, opt, sig;
-	char pidpath[PATH_MAX];
+	char pidpath[PATH_MAX], queue_dir[PATH_MAX];
 	sigset_t set;
 	struct err e;
 
@@ -317,14 +323,22 @@ int main(int argc, char **argv)
 
 	struct config_snapshot *boot;
 	if (config_load(srv.db, &boot, &e) < 0 ||
-	    config_path(boot, SET_SERVICE_PIDFILE, pidpath, sizeof(pidpath), &e) < 0)
+	    config_path(boot, SET_SERVICE_PIDFILE, pidpath, sizeof(pidpath), &e) < 0 ||
+	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0)
 		fail_start(NULL, e.msg);
 	config_snapshot_free(&boot);
 	snprintf(srv.status.pidfile, sizeof(srv.status.pidfile), "%s", pidpath);
 	/* A second daemon on this database stops here, before touching its status. */
 	if (pidfile_acquire(pidpath, &pidfile, &e) < 0)
 		fail_start(NULL, e.msg);
+	/* The outbox before the listeners, so that the first request can queue
+	 * mail; after the pidfile, so that a second daemon never delivers it too. */
+	if (outbox_start(queue_dir, &srv.outbox, &e) < 0) {
+		pidfile_release(&pidfile);
+		fail_start(&srv, e.msg);
+	}
 	if (reaper_start(&srv.reaper, &e) < 0 || server_apply(&srv, &e) < 0) {
+		outbox_stop(&srv.outbox);
 		pidfile_release(&pidfile);
 		fail_start(&srv, e.msg);
 	}

@@ -92,7 +92,10 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Your mailbox cannot be read.");
 	int rc = mailstore_path(ms, folder, id, path, sizeof(path), &e);
 	mailstore_close(&ms);
-	if (rc < 0 || mime_parse_file(path, &m, &e) < 0)
+	if (rc == 0 && (rc = mime_parse_file(path, &m, &e)) == MIME_TOO_COMPLEX)
+		return http_send_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
+				       "That message is too complex to answer or forward here.");
+	if (rc < 0)
 		return http_send_error(r, MHD_HTTP_NOT_FOUND, "That message is not there any more.");
 	char *subject = NULL, *references = NULL, *quoted = mime_quote_reply(m);
 	struct others cc = { r->sess.user, { 0 } };
@@ -197,9 +200,10 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 		.attachments = ups,
 		.nattachments = nups,
 	};
-	if (has_fwd >= 0 && mail_send(r, &c, &e) == 0) {
+	int queued;
+	if (has_fwd >= 0 && mail_send(r, &c, &queued, &e) == 0) {
 		buf_free(&fwd);
-		return http_see_other(r, "/mail?f=INBOX&n=sent");
+		return http_see_other(r, queued ? "/mail?f=INBOX&n=queued" : "/mail?f=INBOX&n=sent");
 	}
 	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
 	struct err de;

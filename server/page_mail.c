@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "http.h"
@@ -24,6 +25,7 @@ static const struct {
 	const char *code, *text;
 } notices[] = {
 	{ "sent", "Your message was sent." },
+	{ "queued", "Your message was queued for delivery." },
 	{ "deleted", "Deleted." },
 	{ "trashed", "Moved to Trash." },
 	{ "moved", "Moved." },
@@ -310,6 +312,34 @@ static void render_attachments(struct request *r, const struct mime_message *m, 
 	}
 }
 
+/* A message beyond the parse limits, as the reading page shows it: the
+ * reason, and the file as it is for download (part 0), so that its owner can
+ * still have it or delete it. */
+static int too_complex(const char *path, const struct err *why, struct mime_message **out)
+{
+	struct mime_message *m = calloc(1, sizeof(*m));
+	struct mime_attachment *a = calloc(1, sizeof(*a));
+	struct stat st;
+	if (m && a && asprintf(&m->text, "This message is too complex to show: %s.\n\nYou can "
+				"download it as it is (message.eml) and open it with another "
+				"program, or delete it.", why->msg) >= 0) {
+		m->subject = strdup("(a message too complex to show)");
+		a->filename = strdup("message.eml");
+		a->content_type = strdup("message/rfc822");
+		a->size = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+		m->attachments = a;
+		m->nattachments = 1;
+		a = NULL;
+		if (m->subject && m->attachments[0].filename && m->attachments[0].content_type) {
+			*out = m;
+			return 0;
+		}
+	}
+	free(a);
+	mime_message_free(&m);
+	return -1;
+}
+
 enum MHD_Result page_mail_read(struct request *r, const char *rest)
 {
 	const char *folder = folder_arg(r), *id = http_arg(r, "id");
@@ -323,7 +353,10 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 
 	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
 		return message_error(r, missing, &e);
-	if (mime_parse_file(path, &m, &e) < 0)
+	int parsed = mime_parse_file(path, &m, &e);
+	if (parsed == MIME_TOO_COMPLEX && too_complex(path, &e, &m) < 0)
+		return MHD_NO;
+	if (parsed == -1)
 		return mail_error(r, &e);
 	/* Opening it marks it read. */
 	struct mail_summary sum = { .from = "" };
@@ -436,6 +469,22 @@ static const char *safe_type(const char *type)
 	return type;
 }
 
+/* The message file's bytes, at most data's maximum. */
+static int raw_message(const char *path, struct buf *data, struct err *e)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return err_sys(e, "cannot open the message");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(data, chunk, n) < 0)
+			break;
+	int failed = ferror(f) || data->failed;
+	fclose(f);
+	return failed ? err_set(e, "cannot read the message") : 0;
+}
+
 enum MHD_Result page_mail_part(struct request *r, const char *rest)
 {
 	char path[4096], type[128] = "", name[256] = "", disposition[1024];
@@ -446,7 +495,17 @@ enum MHD_Result page_mail_part(struct request *r, const char *rest)
 	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
 		return message_error(r, missing, &e);
 	buf_init(&data, MIME_MESSAGE_MAX);
-	if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name), &e) < 0) {
+	/* Part 0 is the message as it is: what is left to its owner when it is
+	 * too complex to show. */
+	if (strcmp(http_arg(r, "n"), "0") == 0) {
+		if (raw_message(path, &data, &e) < 0) {
+			buf_free(&data);
+			return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+		}
+		snprintf(type, sizeof(type), "message/rfc822");
+		snprintf(name, sizeof(name), "message.eml");
+	} else if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name),
+					&e) < 0) {
 		buf_free(&data);
 		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such attachment.");
 	}

@@ -14,6 +14,7 @@ struct config_snapshot;
 struct db;
 struct err;
 struct MHD_Daemon;
+struct outbox;
 struct reaper;
 struct site;
 
@@ -40,6 +41,7 @@ struct server {
 	struct generation *current;
 	struct listen_socket sockets[SERVER_MAX_SOCKETS];
 	struct reaper *reaper;
+	struct outbox *outbox; /* mail for other hosts; outlives generations too */
 	struct service_status status; /* the last row written */
 };
 

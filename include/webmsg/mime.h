@@ -13,6 +13,12 @@ struct err;
 
 #define MIME_MESSAGE_MAX (64 << 20) /* larger messages are refused */
 
+/* What mime_parse_file and mime_attachment_data return for a message beyond
+ * the limits of mime_scan.h (nesting, parts, header lines and bytes): it was
+ * not parsed, and e holds only the reason, fit to show its owner ("its parts
+ * are nested more than 64 levels deep"); the raw file can still be offered. */
+#define MIME_TOO_COMPLEX (-2)
+
 struct mime_attachment {
 	int index;          /* its number within the message, for mime_attachment_data */
 	char *filename;     /* decoded; never empty ("attachment-N" when missing) and without '/' */
@@ -37,7 +43,8 @@ struct mime_message {
 };
 
 /* Parses the message in path. Broken structure is tolerated as far as GMime
- * tolerates it; a file that is not a message at all is an error. */
+ * tolerates it; a file that is not a message at all is an error (-1), a
+ * message beyond the limits MIME_TOO_COMPLEX. */
 int mime_parse_file(const char *path, struct mime_message **out, struct err *e);
 void mime_message_free(struct mime_message **m);
 

@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# Sending to other hosts through smtp.relay: the message reaches the relay
-# with every recipient (Bcc too, but not in the headers), a copy lands in Sent;
-# a relay that is down gives the reason and the draft is kept.
+# Sending to other hosts through smtp.relay: the page answers "queued" once the
+# message is spooled, and the outbox hands it to the relay with every recipient
+# (Bcc too, but not in the headers); a copy lands in Sent. Without a relay the
+# reason comes back and the draft is kept; a relay that is down gets the
+# message once it is back; a relay that refuses it returns it to the sender.
 . "$(dirname "$0")/lib.sh"
 new_instance
 add_user ann@example.org 'Ann-pass-1'
 add_user bob@example.org 'Bob-pass-2'
+admin config set smtp.retry_delay 1 >/dev/null
 admin service start >/dev/null
 base="http://127.0.0.1:$HTTP_PORT"
 jar=$WORK/jar
 maildir=$WORK/mail/example.org
+relay_dir=$WORK/relay
+mkdir -p "$relay_dir"
 
-# A relay on loopback that writes what it receives into a file.
 RELAY_PORT=$(free_port)
-python3 - "$RELAY_PORT" "$WORK/relay.out" <<'PY' 2>/dev/null &
-import asyncore, smtpd, sys, warnings
-warnings.simplefilter("ignore")
-class Relay(smtpd.SMTPServer):
-    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
-        with open(sys.argv[2], "a") as f:
-            f.write("MAIL FROM:%s\nRCPT TO:%s\n%s\n.\n" % (mailfrom, ",".join(rcpttos), data.decode(errors="replace")))
-Relay(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
-asyncore.loop(timeout=0.5)
-PY
-relay=$!
-for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+start_relay() {
+	python3 "$(dirname "$0")/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
+	relay=$!
+	for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+}
+# wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+relay_has() { grep -q -- "$1" "$relay_dir/relay.out" 2>/dev/null; }
+outbox_empty() { [ -z "$(ls "$WORK/outbox" | grep -v '^tmp$')" ]; }
+start_relay
 
 logon "$jar" "$base" ann@example.org Ann-pass-1 >/dev/null
 csrf=$(csrf_of <(curl -s -b "$jar" "$base/mail/compose"))
@@ -40,23 +49,48 @@ admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null
 admin config set smtp.tls none >/dev/null
 out=$(send -F "to=Carol <carol@elsewhere.example>, bob@example.org" -F "bcc=dave@far.example" \
 	-F "subject=Grüße" -F "body=Hello from afar, with ümlauts")
-expect_eq "with a relay it is sent" "303 $base/mail?f=INBOX&n=sent" "$out"
-for _ in $(seq 50); do [ -s "$WORK/relay.out" ] && break; sleep 0.1; done
-got=$(cat "$WORK/relay.out" 2>/dev/null)
+expect_eq "with a relay it is queued" "303 $base/mail?f=INBOX&n=queued" "$out"
+expect_match "and the mailbox says so" 'Your message was queued for delivery' \
+	"$(curl -s -b "$jar" "$base/mail?f=INBOX&n=queued")"
+check "the relay gets it" wait_for 30 relay_has 'Subject:'
+got=$(cat "$relay_dir/relay.out" 2>/dev/null)
 expect_match "the relay got the envelope sender" 'MAIL FROM:ann@example.org' "$got"
 expect_match "the relay got the outside recipients, Bcc included" 'RCPT TO:carol@elsewhere.example,dave@far.example' "$got"
 expect_no_match "the local recipient did not go through the relay" 'RCPT TO:.*bob@example.org' "$got"
 expect_no_match "Bcc is not in the headers" '^Bcc:' "$got"
 expect_match "the subject is encoded" 'Subject: =\?(UTF-8|utf-8)\?' "$got"
-check "the message is 7-bit" bash -c "! LC_ALL=C grep -q '[^[:print:][:space:]]' $WORK/relay.out"
+check "the message is 7-bit" bash -c "! LC_ALL=C grep -q '[^[:print:][:space:]]' $relay_dir/relay.out"
 check "bob got it in his Maildir" bash -c "grep -l 'Message-Id\|Message-ID' $maildir/bob/new/* >/dev/null"
 check "a copy is in Sent" bash -c "ls $maildir/ann/.Sent/cur/ | grep -q ':2,S'"
+check "the outbox is empty once the relay has it" wait_for 10 outbox_empty
+check "the outbox folder is private" bash -c "[ \"\$(stat -c %a $WORK/outbox)\" = 700 ]"
 
+# Down: queued all the same, and delivered when the relay is back.
 kill "$relay"
 wait "$relay" 2>/dev/null
 drafts=$(ls "$maildir/ann/.Drafts/cur" | wc -l)
 out=$(send -F "to=carol@elsewhere.example" -F "subject=Relay down" -F "body=Kept safe")
-expect_eq "a relay that is down: refused" 422 "${out%% *}"
-expect_match "with the relay's address in the reason" "127.0.0.1:$RELAY_PORT" "$(cat "$WORK/sent.html")"
-expect_eq "and the draft is kept" $((drafts + 1)) "$(ls "$maildir/ann/.Drafts/cur" | wc -l)"
+expect_eq "a relay that is down: queued" "303 $base/mail?f=INBOX&n=queued" "$out"
+expect_eq "no draft: nothing went wrong for the user" "$drafts" "$(ls "$maildir/ann/.Drafts/cur" | wc -l)"
+check "the try that failed is logged with the relay's address" \
+	wait_for 20 grep -q "outbox: .*127.0.0.1:$RELAY_PORT" "$WORK/webmsgd.log"
+check "it waits in the outbox" bash -c "ls $WORK/outbox/*.env >/dev/null 2>&1"
+start_relay
+check "once the relay is back, it gets the message" wait_for 30 relay_has 'Subject: Relay down'
+check "and the outbox empties" wait_for 10 outbox_empty
+
+# Refused: back to the sender, with the reason and the message.
+touch "$relay_dir/refuse"
+out=$(send -F "to=nobody@elsewhere.example" -F "subject=Will bounce" -F "body=Refused text")
+expect_eq "a message the relay will refuse is queued too" "303 $base/mail?f=INBOX&n=queued" "$out"
+bounced() { grep -l 'Undelivered mail returned to sender' "$maildir"/ann/new/* >/dev/null 2>&1; }
+check "the refusal comes back to the sender's Inbox" wait_for 30 bounced
+bounce=$(cat $(grep -l 'Undelivered mail returned to sender' "$maildir"/ann/new/*) 2>/dev/null)
+expect_match "naming the recipient" 'nobody@elsewhere.example' "$bounce"
+expect_match "and the relay's answer" 'refused it \(SMTP reply 550\)' "$bounce"
+expect_match "with the message attached" 'Subject: Will bounce' "$bounce"
+expect_no_match "without the relay's address" "127.0.0.1:$RELAY_PORT" "$bounce"
+check "and the outbox empties" wait_for 10 outbox_empty
+kill "$relay" 2>/dev/null
+wait "$relay" 2>/dev/null
 finish

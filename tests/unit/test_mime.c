@@ -347,29 +347,195 @@ static void test_huge_header(void **state)
 	mime_message_free(&m);
 }
 
-/* Parts nested deeper than any mailer nests them are ignored, not followed. */
-static void test_hostile_nesting(void **state)
+/* ---- Limits: hostile structure is refused before GMime parses it ---- */
+
+typedef void (*hostile_fn)(struct buf *b);
+
+/* 200,000 multiparts, one in the other: 14 MB that took GMime 4 s. */
+static void deep_multiparts(struct buf *b)
+{
+	const int depth = 200000;
+	buf_puts(b, "From: deep@example.org\nMIME-Version: 1.0\n"
+		    "Content-Type: multipart/mixed; boundary=\"b0\"\n\n");
+	for (int i = 0; i < depth; i++)
+		buf_printf(b, "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i,
+			   i + 1);
+	buf_printf(b, "--b%d\nContent-Type: text/plain\n\ntoo deep\n", depth);
+	for (int i = depth; i >= 0; i--)
+		buf_printf(b, "--b%d--\n", i);
+}
+
+/* The same boundary at every level, each part's headers cut short by it. */
+static void deep_same_boundary(struct buf *b)
+{
+	buf_puts(b, "From: deep@example.org\nContent-Type: multipart/mixed; boundary=x\n\n");
+	for (int i = 0; i < 5000; i++)
+		buf_puts(b, "--x\nContent-Type: multipart/mixed; boundary=x\n");
+	buf_puts(b, "--x--\n");
+}
+
+/* Boundaries in RFC 2231 pieces and folded headers: GMime joins them. */
+static void deep_split_boundaries(struct buf *b)
+{
+	buf_puts(b, "From: deep@example.org\nContent-Type: multipart/mixed;\n"
+		    " boundary*0=\"q\"; boundary*1=\"0\"\n\n");
+	for (int i = 0; i < 500; i++)
+		buf_printf(b, "--q%d\ncontent-type : Multipart/Alternative;\n\tboundary*0=q;"
+			      " boundary*1=\"%d\"\n\n", i, i + 1);
+	buf_puts(b, "--q500\n\nend\n");
+}
+
+/* Attached messages inside attached messages, without a single multipart. */
+static void deep_messages(struct buf *b)
+{
+	for (int i = 0; i < 5000; i++)
+		buf_printf(b, "Subject: level %d\nContent-Type: message/rfc822\n\n", i);
+	buf_puts(b, "Subject: bottom\n\nbody\n");
+}
+
+/* A digest's parts are messages even without a Content-Type. */
+static void deep_digests(struct buf *b)
+{
+	buf_puts(b, "Subject: digest\nContent-Type: multipart/digest; boundary=d0\n\n");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(b, "--d%d\n\nSubject: inner %d\n"
+			      "Content-Type: multipart/digest; boundary=d%d\n\n", i, i, i + 1);
+}
+
+static void many_parts(struct buf *b)
+{
+	buf_puts(b, "From: many@example.org\nContent-Type: multipart/mixed; boundary=p\n\n");
+	for (int i = 0; i < 100000; i++)
+		buf_puts(b, "--p\nContent-Type: text/plain\n\nx\n");
+	buf_puts(b, "--p--\n");
+}
+
+static void many_header_lines(struct buf *b)
+{
+	for (int i = 0; i < 100000; i++)
+		buf_printf(b, "X-Line-%d: v\n", i);
+	buf_puts(b, "Subject: long\n\nbody\n");
+}
+
+/* Few lines, but megabytes of header (one folded header). */
+static void huge_headers(struct buf *b)
+{
+	buf_puts(b, "Subject: big\nX-Big: ");
+	for (int i = 0; i < 3 * 1024; i++) {
+		for (int j = 0; j < 1023; j++)
+			buf_puts(b, "a");
+		buf_puts(b, "\n");
+	}
+	buf_puts(b, "\nbody\n");
+}
+
+static void long_content_type(struct buf *b)
+{
+	buf_puts(b, "Subject: ct\nContent-Type: multipart/mixed; x=\"");
+	for (int i = 0; i < 20000; i++)
+		buf_puts(b, "y");
+	buf_puts(b, "\"; boundary=z\n\n--z\n\nbody\n--z--\n");
+}
+
+static void two_content_types(struct buf *b)
+{
+	buf_puts(b, "Subject: two\nContent-Type: text/plain\n"
+		    "Content-Type: multipart/mixed; boundary=z\n\n--z\n\nbody\n--z--\n");
+}
+
+static void long_boundary(struct buf *b)
+{
+	buf_puts(b, "Subject: b\nContent-Type: multipart/mixed; boundary=\"");
+	for (int i = 0; i < 2000; i++)
+		buf_puts(b, "k");
+	buf_puts(b, "\"\n\nbody\n");
+}
+
+static void test_hostile_structure(void **state)
+{
+	static const struct {
+		const char *name;
+		hostile_fn make;
+		const char *reason;
+	} cases[] = {
+		{ "deep-multiparts.eml", deep_multiparts, "nested more than 64 levels deep" },
+		{ "deep-same-boundary.eml", deep_same_boundary, "nested more than 64 levels deep" },
+		{ "deep-split.eml", deep_split_boundaries, "nested more than 64 levels deep" },
+		{ "deep-messages.eml", deep_messages, "nested more than 64 levels deep" },
+		{ "deep-digests.eml", deep_digests, "nested more than 64 levels deep" },
+		{ "many-parts.eml", many_parts, "more than 1000 parts" },
+		{ "many-header-lines.eml", many_header_lines, "more than 10000 header lines" },
+		{ "huge-headers.eml", huge_headers, "headers take more than 2 MiB" },
+		{ "long-content-type.eml", long_content_type, "Content-Type header is longer" },
+		{ "two-content-types.eml", two_content_types, "2 Content-Type headers" },
+		{ "long-boundary.eml", long_boundary, "boundary is longer than 1000" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mime_message *m = NULL;
+		struct err e = { "" };
+		struct buf b, data;
+		char type[128], name[256];
+		buf_init(&b, 32 << 20);
+		cases[i].make(&b);
+		assert_int_equal(b.failed, 0);
+		file_write(cases[i].name, b.data, b.len);
+
+		/* Refused without parsing, whatever the caller asks for. */
+		int rc = mime_parse_file(cases[i].name, &m, &e);
+		if (rc != MIME_TOO_COMPLEX)
+			fail_msg("%s: %d (%s)", cases[i].name, rc, e.msg);
+		assert_null(m);
+		assert_contains(e.msg, cases[i].reason);
+		/* the reason is for the message's owner: no path in it */
+		assert_null(strstr(e.msg, cases[i].name));
+		buf_init(&data, 1 << 20);
+		assert_int_equal(mime_attachment_data(cases[i].name, 1, &data, type, sizeof(type), name,
+						      sizeof(name), &e),
+				 MIME_TOO_COMPLEX);
+		buf_free(&data);
+
+		/* Forwarded, it goes as a file rather than as a message to parse. */
+		struct mime_upload up = { "fwd.eml", "message/rfc822", b.data, b.len };
+		struct mime_compose c = { .from = "ann@example.org", .to = "bob@example.org",
+					  .subject = "fwd", .body = "see", .attachments = &up,
+					  .nattachments = 1 };
+		struct buf out;
+		char id[256];
+		buf_init(&out, 64 << 20);
+		assert_int_equal(mime_build(&c, "example.org", &out, id, sizeof(id), &e), 0);
+		assert_non_null(strstr(out.data, "application/octet-stream"));
+		buf_free(&out);
+		buf_free(&b);
+	}
+}
+
+/* Below the limits, mail as mailers write it is read as before. */
+static void test_within_limits(void **state)
 {
 	(void)state;
 	struct buf b;
-	const int depth = 2000;
+	const int depth = 60;
 	buf_init(&b, 1 << 20);
-	buf_puts(&b, "From: deep@example.org\nMIME-Version: 1.0\n"
+	buf_puts(&b, "From: deep@example.org\nSubject: deep\nMIME-Version: 1.0\n"
 		     "Content-Type: multipart/mixed; boundary=\"b0\"\n\n");
 	for (int i = 0; i < depth; i++)
 		buf_printf(&b, "--b%d\nContent-Type: multipart/mixed; boundary=\"b%d\"\n\n", i,
 			   i + 1);
-	buf_printf(&b, "--b%d\nContent-Type: text/plain\n\ntoo deep\n", depth);
+	buf_printf(&b, "--b%d\nContent-Type: text/plain\n\ndeep down\n", depth);
+	for (int i = 0; i < 900; i++)
+		buf_printf(&b, "--b%d\nContent-Type: text/plain; name=\"f%d.txt\"\n\nx\n", depth, i);
 	for (int i = depth; i >= 0; i--)
 		buf_printf(&b, "--b%d--\n", i);
 	assert_int_equal(b.failed, 0);
-	file_write("deep.eml", b.data, b.len);
+	file_write("within.eml", b.data, b.len);
 	buf_free(&b);
 
-	struct mime_message *m = parse_path("deep.eml");
+	struct mime_message *m = parse_path("within.eml");
 	assert_message_utf8(m);
-	assert_string_equal(m->text, "");
-	assert_int_equal(m->nattachments, 0);
+	assert_string_equal(m->subject, "deep");
+	assert_string_equal(m->text, "deep down");
+	assert_int_equal(m->nattachments, 900);
 	mime_message_free(&m);
 }
 
@@ -908,7 +1074,8 @@ int main(void)
 		cmocka_unit_test(test_nested_messages),
 		cmocka_unit_test(test_hostile_parameter_name),
 		cmocka_unit_test(test_huge_header),
-		cmocka_unit_test(test_hostile_nesting),
+		cmocka_unit_test(test_hostile_structure),
+		cmocka_unit_test(test_within_limits),
 		cmocka_unit_test(test_not_a_message),
 		cmocka_unit_test(test_html_only),
 		cmocka_unit_test(test_html_with_inline_image),
