@@ -37,7 +37,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_debug("http: %s", msg);
+	log_debug("http: %s", log_q(msg));
 }
 
 static void first_problem(const char *problem, void *arg)

@@ -118,7 +118,8 @@ static int render_folders(struct request *r, struct mailstore *ms, const char *c
 
 static enum MHD_Result mail_error(struct request *r, const struct err *e)
 {
-	log_warnx("%s %s for %s: %s", r->method, r->url, r->sess.user, e->msg);
+	log_warnx("%s %s for %s: %s", log_q(r->method), log_q(r->url), log_q(r->sess.user),
+		  log_q(e->msg));
 	return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			       "Your mailbox cannot be read just now. Please try again; if it "
 			       "goes on, tell the administrator.");
@@ -485,7 +486,8 @@ enum MHD_Result page_mail_action(struct request *r, const char *rest)
 			rc = mailstore_set_flags(ms, folder, mid, MAIL_SEEN, 0, &e);
 		}
 		if (rc < 0)
-			log_warnx("%s: %s %s: %s", r->sess.user, op, mid, e.msg);
+			log_warnx("%s: %s %s: %s", log_q(r->sess.user), log_q(op), log_q(mid),
+				  log_q(e.msg));
 	}
 	mailstore_close(&ms);
 	return back_to(r, folder, notice);

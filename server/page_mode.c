@@ -65,7 +65,7 @@ static enum MHD_Result arrive(struct request *r, int secure)
 	}
 	r->has_session = 1;
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
-	log_info("user %s from %s entered %s mode", r->sess.user, r->client,
+	log_info("user %s from %s entered %s mode", log_q(r->sess.user), r->client,
 		 secure ? "secure" : "regular");
 	/* Not a redirect: the chain began on the other scheme, which browsers
 	 * count as another site, so a SameSite=Strict cookie would not go along.

@@ -90,7 +90,7 @@ static void resume_remembered(struct request *r)
 			       sizeof(user), fresh, sizeof(fresh), &ok, &e);
 	server_db_unlock(srv);
 	if (rc < 0) {
-		log_warnx("remembered logon from %s: %s", r->client, e.msg);
+		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
 		return;
 	}
 	if (!ok) {
@@ -103,7 +103,7 @@ static void resume_remembered(struct request *r)
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
 	http_add_cookie(r, "webmsg_remember", fresh,
 			config_int(r->gen->cfg, SET_LOGIN_REMEMBER_DAYS) * 86400L);
-	log_info("logon user %s from %s (remembered)", user, r->client);
+	log_info("logon user %s from %s (remembered)", log_q(user), r->client);
 	server_note_sessions(srv);
 }
 
