@@ -105,6 +105,17 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 	return -1;
 }
 
+static struct throttle_rules throttle_rules_of(const struct config_snapshot *cfg)
+{
+	struct throttle_rules rules = {
+		config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY),
+	};
+	return rules;
+}
+
 /* Checks the password without holding the database while Argon2 runs. */
 static int password_ok(struct server *srv, const char *user, const char *password)
 {
@@ -131,22 +142,19 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *typed = form_get(r->form, "user"), *back = form_get(r->form, "back");
 	const char *pre = http_cookie(r, PRE_COOKIE);
-	char user[USER_ADDRESS_MAX] = "", addr_key[96];
-	char user_key[USER_ADDRESS_MAX + 8], msg[160];
-	time_t now = time(NULL);
+	char user[USER_ADDRESS_MAX] = "", msg[160];
+	struct throttle_rules rules = throttle_rules_of(cfg);
+	struct throttle_attempt attempt;
 	(void)rest;
 
 	if (!pre || !token_equal(form_get(r->form, "csrf"), pre))
 		return logon_page(r, MHD_HTTP_FORBIDDEN,
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (full_address(r, typed, user, sizeof(user)) < 0)
-		snprintf(user, sizeof(user), "%.*s", 200, typed);
-	snprintf(addr_key, sizeof(addr_key), "addr:%s", r->client);
-	snprintf(user_key, sizeof(user_key), "user:%s", user);
-	long wait = throttle_wait(srv->throttle, addr_key, now);
-	long wait_user = throttle_wait(srv->throttle, user_key, now);
-	if (wait_user > wait)
-		wait = wait_user;
+		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
+	/* Decided and counted under the throttle's lock: parallel attempts see
+	 * this one before its password is checked. */
+	long wait = throttle_begin(srv->throttle, &rules, r->client, user, time(NULL), &attempt);
 	if (wait > 0) {
 		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
 			  log_q(user), r->client, wait);
@@ -154,17 +162,15 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 			 wait == 1 ? "" : "s");
 		return logon_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, typed, back);
 	}
-	if (!password_ok(srv, user, form_get(r->form, "password"))) {
-		throttle_fail(srv->throttle, addr_key, now);
-		throttle_fail(srv->throttle, user_key, now);
+	int ok = password_ok(srv, user, form_get(r->form, "password"));
+	throttle_end(srv->throttle, &rules, &attempt, ok, time(NULL));
+	if (!ok) {
 		/* The line share/fail2ban/webmsgd.conf matches: the address is its last
 		 * field, and the quoted user ID cannot hold a '"' or end the line. */
 		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
 		return logon_page(r, MHD_HTTP_UNAUTHORIZED, "The user ID or password is wrong.", typed,
 				  back);
 	}
-	throttle_reset(srv->throttle, addr_key);
-	throttle_reset(srv->throttle, user_key);
 
 	char remember[REMEMBER_COOKIE_LEN] = "";
 	int days = (int)config_int(cfg, SET_LOGIN_REMEMBER_DAYS);

@@ -1,6 +1,6 @@
-/* test_session.c - webmail sessions and failed-logon throttling: ids change
- * when they must, a secure session never works over HTTP, a transfer token
- * works once, limits end sessions, and delays grow. */
+/* test_session.c - webmail sessions: ids change when they must, a secure
+ * session never works over HTTP, a transfer token works once, limits end
+ * sessions, and a full table never ends another user's session. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include "session.h"
-#include "throttle.h"
 
 static const struct session_limits lim = { 1800, 43200 };
 
@@ -93,28 +92,6 @@ static void test_many_sessions(void **state)
 	session_table_free(&t);
 }
 
-static void test_throttle_grows_and_resets(void **state)
-{
-	struct throttle *t;
-	time_t now = 1000000;
-	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
-	throttle_fail(t, "addr:192.0.2.1", now);
-	throttle_fail(t, "addr:192.0.2.1", now);
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.1", now), 0);
-	throttle_fail(t, "addr:192.0.2.1", now);
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.1", now), 1);
-	throttle_fail(t, "addr:192.0.2.1", now);
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.1", now), 2);
-	for (int i = 0; i < 20; i++)
-		throttle_fail(t, "addr:192.0.2.1", now);
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.1", now), 300);
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.2", now), 0);
-	throttle_reset(t, "addr:192.0.2.1");
-	assert_int_equal(throttle_wait(t, "addr:192.0.2.1", now), 0);
-	throttle_free(&t);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,7 +100,6 @@ int main(void)
 		cmocka_unit_test(test_transfer_once),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_many_sessions),
-		cmocka_unit_test(test_throttle_grows_and_resets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
