@@ -184,8 +184,16 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		server_db_unlock(srv);
 	}
 	/* A new id at every logon: an id planted before it is worth nothing. */
-	if (session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0', r->https,
-			   &r->sess) < 0)
+	int rc = session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0',
+				r->https, &r->sess);
+	if (rc == SESSION_FULL) {
+		log_warnx("logon refused for user %s from %s: session.max_sessions are open",
+			  log_q(user), r->client);
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Too many people are logged on just now. Please try again "
+				       "later.");
+	}
+	if (rc < 0)
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again.");
 	r->has_session = 1;
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
