@@ -156,15 +156,17 @@ long throttle_begin(struct throttle *t, const struct throttle_rules *rules, cons
 	if (!clean && (w = wait_of(u, rules->user_failures, now)) > wait)
 		wait = w;
 	if (wait == 0) {
-		p = get(t, kp, now);
-		u = get(t, ku, now);
-		ad = get(t, ka, now);
-		if (!p || !u || !ad) {
+		/* Each entry is marked open as soon as it is had: making room for
+		 * the next one never takes an entry with an attempt open. */
+		const char *k[3] = { kp, ku, ka };
+		struct entry *got[3];
+		int n = 0;
+		for (; n < 3 && (got[n] = get(t, k[n], now)); n++)
+			got[n]->open++;
+		if (n < 3) {
+			while (n-- > 0)
+				got[n]->open--;
 			wait = BUSY_WAIT; /* every entry busy: a flood, not a user */
-		} else {
-			p->open++;
-			u->open++;
-			ad->open++;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
