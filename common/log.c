@@ -106,34 +106,86 @@ void log_close(void)
 	pthread_mutex_unlock(&lg.lock);
 }
 
+const char *log_quote(char *buf, size_t size, const char *s, size_t width)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+	if (size < 8) {
+		if (size)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (!s) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	buf[o++] = '"';
+	/* Room for the widest escape, the closing quote, the cut marker and NUL. */
+	for (; s[i] && i < width && o + 4 + 5 <= size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 0xf];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o++] = '"';
+	if (s[i]) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
-	char msg[2048], line[2300];
+	char msg[LOG_LINE_MAX + 1], line[LOG_LINE_MAX + 128];
+	static const size_t marker = sizeof(LOG_TRUNCATED) - 1;
 	if (level > lg.level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* A log line is one line: control characters from clients become '?'. */
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n;
+	int cut = n < 0 || len >= sizeof(msg);
+	if (len >= sizeof(msg))
+		len = sizeof(msg) - 1;
+	if (n < 0)
+		msg[0] = '\0';
+	if (suffix && !cut) {
+		int m = snprintf(msg + len, sizeof(msg) - len, ": %s", suffix);
+		if (m < 0 || (size_t)m >= sizeof(msg) - len)
+			cut = 1;
+		len = strlen(msg);
+	}
+	/* A cut line says so: its end is not what the program wrote. */
+	if (cut) {
+		if (len > LOG_LINE_MAX - marker)
+			len = LOG_LINE_MAX - marker;
+		memcpy(msg + len, LOG_TRUNCATED, marker + 1);
+		len += marker;
+	}
+	/* A log line is one line: a control character that reached the message
+	 * outside a quoted field becomes '?'. */
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	pthread_mutex_lock(&lg.lock);
 	if (lg.use_syslog) {
-		syslog(syslog_prio[level], "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
+		syslog(syslog_prio[level], "%s", msg);
 	} else if (lg.fd >= 0) {
 		char stamp[32];
 		struct tm tm;
 		time_t now = time(NULL);
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		int n = snprintf(line, sizeof(line), "%s %s[%ld] %s: %s%s%s\n", stamp, lg.ident,
-				 (long)getpid(), level_names[level], msg, suffix ? ": " : "",
-				 suffix ? suffix : "");
-		if (n > (int)sizeof(line) - 1) {
-			n = (int)sizeof(line) - 1;
-			line[n - 1] = '\n';
-		}
-		if (write(lg.fd, line, (size_t)n) < 0) {
+		/* line has room for the prefix and the longest message. */
+		int w = snprintf(line, sizeof(line), "%s %s[%ld] %s: %s\n", stamp, lg.ident,
+				 (long)getpid(), level_names[level], msg);
+		if (w > 0 && (size_t)w < sizeof(line) && write(lg.fd, line, (size_t)w) < 0) {
 			/* Nowhere left to report a failing log. */
 		}
 	}

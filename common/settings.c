@@ -94,6 +94,14 @@ static const struct setting table[SET_COUNT] = {
 				       NULL, 0, "Seconds without a request before a session ends" },
 	[SET_SESSION_MAX_LIFETIME] = { "session.max_lifetime", SETTING_INT, "43200", 300, 604800,
 				       NULL, NULL, 0, "Seconds after logon when a session always ends" },
+	[SET_SESSION_MAX_SESSIONS] = { "session.max_sessions", SETTING_INT, "4096", 16, 1000000,
+				       NULL, NULL, SETTING_RESTART,
+				       "Sessions open at once; when full, new logons are refused "
+				       "(nobody else's session is ended)" },
+	[SET_SESSION_MAX_PER_USER] = { "session.max_per_user", SETTING_INT, "20", 1, 1000, NULL,
+				       NULL, 0,
+				       "Sessions one user may have open; a new one ends that user's "
+				       "oldest" },
 	[SET_LOGIN_REMEMBER_ME] = { "login.remember_me", SETTING_BOOL, "on", 0, 0, NULL, NULL, 0,
 				    "Offer \"Remember me on this computer\" at logon" },
 	[SET_LOGIN_REMEMBER_DAYS] = { "login.remember_days", SETTING_INT, "30", 1, 365, NULL, NULL,
@@ -101,6 +109,26 @@ static const struct setting table[SET_COUNT] = {
 	[SET_LOGIN_EXPIRE_PAGES_DEFAULT] = { "login.expire_pages_default", SETTING_BOOL, "off", 0,
 					     0, NULL, NULL, 0,
 					     "\"Expire page views\" is ticked on the logon page" },
+	[SET_LOGIN_THROTTLE_PAIR_FAILURES] = { "login.throttle_pair_failures", SETTING_INT, "3", 1,
+					       1000, NULL, NULL, 0,
+					       "Failed logons of one user from one address (IPv6: one "
+					       "/64) before each next try waits, 1 s and doubling" },
+	[SET_LOGIN_THROTTLE_USER_FAILURES] = { "login.throttle_user_failures", SETTING_INT, "50",
+					       1, 1000000, NULL, NULL, 0,
+					       "Failed logons of one user from all addresses before "
+					       "addresses with recent failures wait too (a clean "
+					       "address still gets through)" },
+	[SET_LOGIN_THROTTLE_ADDRESS_FAILURES] = { "login.throttle_address_failures", SETTING_INT,
+						  "30", 1, 1000000, NULL, NULL, 0,
+						  "Failed logons from one address (IPv6: one /64) "
+						  "for any users before it waits" },
+	[SET_LOGIN_THROTTLE_MAX_DELAY] = { "login.throttle_max_delay", SETTING_INT, "300", 1, 3600,
+					   NULL, NULL, 0,
+					   "Longest wait after failed logons (seconds)" },
+	[SET_LOGIN_RESUME_PER_MINUTE] = { "login.resume_per_minute", SETTING_INT, "30", 1, 100000,
+					  NULL, NULL, 0,
+					  "Remembered logons resumed per minute from one address "
+					  "(IPv6: one /64)" },
 	[SET_MAIL_ROOT] = { "mail.root", SETTING_PATH, "mail", 0, 0, NULL, NULL, 0,
 			    "Folder of the Maildir store (domain/user/ below it)" },
 	[SET_MAIL_MAX_MESSAGE_MB] = { "mail.max_message_mb", SETTING_INT, "25", 1, 64, NULL, NULL,

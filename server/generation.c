@@ -37,7 +37,7 @@ static void __attribute__((format(printf, 2, 0))) mhd_log(void *cls, const char 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_debug("http: %s", msg);
+	log_debug("http: %s", log_q(msg));
 }
 
 static void first_problem(const char *problem, void *arg)

@@ -87,7 +87,7 @@ static enum MHD_Result send_html(struct request *r, unsigned status, struct buf 
 
 static enum MHD_Result render_failed(struct request *r, const struct err *e)
 {
-	log_error("%s %s: %s", r->method, r->url, e->msg);
+	log_error("%s %s: %s", log_q(r->method), log_q(r->url), log_q(e->msg));
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		21, (void *)"500 Internal Error\r\n\r\n", MHD_RESPMEM_PERSISTENT);
 	return queue(r, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
@@ -111,7 +111,7 @@ int http_render(struct request *r, enum site_template tpl, const struct tvar *va
 {
 	struct err e;
 	if (template_render(r->gen->site->templates[tpl], vars, nvars, out, &e) < 0) {
-		log_error("%s %s: %s", r->method, r->url, e.msg);
+		log_error("%s %s: %s", log_q(r->method), log_q(r->url), log_q(e.msg));
 		return -1;
 	}
 	return 0;

@@ -26,7 +26,7 @@ const char *incident_log(struct request *r, const char *what, const char *detail
 	}
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
-	log_error("incident %s: %s (%s %s for %s): %s", id, what, r->method, r->url,
-		  r->sess.user[0] ? r->sess.user : "nobody", detail && detail[0] ? detail : "-");
+	log_error("incident %s: %s (%s %s for %s): %s", id, what, log_q(r->method), log_q(r->url),
+		  r->has_session ? log_q(r->sess.user) : "nobody", log_q(detail));
 	return id;
 }

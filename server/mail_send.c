@@ -149,7 +149,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 		goto out_msg;
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->local[i] && deliver_local(r, rc->addr[i], &msg, e) < 0) {
-			log_error("delivery to %s failed: %s", rc->addr[i], e->msg);
+			log_error("delivery to %s failed: %s", log_q(rc->addr[i]), log_q(e->msg));
 			goto out_msg;
 		}
 	struct mailstore *ms;
@@ -157,10 +157,10 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	if (mailbox_open(r, &ms, &sent_err) == 0) {
 		if (mailstore_deliver(ms, MAIL_SENT, msg.data, msg.len, MAIL_SEEN, NULL, 0,
 				      &sent_err) < 0)
-			log_warnx("%s: no copy in Sent: %s", r->sess.user, sent_err.msg);
+			log_warnx("%s: no copy in Sent: %s", log_q(r->sess.user), log_q(sent_err.msg));
 		mailstore_close(&ms);
 	}
-	log_info("user %s sent a message to %zu recipient%s%s", r->sess.user, rc->n,
+	log_info("user %s sent a message to %zu recipient%s%s", log_q(r->sess.user), rc->n,
 		 rc->n == 1 ? "" : "s", external ? " (queued for other hosts)" : "");
 	*queued = external;
 	status = 0;

@@ -181,6 +181,10 @@ static int server_apply(struct server *srv, struct err *e)
 	int rc = generation_build(srv, cfg, &g, e);
 	if (rc == 0) {
 		struct generation *old = srv->current;
+		struct session_limits lim = { config_int(g->cfg, SET_SESSION_IDLE_TIMEOUT),
+					      config_int(g->cfg, SET_SESSION_MAX_LIFETIME),
+					      config_int(g->cfg, SET_SESSION_MAX_PER_USER) };
+		session_table_set_limits(srv->sessions, &lim);
 		srv->current = g;
 		if (apply_log(g->cfg, e) < 0)
 			log_warnx("%s; keeping the previous log", e->msg);
@@ -315,8 +319,6 @@ int main(int argc, char **argv)
 	    db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.req_db, &e) < 0)
 		fail_start(NULL, e.msg);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
-	if (session_table_new(&srv.sessions) < 0 || throttle_new(&srv.throttle) < 0)
-		fail_start(NULL, "out of memory");
 	srv.started_at = (long)time(NULL);
 	srv.status.pid = (long)getpid();
 	srv.status.started_at = srv.started_at;
@@ -326,6 +328,11 @@ int main(int argc, char **argv)
 	    config_path(boot, SET_SERVICE_PIDFILE, pidpath, sizeof(pidpath), &e) < 0 ||
 	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0)
 		fail_start(NULL, e.msg);
+	/* The table's size is fixed for the daemon's life (session.max_sessions
+	 * is a restart setting): sessions outlive every reload. */
+	if (session_table_new(&srv.sessions, config_int(boot, SET_SESSION_MAX_SESSIONS)) < 0 ||
+	    throttle_new(&srv.throttle) < 0)
+		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);
 	snprintf(srv.status.pidfile, sizeof(srv.status.pidfile), "%s", pidpath);
 	/* A second daemon on this database stops here, before touching its status. */

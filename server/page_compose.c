@@ -208,7 +208,7 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
 	struct err de;
 	if (mail_save_draft(r, &c, &de) < 0)
-		log_warnx("%s: cannot keep the draft: %s", r->sess.user, de.msg);
+		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 	buf_free(&fwd);
 	struct draft d = {
 		.heading = "New message", .to = c.to, .cc = c.cc, .bcc = c.bcc, .subject = c.subject,

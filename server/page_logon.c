@@ -1,6 +1,5 @@
 /* page_logon.c - logging on and off: the logon page, checking a user ID and
  * password with throttling, sessions, "Expire page views", "Remember me". */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -100,16 +99,15 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 	return -1;
 }
 
-/* The user ID as typed, fit for a log line fail2ban reads: no spaces or other
- * characters a user name never has, so a crafted ID cannot bend the line. */
-static void loggable(const char *typed, char *out, size_t len)
+static struct throttle_rules throttle_rules_of(const struct config_snapshot *cfg)
 {
-	size_t i = 0;
-	for (; typed[i] && i < len - 1; i++) {
-		unsigned char c = (unsigned char)typed[i];
-		out[i] = (isalnum(c) || strchr("@._+-", c)) ? (char)c : '?';
-	}
-	out[i] = '\0';
+	struct throttle_rules rules = {
+		config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY),
+	};
+	return rules;
 }
 
 /* Checks the password without holding the database while Argon2 runs. */
@@ -122,7 +120,7 @@ static int password_ok(struct server *srv, const char *user, const char *passwor
 	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
 	server_db_unlock(srv);
 	if (rc < 0) {
-		log_error("logon: %s", e.msg);
+		log_error("logon: %s", log_q(e.msg));
 		return 0;
 	}
 	if (!exists) {
@@ -138,40 +136,35 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *typed = form_get(r->form, "user"), *back = form_get(r->form, "back");
 	const char *pre = http_cookie(r, PRE_COOKIE);
-	char user[USER_ADDRESS_MAX] = "", shown[USER_ADDRESS_MAX], addr_key[96];
-	char user_key[USER_ADDRESS_MAX + 8], msg[160];
-	time_t now = time(NULL);
+	char user[USER_ADDRESS_MAX] = "", msg[160];
+	struct throttle_rules rules = throttle_rules_of(cfg);
+	struct throttle_attempt attempt;
 	(void)rest;
 
 	if (!pre || !token_equal(form_get(r->form, "csrf"), pre))
 		return logon_page(r, MHD_HTTP_FORBIDDEN,
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (full_address(r, typed, user, sizeof(user)) < 0)
-		snprintf(user, sizeof(user), "%.*s", 200, typed);
-	loggable(user, shown, sizeof(shown));
-	snprintf(addr_key, sizeof(addr_key), "addr:%s", r->client);
-	snprintf(user_key, sizeof(user_key), "user:%s", user);
-	long wait = throttle_wait(srv->throttle, addr_key, now);
-	long wait_user = throttle_wait(srv->throttle, user_key, now);
-	if (wait_user > wait)
-		wait = wait_user;
+		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
+	/* Decided and counted under the throttle's lock: parallel attempts see
+	 * this one before its password is checked. */
+	long wait = throttle_begin(srv->throttle, &rules, r->client, user, time(NULL), &attempt);
 	if (wait > 0) {
 		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
-			  shown, r->client, wait);
+			  log_q(user), r->client, wait);
 		snprintf(msg, sizeof(msg), "Too many failed logons. Try again in %ld second%s.", wait,
 			 wait == 1 ? "" : "s");
 		return logon_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, typed, back);
 	}
-	if (!password_ok(srv, user, form_get(r->form, "password"))) {
-		throttle_fail(srv->throttle, addr_key, now);
-		throttle_fail(srv->throttle, user_key, now);
-		/* One line fail2ban can match: "logon failed for user X from ADDRESS". */
-		log_warnx("logon failed for user %s from %s", shown, r->client);
+	int ok = password_ok(srv, user, form_get(r->form, "password"));
+	throttle_end(srv->throttle, &rules, &attempt, ok, time(NULL));
+	if (!ok) {
+		/* The line share/fail2ban/webmsgd.conf matches: the address is its last
+		 * field, and the quoted user ID cannot hold a '"' or end the line. */
+		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
 		return logon_page(r, MHD_HTTP_UNAUTHORIZED, "The user ID or password is wrong.", typed,
 				  back);
 	}
-	throttle_reset(srv->throttle, addr_key);
-	throttle_reset(srv->throttle, user_key);
 
 	char remember[REMEMBER_COOKIE_LEN] = "";
 	int days = (int)config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
@@ -179,20 +172,28 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		struct err e;
 		struct db *db = server_db_lock(srv);
 		if (remember_create(db, user, days, remember, sizeof(remember), &e) < 0) {
-			log_warnx("logon user %s: cannot remember it: %s", user, e.msg);
+			log_warnx("logon user %s: cannot remember it: %s", log_q(user), log_q(e.msg));
 			remember[0] = '\0';
 		}
 		server_db_unlock(srv);
 	}
 	/* A new id at every logon: an id planted before it is worth nothing. */
-	if (session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0', r->https,
-			   &r->sess) < 0)
+	int rc = session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0',
+				r->https, &r->sess);
+	if (rc == SESSION_FULL) {
+		log_warnx("logon refused for user %s from %s: session.max_sessions are open",
+			  log_q(user), r->client);
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Too many people are logged on just now. Please try again "
+				       "later.");
+	}
+	if (rc < 0)
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again.");
 	r->has_session = 1;
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
 	if (remember[0])
 		http_add_cookie(r, "webmsg_remember", remember, days * 86400L);
-	log_info("logon user %s from %s%s%s", user, r->client, r->sess.expire_pages ? ", expire page views" : "",
+	log_info("logon user %s from %s%s%s", log_q(user), r->client, r->sess.expire_pages ? ", expire page views" : "",
 		 remember[0] ? ", remembered" : "");
 	server_note_sessions(srv);
 	/* Where to go after logon: a page of this server, else the mailbox. */
@@ -209,10 +210,10 @@ enum MHD_Result page_logoff(struct request *r, const char *rest)
 		struct err e;
 		struct db *db = server_db_lock(srv);
 		if (remember_forget(db, remember, &e) < 0)
-			log_warnx("logoff %s: %s", r->sess.user, e.msg);
+			log_warnx("logoff %s: %s", log_q(r->sess.user), log_q(e.msg));
 		server_db_unlock(srv);
 	}
-	log_info("logoff user %s from %s", r->sess.user, r->client);
+	log_info("logoff user %s from %s", log_q(r->sess.user), r->client);
 	r->has_session = 0;
 	http_add_cookie(r, "webmsg_session", "", 0);
 	http_add_cookie(r, "webmsg_remember", "", 0);

@@ -576,7 +576,8 @@ enum MHD_Result page_mail_action(struct request *r, const char *rest)
 			rc = mailstore_set_flags(ms, folder, mid, MAIL_SEEN, 0, &e);
 		}
 		if (rc < 0)
-			log_warnx("%s: %s %s: %s", r->sess.user, op, mid, e.msg);
+			log_warnx("%s: %s %s: %s", log_q(r->sess.user), log_q(op), log_q(mid),
+				  log_q(e.msg));
 	}
 	mailstore_close(&ms);
 	return back_to(r, folder, notice);

@@ -150,7 +150,7 @@ static enum MHD_Result arrive(struct request *r, int secure)
 	explicit_bzero(&s, sizeof(s));
 	r->has_session = 1;
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
-	log_info("user %s from %s entered %s mode", r->sess.user, r->client,
+	log_info("user %s from %s entered %s mode", log_q(r->sess.user), r->client,
 		 secure ? "secure" : "regular");
 	/* Not a redirect: see the top of this file. */
 	const struct tvar vars[] = { { "url", back },

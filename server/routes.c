@@ -1,9 +1,11 @@
 /* routes.c - which page answers which path and method, whether it needs a
  * session and a CSRF token, and how large a body it takes. */
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 #include "server.h"
+#include "throttle.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -75,38 +77,56 @@ static struct session_limits limits(const struct request *r)
 	return lim;
 }
 
-/* A remembered logon becomes a session; its token is replaced on the way. */
+/* A remembered logon becomes a session; its token is replaced on the way.
+ * It costs no password check, so resumptions are throttled per address, and
+ * the session counts against the user's cap like any other. */
 static void resume_remembered(struct request *r)
 {
 	struct server *srv = r->gen->srv;
+	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *cookie = http_cookie(r, "webmsg_remember");
 	char user[USER_ADDRESS_MAX], fresh[REMEMBER_COOKIE_LEN];
+	long days = config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
 	struct err e;
 	enum remember_result res;
-	if (!cookie || !config_bool(r->gen->cfg, SET_LOGIN_REMEMBER_ME))
+	if (!cookie || !config_bool(cfg, SET_LOGIN_REMEMBER_ME))
 		return;
+	/* Refused before the token is used: it stays good for a later try. */
+	long wait = throttle_resume(srv->throttle, config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
+				    r->client, time(NULL));
+	if (wait > 0) {
+		log_warnx("remembered logon refused from %s: too many, %ld s to wait", r->client,
+			  wait);
+		return;
+	}
 	struct db *db = server_db_lock(srv);
-	int rc = remember_take(db, cookie, (int)config_int(r->gen->cfg, SET_LOGIN_REMEMBER_DAYS), user,
-			       sizeof(user), fresh, sizeof(fresh), &res, &e);
+	int rc = remember_take(db, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
+			       &e);
 	server_db_unlock(srv);
 	if (rc < 0) {
-		log_warnx("remembered logon from %s: %s", r->client, e.msg);
+		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
 		return;
 	}
 	if (res == REMEMBER_COPIED)
 		log_warnx("remembered logons of user %s ended: a replaced token came from %s "
-			  "(a copied cookie)", user, r->client);
+			  "(a copied cookie)", log_q(user), r->client);
 	if (res != REMEMBER_OK) {
 		http_add_cookie(r, "webmsg_remember", "", 0);
 		return;
 	}
-	if (session_create(srv->sessions, user, 0, r->https, &r->sess) < 0)
+	/* The old token is spent: the browser gets the new one even when no
+	 * session can be made now, or its next try would look like a theft. */
+	http_add_cookie(r, "webmsg_remember", fresh, days * 86400L);
+	rc = session_create(srv->sessions, user, 0, r->https, &r->sess);
+	if (rc < 0) {
+		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
+			  r->client, rc == SESSION_FULL ? "session.max_sessions are open"
+						       : "no session id");
 		return;
+	}
 	r->has_session = 1;
 	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
-	http_add_cookie(r, "webmsg_remember", fresh,
-			config_int(r->gen->cfg, SET_LOGIN_REMEMBER_DAYS) * 86400L);
-	log_info("logon user %s from %s (remembered)", user, r->client);
+	log_info("logon user %s from %s (remembered)", log_q(user), r->client);
 	server_note_sessions(srv);
 }
 

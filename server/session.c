@@ -1,6 +1,8 @@
 /* session.c - the session table: slots found by a seeded hash of the id and
  * a short probe window, all under one lock. Ids are compared in constant time
- * and every slot of the window is looked at; nothing here is ever logged. */
+ * and every slot of the window is looked at; nothing here is ever logged.
+ * The table has twice the slots of the sessions it may hold, and a new id is
+ * drawn again when its window is taken: a full window never ends a session. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,8 @@
 #include "session.h"
 #include "webmsg/err.h"
 
-#define SESSION_MAX 4096
 #define PROBE 16
+#define DRAWS 64 /* ids tried for a window with a free slot, at most half the table in use */
 #define TRANSFER_MAX 256
 #define TRANSFER_SECONDS 30
 
@@ -25,14 +27,21 @@ struct transfer {
 struct session_table {
 	pthread_mutex_t lock;
 	struct session *slots; /* id[0] == '\0': free */
-	unsigned long seed;    /* random: where an id lands says nothing about it */
+	size_t nslots;
+	long max_sessions;
+	struct session_limits lim;
+	unsigned long long serial; /* the last one given */
+	unsigned long seed; /* random: where an id lands says nothing about it */
 	struct transfer transfers[TRANSFER_MAX];
 };
 
-int session_table_new(struct session_table **out)
+int session_table_new(struct session_table **out, long max_sessions)
 {
 	struct session_table *t = calloc(1, sizeof(*t));
-	if (!t || !(t->slots = calloc(SESSION_MAX, sizeof(*t->slots)))) {
+	if (max_sessions < 1)
+		max_sessions = 1;
+	size_t nslots = (size_t)max_sessions * 2 < 4 * PROBE ? 4 * PROBE : (size_t)max_sessions * 2;
+	if (!t || !(t->slots = calloc(nslots, sizeof(*t->slots)))) {
 		free(t);
 		return -1;
 	}
@@ -41,16 +50,26 @@ int session_table_new(struct session_table **out)
 		free(t);
 		return -1;
 	}
+	t->nslots = nslots;
+	t->max_sessions = max_sessions;
+	t->lim = (struct session_limits){ 1800, 43200, 20 };
 	pthread_mutex_init(&t->lock, NULL);
 	*out = t;
 	return 0;
+}
+
+void session_table_set_limits(struct session_table *t, const struct session_limits *lim)
+{
+	pthread_mutex_lock(&t->lock);
+	t->lim = *lim;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void session_table_free(struct session_table **t)
 {
 	if (!t || !*t)
 		return;
-	explicit_bzero((*t)->slots, SESSION_MAX * sizeof(*(*t)->slots));
+	explicit_bzero((*t)->slots, (*t)->nslots * sizeof(*(*t)->slots));
 	free((*t)->slots);
 	pthread_mutex_destroy(&(*t)->lock);
 	free(*t);
@@ -73,12 +92,12 @@ static size_t home(const struct session_table *t, const char *id)
 	unsigned long h = t->seed ^ 1469598103934665603UL;
 	for (const char *p = id; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211UL;
-	return (size_t)(h % SESSION_MAX);
+	return (size_t)(h % t->nslots);
 }
 
 static struct session *slot_at(struct session_table *t, size_t start, size_t k)
 {
-	return &t->slots[(start + k) % SESSION_MAX];
+	return &t->slots[(start + k) % t->nslots];
 }
 
 /* Locked. The whole window is looked at, found or not. */
@@ -94,20 +113,16 @@ static struct session *lookup(struct session_table *t, const char *id)
 	return found;
 }
 
-/* Locked. A free slot in the id's window; when there is none, the slot of the
- * session idle longest there. */
-static struct session *place(struct session_table *t, const char *id)
+/* Locked. A free slot in the id's window, or NULL. */
+static struct session *free_slot(struct session_table *t, const char *id)
 {
 	size_t start = home(t, id);
-	struct session *oldest = NULL;
 	for (size_t k = 0; k < PROBE; k++) {
 		struct session *s = slot_at(t, start, k);
 		if (!s->id[0])
 			return s;
-		if (!oldest || s->last_seen < oldest->last_seen)
-			oldest = s;
 	}
-	return oldest;
+	return NULL;
 }
 
 static int new_tokens(struct session *s)
@@ -118,23 +133,72 @@ static int new_tokens(struct session *s)
 		       : 0;
 }
 
+/* Locked. Gives s new ids whose window has a free slot and puts it there.
+ * -1: no randomness; SESSION_FULL: no free window found. */
+static int place(struct session_table *t, struct session *s)
+{
+	for (int i = 0; i < DRAWS; i++) {
+		if (new_tokens(s) < 0)
+			return -1;
+		struct session *slot = free_slot(t, s->id);
+		if (slot) {
+			*slot = *s;
+			return 0;
+		}
+	}
+	return SESSION_FULL;
+}
+
+/* Locked. Frees expired slots; counts the live sessions and user's; the
+ * oldest of user's, or NULL. */
+static struct session *survey(struct session_table *t, const char *user, time_t now, long *live,
+			      long *mine)
+{
+	struct session *oldest = NULL;
+	*live = *mine = 0;
+	for (size_t i = 0; i < t->nslots; i++) {
+		struct session *s = &t->slots[i];
+		if (!s->id[0])
+			continue;
+		if (expired(s, &t->lim, now)) {
+			clear(s);
+			continue;
+		}
+		(*live)++;
+		if (strcmp(s->user, user) == 0) {
+			(*mine)++;
+			if (!oldest || s->serial < oldest->serial)
+				oldest = s;
+		}
+	}
+	return oldest;
+}
+
 int session_create(struct session_table *t, const char *user, int expire_pages, int secure,
 		   struct session *out)
 {
 	struct session s = { 0 };
 	time_t now = time(NULL);
-	if (new_tokens(&s) < 0)
-		return -1;
+	long live, mine;
+	int rc;
 	snprintf(s.user, sizeof(s.user), "%s", user);
 	s.created = s.last_seen = now;
 	s.expire_pages = expire_pages;
 	s.secure = secure;
 	pthread_mutex_lock(&t->lock);
-	*place(t, s.id) = s;
-	*out = s;
+	/* The user's own oldest sessions make room for the new one; nobody else's. */
+	struct session *oldest = survey(t, user, now, &live, &mine);
+	while (oldest && t->lim.max_per_user > 0 && mine >= t->lim.max_per_user) {
+		clear(oldest);
+		oldest = survey(t, user, now, &live, &mine);
+	}
+	s.serial = ++t->serial;
+	rc = live >= t->max_sessions ? SESSION_FULL : place(t, &s);
+	if (rc == 0)
+		*out = s;
 	pthread_mutex_unlock(&t->lock);
 	clear(&s);
-	return 0;
+	return rc;
 }
 
 int session_find(struct session_table *t, const char *id, int https,
@@ -165,12 +229,12 @@ int session_rotate(struct session_table *t, const char *id, int secure, struct s
 	pthread_mutex_lock(&t->lock);
 	struct session *s = lookup(t, id);
 	if (s) {
-		/* The new id lives in another window: move the session there. */
+		/* The new id lives in another window: move the session there. Its
+		 * own slot is free first, so there is room when nothing else is. */
 		struct session moved = *s;
 		clear(s);
-		if (new_tokens(&moved) == 0) {
-			moved.secure |= secure;
-			*place(t, moved.id) = moved;
+		moved.secure |= secure;
+		if (place(t, &moved) == 0) {
 			*out = moved;
 			rc = 0;
 		}
@@ -192,7 +256,7 @@ void session_destroy(struct session_table *t, const char *id)
 void session_destroy_user(struct session_table *t, const char *user)
 {
 	pthread_mutex_lock(&t->lock);
-	for (size_t i = 0; i < SESSION_MAX; i++)
+	for (size_t i = 0; i < t->nslots; i++)
 		if (t->slots[i].id[0] && strcmp(t->slots[i].user, user) == 0)
 			clear(&t->slots[i]);
 	pthread_mutex_unlock(&t->lock);
@@ -203,7 +267,7 @@ long session_count(struct session_table *t, const struct session_limits *lim)
 	long n = 0;
 	time_t now = time(NULL);
 	pthread_mutex_lock(&t->lock);
-	for (size_t i = 0; i < SESSION_MAX; i++)
+	for (size_t i = 0; i < t->nslots; i++)
 		if (t->slots[i].id[0] && !expired(&t->slots[i], lim, now))
 			n++;
 	pthread_mutex_unlock(&t->lock);

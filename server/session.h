@@ -18,21 +18,32 @@ struct session {
 	char csrf[SESSION_ID_LEN]; /* the token every form of this session carries */
 	char user[USER_ADDRESS_MAX];
 	time_t created, last_seen;
+	unsigned long long serial; /* order of creation in the table: the oldest is the lowest */
 	int expire_pages; /* "Expire page views": nothing of it cached */
 	int secure;       /* entered secure mode: never again over plain HTTP */
 };
 
 struct session_limits {
-	long idle;     /* seconds */
-	long lifetime; /* seconds */
+	long idle;         /* seconds */
+	long lifetime;     /* seconds */
+	long max_per_user; /* sessions of one user; 0: as many as the table holds */
 };
+
+/* session_create's answer when max_sessions are open: nobody else's session
+ * is ended to make room. */
+#define SESSION_FULL (-2)
 
 struct session_table;
 
-int session_table_new(struct session_table **out);
+/* A table for at most max_sessions live sessions. */
+int session_table_new(struct session_table **out, long max_sessions);
 void session_table_free(struct session_table **t);
+/* The limits session_create applies (the daemon sets them at every reload). */
+void session_table_set_limits(struct session_table *t, const struct session_limits *lim);
 
-/* A new session for user; *out gets it (with its new id). */
+/* A new session for user; *out gets it (with its new id). A user with
+ * max_per_user sessions loses the oldest of them; when the table is full of
+ * live sessions, SESSION_FULL (-2); -1 when no random id could be made. */
 int session_create(struct session_table *t, const char *user, int expire_pages, int secure,
 		   struct session *out);
 /* The session with this id when it is alive and may be used over this kind of
