@@ -13,6 +13,7 @@
 struct config_snapshot;
 struct db;
 struct err;
+struct guard;
 struct MHD_Daemon;
 struct reaper;
 struct site;
@@ -40,6 +41,7 @@ struct server {
 	struct generation *current;
 	struct listen_socket sockets[SERVER_MAX_SOCKETS];
 	struct reaper *reaper;
+	struct guard *guard; /* connection limits and deadlines, for every generation */
 	struct service_status status; /* the last row written */
 };
 
