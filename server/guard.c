@@ -156,10 +156,11 @@ int guard_admit(struct guard *g, const struct sockaddr *sa, socklen_t len,
 	if (g->total >= lim->max_connections || held >= lim->per_address ||
 	    (g->total >= crowded && held >= CROWDED_GROUP))
 		ok = 0;
+	long total = g->total;
 	pthread_mutex_unlock(&g->lock);
 	if (!ok)
 		log_debug("connection from %s refused: it holds %ld of %ld connections", client,
-			  held, g->total);
+			  held, total);
 	return ok;
 }
 
