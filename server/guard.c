@@ -164,27 +164,18 @@ int guard_admit(struct guard *g, const struct sockaddr *sa, socklen_t len,
 	return ok;
 }
 
-struct guard_conn *guard_open(struct guard *g, struct MHD_Connection *c, long header_timeout)
+struct guard_conn *guard_open_socket(struct guard *g, int fd, const struct sockaddr *sa,
+				     socklen_t len, long header_timeout)
 {
-	const union MHD_ConnectionInfo *fdi =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	const union MHD_ConnectionInfo *ai =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	struct guard_conn *gc = calloc(1, sizeof(*gc));
-	if (!gc || !fdi)
-		goto fail;
+	if (!gc)
+		return NULL;
 	gc->g = g;
-	gc->fd = fdi->connect_fd;
+	gc->fd = fd;
 	gc->phase = PHASE_HEADERS;
 	gc->header_timeout = header_timeout;
 	gc->deadline = now_ms() + header_timeout * 1000;
-	/* MHD hands over a sockaddr_in6's room for either family. */
-	int keyed = ai && ai->client_addr &&
-		    address_key(ai->client_addr,
-				ai->client_addr->sa_family == AF_INET6
-					? (socklen_t)sizeof(struct sockaddr_in6)
-					: (socklen_t)sizeof(struct sockaddr_in),
-				gc->key, gc->client, sizeof(gc->client)) == 0;
+	int keyed = address_key(sa, len, gc->key, gc->client, sizeof(gc->client)) == 0;
 	pthread_mutex_lock(&g->lock);
 	struct addr_count *a = keyed ? group(g, gc->key, 1) : NULL;
 	if (a) {
@@ -198,9 +189,21 @@ struct guard_conn *guard_open(struct guard *g, struct MHD_Connection *c, long he
 	g->head = gc;
 	pthread_mutex_unlock(&g->lock);
 	return gc;
-fail:
-	free(gc);
-	return NULL;
+}
+
+struct guard_conn *guard_open(struct guard *g, struct MHD_Connection *c, long header_timeout)
+{
+	const union MHD_ConnectionInfo *fdi =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *ai =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!fdi)
+		return NULL;
+	const struct sockaddr *sa = ai ? ai->client_addr : NULL;
+	/* MHD keeps the address as accept() gave it: its family says its size. */
+	socklen_t len = sa && sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+							: (socklen_t)sizeof(struct sockaddr_in);
+	return guard_open_socket(g, fdi->connect_fd, sa, len, header_timeout);
 }
 
 void guard_close(struct guard_conn **gcp)

@@ -37,6 +37,9 @@ int guard_admit(struct guard *g, const struct sockaddr *sa, socklen_t len,
  * address, with header_timeout seconds to send its first request's headers.
  * NULL when out of memory (the connection is then not watched). */
 struct guard_conn *guard_open(struct guard *g, struct MHD_Connection *c, long header_timeout);
+/* The same for a socket and its peer's address (what guard_open reads from MHD). */
+struct guard_conn *guard_open_socket(struct guard *g, int fd, const struct sockaddr *sa,
+				     socklen_t len, long header_timeout);
 /* At MHD_CONNECTION_NOTIFY_CLOSED, which MHD 0.9.75 calls before it closes
  * the socket: after this the guard never touches the socket again. */
 void guard_close(struct guard_conn **gc);
