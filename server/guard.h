@@ -29,7 +29,9 @@ void guard_stop(struct guard **g);
 /* MHD_OPTION_ACCEPT_POLICY: 1 when a connection from sa may be accepted. An
  * address may hold per_address connections, and once three quarters of all
  * slots are taken only addresses holding fewer than two get new ones: the
- * last quarter stays for clients that have not been seen yet. */
+ * last quarter stays for clients that have not been seen yet. A connection
+ * counts from guard_open: the listeners' accepting threads may each let one
+ * more through between the two calls, which MHD's own limit still bounds. */
 int guard_admit(struct guard *g, const struct sockaddr *sa, socklen_t len,
 		const struct guard_limits *lim);
 
