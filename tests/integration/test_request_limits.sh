@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Request limits: a POST is decided at its headers (no session: the logon page,
 # before any of the body is read), the CSRF token must come first, uploads go
-# to disk and arrive as attachments, headers and bodies sent too slowly are cut.
+# to disk and arrive as attachments, headers and bodies sent too slowly are cut,
+# and form memory in flight is capped.
 . "$(dirname "$0")/lib.sh"
 new_instance
 add_user ann@example.org 'Ann-pass-1'
@@ -177,4 +178,60 @@ check "a body under the minimum rate is cut (${secs} s)" test "$secs" -lt 20
 expect_match "and it is logged" 'closed: request body slower than the minimum rate' \
 	"$(cat "$WORK/webmsgd.log")"
 check "the daemon still serves" test "$(http_code "$base/")" = 200
+
+# web.body_memory_mb: a message form takes 1 MiB of it while in flight; with 2,
+# a second one while the first is still arriving is answered 503 at once, and
+# once the first ends the next goes through.
+admin config set web.body_memory_mb 2 >/dev/null
+out=$(python3 - "$HTTP_PORT" "$sid" "$csrf" <<'PY'
+import socket, sys, time
+port, sid, csrf = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+b = "XyZ"
+def form(fields):
+    return "".join("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (b, k, v)
+                   for k, v in fields).encode()
+def start(length):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(("POST /mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: webmsg_session=%s\r\n"
+               "Content-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n\r\n"
+               % (sid, b, length)).encode())
+    return s
+def post():
+    body = form([("csrf", csrf), ("to", "ann@example.org"), ("subject", "Budget"),
+                 ("body", "x")]) + ("--%s--\r\n" % b).encode()
+    s = start(len(body))
+    s.sendall(body)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    # A refusal at the headers closes the connection after its page.
+    while b" 503 " in data.split(b"\r\n")[0]:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.split(b"\r\n")[0].decode(errors="replace"), data
+held = start(100000)
+held.sendall(form([("csrf", csrf), ("body", "y" * 1000)]))
+time.sleep(0.5)
+line, data = post()
+print("second:", line)
+print("page:", "busy" if b"The server is busy" in data else "other")
+held.close()
+for _ in range(50):
+    line, _ = post()
+    if "503" not in line:
+        break
+    time.sleep(0.2)
+print("after:", line)
+PY
+)
+expect_match "a form over web.body_memory_mb is answered 503" '^second: HTTP/1.1 503' "$out"
+expect_match "with a page that says why" '^page: busy' "$out"
+expect_match "once the first ends, the next one is taken" '^after: HTTP/1.1 303' "$out"
+expect_match "the refusal is logged" 'web.body_memory_mb is taken' "$(cat "$WORK/webmsgd.log")"
 finish
