@@ -65,6 +65,25 @@ static const struct setting table[SET_COUNT] = {
 				"Port for plain HTTP" },
 	[SET_WEB_HTTPS_PORT] = { "web.https_port", SETTING_INT, "8384", 1, 65535, NULL, NULL, 0,
 				 "Port for HTTPS (443 is the standard one)" },
+	[SET_WEB_MAX_CONNECTIONS] = { "web.max_connections", SETTING_INT, "512", 8, 8192, NULL,
+				      NULL, 0,
+				      "Connections served at once; the last quarter is kept for "
+				      "addresses that hold few" },
+	[SET_WEB_MAX_CONNECTIONS_PER_ADDRESS] = {
+		"web.max_connections_per_address", SETTING_INT, "32", 1, 8192, NULL, NULL, 0,
+		"Connections one client address may hold (IPv6: one /64 network)" },
+	[SET_WEB_HEADER_TIMEOUT] = { "web.header_timeout", SETTING_INT, "10", 1, 300, NULL, NULL,
+				     0,
+				     "Seconds a client has to send a request's headers (TLS "
+				     "handshake included); slower connections are closed" },
+	[SET_WEB_BODY_MIN_RATE] = { "web.body_min_rate", SETTING_INT, "1024", 0, 104857600, NULL,
+				    NULL, 0,
+				    "Bytes per second a request body must average over 5 s, "
+				    "else the connection is closed; 0: no minimum" },
+	[SET_WEB_BODY_MEMORY_MB] = { "web.body_memory_mb", SETTING_INT, "64", 1, 4096, NULL, NULL,
+				     0,
+				     "Memory all form fields in flight may take (MiB); over it "
+				     "new forms are answered 503 (files go to disk)" },
 	[SET_SSL_ENABLE] = { "ssl.enable", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,
 			     "Listen for HTTPS on the HTTPS port" },
 	[SET_SSL_FORCE] = { "ssl.force", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,

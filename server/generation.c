@@ -8,6 +8,7 @@
 
 #include <microhttpd.h>
 
+#include "guard.h"
 #include "http.h"
 #include "server.h"
 #include "site.h"
@@ -15,12 +16,14 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 
-/* Seconds a connection may sit idle. */
+/* Seconds a connection may sit idle (the guard also bounds headers and bodies). */
 #define CONNECTION_TIMEOUT 15
-#define CONNECTION_LIMIT 1024
-#define PER_IP_LIMIT 128
 #define CONNECTION_MEMORY (32 * 1024)
-#define THREADS 2
+/* A thread per connection: a request that waits (a relay that does not answer,
+ * a large message to parse) holds only its own thread, never the one that
+ * would serve the next style sheet or logon. The stack is address space
+ * reserved, not memory used; it stays large enough for GMime's recursion. */
+#define THREAD_STACK (2 << 20)
 #define MAX_OPTIONS 24
 
 static const struct {
@@ -58,7 +61,8 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	const struct config_snapshot *cfg = g->cfg;
 	const char *bind_addr = config_str(cfg, SET_WEB_BIND);
 	int port = (int)config_int(cfg, listener_table[kind].port), fd, n = 0;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem opts[MAX_OPTIONS];
 	struct listener_ctx *ctx = &g->ctx[kind];
 
@@ -71,10 +75,12 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	if (copy < 0)
 		return err_sys(e, "dup");
 	add_option(opts, &n, MHD_OPTION_LISTEN_SOCKET, copy, NULL);
-	add_option(opts, &n, MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL);
+	add_option(opts, &n, MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL);
 	add_option(opts, &n, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL);
-	add_option(opts, &n, MHD_OPTION_CONNECTION_LIMIT, CONNECTION_LIMIT, NULL);
-	add_option(opts, &n, MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, NULL);
+	/* The guard counts all listeners together and keeps room for new
+	 * addresses; MHD's own limit is only the backstop. */
+	add_option(opts, &n, MHD_OPTION_CONNECTION_LIMIT, config_int(cfg, SET_WEB_MAX_CONNECTIONS),
+		   NULL);
 	add_option(opts, &n, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL);
 	add_option(opts, &n, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL);
 	add_option(opts, &n, MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_request_begin, ctx);
@@ -92,7 +98,7 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	}
 	add_option(opts, &n, MHD_OPTION_END, 0, NULL);
 
-	g->daemons[kind] = MHD_start_daemon(flags, 0, NULL, NULL, http_handle, ctx,
+	g->daemons[kind] = MHD_start_daemon(flags, 0, http_accept_policy, ctx, http_handle, ctx,
 					    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!g->daemons[kind])
 		return err_set(e, "cannot start the %s listener on %s port %d%s",
@@ -123,6 +129,8 @@ int generation_build(struct server *srv, struct config_snapshot *cfg, struct gen
 		g->sockets[k] = -1;
 	err_clear(e);
 	int ssl = config_bool(cfg, SET_SSL_ENABLE);
+	if (!srv->guard && guard_start(&srv->guard, e) < 0)
+		goto fail;
 	if (check_config(srv, cfg, first_problem, e) > 0)
 		goto fail;
 	if (site_load(srv->share_dir, &g->site, e) < 0)

@@ -1,11 +1,15 @@
 /* http.c - the access handler and the answers every page uses: security and
  * cache headers, cookies, the page frame, redirects. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "guard.h"
 #include "http.h"
 #include "server.h"
 #include "webmsg/buf.h"
@@ -15,6 +19,8 @@
 
 #define PAGE_MAX (4 << 20)
 #define POST_BUFFER 8192
+/* The upload spool's folder in mail.root: a name no domain can have. */
+#define HTTP_SPOOL ".spool"
 
 static const struct {
 	const char *name, *value;
@@ -322,10 +328,26 @@ static enum MHD_Result redirect_to_https(struct request *r)
 	return http_redirect(r, location);
 }
 
-/* A connection's state: whether it has sent a request yet. */
+/* A connection's state: whether it has sent a request yet, and its entry in
+ * the connection guard. */
 struct connection_state {
 	int fresh;
+	struct guard_conn *guard;
 };
+
+static long header_timeout(const struct generation *g)
+{
+	return config_int(g->cfg, SET_WEB_HEADER_TIMEOUT);
+}
+
+enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct listener_ctx *ctx = cls;
+	const struct config_snapshot *cfg = ctx->gen->cfg;
+	struct guard_limits lim = { config_int(cfg, SET_WEB_MAX_CONNECTIONS),
+				    config_int(cfg, SET_WEB_MAX_CONNECTIONS_PER_ADDRESS) };
+	return guard_admit(ctx->gen->srv->guard, addr, addrlen, &lim) ? MHD_YES : MHD_NO;
+}
 
 void http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 			    enum MHD_ConnectionNotificationCode toe)
@@ -335,25 +357,38 @@ void http_connection_notify(void *cls, struct MHD_Connection *conn, void **socke
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		if (ctx->kind == LISTENER_HTTPS && ctx->gen->tls.client_auth == CLIENT_AUTH_REQUIRED)
 			tls_require_client_cert(conn);
-		if ((cs = malloc(sizeof(*cs)))) {
+		if ((cs = calloc(1, sizeof(*cs)))) {
 			cs->fresh = 1;
 			atomic_fetch_add(&ctx->gen->fresh, 1);
+			cs->guard = guard_open(ctx->gen->srv->guard, conn, header_timeout(ctx->gen));
 		}
 		*socket_context = cs;
 	} else if (cs) {
 		if (cs->fresh)
 			atomic_fetch_sub(&ctx->gen->fresh, 1);
+		guard_close(&cs->guard);
 		free(cs);
 		*socket_context = NULL;
 	}
 }
 
-/* The connection's first request: it is no longer fresh. */
-static void connection_used(struct listener_ctx *ctx, struct MHD_Connection *conn)
+static struct connection_state *connection_state(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct connection_state *cs = ci ? ci->socket_context : NULL;
+	return ci ? ci->socket_context : NULL;
+}
+
+static struct guard_conn *connection_guard(struct MHD_Connection *conn)
+{
+	struct connection_state *cs = connection_state(conn);
+	return cs ? cs->guard : NULL;
+}
+
+/* The connection's first request: it is no longer fresh. */
+static void connection_used(struct listener_ctx *ctx, struct MHD_Connection *conn)
+{
+	struct connection_state *cs = connection_state(conn);
 	if (cs && cs->fresh) {
 		cs->fresh = 0;
 		atomic_fetch_sub(&ctx->gen->fresh, 1);
@@ -377,7 +412,6 @@ void http_request_end(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode why)
 {
 	struct listener_ctx *ctx = cls;
-	(void)conn;
 	(void)why;
 	if (*con_cls) {
 		if (*con_cls != ctx) {
@@ -390,6 +424,8 @@ void http_request_end(void *cls, struct MHD_Connection *conn, void **con_cls,
 		*con_cls = NULL;
 		atomic_fetch_sub(&ctx->gen->active, 1);
 	}
+	/* On keep-alive, the next request's headers are due from now. */
+	guard_next_request(connection_guard(conn), header_timeout(ctx->gen));
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
@@ -407,18 +443,117 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outlen
 			  (socklen_t)outlen);
 }
 
-/* The first call for a POST: check the declared size, set up the body's parser. */
-static enum MHD_Result start_post(struct request_state *st, struct generation *g,
-				  struct MHD_Connection *conn, const char *url)
+/* Where uploads are spooled: a folder of the mail root's own, on the file
+ * system that holds the mail (and its quota), out of every user's Maildir. */
+static int spool_dir(const struct generation *g, char *out, size_t outlen)
 {
-	size_t limit = routes_body_limit(g, url);
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	char root[PATH_MAX];
+	struct err e;
+	if (config_path(g->cfg, SET_MAIL_ROOT, root, sizeof(root), &e) < 0 ||
+	    snprintf(out, outlen, "%s/%s", root, HTTP_SPOOL) >= (int)outlen)
+		return -1;
+	/* The mail store makes mail.root on first delivery; this may come first. */
+	if ((mkdir(root, 0700) < 0 && errno != EEXIST) || (mkdir(out, 0700) < 0 && errno != EEXIST))
+		return -1;
+	return 0;
+}
+
+/* The headers of a POST its route takes are in: limits, the memory it may
+ * hold, and its parser. Returns 1 with *answer when it is refused now. */
+static int start_post(struct request_state *st, struct request *r, enum MHD_Result *answer)
+{
+	struct form_limits lim;
+	const struct config_snapshot *cfg = r->gen->cfg;
+	routes_body_limits(r, &lim);
+	lim.csrf = routes_needs_csrf(r) ? r->sess.csrf : NULL;
+	lim.spool = lim.file_max ? st->spool : NULL;
+	form_init(&st->form, &lim);
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	form_init(&st->form, limit);
-	if (cl && strtoull(cl, NULL, 10) > limit)
-		st->form.too_large = 1;
-	else
-		st->pp = MHD_create_post_processor(conn, POST_BUFFER, form_collect, &st->form);
+	if (cl && strtoull(cl, NULL, 10) > lim.text_max + lim.file_max) {
+		*answer = http_send_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+					  "What was sent is larger than this server takes.");
+		return 1;
+	}
+	if (lim.file_max && spool_dir(r->gen, st->spool, sizeof(st->spool)) < 0) {
+		log_warn("cannot make the upload folder under mail.root");
+		*answer = http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "Files cannot be received now.");
+		return 1;
+	}
+	size_t memory = lim.text_max + POST_BUFFER;
+	if (form_reserve(&st->form, memory,
+			 (size_t)config_int(cfg, SET_WEB_BODY_MEMORY_MB) << 20) < 0) {
+		log_warnx("%s %s from %s refused: web.body_memory_mb is taken by forms in flight",
+			  r->method, r->url, r->client);
+		*answer = http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "The server is busy receiving other forms. Wait a "
+					  "moment and send again.");
+		return 1;
+	}
+	st->pp = MHD_create_post_processor(r->conn, POST_BUFFER, form_collect, &st->form);
+	if (!st->pp) {
+		/* Without a body the page decides (an empty form has no CSRF token);
+		 * a body that is not a form is not read. */
+		if ((cl && strtoull(cl, NULL, 10) > 0) ||
+		    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+			*answer = http_send_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+						  "This address takes forms only.");
+			return 1;
+		}
+		r->form = &st->form;
+		return 0;
+	}
+	guard_body_begin(connection_guard(r->conn), config_int(cfg, SET_WEB_BODY_MIN_RATE));
+	return 0;
+}
+
+/* The first call, with the headers complete and nothing of the body read:
+ * everything that can be decided is decided here, and a request that may
+ * not go on is answered now (MHD then reads none of its body). */
+static enum MHD_Result decide(struct request_state *st, struct listener_ctx *ctx)
+{
+	struct request *r = &st->req;
+	const struct config_snapshot *cfg = ctx->gen->cfg;
+	enum MHD_Result answer;
+	if (!r->https && ctx->gen->daemons[LISTENER_HTTPS] && config_bool(cfg, SET_SSL_FORCE))
+		return redirect_to_https(r);
+	if (routes_begin(r, &answer))
+		return answer;
+	if (strcmp(r->method, "POST") == 0 && routes_body_takes(r) &&
+	    start_post(st, r, &answer))
+		return answer;
+	if (!st->pp)
+		guard_answering(connection_guard(r->conn));
+	return MHD_YES;
+}
+
+/* A piece of the body. Returns MHD_NO to close the connection: a token
+ * that is wrong, or missing from the first part, and the rest is not read. */
+static enum MHD_Result body_piece(struct request_state *st, const char *data, size_t size)
+{
+	struct form *f = &st->form;
+	st->received += size;
+	guard_body_bytes(connection_guard(st->req.conn), size);
+	if (!st->pp)
+		return MHD_YES; /* a body no page takes: dropped */
+	if (!f->too_large && !f->failed && f->csrf != FORM_CSRF_BAD)
+		(void)MHD_post_process(st->pp, data, size);
+	if (f->csrf == FORM_CSRF_PENDING && st->received > FORM_CSRF_WINDOW)
+		f->csrf = FORM_CSRF_BAD;
+	if (f->csrf == FORM_CSRF_BAD && st->received > FORM_CSRF_WINDOW) {
+		log_warnx("%s %s from %s: no valid CSRF token first; connection closed",
+			  st->req.method, st->req.url, st->req.client);
+		return MHD_NO;
+	}
+	/* Browsers declare a form's length, refused at the headers when too long:
+	 * a body that grows past the limit on the way is not read on. */
+	if (f->too_large || f->failed) {
+		log_warnx("%s %s from %s: %s; connection closed", st->req.method, st->req.url,
+			  st->req.client, f->failed ? "upload not stored" : "body over the limit");
+		return MHD_NO;
+	}
 	return MHD_YES;
 }
 
@@ -428,38 +563,46 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 {
 	struct listener_ctx *ctx = cls;
 	struct request_state *st = *con_cls != ctx ? *con_cls : NULL;
-	static const struct form no_form;
 	(void)version;
 	if (!st)
 		return MHD_NO; /* out of memory when the request began */
-	/* The first call only announces the request; answer once the body is in. */
+	struct request *r = &st->req;
 	if (!st->started) {
+		static const struct form no_form;
 		st->started = 1;
-		return strcmp(method, "POST") == 0 ? start_post(st, ctx->gen, conn, url) : MHD_YES;
+		*r = (struct request){
+			.conn = conn,
+			.state = st,
+			.gen = ctx->gen,
+			.method = method,
+			.url = url,
+			.https = ctx->kind == LISTENER_HTTPS,
+			.form = &no_form,
+		};
+		client_address(conn, r->client, sizeof(r->client));
+		return decide(st, ctx);
 	}
 	if (*upload_data_size != 0) {
-		/* Past the limit, or a body no page takes: read and drop it. */
-		if (st->pp && !st->form.too_large &&
-		    MHD_post_process(st->pp, upload_data, *upload_data_size) != MHD_YES)
-			st->form.too_large |= st->form.used >= st->form.max;
+		enum MHD_Result rc = body_piece(st, upload_data, *upload_data_size);
 		*upload_data_size = 0;
-		return MHD_YES;
+		return rc;
 	}
-	struct request r = {
-		.conn = conn,
-		.state = st,
-		.gen = ctx->gen,
-		.method = method,
-		.url = url,
-		.https = ctx->kind == LISTENER_HTTPS,
-		.form = st->pp || st->form.too_large ? &st->form : &no_form,
-	};
-	client_address(conn, r.client, sizeof(r.client));
-	const struct config_snapshot *cfg = ctx->gen->cfg;
-	if (!r.https && ctx->gen->daemons[LISTENER_HTTPS] && config_bool(cfg, SET_SSL_FORCE))
-		return redirect_to_https(&r);
-	if (st->form.too_large)
-		return http_send_error(&r, MHD_HTTP_CONTENT_TOO_LARGE,
-				       "What was sent is larger than this server takes.");
-	return routes_dispatch(&r);
+	/* The body is in. */
+	guard_answering(connection_guard(conn));
+	if (st->pp) {
+		struct form *f = &st->form;
+		form_finish(f);
+		r->form = f;
+		if (f->too_large)
+			return http_send_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+					       "What was sent is larger than this server takes.");
+		if (f->failed)
+			return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					       "The files sent could not be stored.");
+		if (f->csrf == FORM_CSRF_BAD)
+			return http_send_error(r, MHD_HTTP_FORBIDDEN,
+					       "This form has expired. Go back, reload the page "
+					       "and try again.");
+	}
+	return routes_dispatch(r);
 }

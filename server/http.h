@@ -3,7 +3,9 @@
 #ifndef WEBMSGD_HTTP_H
 #define WEBMSGD_HTTP_H
 
+#include <limits.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -17,13 +19,8 @@ struct generation;
 
 #define HTTP_MAX_COOKIES 4
 
-/* Lives from the request line to the request's end (MHD's con_cls). */
-struct request_state {
-	int started; /* the access handler has seen the request */
-	struct MHD_PostProcessor *pp; /* for a POST body */
-	struct form form;
-	char uri[];  /* as the client sent it, query included */
-};
+struct request_state;
+struct route;
 
 struct request {
 	struct MHD_Connection *conn;
@@ -33,12 +30,24 @@ struct request {
 	const char *url;
 	int https;
 	char client[64];         /* the client's address */
+	const struct route *route; /* found at the headers */
 	const struct form *form; /* a POST's fields (empty for other methods) */
 	int has_session;
 	struct session sess;     /* a copy, when has_session */
 	char set_cookies[HTTP_MAX_COOKIES][640]; /* Set-Cookie values for the answer */
 	int ncookies;
 	int clear_cache; /* ask the browser to drop what it cached of this site (logoff) */
+};
+
+/* Lives from the request line to the request's end (MHD's con_cls). */
+struct request_state {
+	int started; /* the access handler has seen the headers */
+	struct MHD_PostProcessor *pp; /* for a POST body */
+	struct form form;
+	unsigned long long received; /* bytes of body so far */
+	char spool[PATH_MAX]; /* where uploaded files go */
+	struct request req; /* decided on at the headers, answered at the body's end */
+	char uri[];  /* as the client sent it, query included */
 };
 
 /* MHD_OPTION_URI_LOG_CALLBACK and MHD_OPTION_NOTIFY_COMPLETED: a request's
@@ -48,9 +57,12 @@ void http_request_end(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode why);
 
 /* MHD_OPTION_NOTIFY_CONNECTION: counts connections that have not sent a
- * request yet, and asks for client certificates where they are required. */
+ * request yet, hands them to the connection guard, and asks for client
+ * certificates where they are required. */
 void http_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 			    enum MHD_ConnectionNotificationCode toe);
+/* MHD_OPTION_ACCEPT_POLICY: the connection guard's per-address limits. */
+enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen);
 
 /* The MHD access handler; cls is the listener's struct listener_ctx. */
 enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -94,11 +106,22 @@ enum MHD_Result http_send_error(struct request *r, unsigned status, const char *
 enum MHD_Result http_redirect(struct request *r, const char *location);
 enum MHD_Result http_send_static(struct request *r, const struct static_file *f);
 
-/* routes.c */
+/* routes.c: one table says which page answers which path and method, whether
+ * it needs a session and a CSRF token, and what body it takes. */
 typedef enum MHD_Result (*route_fn)(struct request *r, const char *rest);
+/* At the headers, before any of the body is read: finds the route and the
+ * session. Returns 1 with *answer when the request ends here (not found, wrong
+ * method, the logon page for a request that needs a session); 0 to go on. */
+int routes_begin(struct request *r, enum MHD_Result *answer);
+/* What a POST to the route found may send; file_max and text_max 0: no body
+ * taken. spool and csrf are left to the caller. */
+void routes_body_limits(const struct request *r, struct form_limits *lim);
+/* 1 when the route found takes a body. */
+int routes_body_takes(const struct request *r);
+/* 1 when the route checks the session's CSRF token. */
+int routes_needs_csrf(const struct request *r);
+/* Once the body is in: the CSRF check, then the page. */
 enum MHD_Result routes_dispatch(struct request *r);
-/* The largest body a POST to this path may have. */
-size_t routes_body_limit(const struct generation *g, const char *url);
 
 /* pages: each answers one group of paths */
 enum MHD_Result page_logon(struct request *r, const char *rest);

@@ -12,6 +12,7 @@
 
 #include <gmime/gmime.h>
 
+#include "guard.h"
 #include "outbox.h"
 #include "server.h"
 #include "session.h"
@@ -379,6 +380,7 @@ int main(int argc, char **argv)
 		}
 	}
 	shutdown_server(&srv, sig);
+	guard_stop(&srv.guard);
 	log_info("webmsgd stopped");
 	pidfile_release(&pidfile);
 	session_table_free(&srv.sessions);

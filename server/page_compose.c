@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "http.h"
 #include "mail_send.h"
@@ -164,6 +165,26 @@ static int forwarded(struct request *r, struct mime_upload *up, struct buf *data
 	return 1;
 }
 
+/* An uploaded file, mapped from its spool file: the page cache holds it, not
+ * the heap, and only while the message is built. */
+struct upload_map {
+	void *data;
+	size_t len;
+};
+
+static int upload_map(const struct form_field *f, struct upload_map *m)
+{
+	m->len = f->size;
+	m->data = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+	return m->data == MAP_FAILED ? -1 : 0;
+}
+
+static void upload_unmap_all(struct upload_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		munmap(maps[i].data, maps[i].len);
+}
+
 enum MHD_Result page_send(struct request *r, const char *rest)
 {
 	struct mime_upload ups[MAX_ATTACHMENTS + 1];
@@ -173,16 +194,25 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 	const struct form_field *f;
 	(void)rest;
 
+	struct upload_map maps[MAX_ATTACHMENTS];
+	size_t nmaps = 0;
 	for (size_t i = 0; (f = form_nth(r->form, "attachment", i)); i++) {
 		/* A file input left empty still sends a part with no name and no data. */
-		if (!f->filename || !f->filename[0] || f->value.len == 0)
+		if (!f->filename || !f->filename[0] || f->fd < 0 || f->size == 0)
 			continue;
 		if (nups == MAX_ATTACHMENTS)
 			break;
+		if (upload_map(f, &maps[nmaps]) < 0) {
+			log_warn("%s: cannot read an uploaded file", r->sess.user);
+			upload_unmap_all(maps, nmaps);
+			return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					       "The files sent could not be read.");
+		}
 		ups[nups++] = (struct mime_upload){ f->filename,
 						    f->content_type ? f->content_type
 								    : "application/octet-stream",
-						    f->value.data, f->value.len };
+						    maps[nmaps].data, maps[nmaps].len };
+		nmaps++;
 	}
 	buf_init(&fwd, MIME_MESSAGE_MAX);
 	int has_fwd = forwarded(r, &ups[nups], &fwd, &e);
@@ -203,6 +233,7 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 	int queued;
 	if (has_fwd >= 0 && mail_send(r, &c, &queued, &e) == 0) {
 		buf_free(&fwd);
+		upload_unmap_all(maps, nmaps);
 		return http_see_other(r, queued ? "/mail?f=INBOX&n=queued" : "/mail?f=INBOX&n=sent");
 	}
 	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
@@ -210,6 +241,7 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 	if (mail_save_draft(r, &c, &de) < 0)
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 	buf_free(&fwd);
+	upload_unmap_all(maps, nmaps);
 	struct draft d = {
 		.heading = "New message", .to = c.to, .cc = c.cc, .bcc = c.bcc, .subject = c.subject,
 		.body = c.body, .in_reply_to = form_get(r->form, "in_reply_to"),

@@ -1,5 +1,6 @@
 /* routes.c - which page answers which path and method, whether it needs a
- * session and a CSRF token, and how large a body it takes. */
+ * session and a CSRF token, and what body it takes. The same table decides at
+ * the headers (before any body is read) and dispatches once the body is in. */
 #include <string.h>
 #include <time.h>
 
@@ -18,29 +19,46 @@ enum {
 	R_CSRF = 4,    /* a POST that must carry the session's CSRF token */
 };
 
-#define SMALL_BODY (64 * 1024)
+/* What a POST body may hold. Text stays in memory; only a message takes files,
+ * and those go to disk as they arrive. */
+enum route_body {
+	BODY_NONE,
+	BODY_LOGON,   /* user, password, a few switches */
+	BODY_FORM,    /* a form of the mail pages: ids of the messages ticked */
+	BODY_MESSAGE, /* the compose form: its text, and attachments up to mail.max_message_mb */
+};
 
-static const struct route {
+static const size_t body_text_max[] = {
+	[BODY_NONE] = 0,
+	[BODY_LOGON] = 8 * 1024,
+	[BODY_FORM] = 64 * 1024,
+	[BODY_MESSAGE] = 1024 * 1024,
+};
+
+struct route {
 	const char *path;
 	int prefix; /* the path is a folder: the rest goes to the handler */
 	unsigned methods;
 	unsigned flags;
+	enum route_body body;
 	route_fn fn;
-} routes[] = {
-	{ "/", 0, M_GET | M_HEAD, R_SESSION, page_logon },
-	{ "/logon", 0, M_GET | M_HEAD, R_SESSION, page_logon },
-	{ "/logon", 0, M_POST, 0, page_logon_post },
-	{ "/logoff", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, page_logoff },
-	{ "/mode/", 1, M_GET | M_HEAD, R_SESSION, page_mode },
-	{ "/static/", 1, M_GET | M_HEAD, 0, page_static },
-	{ "/mail", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, page_mail },
-	{ "/mail/read", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, page_mail_read },
-	{ "/mail/html", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, page_mail_html },
-	{ "/mail/part", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, page_mail_part },
-	{ "/mail/action", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, page_mail_action },
-	{ "/mail/folder", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, page_mail_folder },
-	{ "/mail/compose", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, page_compose },
-	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, page_send },
+};
+
+static const struct route routes[] = {
+	{ "/", 0, M_GET | M_HEAD, R_SESSION, BODY_NONE, page_logon },
+	{ "/logon", 0, M_GET | M_HEAD, R_SESSION, BODY_NONE, page_logon },
+	{ "/logon", 0, M_POST, 0, BODY_LOGON, page_logon_post },
+	{ "/logoff", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_logoff },
+	{ "/mode/", 1, M_GET | M_HEAD, R_SESSION, BODY_NONE, page_mode },
+	{ "/static/", 1, M_GET | M_HEAD, 0, BODY_NONE, page_static },
+	{ "/mail", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail },
+	{ "/mail/read", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail_read },
+	{ "/mail/html", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail_html },
+	{ "/mail/part", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail_part },
+	{ "/mail/action", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_action },
+	{ "/mail/folder", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_folder },
+	{ "/mail/compose", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_compose },
+	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_MESSAGE, page_send },
 };
 
 static const struct {
@@ -62,12 +80,24 @@ static int path_matches(const struct route *rt, const char *url)
 	return rt->prefix ? strncmp(url, rt->path, len) == 0 : strcmp(url, rt->path) == 0;
 }
 
-size_t routes_body_limit(const struct generation *g, const char *url)
+void routes_body_limits(const struct request *r, struct form_limits *lim)
 {
-	/* Attachments grow by a third in base64; the form's fields need a little more. */
-	if (strcmp(url, "/mail/send") == 0)
-		return (size_t)config_int(g->cfg, SET_MAIL_MAX_MESSAGE_MB) << 20;
-	return SMALL_BODY;
+	enum route_body body = r->route ? r->route->body : BODY_NONE;
+	memset(lim, 0, sizeof(*lim));
+	lim->text_max = body_text_max[body];
+	/* Attachments grow by a third in base64: what fits the message fits here. */
+	if (body == BODY_MESSAGE)
+		lim->file_max = (size_t)config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB) << 20;
+}
+
+int routes_body_takes(const struct request *r)
+{
+	return r->route && r->route->body != BODY_NONE;
+}
+
+int routes_needs_csrf(const struct request *r)
+{
+	return r->route && (r->route->flags & R_CSRF);
 }
 
 static struct session_limits limits(const struct request *r)
@@ -140,7 +170,7 @@ static void find_session(struct request *r)
 		resume_remembered(r);
 }
 
-enum MHD_Result routes_dispatch(struct request *r)
+int routes_begin(struct request *r, enum MHD_Result *answer)
 {
 	unsigned bit = method_bit(r->method);
 	int path_known = 0;
@@ -153,16 +183,29 @@ enum MHD_Result routes_dispatch(struct request *r)
 			continue;
 		if (rt->flags & R_SESSION)
 			find_session(r);
-		if ((rt->flags & R_AUTH) && !r->has_session)
-			return page_logon_required(r);
-		if ((rt->flags & R_CSRF) && !token_equal(form_get(r->form, "csrf"), r->sess.csrf))
-			return http_send_error(r, MHD_HTTP_FORBIDDEN,
-					       "This form has expired. Go back, reload the page and "
-					       "try again.");
-		return rt->fn(r, r->url + strlen(rt->path));
+		if ((rt->flags & R_AUTH) && !r->has_session) {
+			*answer = page_logon_required(r);
+			return 1;
+		}
+		r->route = rt;
+		return 0;
 	}
 	if (path_known)
-		return http_send_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-				       "This address does not take that kind of request.");
-	return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no page at this address.");
+		*answer = http_send_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  "This address does not take that kind of request.");
+	else
+		*answer = http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no page at this address.");
+	return 1;
+}
+
+enum MHD_Result routes_dispatch(struct request *r)
+{
+	const struct route *rt = r->route;
+	if (!rt)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no page at this address.");
+	if ((rt->flags & R_CSRF) && !token_equal(form_get(r->form, "csrf"), r->sess.csrf))
+		return http_send_error(r, MHD_HTTP_FORBIDDEN,
+				       "This form has expired. Go back, reload the page and "
+				       "try again.");
+	return rt->fn(r, r->url + strlen(rt->path));
 }

@@ -13,6 +13,7 @@
 struct config_snapshot;
 struct db;
 struct err;
+struct guard;
 struct MHD_Daemon;
 struct outbox;
 struct reaper;
@@ -42,6 +43,7 @@ struct server {
 	struct listen_socket sockets[SERVER_MAX_SOCKETS];
 	struct reaper *reaper;
 	struct outbox *outbox; /* mail for other hosts; outlives generations too */
+	struct guard *guard; /* connection limits and deadlines, for every generation */
 	struct service_status status; /* the last row written */
 };
 
