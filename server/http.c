@@ -11,6 +11,7 @@
 
 #include "guard.h"
 #include "http.h"
+#include "redirect.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
@@ -319,9 +320,7 @@ int http_base(struct request *r, int https, char *out, size_t outlen)
 static enum MHD_Result redirect_to_https(struct request *r)
 {
 	char base[400], location[8600];
-	const char *uri = r->state ? r->state->uri : "/";
-	if (uri[0] != '/' || uri[1] == '/' || strlen(uri) > 8000)
-		uri = "/";
+	const char *uri = redirect_target(r->state ? r->state->uri : "/", "/");
 	if (http_base(r, 1, base, sizeof(base)) < 0)
 		return http_send_error(r, MHD_HTTP_BAD_REQUEST, "The address is too long.");
 	snprintf(location, sizeof(location), "%s%s", base, uri);
