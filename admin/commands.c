@@ -62,7 +62,7 @@ static const struct cmd_entry table[] = {
 	{ "user del", "ADDRESS", "Delete a user", NULL, 1, 1, 0, CMD_DB, cmd_user_del },
 	{ "user passwd", "ADDRESS", "Change a user's password", PASSWORD_DETAIL, 1, 1,
 	  CMD_OPT(OPT_PASSWORD_FILE), CMD_DB, cmd_user_passwd },
-	{ "user revoke", "ADDRESS", "End every remembered logon (\"Remember me\") of a user",
+	{ "user revoke", "ADDRESS", "End a user's sessions and remembered logons (\"Remember me\")",
 	  "Browsers that kept the user logged on must log on again with the password.", 1, 1, 0,
 	  CMD_DB, cmd_user_revoke },
 	{ "user list", "[DOMAIN]", "List the users, with the date each was added", NULL, 0, 1, 0,

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "http.h"
 #include "redirect.h"
 #include "server.h"
@@ -178,7 +179,9 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		server_db_unlock(srv);
 	}
 	/* A new id at every logon: an id planted before it is worth nothing. */
-	int rc = session_create(srv->sessions, user, form_get(r->form, "expire")[0] != '\0',
+	char stamp[USER_STAMP_LEN];
+	account_stamp(srv, user, stamp, sizeof(stamp));
+	int rc = session_create(srv->sessions, user, stamp, form_get(r->form, "expire")[0] != '\0',
 				r->https, &r->sess);
 	if (rc == SESSION_FULL) {
 		log_warnx("logon refused for user %s from %s: session.max_sessions are open",

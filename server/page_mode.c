@@ -144,7 +144,7 @@ static enum MHD_Result arrive(struct request *r, int secure)
 	} else {
 		/* The secure session stays secure: regular mode gets a session of its own. */
 		session_destroy(srv->sessions, s.id);
-		if (session_create(srv->sessions, s.user, s.expire_pages, 0, &r->sess) < 0)
+		if (session_create(srv->sessions, s.user, s.stamp, s.expire_pages, 0, &r->sess) < 0)
 			return http_see_other(r, "/");
 	}
 	explicit_bzero(&s, sizeof(s));

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "http.h"
 #include "server.h"
 #include "throttle.h"
@@ -147,7 +148,9 @@ static void resume_remembered(struct request *r)
 	/* The old token is spent: the browser gets the new one even when no
 	 * session can be made now, or its next try would look like a theft. */
 	http_add_cookie(r, "webmsg_remember", fresh, days * 86400L);
-	rc = session_create(srv->sessions, user, 0, r->https, &r->sess);
+	char stamp[USER_STAMP_LEN];
+	account_stamp(srv, user, stamp, sizeof(stamp));
+	rc = session_create(srv->sessions, user, stamp, 0, r->https, &r->sess);
 	if (rc < 0) {
 		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
 			  r->client, rc == SESSION_FULL ? "session.max_sessions are open"
@@ -164,10 +167,20 @@ static void find_session(struct request *r)
 {
 	const char *id = http_cookie(r, "webmsg_session");
 	struct session_limits lim = limits(r);
-	if (id && session_find(r->gen->srv->sessions, id, r->https, &lim, &r->sess) == 0)
-		r->has_session = 1;
-	else
-		resume_remembered(r);
+	struct server *srv = r->gen->srv;
+	if (id && session_find(srv->sessions, id, r->https, &lim, &r->sess) == 0) {
+		if (account_session_current(srv, &r->sess) == 0) {
+			r->has_session = 1;
+			return;
+		}
+		/* Deleted, a new password or revoked: the session ends at once. */
+		log_info("session of user %s from %s ended: the account changed", log_q(r->sess.user),
+			 r->client);
+		session_destroy(srv->sessions, r->sess.id);
+		explicit_bzero(&r->sess, sizeof(r->sess));
+		server_note_sessions(srv);
+	}
+	resume_remembered(r);
 }
 
 int routes_begin(struct request *r, enum MHD_Result *answer)

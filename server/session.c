@@ -174,14 +174,15 @@ static struct session *survey(struct session_table *t, const char *user, time_t 
 	return oldest;
 }
 
-int session_create(struct session_table *t, const char *user, int expire_pages, int secure,
-		   struct session *out)
+int session_create(struct session_table *t, const char *user, const char *stamp,
+		   int expire_pages, int secure, struct session *out)
 {
 	struct session s = { 0 };
 	time_t now = time(NULL);
 	long live, mine;
 	int rc;
 	snprintf(s.user, sizeof(s.user), "%s", user);
+	snprintf(s.stamp, sizeof(s.stamp), "%s", stamp);
 	s.created = s.last_seen = now;
 	s.expire_pages = expire_pages;
 	s.secure = secure;

@@ -17,6 +17,7 @@ struct session {
 	char id[SESSION_ID_LEN];
 	char csrf[SESSION_ID_LEN]; /* the token every form of this session carries */
 	char user[USER_ADDRESS_MAX];
+	char stamp[USER_STAMP_LEN]; /* the user's session stamp when it began (account.h) */
 	time_t created, last_seen;
 	unsigned long long serial; /* order of creation in the table: the oldest is the lowest */
 	int expire_pages; /* "Expire page views": nothing of it cached */
@@ -44,8 +45,8 @@ void session_table_set_limits(struct session_table *t, const struct session_limi
 /* A new session for user; *out gets it (with its new id). A user with
  * max_per_user sessions loses the oldest of them; when the table is full of
  * live sessions, SESSION_FULL (-2); -1 when no random id could be made. */
-int session_create(struct session_table *t, const char *user, int expire_pages, int secure,
-		   struct session *out);
+int session_create(struct session_table *t, const char *user, const char *stamp,
+		   int expire_pages, int secure, struct session *out);
 /* The session with this id when it is alive and may be used over this kind of
  * connection; touches it. Expired ones are removed on the way. */
 int session_find(struct session_table *t, const char *id, int https,

@@ -20,11 +20,12 @@ static void test_create_find_destroy(void **state)
 	struct session s, found;
 	(void)state;
 	assert_int_equal(session_table_new(&t, 4096), 0);
-	assert_int_equal(session_create(t, "ann@example.org", 1, 0, &s), 0);
+	assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 1, 0, &s), 0);
 	assert_int_equal(strlen(s.id), 43);
 	assert_string_not_equal(s.id, s.csrf);
 	assert_int_equal(session_find(t, s.id, 0, &lim, &found), 0);
 	assert_string_equal(found.user, "ann@example.org");
+	assert_string_equal(found.stamp, "stamp-1");
 	assert_int_equal(found.expire_pages, 1);
 	assert_int_equal(session_count(t, &lim), 1);
 	session_destroy(t, s.id);
@@ -39,12 +40,13 @@ static void test_secure_never_over_http(void **state)
 	struct session s, rotated, found;
 	(void)state;
 	assert_int_equal(session_table_new(&t, 4096), 0);
-	assert_int_equal(session_create(t, "ann@example.org", 0, 0, &s), 0);
+	assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 0, 0, &s), 0);
 	assert_int_equal(session_rotate(t, s.id, 1, &rotated), 0);
 	assert_string_not_equal(rotated.id, s.id);
 	assert_string_not_equal(rotated.csrf, s.csrf);
 	assert_int_equal(session_find(t, s.id, 1, &lim, &found), -1);
 	assert_int_equal(session_find(t, rotated.id, 1, &lim, &found), 0);
+	assert_string_equal(found.stamp, "stamp-1"); /* a new id, the same account */
 	assert_int_equal(session_find(t, rotated.id, 0, &lim, &found), -1);
 	session_table_free(&t);
 }
@@ -56,7 +58,7 @@ static void test_transfer_once(void **state)
 	char token[SESSION_ID_LEN];
 	(void)state;
 	assert_int_equal(session_table_new(&t, 4096), 0);
-	assert_int_equal(session_create(t, "ann@example.org", 0, 0, &s), 0);
+	assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 0, 0, &s), 0);
 	assert_int_equal(session_transfer_new(t, s.id, token, sizeof(token)), 0);
 	assert_string_not_equal(token, s.id);
 	assert_int_equal(session_transfer_take(t, token, &moved), 0);
@@ -72,7 +74,7 @@ static void test_limits(void **state)
 	const struct session_limits none = { -1, -1 };
 	(void)state;
 	assert_int_equal(session_table_new(&t, 4096), 0);
-	assert_int_equal(session_create(t, "ann@example.org", 0, 0, &s), 0);
+	assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 0, 0, &s), 0);
 	assert_int_equal(session_find(t, s.id, 0, &none, &found), -1);
 	assert_int_equal(session_find(t, s.id, 0, &lim, &found), -1); /* removed on the way */
 	session_table_free(&t);
@@ -87,7 +89,7 @@ static void test_many_sessions(void **state)
 	assert_int_equal(session_table_new(&t, 4096), 0);
 	session_table_set_limits(t, &many);
 	for (size_t i = 0; i < 200; i++)
-		assert_int_equal(session_create(t, "ann@example.org", 0, 0, &s[i]), 0);
+		assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 0, 0, &s[i]), 0);
 	for (size_t i = 0; i < 200; i++)
 		assert_int_equal(session_find(t, s[i].id, 0, &lim, &found), 0);
 	session_destroy_user(t, "ann@example.org");
@@ -104,9 +106,9 @@ static void test_cap_per_user(void **state)
 	(void)state;
 	assert_int_equal(session_table_new(&t, 4096), 0);
 	session_table_set_limits(t, &three);
-	assert_int_equal(session_create(t, "bob@example.org", 0, 0, &bob), 0);
+	assert_int_equal(session_create(t, "bob@example.org", "stamp-1", 0, 0, &bob), 0);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(session_create(t, "ann@example.org", 0, 0, &ann[i]), 0);
+		assert_int_equal(session_create(t, "ann@example.org", "stamp-1", 0, 0, &ann[i]), 0);
 	assert_int_equal(session_find(t, ann[0].id, 0, &three, &found), -1);
 	for (int i = 1; i < 4; i++)
 		assert_int_equal(session_find(t, ann[i].id, 0, &three, &found), 0);
@@ -128,18 +130,18 @@ static void test_full_table_refuses(void **state)
 	session_table_set_limits(t, &two);
 	for (int i = 0; i < 16; i++) {
 		snprintf(user, sizeof(user), "u%d@example.org", i / 2);
-		assert_int_equal(session_create(t, user, 0, 0, &s[i]), 0);
+		assert_int_equal(session_create(t, user, "stamp-1", 0, 0, &s[i]), 0);
 	}
-	assert_int_equal(session_create(t, "new@example.org", 0, 0, &extra), SESSION_FULL);
+	assert_int_equal(session_create(t, "new@example.org", "stamp-1", 0, 0, &extra), SESSION_FULL);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(session_find(t, s[i].id, 0, &two, &found), 0);
-	assert_int_equal(session_create(t, "u0@example.org", 0, 0, &extra), 0);
+	assert_int_equal(session_create(t, "u0@example.org", "stamp-1", 0, 0, &extra), 0);
 	assert_int_equal(session_find(t, s[0].id, 0, &two, &found), -1);
 	for (int i = 1; i < 16; i++)
 		assert_int_equal(session_find(t, s[i].id, 0, &two, &found), 0);
 	/* Sessions that ended make room again. */
 	session_destroy(t, s[5].id);
-	assert_int_equal(session_create(t, "new@example.org", 0, 0, &extra), 0);
+	assert_int_equal(session_create(t, "new@example.org", "stamp-1", 0, 0, &extra), 0);
 	session_table_free(&t);
 }
 
@@ -155,10 +157,10 @@ static void test_storm_keeps_other_users(void **state)
 	session_table_set_limits(t, &lim);
 	for (int i = 0; i < 40; i++) {
 		snprintf(user, sizeof(user), "u%d@example.org", i);
-		assert_int_equal(session_create(t, user, 0, 0, &others[i]), 0);
+		assert_int_equal(session_create(t, user, "stamp-1", 0, 0, &others[i]), 0);
 	}
 	for (int i = 0; i < 8000; i++)
-		assert_int_equal(session_create(t, "eve@example.org", 0, 0, &mine), 0);
+		assert_int_equal(session_create(t, "eve@example.org", "stamp-1", 0, 0, &mine), 0);
 	for (int i = 0; i < 40; i++)
 		assert_int_equal(session_find(t, others[i].id, 0, &lim, &found), 0);
 	assert_int_equal(session_count(t, &lim), 40 + 20);
@@ -176,7 +178,7 @@ static void test_rotate_full_table(void **state)
 	session_table_set_limits(t, &lim);
 	for (int i = 0; i < 16; i++) {
 		snprintf(user, sizeof(user), "u%d@example.org", i);
-		assert_int_equal(session_create(t, user, 0, 0, &s[i]), 0);
+		assert_int_equal(session_create(t, user, "stamp-1", 0, 0, &s[i]), 0);
 	}
 	for (int round = 0; round < 200; round++)
 		for (int i = 0; i < 16; i++)
