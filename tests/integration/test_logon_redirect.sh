@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 new_ssl_instance
 add_user ann@example.org 'Ann-pass-1'
+# Every payload logs on once more: room for all of those sessions of ann.
+admin config set session.max_per_user 100 >/dev/null
 admin service start >/dev/null
 http="http://127.0.0.1:$HTTP_PORT"
 https="https://127.0.0.1:$HTTPS_PORT"
