@@ -9,7 +9,6 @@
 #include "webmsg/config_check.h"
 #include "webmsg/err.h"
 #include "webmsg/service.h"
-#include "webmsg/settings.h"
 
 #include "apply.h"
 #include "commands.h"
@@ -19,35 +18,23 @@ static void outcome_clear(struct apply_outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Collects the settings changed in one version that a reload does not apply. */
-struct restart_note {
-	long version;
-	char names[256];
-};
-
-static int note_restart(const struct config_history_entry *h, void *arg)
-{
-	struct restart_note *r = arg;
-	const struct setting *s = settings_find(h->key, NULL);
-	size_t len = strlen(r->names);
-
-	if (h->version == r->version && s && (s->flags & SETTING_RESTART))
-		snprintf(r->names + len, sizeof(r->names) - len, "%s%s", len ? ", " : "", s->name);
-	return 0;
-}
-
-/* Which settings of this version wait for a restart; a reload cannot apply them. */
+/* Which settings of this version wait for a restart (the decision's rule,
+ * against the version before); a reload cannot apply them. */
 static void restart_note(struct db *db, long version, struct apply_outcome *o)
 {
-	struct restart_note note = { version, "" };
+	struct config_snapshot *before = NULL, *now = NULL;
+	char names[256];
 	struct err e;
 
-	if (config_history(db, note_restart, &note, &e) < 0)
+	if (config_load_version(db, version - 1, &before, &e) < 0 ||
+	    config_load_version(db, version, &now, &e) < 0)
 		snprintf(o->warning, sizeof(o->warning), "%s", e.msg);
-	else if (note.names[0])
+	else if (config_check_restart(before, now, names, sizeof(names)) > 0)
 		snprintf(o->restart, sizeof(o->restart),
-			 "%s takes effect at the next restart ('%s service restart')", note.names,
+			 "%s takes effect at the next restart ('%s service restart')", names,
 			 CMD_PROGRAM);
+	config_snapshot_free(&before);
+	config_snapshot_free(&now);
 }
 
 /* After a change that made `version` (nothing changed when it equals `before`):

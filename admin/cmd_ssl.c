@@ -296,8 +296,7 @@ int cmd_ssl_client_auth(struct cmd_ctx *ctx, int argc, char **argv)
 	struct err e;
 	size_t n;
 	(void)argc;
-	if (ssl_setup_client_auth(ctx->db, argv[0], ctx->opt_arg[OPT_CA], "--ca FILE", c, &n, ca,
-				  &e) < 0)
+	if (ssl_setup_client_auth(argv[0], ctx->opt_arg[OPT_CA], c, &n, ca, &e) < 0)
 		return cmd_error("%s", e.msg);
 	return checked_commit(ctx, c, n);
 }

@@ -522,9 +522,8 @@ static int decide_step(struct console *c, struct wizard *w)
 	}
 	if (w->step >= STEP_CLIENTS) {
 		const char *file = form_value(&w->forms[STEP_CLIENTS], 1);
-		if (ssl_setup_client_auth(console_db(c), form_value(&w->forms[STEP_CLIENTS], 0),
-					  file[0] ? file : NULL, "name the CA file", client, &nclient,
-					  ca, &e) < 0)
+		if (ssl_setup_client_auth(form_value(&w->forms[STEP_CLIENTS], 0),
+					  file[0] ? file : NULL, client, &nclient, ca, &e) < 0)
 			goto out;
 		for (size_t i = 0; i < nclient; i++)
 			if (config_snapshot_override(candidate, client[i].id, client[i].value, &e) < 0)
@@ -561,24 +560,19 @@ static int check_clients(struct console *c, struct wizard *w)
 {
 	struct form *f = &w->forms[STEP_CLIENTS];
 	struct config_change changes[2] = { 0 };
+	const char *file = form_value(f, 1);
 	char ca[PATH_MAX];
 	struct err e;
 	size_t n;
-	const char *mode = form_value(f, 0), *file = form_value(f, 1);
 
 	if (check_settings(f) < 0)
 		return -1;
-	if (strcmp(mode, "none") != 0 && !file[0]) {
-		err_set(&e, "client certificates '%s' need the CA file that issues them", mode);
+	if (ssl_setup_client_auth(form_value(f, 0), file[0] ? file : NULL, changes, &n, ca,
+				  &e) < 0) {
 		field_error(f, 1, &e);
 		return -1;
 	}
-	if (ssl_setup_client_auth(console_db(c), mode, file[0] ? file : NULL, "name the CA file",
-				  changes, &n, ca, &e) < 0) {
-		field_error(f, 1, &e);
-		return -1;
-	}
-	return 0;
+	return decide_step(c, w);
 }
 
 /* Ports, Force SSL and everything before: the same decision the save takes,

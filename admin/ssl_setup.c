@@ -66,9 +66,8 @@ int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e)
 	return 0;
 }
 
-int ssl_setup_client_auth(struct db *db, const char *mode, const char *ca, const char *ca_hint,
-			  struct config_change changes[2], size_t *n, char *ca_buf,
-			  struct err *e)
+int ssl_setup_client_auth(const char *mode, const char *ca, struct config_change changes[2],
+			  size_t *n, char *ca_buf, struct err *e)
 {
 	changes[0] = (struct config_change){ SET_SSL_CLIENT_AUTH, mode };
 	changes[1] = (struct config_change){ SET_SSL_CLIENT_CA_FILE, NULL };
@@ -79,21 +78,7 @@ int ssl_setup_client_auth(struct db *db, const char *mode, const char *ca, const
 		changes[1].value = ca_buf;
 		*n = 2;
 	}
-	if (strcmp(mode, "none") == 0)
-		return 0;
-	/* Checked here too: SSL may be off now and switched on later. */
-	struct config_snapshot *cfg;
-	struct ssl_paths p;
-	int count;
-	if (config_load(db, &cfg, e) < 0)
-		return -1;
-	int rc = ssl_config_paths(cfg, &p, e);
-	config_snapshot_free(&cfg);
-	if (rc < 0)
-		return -1;
-	const char *file = *n == 2 ? ca_buf : p.client_ca;
-	if (!file[0])
-		return err_set(e, "client authentication '%s' needs the CA that issues client "
-			       "certificates: %s", mode, ca_hint);
-	return tls_check_ca_file(file, &count, e);
+	/* Whether the mode has a CA file it can read is the decision's rule
+	 * (config_check), taken when the changes are saved. */
+	return 0;
 }

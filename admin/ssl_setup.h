@@ -34,12 +34,10 @@ int ssl_setup_make_key(const char *keystore, const struct tls_request *req, int 
 int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e);
 
 /* The changes that set client authentication to mode (none|optional|required)
- * with the CA file ca (NULL: keep the one set), after checking that a mode
- * other than none has a readable CA file. ca_hint ends the message when no
- * CA file is set. changes gets 1 or 2 entries (*n); their values point into
- * mode and ca_buf (PATH_MAX). */
-int ssl_setup_client_auth(struct db *db, const char *mode, const char *ca, const char *ca_hint,
-			  struct config_change changes[2], size_t *n, char *ca_buf,
-			  struct err *e);
-
+ * with the CA file ca (NULL: keep the one set), its path made absolute.
+ * Whether the mode has a readable CA file is decided when they are saved.
+ * changes gets 1 or 2 entries (*n); their values point into mode and ca_buf
+ * (PATH_MAX). */
+int ssl_setup_client_auth(const char *mode, const char *ca, struct config_change changes[2],
+			  size_t *n, char *ca_buf, struct err *e);
 #endif

@@ -144,7 +144,7 @@ static void show_request(struct wizard *w, const char *pem)
 }
 
 /* Every setting the wizard sets, as one list of changes. */
-static size_t collect_changes(struct console *c, struct wizard *w, const char *password,
+static size_t collect_changes(struct wizard *w, const char *password,
 			      int store_password, int files_changed, char *ca,
 			      struct config_change *out)
 {
@@ -163,8 +163,8 @@ static size_t collect_changes(struct console *c, struct wizard *w, const char *p
 	out[n++] = (struct config_change){ SET_SSL_CIPHER_PROFILE, value(w, STEP_CIPHERS, 0) };
 	out[n++] = (struct config_change){ SET_SSL_PRIORITY, value(w, STEP_CIPHERS, 1) };
 	const char *file = value(w, STEP_CLIENTS, 1);
-	if (ssl_setup_client_auth(console_db(c), value(w, STEP_CLIENTS, 0), file[0] ? file : NULL,
-				  "name the CA file", client, &nclient, ca, &e) < 0)
+	if (ssl_setup_client_auth(value(w, STEP_CLIENTS, 0), file[0] ? file : NULL, client,
+				  &nclient, ca, &e) < 0)
 		nclient = 1; /* checked at step 4; apply_changes says what is wrong now */
 	client[0].value = value(w, STEP_CLIENTS, 0);
 	for (size_t i = 0; i < nclient; i++)
@@ -251,7 +251,7 @@ void wizard_finish(struct console *c, struct wizard *w)
 	}
 	if (do_certificate(w, cfg, password, &files_changed, &pem) < 0)
 		goto out;
-	size_t n = collect_changes(c, w, password, is_new, files_changed, ca, changes);
+	size_t n = collect_changes(w, password, is_new, files_changed, ca, changes);
 	dialog_progress("SSL Configuration", "Saving, and asking webmsgd to apply it...");
 	int rc = apply_changes(console_db(c), changes, n, &o, &e);
 	int unchanged = rc == 0 && o.version == before;

@@ -18,7 +18,9 @@
 
 #define ESCAPE_DELAY_MS 50
 
-static const int ending_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* SIGABRT too: an abort() anywhere must not leave the shell in raw mode.
+ * SIGPIPE is ignored for the whole program (main.c), so it never ends it. */
+static const int ending_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT };
 #define NENDING (sizeof(ending_signals) / sizeof(ending_signals[0]))
 
 /* Read by the signal handlers; written before they are installed. */

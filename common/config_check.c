@@ -509,15 +509,39 @@ static void collect_fail(const struct config_check_item *item, void *arg)
 		l->items[l->n++] = *item;
 }
 
-/* Whether the change touches the setting: a latent failure blocks only the
- * change that makes it (a key password that does not open the key is never
- * stored, SSL on or off: the one that did would be lost). */
+/* Settings that one check looks at together: a failure is reported under one
+ * of them, and a change to any of them is what makes it. */
+static const enum setting_id groups[][5] = {
+	{ SET_SSL_CERT_FILE, SET_SSL_KEY_FILE, SET_SSL_CHAIN_FILE, SET_SSL_KEY_PASSWORD,
+	  SET_COUNT },
+	{ SET_SSL_CLIENT_AUTH, SET_SSL_CLIENT_CA_FILE, SET_COUNT },
+	{ SET_WEB_HTTP_PORT, SET_WEB_HTTPS_PORT, SET_WEB_BIND, SET_COUNT },
+};
+
+static int differs(const struct config_snapshot *current, const struct config_snapshot *candidate,
+		   enum setting_id id)
+{
+	return !current || strcmp(current->values[id], candidate->values[id]) != 0;
+}
+
+/* Whether the change touches what the item is about: a latent failure blocks
+ * only the change that makes it (a key password that does not open the key is
+ * never stored, SSL on or off: the one that did would be lost). */
 static int changed(const struct config_snapshot *current, const struct config_snapshot *candidate,
 		   enum setting_id id)
 {
 	if (id == CONFIG_CHECK_NO_SETTING)
 		return 0;
-	return !current || strcmp(current->values[id], candidate->values[id]) != 0;
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		int member = 0, any = 0;
+		for (const enum setting_id *m = groups[g]; *m != SET_COUNT; m++) {
+			member |= *m == id;
+			any |= differs(current, candidate, *m);
+		}
+		if (member)
+			return any;
+	}
+	return differs(current, candidate, id);
 }
 
 static int listed(const struct fail_list *l, const struct config_check_item *item)

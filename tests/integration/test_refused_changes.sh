@@ -41,6 +41,21 @@ for c in "${cases[@]}"; do
 	check "$cmd: the stored key password still opens the key" stored_password_opens_key
 done
 
+# With SSL off the same changes are refused: they would fail once SSL is on,
+# and a replaced key password is lost.
+admin ssl disable >/dev/null
+for c in "${cases[@]:0:2}" "config set ssl.client_auth required|ssl.client_ca_file: .*no CA file.*nothing was saved"; do
+	cmd=${c%%|*}
+	before=$(latest)
+	# shellcheck disable=SC2086 # the command's words
+	out=$(admin $cmd 2>&1)
+	expect_eq "SSL off, $cmd: refused" 1 "$?"
+	expect_match "SSL off, $cmd: says why" "${c#*|}" "$out"
+	expect_eq "SSL off, $cmd: no new version" "$before" "$(latest)"
+done
+check "SSL off: the stored key password still opens the key" stored_password_opens_key
+admin ssl enable >/dev/null
+
 # config revert is a door like the others; what it implies follows too.
 v_before_ssl=$(admin config history | awk '$4 == "ssl.enable" {print $1; exit}')
 before=$(latest)

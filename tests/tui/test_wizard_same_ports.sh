@@ -43,6 +43,8 @@ keys c Enter
 check "applying is applied by the daemon" wait_for c 'applied \(version [0-9]+\)'
 check "and ends with a handshake" wait_for c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]"
 expect_eq "as one new version" $((before + 1)) "$(versions)"
+keys c Enter
+check "Done starts the wizard over" wait_for c 'step 1 of 5'
 keys c Escape q
 check "q quits" console_ended c
 finish
