@@ -179,15 +179,15 @@ static void revoke(struct console *c, struct users_screen *s)
 	const char *address = s->rows[s->list.cur].address;
 	struct err e;
 
-	snprintf(text, sizeof(text), "End every remembered logon of %s? Browsers that kept it "
-		 "logged on must log on with the password again.", address);
-	if (!dialog_confirm("Revoke remembered logons", text))
+	snprintf(text, sizeof(text), "End every session and remembered logon of %s? The user "
+		 "must log on with the password again everywhere.", address);
+	if (!dialog_confirm("Log the user off", text))
 		return;
 	if (accounts_user_revoke(console_db(c), address, text, sizeof(text), &e) < 0) {
-		console_fail(c, "Revoke remembered logons", &e);
+		console_fail(c, "Log the user off", &e);
 		return;
 	}
-	dialog_message("Revoke remembered logons", text);
+	dialog_message("Log the user off", text);
 }
 
 static int users_key(struct console *c, void *st, int key)
@@ -215,7 +215,7 @@ static const struct keybar_entry *users_keys(void *st)
 	static const struct keybar_entry keys[] = { { "Ins", "n", "Add" },
 						    { "Del", "d", "Delete" },
 						    { NULL, "p", "Password" },
-						    { NULL, "v", "Revoke remembered" },
+						    { NULL, "v", "Log off everywhere" },
 						    { NULL, "Esc", "Tree" },
 						    { 0 } };
 	(void)st;

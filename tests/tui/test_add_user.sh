@@ -68,9 +68,9 @@ out=$(logon "$WORK/jar3" "http://127.0.0.1:$HTTP_PORT" alice@example.org 'Batter
 expect_eq "the new one does" "303 http://127.0.0.1:$HTTP_PORT/mail" "$out"
 
 now=$(date +%s)
-sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens values ('sel1', 'h1', 'example.org', 'alice', $now, $((now + 86400))), ('sel2', 'h2', 'example.org', 'alice', $now, $((now + 86400)))"
+sqlite3 "$WEBMSG_CONFIG" "insert into remember_tokens (selector, validator_hash, domain, name, created, expires) values ('sel1', 'h1', 'example.org', 'alice', $now, $((now + 86400))), ('sel2', 'h2', 'example.org', 'alice', $now, $((now + 86400)))"
 keys c v
-check "v asks before revoking" wait_for c 'End every remembered logon of alice@example\.org'
+check "v asks before revoking" wait_for c 'End every session and remembered logon of alice@example\.org'
 keys c y
 check "and says how many it ended" wait_for c 'ended the sessions and 2 remembered logon\(s\) of alice@example\.org'
 keys c Enter
