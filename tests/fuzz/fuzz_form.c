@@ -1,9 +1,40 @@
 /* fuzz_form.c - the POST field collector (server/form.c) fed as MHD's post
  * processor feeds it: fields one after another, each value in pieces at
- * growing offsets, under a limit on the total. The form must hold exactly the
- * values given, or say it went over the limit. */
+ * growing offsets, under limits on text and on files. The form must hold
+ * exactly the values given (uploads in their spool files), or say it went
+ * over a limit. */
+#include <unistd.h>
+
 #include "form.h"
 #include "fuzz.h"
+
+/* The spool folder for uploads, made once for the run. */
+static const char *spool(void)
+{
+	static char dir[] = "/tmp/webmsg-fuzz-form-XXXXXX";
+	static int made;
+	if (!made) {
+		FUZZ_CHECK(mkdtemp(dir));
+		made = 1;
+	}
+	return dir;
+}
+
+/* 1 when the field holds exactly len bytes of value. */
+static int holds(const struct form_field *field, const char *value, size_t len)
+{
+	if (!field->filename)
+		return field->value.len == len && (!len || memcmp(field->value.data, value, len) == 0);
+	if (field->size != len)
+		return 0;
+	if (len == 0)
+		return 1;
+	char *back = malloc(len);
+	FUZZ_CHECK(back);
+	int same = pread(field->fd, back, len, 0) == (ssize_t)len && memcmp(back, value, len) == 0;
+	free(back);
+	return same;
+}
 
 /* What the harness gave, to compare the form with. */
 struct given {
@@ -20,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t ngiven = 0, total = 0;
 	int stopped = 0;
 
-	form_init(&f, 1 + fuzz_u16(&in) * 4);
+	size_t cap = 1 + fuzz_u16(&in) * 4;
+	const struct form_limits lim = { .text_max = cap, .file_max = cap, .spool = spool() };
+	form_init(&f, &lim);
 	while (in.left && ngiven <= FORM_MAX_FIELDS) {
 		unsigned kind = fuzz_byte(&in);
 		/* MHD gives a multipart part without a name as key NULL. */
@@ -61,17 +94,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* MHD stops calling after MHD_NO: the form said why. */
 	FUZZ_CHECK(!stopped || f.too_large || f.n == 0 || !f.fields[f.n - 1].name);
 	if (!f.too_large && !stopped) {
-		FUZZ_CHECK(f.n == ngiven && f.used == total && total <= f.max);
+		FUZZ_CHECK(f.n == ngiven && f.used + f.files == total && f.used <= lim.text_max &&
+			   f.files <= lim.file_max);
 		for (size_t i = 0; i < ngiven; i++) {
 			size_t nth = 0;
 			for (size_t k = 0; k < i; k++)
 				nth += strcmp(given[k].name, given[i].name) == 0;
 			const struct form_field *field = form_nth(&f, given[i].name, nth);
 			FUZZ_CHECK(field == &f.fields[i]);
-			FUZZ_CHECK(field->value.len == given[i].len);
-			FUZZ_CHECK(!given[i].len ||
-				   memcmp(field->value.data, given[i].value, given[i].len) == 0);
-			if (nth == 0)
+			FUZZ_CHECK(holds(field, given[i].value, given[i].len));
+			if (nth == 0 && !field->filename)
 				FUZZ_CHECK(strcmp(form_get(&f, given[i].name), given[i].value) == 0 ||
 					   memchr(given[i].value, 0, given[i].len));
 		}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "redirect.h"
 
 #define HEX "0123456789abcdefABCDEF"

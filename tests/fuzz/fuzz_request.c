@@ -21,7 +21,9 @@
 #include <gmime/gmime.h>
 #include <microhttpd.h>
 
+#include "account.h"
 #include "fuzz.h"
+#include "guard.h"
 #include "http.h"
 #include "server.h"
 #include "session.h"
@@ -77,6 +79,7 @@ static void clean_up(void)
 	site_free(&gen.site);
 	config_snapshot_free(&gen.cfg);
 	session_table_free(&srv.sessions);
+	guard_stop(&srv.guard);
 	throttle_free(&srv.throttle);
 	db_close(&srv.req_db);
 	db_close(&srv.db);
@@ -115,7 +118,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	must(user_add(srv.db, "ann@example.org", "fuzz-password", &e), &e);
 	must(db_open(dbpath, DB_OPEN_EXISTING, &srv.req_db, &e), &e);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
-	FUZZ_CHECK(session_table_new(&srv.sessions) == 0 && throttle_new(&srv.throttle) == 0);
+	FUZZ_CHECK(session_table_new(&srv.sessions, 4096) == 0 && throttle_new(&srv.throttle) == 0);
+	must(guard_start(&srv.guard, &e), &e);
 
 	must(config_load(srv.db, &gen.cfg, &e), &e);
 	must(config_snapshot_override(gen.cfg, SET_MAIL_ROOT, mailroot, &e), &e);
@@ -149,7 +153,9 @@ static void live_session(void)
 	struct session found;
 	if (sess.id[0] && session_find(srv.sessions, sess.id, 0, &lim, &found) == 0)
 		return;
-	FUZZ_CHECK(session_create(srv.sessions, "ann@example.org", 0, 0, &sess) == 0);
+	char stamp[USER_STAMP_LEN];
+	account_stamp(&srv, "ann@example.org", stamp, sizeof(stamp));
+	FUZZ_CHECK(session_create(srv.sessions, "ann@example.org", stamp, 0, 0, &sess) == 0);
 }
 
 /* The input with @SID@ and @CSRF@ replaced; free it. */

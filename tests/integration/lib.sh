@@ -40,9 +40,10 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
-# expect_match DESCRIPTION REGEX TEXT
+# expect_match DESCRIPTION REGEX TEXT (a here-string, not a pipe: under
+# pipefail, printf into a grep -q that stops early would fail the check).
 expect_match() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		pass "$1"
 	else
 		fail "$1: /$2/ not in: $(printf '%s' "$3" | head -c 600)"
@@ -50,7 +51,7 @@ expect_match() {
 }
 
 expect_no_match() {
-	if printf '%s' "$3" | grep -Eq -- "$2"; then
+	if grep -Eq -- "$2" <<<"$3"; then
 		fail "$1: /$2/ found in: $(printf '%s' "$3" | head -c 600)"
 	else
 		pass "$1"

@@ -53,7 +53,7 @@ wait_for() {
 	local name=$1 re=$2 seconds=${3:-$WAIT_SECONDS}
 	local tries=$((seconds * 10))
 	for _ in $(seq "$tries"); do
-		screen "$name" 2>/dev/null | grep -Eq -- "$re" && return 0
+		grep -Eq -- "$re" <<<"$(screen "$name" 2>/dev/null)" && return 0
 		sleep 0.1
 	done
 	echo "--- waited $seconds s for /$re/ on $name; the screen:" >&2
@@ -65,7 +65,9 @@ wait_for() {
 wait_gone() {
 	local name=$1 re=$2 seconds=${3:-$WAIT_SECONDS}
 	for _ in $(seq $((seconds * 10))); do
-		screen "$name" 2>/dev/null | grep -Eq -- "$re" || return 0
+		# Read whole before grep: under pipefail an early grep -q exit would
+		# fail the pipe and look like "gone".
+		grep -Eq -- "$re" <<<"$(screen "$name" 2>/dev/null)" || return 0
 		sleep 0.1
 	done
 	echo "--- waited $seconds s for /$re/ to go on $name; the screen:" >&2
