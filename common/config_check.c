@@ -1,15 +1,12 @@
 /* config_check.c - the one decision "can this configuration be served?":
  * values, ports, files, TLS material, cross-setting rules, the mail root and
  * the log, each reported as an item naming the setting it concerns. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +14,7 @@
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
 #include "webmsg/err.h"
+#include "webmsg/net.h"
 #include "webmsg/service.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/status.h"
@@ -87,45 +85,15 @@ static int held(const struct run *r, const char *bind_addr, long port)
 	return 0;
 }
 
-/* Binds and closes at once, as the daemon's listener would bind: whether the
+/* Listens and closes at once, as the daemon's listener would: whether the
  * port can be had now. */
 static int try_bind(const char *bind_addr, int port, struct err *e)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	socklen_t len;
-	int one = 1, zero = 0, fd, rc = 0;
-
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, bind_addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, bind_addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		len = sizeof(*in6);
-	} else {
-		return err_set(e, "'%s' is not an IP address", bind_addr);
-	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return err_sys(e, "cannot make a socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
-		if (errno == EADDRINUSE)
-			rc = err_set(e, "%s port %d is in use by another program; choose another "
-					"port or stop that program", bind_addr, port);
-		else if (errno == EACCES)
-			rc = err_set(e, "%s port %d: ports below 1024 need privileges", bind_addr,
-				     port);
-		else
-			rc = err_sys(e, "cannot listen on %s port %d", bind_addr, port);
-	}
+	int fd = net_listen(bind_addr, port, e);
+	if (fd < 0)
+		return -1;
 	close(fd);
-	return rc;
+	return 0;
 }
 
 static void rule_ports(struct run *r)
