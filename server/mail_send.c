@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "incident.h"
 #include "mail_send.h"
 #include "mailbox.h"
 #include "outbox.h"
@@ -66,16 +67,23 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 	return 0;
 }
 
+/* A full mailbox is the sender's to know; a store that failed (its paths and
+ * causes) is the log's, under an incident id the page shows. */
 static int deliver_local(struct request *r, const char *addr, const struct buf *msg, struct err *e)
 {
-	struct mailstore *ms;
-	char domain[256], user[80];
+	struct mailstore *ms = NULL;
+	char domain[256], user[80], id[INCIDENT_ID_LEN];
 	const char *at = strrchr(addr, '@');
 	snprintf(user, sizeof(user), "%.*s", (int)(at - addr), addr);
 	snprintf(domain, sizeof(domain), "%s", at + 1);
-	if (mailbox_open_for(r, domain, user, &ms, e) < 0)
-		return -1;
-	int rc = mailstore_deliver(ms, MAIL_INBOX, msg->data, msg->len, 0, NULL, 0, e);
+	int rc = mailbox_open_for(r, domain, user, &ms, e);
+	if (rc == 0)
+		rc = mailstore_deliver(ms, MAIL_INBOX, msg->data, msg->len, 0, NULL, 0, e);
+	if (rc < 0 && !(ms && mailstore_refused(ms))) {
+		incident_log(r, "local delivery failed", e->msg, id);
+		err_set(e, "the message could not be delivered to %s just now (incident number %s)",
+			addr, id);
+	}
 	mailstore_close(&ms);
 	return rc;
 }

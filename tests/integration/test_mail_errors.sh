@@ -27,6 +27,15 @@ expect_match "the log has the details under that id" \
 logon "$WORK/ja" "$base" ann@example.org Ann-pass-1 >/dev/null
 box=$root/ann
 expect_eq "ann's mailbox opens" 200 "$(http_code -b "$WORK/ja" "$base/mail")"
+
+# Mail to bob, whose mailbox cannot be made: the form comes back with a reason
+# and an incident id, not the path.
+csrf=$(csrf_of <(curl -s -b "$WORK/ja" "$base/mail"))
+sent=$(curl -s -b "$WORK/ja" -F "csrf=$csrf" -F "to=bob@example.org" -F "subject=Hi" \
+	-F "body=Hello Bob" "$base/mail/send")
+expect_match "a delivery that fails on the server says so" \
+	'could not be delivered to bob@example.org just now \(incident number [0-9a-f]{12}\)' "$sent"
+expect_no_match "and names no path" "$WORK|Not a directory" "$sent"
 printf 'From: Carol <carol@example.org>\r\nSubject: Plain\r\n\r\nThe real message.\r\n' > "$box/new/1772445600.real.mx"
 expect_match "the message is listed" 'Plain' "$(curl -s -b "$WORK/ja" "$base/mail")"
 for bad in '../../../../../../etc/passwd' 'cur/../../../../../../etc/passwd' '..'; do
