@@ -130,7 +130,7 @@ static void test_port_in_use_unless_held(void **state)
 	snprintf(port, sizeof(port), "%d", f->busy_port);
 	set(f, SET_WEB_HTTP_PORT, port);
 	assert_int_equal(run(f, NULL, &it), 1);
-	assert_contains(it.fail, "web.http_port|web.http_port: 127.0.0.1 port");
+	assert_contains(it.fail, "web.http_port|web.http_port: cannot listen on 127.0.0.1 port");
 	assert_contains(it.fail, "in use");
 	/* The running daemon's own socket is no obstacle to its reload. */
 	snprintf(env.held[0].bind, sizeof(env.held[0].bind), "127.0.0.1");
@@ -206,7 +206,7 @@ static void test_refused_change_saves_nothing(void **state)
 	snprintf(port, sizeof(port), "%d", f->busy_port);
 	struct config_change c = { SET_WEB_HTTP_PORT, port, NULL };
 	assert_int_equal(config_set_gated(f->db, &c, 1, &f->who, &gate, &v, &e), -1);
-	assert_contains(e.msg, "web.http_port: 127.0.0.1 port");
+	assert_contains(e.msg, "web.http_port: cannot listen on 127.0.0.1 port");
 	assert_contains(e.msg, "nothing was saved");
 	assert_int_equal(config_version(f->db, &e), before);
 	struct config_snapshot *cfg;
