@@ -31,6 +31,7 @@ struct history_screen {
 	struct list list;
 	long latest; /* the version the rows were read at, to notice a newer one */
 	int who_width, key_width;
+	int show_when, show_who; /* the columns that fit the last drawing */
 	int failed;
 };
 
@@ -114,9 +115,14 @@ static int load(struct console *c, struct history_screen *s)
 {
 	struct err e;
 	long latest = config_version(console_db(c), &e);
+	/* The cursor stays on its version when newer ones come in above it. */
+	long at = s->list.cur >= 0 && s->list.cur < s->n ? s->rows[s->list.cur].version : -1;
+	char key[sizeof(s->rows[0].key)] = "";
+	if (at >= 0)
+		snprintf(key, sizeof(key), "%s", s->rows[s->list.cur].key);
 	s->n = 0;
-	s->who_width = 3;
-	s->key_width = 7;
+	s->who_width = 3; /* "Who" */
+	s->key_width = 7; /* "Setting" */
 	if (latest < 0 || config_history(console_db(c), add_row, s, &e) < 0) {
 		s->failed = 1;
 		console_db_failed(c, &e);
@@ -125,6 +131,9 @@ static int load(struct console *c, struct history_screen *s)
 	s->failed = 0;
 	s->latest = latest;
 	newest_first(s);
+	for (int i = 0; i < s->n && at >= 0; i++)
+		if (s->rows[i].version == at && strcmp(s->rows[i].key, key) == 0)
+			s->list.cur = i;
 	list_set_count(&s->list, s->n);
 	return 0;
 }
@@ -160,6 +169,10 @@ static void history_tick(struct console *c, void *st)
 		load(c, s);
 }
 
+/* Below this many columns for the change, When and then Who are left out of
+ * the rows: the line under the list shows them for the cursor's row. */
+#define CHANGE_MIN 30
+
 static void draw_row(WINDOW *w, int y, int x, int width, int i, attr_t a, void *arg)
 {
 	struct history_screen *s = arg;
@@ -169,14 +182,16 @@ static void draw_row(WINDOW *w, int y, int x, int width, int i, attr_t a, void *
 
 	/* The cursor's row is drawn whole in its attribute, the gaps too. */
 	text_put_fill(w, y, x, width, "", a);
-	snprintf(version, sizeof(version), "%6ld", r->version);
+	snprintf(version, sizeof(version), "%7ld", r->version);
 	at += text_put(w, y, at, end - at, version, 0, a) + 2;
-	if (at < end)
+	if (s->show_when && at < end)
 		text_put(w, y, at, end - at, r->at, 0, a);
-	at += WHEN_WIDTH + 2;
-	if (at < end)
+	if (s->show_when)
+		at += WHEN_WIDTH + 2;
+	if (s->show_who && at < end)
 		text_put(w, y, at, s->who_width < end - at ? s->who_width : end - at, r->who, 0, a);
-	at += s->who_width + 2;
+	if (s->show_who)
+		at += s->who_width + 2;
 	if (at < end)
 		text_put(w, y, at, s->key_width < end - at ? s->key_width : end - at, r->key, 0, a);
 	at += s->key_width + 2;
@@ -187,7 +202,8 @@ static void draw_row(WINDOW *w, int y, int x, int width, int i, attr_t a, void *
 static void history_draw(struct console *c, void *st, WINDOW *w, int h, int width, int focused)
 {
 	struct history_screen *s = st;
-	char head[256];
+	char head[256], line[1024];
+	int details = h >= 8 ? 3 : 0; /* the cursor's row whole, under the list */
 	(void)c;
 	if (s->failed)
 		return;
@@ -197,10 +213,22 @@ static void history_draw(struct console *c, void *st, WINDOW *w, int h, int widt
 				 theme_attr(ROLE_DIM));
 		return;
 	}
-	snprintf(head, sizeof(head), "%7s  %-*s  %-*s  %-*s  %s", "Version", WHEN_WIDTH,
-		 "When (UTC)", s->who_width, "Who", s->key_width, "Setting", "Change");
+	int fixed = 7 + 2 + s->key_width + 2 + CHANGE_MIN;
+	s->show_who = width >= fixed + s->who_width + 2;
+	s->show_when = width >= fixed + s->who_width + 2 + WHEN_WIDTH + 2;
+	snprintf(head, sizeof(head), "%7s  %-*s%s%-*s%s%-*s  %s", "Version",
+		 s->show_when ? WHEN_WIDTH : 0, s->show_when ? "When (UTC)" : "",
+		 s->show_when ? "  " : "", s->show_who ? s->who_width : 0,
+		 s->show_who ? "Who" : "", s->show_who ? "  " : "", s->key_width, "Setting",
+		 "Change");
 	text_put(w, 0, 0, width, head, 0, theme_attr(ROLE_NORMAL) | A_BOLD);
-	list_draw(&s->list, w, 1, 0, h - 1, width, focused, draw_row, s);
+	list_draw(&s->list, w, 1, 0, h - 1 - details, width, focused, draw_row, s);
+	if (!details || s->list.cur < 0)
+		return;
+	const struct history_row *r = &s->rows[s->list.cur];
+	snprintf(line, sizeof(line), "Version %ld, %s UTC, by %s: %s %s", r->version, r->at,
+		 r->who, r->key, r->change);
+	text_put_wrapped(w, h - details + 1, 1, width - 2, details - 1, line, theme_attr(ROLE_DIM));
 }
 
 struct skipped_list {
@@ -252,7 +280,9 @@ static int history_key(struct console *c, void *st, int key)
 		snprintf(question, sizeof(question),
 			 "Revert to version %ld? Its settings are saved as a new version and "
 			 "applied; secrets stay as they are now.", version);
-		screen_history_revert(c, version, question);
+		/* Reverted: the cursor goes to the top, where the new version is. */
+		if (screen_history_revert(c, version, question) > 0)
+			s->list.cur = -1;
 		load(c, s);
 		return 1;
 	}
