@@ -44,6 +44,12 @@ extern const struct screen screen_webmsg;
 extern const struct screen screen_ssl_wizard;
 extern const struct screen screen_logs;
 extern const struct screen screen_troubleshoot;
+extern const struct screen screen_history;
+
+/* Asks question (Yes/No), then reverts to version through apply_revert,
+ * the decision and all, as `config revert` does, and shows the result:
+ * 1 when reverted, 0 when the operator said no, -1 when refused or failed. */
+int screen_history_revert(struct console *c, long version, const char *question);
 
 /* What the tree holds; console_tree.c maps each to its screen. */
 enum node_kind {
@@ -55,6 +61,7 @@ enum node_kind {
 	NODE_SSL,
 	NODE_LOGS,
 	NODE_TROUBLESHOOT,
+	NODE_HISTORY,
 };
 
 /* Runs the console until the operator quits; returns an exit status. */

@@ -1,6 +1,6 @@
 /* console_tree.c - what the console's tree holds, as the classic
- * administrator had it: the server, its domains, the services, SSL, logs
- * and troubleshooting; and which screen each kind of node opens. */
+ * administrator had it: the server, its domains, the services, SSL, the
+ * configuration's history, logs and troubleshooting; and which screen each kind of node opens. */
 #include <stdio.h>
 
 #include "webmsg/err.h"
@@ -17,6 +17,7 @@ static const struct {
 	{ NODE_DOMAIN, &screen_users },		{ NODE_SERVICES, &screen_status },
 	{ NODE_WEBMSG, &screen_webmsg },	{ NODE_SSL, &screen_ssl_wizard },
 	{ NODE_LOGS, &screen_logs },		{ NODE_TROUBLESHOOT, &screen_troubleshoot },
+	{ NODE_HISTORY, &screen_history },
 };
 
 /* The fixed part of the tree; the domains go below NODE_DOMAINS. */
@@ -30,6 +31,7 @@ static const struct {
 	{ 1, NODE_SERVICES, "Services" },
 	{ 2, NODE_WEBMSG, "Web Messaging" },
 	{ 1, NODE_SSL, "SSL Configuration" },
+	{ 1, NODE_HISTORY, "History" },
 	{ 1, NODE_LOGS, "Logs" },
 	{ 1, NODE_TROUBLESHOOT, "Troubleshoot" },
 };

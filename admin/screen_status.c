@@ -1,7 +1,8 @@
 /* screen_status.c - the server: whether webmsgd runs, its pid and uptime,
  * where it listens, the configuration version it serves against the latest,
  * the last start or reload and its message, the certificate and the open
- * webmail sessions. Read again once a second. */
+ * webmail sessions. Read again once a second. Where the version served is
+ * not the latest saved, v reverts to the served one. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct status_screen {
 	char cert_error[ERR_MSG_MAX];
 	char config_error[ERR_MSG_MAX];
 	char unserved[1024]; /* settings saved but not served, or "" */
+	long served;         /* the version the running daemon serves, when it is not the
+			      * latest saved; 0 otherwise */
 };
 
 /* The SSL settings and the certificate, which the daemon's row does not hold. */
@@ -40,6 +43,10 @@ static void read_ssl(struct console *c, struct status_screen *s)
 	s->config_error[0] = s->cert_error[0] = s->unserved[0] = '\0';
 	s->have_cert = 0;
 	const struct service_state *svc = console_service(c);
+	s->served = svc->pid && service_ctl_reported(svc) &&
+				    svc->status.config_version != svc->latest
+			    ? svc->status.config_version
+			    : 0;
 	if (service_ctl_reported(svc) &&
 	    service_ctl_differences(console_db(c), svc->status.config_version, s->unserved,
 				    sizeof(s->unserved), &e) < 0)
@@ -122,7 +129,8 @@ static void draw_running(struct rows *r, const struct service_state *svc,
 	row(r, "State", text, ROLE_OK);
 	listeners(r, st->listeners);
 	snprintf(text, sizeof(text), "version %ld applied, latest %ld%s", st->config_version,
-		 svc->latest, st->config_version < svc->latest ? " (r reloads)" : "");
+		 svc->latest,
+		 st->config_version < svc->latest ? " (r reloads, v reverts to the served one)" : "");
 	row(r, "Configuration", text, st->config_version < svc->latest ? ROLE_WARN : ROLE_NORMAL);
 	if (s->unserved[0])
 		row(r, "Not served yet", s->unserved, ROLE_WARN);
@@ -180,11 +188,29 @@ static void status_draw(struct console *c, void *st, WINDOW *w, int h, int width
 		draw_ssl(&r, s);
 }
 
+/* Saved and served differ (a change the daemon could not apply, or one made
+ * behind the program's back): go back to what is served, through the same
+ * decision and revert as the History screen and `config revert`. */
+static void revert_to_served(struct console *c, struct status_screen *s)
+{
+	char question[ERR_MSG_MAX + 1400];
+	long latest = console_service(c)->latest;
+	snprintf(question, sizeof(question),
+		 "Revert to version %ld, the version being served? The settings saved since "
+		 "(version %ld)%s%s are undone as a new version, and webmsgd applies it; secrets "
+		 "stay as they are now.",
+		 s->served, latest, s->unserved[0] ? ": " : "", s->unserved);
+	screen_history_revert(c, s->served, question);
+	read_ssl(c, s);
+}
+
 static int status_key(struct console *c, void *st, int key)
 {
-	(void)c;
-	(void)st;
-	(void)key;
+	struct status_screen *s = st;
+	if (key == 'v' && s->served > 0) {
+		revert_to_served(c, s);
+		return 1;
+	}
 	return 0;
 }
 
@@ -194,15 +220,22 @@ static const struct keybar_entry *status_keys(void *st)
 						    { "F5", "r", "Reload" },
 						    { NULL, "Esc", "Tree" },
 						    { 0 } };
-	(void)st;
-	return keys;
+	static const struct keybar_entry differ[] = { { NULL, "v", "Revert to the version being served" },
+						      { "F6", "s", "Start/Stop" },
+						      { "F5", "r", "Reload" },
+						      { NULL, "Esc", "Tree" },
+						      { 0 } };
+	const struct status_screen *s = st;
+	return s && s->served > 0 ? differ : keys;
 }
 
 const struct screen screen_status = {
 	.name = "Status",
 	.help = "The server: whether webmsgd runs, where it listens, the configuration version "
 		"it serves and the latest one, the result of its last start or reload, open "
-		"sessions and the certificate HTTPS uses. It is read again every second.",
+		"sessions and the certificate HTTPS uses. It is read again every second. When "
+		"the version served is not the latest saved, v reverts to the served version "
+		"(after you confirm it), checked and saved as a new version like any change.",
 	.open = status_open,
 	.close = status_close,
 	.draw = status_draw,
