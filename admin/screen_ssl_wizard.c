@@ -146,7 +146,8 @@ static int fill(struct console *c, struct wizard *w)
 	form_reset(&w->forms[STEP_ENABLE], 0, "on"); /* what the wizard is for */
 	w->explicit_files = cfg->stored[SET_SSL_CERT_FILE] || cfg->stored[SET_SSL_KEY_FILE] ||
 			    cfg->stored[SET_SSL_CHAIN_FILE];
-	config_snapshot_free(&cfg);
+	config_snapshot_free(&w->opened);
+	w->opened = cfg; /* what Apply compares with */
 	return 0;
 }
 
@@ -191,6 +192,7 @@ static void wizard_close(void *st)
 		form_free(&w->forms[i]);
 	textview_clear(&w->view);
 	explicit_bzero(&w->req, sizeof(w->req));
+	config_snapshot_free(&w->opened);
 	free(w);
 }
 

@@ -1,5 +1,6 @@
 /* ssl_setup.c - setting up SSL step by step: key store, key password, keys
  * with certificates or requests, client authentication. */
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,13 +54,26 @@ int ssl_setup_make_key(const char *keystore, const struct tls_request *req, int 
 
 int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e)
 {
+	/* "a.example, b.example" is how people write lists: blanks around a name
+	 * are not part of it (a host name or an address never has any). */
 	for (const char *p = list; p && *p;) {
 		size_t len = strcspn(p, ",");
-		if (len > 0) {
-			if (s->nsans == TLS_MAX_SANS || len >= sizeof(s->sans[0]))
-				return err_set(e, "at most %d names of up to 255 characters",
-					       TLS_MAX_SANS);
-			snprintf(s->sans[s->nsans++], sizeof(s->sans[0]), "%.*s", (int)len, p);
+		const char *name = p;
+		size_t n = len;
+		while (n > 0 && isspace((unsigned char)*name)) {
+			name++;
+			n--;
+		}
+		while (n > 0 && isspace((unsigned char)name[n - 1]))
+			n--;
+		if (n > 0) {
+			if (s->nsans == TLS_MAX_SANS || n >= sizeof(s->sans[0]))
+				return err_set(e, "at most %d names of up to %zu characters",
+					       TLS_MAX_SANS, sizeof(s->sans[0]) - 1);
+			if (strcspn(name, " \t") < n)
+				return err_set(e, "\"%.*s\": a name has no blanks inside; separate "
+					       "names with commas", (int)n, name);
+			snprintf(s->sans[s->nsans++], sizeof(s->sans[0]), "%.*s", (int)n, name);
 		}
 		p += len + (p[len] == ',');
 	}

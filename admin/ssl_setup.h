@@ -30,7 +30,8 @@ int ssl_setup_key_password(const struct config_snapshot *cfg, const char *given,
 int ssl_setup_make_key(const char *keystore, const struct tls_request *req, int selfsigned,
 		       int force, char **pem_out, struct err *e);
 
-/* Adds the names in list, separated by commas, to the subject's alternative names. */
+/* Adds the names in list, separated by commas (blanks around each are
+ * dropped, blanks inside one refused), to the subject's alternative names. */
 int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e);
 
 /* The changes that set client authentication to mode (none|optional|required)

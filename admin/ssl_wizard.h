@@ -10,6 +10,7 @@
 
 #include "widgets.h"
 
+struct config_snapshot;
 struct console;
 
 enum wizard_step {
@@ -59,11 +60,17 @@ struct wizard {
 	int replace_request; /* request.csr or request.key exist */
 	struct tls_request req; /* password not kept here */
 	int explicit_files;     /* ssl.cert_file, key_file or chain_file point elsewhere */
+	/* The configuration when the wizard was started (or last warned): Apply
+	 * saves a setting only if it is still as it was then. */
+	struct config_snapshot *opened;
 };
 
 /* Describes what applying will do, into w->view. */
 void wizard_summary(struct console *c, struct wizard *w);
-/* Does it: files, settings in one version, the daemon's answer, a handshake. */
+/* Does it: files, settings in one version, the daemon's answer, a handshake.
+ * When nothing could be saved (another operator saved one of the settings
+ * meanwhile, or the decision refused them) it goes back to the step that
+ * asks for it, with what was typed kept and the reason under the field. */
 void wizard_finish(struct console *c, struct wizard *w);
 
 #endif

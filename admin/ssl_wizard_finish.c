@@ -98,18 +98,18 @@ void wizard_summary(struct console *c, struct wizard *w)
 /* Makes or installs the certificate. *files_changed: HTTPS has new files;
  * *pem: the request for a CA, when one was made (to free). */
 static int do_certificate(struct wizard *w, const struct config_snapshot *cfg, const char *password,
-			  int *files_changed, char **pem)
+			  int *files_changed, char **pem, struct err *e)
 {
 	struct textview *v = &w->view;
-	struct err e;
+	struct err req_e;
 
 	*files_changed = 0;
 	if (w->action == CERT_IMPORT) {
 		const char *chain = value(w, STEP_DETAILS, D_CHAIN_FILE);
 		dialog_progress("SSL Configuration", "Checking and installing the certificate...");
 		if (tls_import(w->keystore, value(w, STEP_DETAILS, D_CERT_FILE), chain[0] ? chain : NULL,
-			       config_str(cfg, SET_SSL_KEY_PASSWORD), &e) < 0) {
-			textview_add(v, ROLE_ERROR, 0, "%s; nothing was changed", e.msg);
+			       config_str(cfg, SET_SSL_KEY_PASSWORD), e) < 0) {
+			textview_add(v, ROLE_ERROR, 0, "%s; nothing was changed", e->msg);
 			return -1;
 		}
 		*files_changed = 1;
@@ -120,16 +120,17 @@ static int do_certificate(struct wizard *w, const struct config_snapshot *cfg, c
 		return 0;
 	w->req.password = password;
 	dialog_progress("SSL Configuration", "Making the key and the self-signed certificate...");
-	if (ssl_setup_make_key(w->keystore, &w->req, 1, w->replace_cert, NULL, &e) < 0) {
-		textview_add(v, ROLE_ERROR, 0, "%s; nothing was changed", e.msg);
+	if (ssl_setup_make_key(w->keystore, &w->req, 1, w->replace_cert, NULL, e) < 0) {
+		textview_add(v, ROLE_ERROR, 0, "%s; nothing was changed", e->msg);
+		w->req.password = NULL;
 		return -1;
 	}
 	*files_changed = 1;
 	textview_add(v, ROLE_OK, 0, "made a self-signed certificate for %s in %s/%s",
 		     w->req.subject.cn, w->keystore, TLS_SERVER_CERT);
 	dialog_progress("SSL Configuration", "Making the request for a certificate authority...");
-	if (ssl_setup_make_key(w->keystore, &w->req, 0, w->replace_request, pem, &e) < 0)
-		textview_add(v, ROLE_ERROR, 0, "the request for a CA: %s", e.msg);
+	if (ssl_setup_make_key(w->keystore, &w->req, 0, w->replace_request, pem, &req_e) < 0)
+		textview_add(v, ROLE_ERROR, 0, "the request for a CA: %s", req_e.msg);
 	w->req.password = NULL;
 	return 0;
 }
@@ -173,6 +174,126 @@ static size_t collect_changes(struct wizard *w, const char *password,
 	out[n++] = (struct config_change){ SET_SSL_FORCE, value(w, STEP_ENABLE, 1) };
 	out[n++] = (struct config_change){ SET_WEB_HTTPS_PORT, value(w, STEP_ENABLE, 2) };
 	return n;
+}
+
+/* The step that asks for setting id, and its field there (*field -1: none). */
+static enum wizard_step step_of(struct wizard *w, enum setting_id id, int *field)
+{
+	*field = -1;
+	if (id == SET_SSL_KEY_PASSWORD) {
+		*field = D_PASSWORD;
+		return STEP_DETAILS;
+	}
+	for (int s = 0; s < FORM_STEPS; s++)
+		for (int i = 0; i < w->forms[s].n; i++)
+			if (w->forms[s].fields[i].setting == (int)id) {
+				*field = i;
+				return (enum wizard_step)s;
+			}
+	return STEP_CERT; /* ssl.cert_file, key_file, chain_file follow the certificate */
+}
+
+/* Shows another operator's value under the field. A field not changed here
+ * takes it; one changed here keeps what was typed, and applying again is
+ * then a choice made knowingly. */
+static void mark_other(struct form *f, int i, const char *now)
+{
+	struct form_field *fd = &f->fields[i];
+	int secret = fd->kind == FIELD_SECRET;
+	char *other;
+
+	if (!secret && strcmp(fd->value, fd->start) == 0) {
+		form_reset(f, i, now);
+	} else if (!secret) {
+		char *start = strdup(now);
+		if (start) {
+			free(fd->start);
+			fd->start = start;
+		}
+	}
+	if ((other = strdup(secret ? "" : now))) {
+		free(fd->other);
+		fd->other = other;
+	}
+}
+
+/* Apply could not save: back to the step that asks for what failed, what
+ * was typed kept, the reason under its field (field -1: in the step's note). */
+static void back_to(struct wizard *w, enum wizard_step step, int field, const char *why)
+{
+	struct form *f = &w->forms[step];
+	w->step = step;
+	w->view_for[0] = '\0';
+	if (field >= 0) {
+		snprintf(f->fields[field].error, sizeof(f->fields[field].error), "%s", why);
+		if (f->fields[field].page != f->page)
+			form_show_page(f, f->fields[field].page);
+		f->cur = field;
+	}
+	if (snprintf(f->note, sizeof(f->note), "Apply: %s", why) >= (int)sizeof(f->note))
+		snprintf(f->note + sizeof(f->note) - 4, 4, "...");
+}
+
+/* Compare and set, as the forms do: every setting the wizard is about to
+ * save against its value when the wizard was opened. Each one another
+ * operator saved since is shown at its step, and the wizard goes back to the
+ * first of them with nothing made or saved. now becomes what the next Apply
+ * compares with. Returns how many there were. */
+static int changed_meanwhile(struct wizard *w, struct config_snapshot **now,
+			     const struct config_change *changes, size_t n)
+{
+	enum wizard_step first = STEP_SUMMARY;
+	char names[ERR_MSG_MAX] = "";
+	int count = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		enum setting_id id = changes[k].id;
+		const char *cur = config_str(*now, id);
+		int field;
+		if (strcmp(config_str(w->opened, id), cur) == 0)
+			continue;
+		enum wizard_step s = step_of(w, id, &field);
+		struct form *f = &w->forms[s];
+		if (field >= 0 && f->fields[field].kind != FIELD_SECRET &&
+		    strcmp(f->fields[field].value, cur) == 0) {
+			form_reset(f, field, cur); /* both made the same change */
+			continue;
+		}
+		if (field >= 0)
+			mark_other(f, field, cur);
+		size_t used = strlen(names);
+		snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
+			 settings_get(id)->name);
+		count++;
+		if (s < first)
+			first = s;
+	}
+	if (count == 0)
+		return 0;
+	config_snapshot_free(&w->opened);
+	w->opened = *now;
+	*now = NULL;
+	char why[ERR_MSG_MAX];
+	snprintf(why, sizeof(why), "another operator saved %s meanwhile; nothing was saved", names);
+	back_to(w, first, -1, why);
+	return count;
+}
+
+/* After a refusal that saved nothing: the step of the setting the reason
+ * names ("web.https_port: ..."), else the last step. */
+static void back_to_reason(struct wizard *w, const char *why)
+{
+	for (int id = 0; id < SET_COUNT; id++) {
+		const char *name = settings_get((enum setting_id)id)->name;
+		size_t len = strlen(name);
+		int field;
+		if (strncmp(why, name, len) == 0 && (why[len] == ':' || why[len] == ' ')) {
+			enum wizard_step s = step_of(w, (enum setting_id)id, &field);
+			back_to(w, s, field, why);
+			return;
+		}
+	}
+	back_to(w, STEP_ENABLE, -1, why);
 }
 
 static void report_outcome(struct wizard *w, int rc, const struct apply_outcome *o,
@@ -233,11 +354,16 @@ void wizard_finish(struct console *c, struct wizard *w)
 	struct apply_outcome o;
 	char password[TLS_PASSWORD_MAX + 2] = "", ca[PATH_MAX] = "", *pem = NULL;
 	const char *typed = value(w, STEP_DETAILS, D_PASSWORD);
-	int is_new = 0, files_changed = 0;
+	int is_new = 0, files_changed = 0, done = 0;
 	long before;
 	struct err e;
 
 	textview_clear(&w->view);
+	if (!w->opened) {
+		textview_add(&w->view, ROLE_ERROR, 0, "the configuration could not be read when the "
+			     "wizard started, so changes since cannot be told; nothing was changed");
+		return;
+	}
 	if (config_load(console_db(c), &cfg, &e) < 0 || (before = config_version(console_db(c), &e)) < 0) {
 		config_snapshot_free(&cfg);
 		textview_add(&w->view, ROLE_ERROR, 0, "%s; nothing was changed", e.msg);
@@ -246,23 +372,42 @@ void wizard_finish(struct console *c, struct wizard *w)
 	if (w->action == CERT_MAKE &&
 	    ssl_setup_key_password(cfg, typed[0] ? typed : NULL, password, sizeof(password), &is_new,
 				   &e) < 0) {
-		textview_add(&w->view, ROLE_ERROR, 0, "%s; nothing was changed", e.msg);
+		back_to(w, STEP_DETAILS, D_PASSWORD, e.msg);
 		goto out;
 	}
-	if (do_certificate(w, cfg, password, &files_changed, &pem) < 0)
+	/* Compared before any file is made: a key whose password cannot be saved is lost. */
+	size_t n = collect_changes(w, password, is_new, w->action != CERT_KEEP, ca, changes);
+	if (changed_meanwhile(w, &cfg, changes, n) > 0)
 		goto out;
-	size_t n = collect_changes(w, password, is_new, files_changed, ca, changes);
+	if (do_certificate(w, cfg, password, &files_changed, &pem, &e) < 0) {
+		back_to(w, STEP_DETAILS, w->action == CERT_IMPORT ? D_CERT_FILE : -1, e.msg);
+		goto out;
+	}
+	n = collect_changes(w, password, is_new, files_changed, ca, changes);
+	for (size_t k = 0; k < n; k++)
+		changes[k].expected = config_str(w->opened, changes[k].id);
 	dialog_progress("SSL Configuration", "Saving, and asking webmsgd to apply it...");
 	int rc = apply_changes(console_db(c), changes, n, &o, &e);
 	int unchanged = rc == 0 && o.version == before;
 	if (!unchanged || !files_changed)
 		report_outcome(w, rc, &o, &e);
-	if (rc < 0 && o.version == 0 && is_new && files_changed) {
-		/* The new key is useless without its password: that much is kept. */
-		struct config_change pw = { SET_SSL_KEY_PASSWORD, password };
-		if (apply_changes(console_db(c), &pw, 1, &o, &e) == 0 || o.version > 0)
-			textview_add(&w->view, ROLE_WARN, 0, "the new key's password was stored "
-				     "(version %ld), so the new files stay usable", o.version);
+	if (rc < 0 && o.version == 0) {
+		/* Nothing was saved: back to the step to correct, what was typed kept. */
+		char why[ERR_MSG_MAX];
+		if (snprintf(why, sizeof(why), "%s%s", e.msg,
+			     files_changed ? " (the new files stay in the key store)" : "") >=
+		    (int)sizeof(why))
+			snprintf(why, sizeof(why), "%s", e.msg);
+		if (is_new && files_changed) {
+			/* The new key is useless without its password: that much is kept. */
+			struct config_change pw = { SET_SSL_KEY_PASSWORD, password, NULL };
+			if (apply_changes(console_db(c), &pw, 1, &o, &e) == 0 || o.version > 0)
+				/* saved here: the next Apply must not take it for another operator's */
+				(void)config_snapshot_override(w->opened, SET_SSL_KEY_PASSWORD,
+							       password, &e);
+		}
+		back_to_reason(w, why);
+		goto out;
 	}
 	if (unchanged && files_changed) {
 		/* No setting changed, but the files did: the daemon loads them again. */
@@ -274,9 +419,11 @@ void wizard_finish(struct console *c, struct wizard *w)
 		probe(c, w);
 	if (pem)
 		show_request(w, pem);
+	done = 1;
 out:
 	free(pem);
 	explicit_bzero(password, sizeof(password));
-	form_reset(&w->forms[STEP_DETAILS], D_PASSWORD, "");
+	if (done) /* after a failure what was typed stays, for Apply again */
+		form_reset(&w->forms[STEP_DETAILS], D_PASSWORD, "");
 	config_snapshot_free(&cfg);
 }

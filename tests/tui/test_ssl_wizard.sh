@@ -27,7 +27,7 @@ check "its subject comes next" wait_for c 'Common name'
 keys c Down Enter C-u
 type_text c localhost
 keys c Enter Down Down Down Down Down Down Down Enter
-type_text c 127.0.0.1
+type_text c "127.0.0.1, mail.example.org "
 keys c Enter n
 check "step 3: the cipher profile, with what it allows" wait_for c 'Versions: TLS1\.3, TLS1\.2'
 keys c n
@@ -52,7 +52,9 @@ for f in server.key server.crt request.key request.csr; do
 done
 expect_match "the key is encrypted" 'BEGIN ENCRYPTED PRIVATE KEY' "$(head -1 "$WORK/ssl/server.key")"
 expect_match "the certificate is for localhost" 'CN ?= ?localhost' "$(openssl x509 -in "$WORK/ssl/server.crt" -noout -subject)"
-expect_match "and 127.0.0.1" 'IP Address:127.0.0.1' "$(openssl x509 -in "$WORK/ssl/server.crt" -noout -ext subjectAltName)"
+sans=$(openssl x509 -in "$WORK/ssl/server.crt" -noout -ext subjectAltName)
+expect_match "and 127.0.0.1" 'IP Address:127.0.0.1' "$sans"
+expect_match "and the name typed after a comma and a blank" 'DNS:mail\.example\.org' "$sans"
 check "the request is a valid PKCS#10 request" openssl req -in "$WORK/ssl/request.csr" -noout -verify
 expect_eq "ssl.enable is saved" on "$(db_value ssl.enable)"
 expect_eq "ssl.keystore is saved" "$WORK/ssl" "$(db_value ssl.keystore)"
