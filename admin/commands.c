@@ -140,7 +140,7 @@ static const struct cmd_option_def {
 	[OPT_STATE] = { 0, "state", "ST", "state or province" },
 	[OPT_COUNTRY] = { 0, "country", "C", "two-letter country code" },
 	[OPT_EMAIL] = { 0, "email", "ADDRESS", "e-mail address of the administrator" },
-	[OPT_SAN] = { 0, "san", "NAMES", "more host names and IP addresses, separated by commas" },
+	[OPT_SAN] = { 0, "san", "NAMES", "more host names and IP addresses, separated by commas (blanks around them are dropped)" },
 	[OPT_DAYS] = { 0, "days", "N", "days the certificate is valid (default 365)" },
 	[OPT_CERT] = { 0, "cert", "FILE", "the certificate the CA sent (PEM)" },
 	[OPT_CHAIN] = { 0, "chain", "FILE", "the CA's intermediate certificates (PEM)" },
