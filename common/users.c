@@ -214,10 +214,35 @@ int user_del(struct db *db, const char *address, struct err *e)
 	return 0;
 }
 
+/* Runs update on the user's row and ends the user's remembered logons, in one
+ * transaction; *forgotten (when asked) gets how many ended. */
+static int update_and_forget(struct db *db, const char *update, const char *const *params,
+			     int nparams, const char *domain, const char *name, const char *what,
+			     long *forgotten, struct err *e)
+{
+	const char *q[] = { domain, name };
+	int found, changes;
+	if (db_begin(db, e) < 0)
+		return -1;
+	if (run(db, update, params, nparams, &found, what, e) < 0 ||
+	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, &changes,
+		what, e) < 0)
+		goto fail;
+	if (found == 0) {
+		err_set(e, "there is no user %s@%s", name, domain);
+		goto fail;
+	}
+	if (forgotten)
+		*forgotten = changes;
+	return db_commit(db, e);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
 int user_set_password(struct db *db, const char *address, const char *password, struct err *e)
 {
 	char name[65], domain[254], hash[PASSWORD_HASH_MAX], at[32], stamp[USER_STAMP_LEN];
-	int changes;
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
 	    password_acceptable(password, e) < 0 ||
 	    password_hash(password, hash, sizeof(hash), e) < 0 ||
@@ -226,50 +251,20 @@ int user_set_password(struct db *db, const char *address, const char *password, 
 	now_iso(at, sizeof(at));
 	const char *p[] = { hash, at, stamp, domain, name };
 	/* A new password ends every session and remembered logon, in the same transaction. */
-	const char *q[] = { domain, name };
-	if (db_begin(db, e) < 0)
-		return -1;
-	if (run(db, "UPDATE users SET password_hash = ?, password_changed = ?, session_stamp = ? "
-		    "WHERE domain = ? AND name = ?",
-		p, 5, &changes, "cannot change the password", e) < 0 ||
-	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, NULL,
-		"cannot change the password", e) < 0)
-		goto fail;
-	if (changes == 0) {
-		err_set(e, "there is no user %s@%s", name, domain);
-		goto fail;
-	}
-	return db_commit(db, e);
-fail:
-	db_rollback(db);
-	return -1;
+	return update_and_forget(db, "UPDATE users SET password_hash = ?, password_changed = ?, "
+				     "session_stamp = ? WHERE domain = ? AND name = ?",
+				 p, 5, domain, name, "cannot change the password", NULL, e);
 }
 
 int user_revoke(struct db *db, const char *address, long *count, struct err *e)
 {
 	char name[65], domain[254], stamp[USER_STAMP_LEN];
-	int changes, found;
 	if (split_address(address, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
 	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
 		return -1;
 	const char *p[] = { stamp, domain, name };
-	const char *q[] = { domain, name };
-	if (db_begin(db, e) < 0)
-		return -1;
-	if (run(db, "UPDATE users SET session_stamp = ? WHERE domain = ? AND name = ?", p, 3,
-		&found, "cannot end the user's sessions", e) < 0 ||
-	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, &changes,
-		"cannot revoke remembered logons", e) < 0)
-		goto fail;
-	if (found == 0) {
-		err_set(e, "there is no user %s@%s", name, domain);
-		goto fail;
-	}
-	*count = changes;
-	return db_commit(db, e);
-fail:
-	db_rollback(db);
-	return -1;
+	return update_and_forget(db, "UPDATE users SET session_stamp = ? WHERE domain = ? AND name = ?",
+				 p, 3, domain, name, "cannot end the user's sessions", count, e);
 }
 
 int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, struct err *e)
