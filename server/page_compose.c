@@ -9,6 +9,7 @@
 #include "http.h"
 #include "mail_send.h"
 #include "mailbox.h"
+#include "pages.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"

@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "http.h"
+#include "pages.h"
 #include "redirect.h"
 #include "server.h"
 #include "throttle.h"

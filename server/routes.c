@@ -6,6 +6,8 @@
 
 #include "account.h"
 #include "http.h"
+#include "pages.h"
+#include "routes.h"
 #include "server.h"
 #include "throttle.h"
 #include "webmsg/config.h"
@@ -42,7 +44,7 @@ struct route {
 	unsigned methods;
 	unsigned flags;
 	enum route_body body;
-	route_fn fn;
+	page_fn fn;
 };
 
 static const struct route routes[] = {
