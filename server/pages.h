@@ -35,6 +35,6 @@ enum MHD_Result page_mail_folder(struct request *r, const char *rest);
 
 /* page_compose.c */
 enum MHD_Result page_compose(struct request *r, const char *rest);
-enum MHD_Result page_send(struct request *r, const char *rest);
+enum MHD_Result page_compose_send(struct request *r, const char *rest);
 
 #endif
