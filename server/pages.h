@@ -17,6 +17,8 @@ enum MHD_Result page_logon(struct request *r, const char *rest);
 enum MHD_Result page_logon_post(struct request *r, const char *rest);
 /* The logon page as the answer to a request that needs a session. */
 enum MHD_Result page_logon_required(struct request *r);
+
+/* page_logoff.c */
 enum MHD_Result page_logoff(struct request *r, const char *rest);
 
 /* page_mode.c */
