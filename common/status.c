@@ -41,6 +41,19 @@ int status_write(struct db *db, struct service_status *st, struct err *e)
 	return 0;
 }
 
+int status_note_sessions(struct db *db, long sessions, struct err *e)
+{
+	sqlite3_stmt *s;
+	if (db_prepare(db, "UPDATE daemon_status SET sessions = ?1 WHERE id = 1", &s, e) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, sessions);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, "cannot note the open sessions in the status row");
+	return 0;
+}
+
 static void copy_col(sqlite3_stmt *s, int col, char *out, size_t outlen)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);

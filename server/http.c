@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "http.h"
 #include "redirect.h"
+#include "routes.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"

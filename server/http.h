@@ -20,7 +20,7 @@ struct generation;
 #define HTTP_MAX_COOKIES 4
 
 struct request_state;
-struct route;
+struct route; /* routes.c's, opaque here */
 
 struct request {
 	struct MHD_Connection *conn;
@@ -105,39 +105,5 @@ enum MHD_Result http_send_error(struct request *r, unsigned status, const char *
 /* 302 (307 for methods other than GET and HEAD) to location. */
 enum MHD_Result http_redirect(struct request *r, const char *location);
 enum MHD_Result http_send_static(struct request *r, const struct static_file *f);
-
-/* routes.c: one table says which page answers which path and method, whether
- * it needs a session and a CSRF token, and what body it takes. */
-typedef enum MHD_Result (*route_fn)(struct request *r, const char *rest);
-/* At the headers, before any of the body is read: finds the route and the
- * session. Returns 1 with *answer when the request ends here (not found, wrong
- * method, the logon page for a request that needs a session); 0 to go on. */
-int routes_begin(struct request *r, enum MHD_Result *answer);
-/* What a POST to the route found may send; file_max and text_max 0: no body
- * taken. spool and csrf are left to the caller. */
-void routes_body_limits(const struct request *r, struct form_limits *lim);
-/* 1 when the route found takes a body. */
-int routes_body_takes(const struct request *r);
-/* 1 when the route checks the session's CSRF token. */
-int routes_needs_csrf(const struct request *r);
-/* Once the body is in: the CSRF check, then the page. */
-enum MHD_Result routes_dispatch(struct request *r);
-
-/* pages: each answers one group of paths */
-enum MHD_Result page_logon(struct request *r, const char *rest);
-enum MHD_Result page_logon_post(struct request *r, const char *rest);
-enum MHD_Result page_logoff(struct request *r, const char *rest);
-enum MHD_Result page_mode(struct request *r, const char *rest);
-enum MHD_Result page_static(struct request *r, const char *rest);
-enum MHD_Result page_mail(struct request *r, const char *rest);
-enum MHD_Result page_mail_read(struct request *r, const char *rest);
-enum MHD_Result page_mail_html(struct request *r, const char *rest);
-enum MHD_Result page_mail_part(struct request *r, const char *rest);
-enum MHD_Result page_mail_action(struct request *r, const char *rest);
-enum MHD_Result page_mail_folder(struct request *r, const char *rest);
-enum MHD_Result page_compose(struct request *r, const char *rest);
-enum MHD_Result page_send(struct request *r, const char *rest);
-/* The logon page as the answer to a request that needs a session. */
-enum MHD_Result page_logon_required(struct request *r);
 
 #endif

@@ -179,7 +179,7 @@ out:
 	return status;
 }
 
-int mail_save_draft(struct request *r, const struct mime_compose *c, struct err *e)
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e)
 {
 	struct mailstore *ms;
 	struct buf msg;

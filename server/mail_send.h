@@ -17,6 +17,6 @@ struct request;
 int mail_send(struct request *r, const struct mime_compose *c, int *queued, struct err *e);
 
 /* Keeps what the user wrote in Drafts (when sending failed). */
-int mail_save_draft(struct request *r, const struct mime_compose *c, struct err *e);
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e);
 
 #endif

@@ -76,14 +76,11 @@ void server_note_sessions(struct server *srv)
 				      config_int(g->cfg, SET_SESSION_MAX_LIFETIME) };
 	long n = session_count(srv->sessions, &lim);
 	struct db *db = server_db_lock(srv);
-	/* Only the count: the rest of the row belongs to the main thread's writes. */
-	sqlite3_stmt *st;
-	if (db_prepare(db, "UPDATE daemon_status SET sessions = ? WHERE id = 1", &st, &e) == 0) {
-		sqlite3_bind_int64(st, 1, n);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	int rc = status_note_sessions(db, n, &e);
 	server_db_unlock(srv);
+	/* The count is for the console only: the logon or logoff goes on. */
+	if (rc < 0)
+		log_warnx("%s", e.msg);
 }
 
 static void __attribute__((noreturn)) fail_start(struct server *srv, const char *msg)

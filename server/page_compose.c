@@ -9,6 +9,7 @@
 #include "http.h"
 #include "mail_send.h"
 #include "mailbox.h"
+#include "pages.h"
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
@@ -185,7 +186,7 @@ static void upload_unmap_all(struct upload_map *maps, size_t n)
 		munmap(maps[i].data, maps[i].len);
 }
 
-enum MHD_Result page_send(struct request *r, const char *rest)
+enum MHD_Result page_compose_send(struct request *r, const char *rest)
 {
 	struct mime_upload ups[MAX_ATTACHMENTS + 1];
 	size_t nups = 0;
@@ -238,7 +239,7 @@ enum MHD_Result page_send(struct request *r, const char *rest)
 	}
 	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
 	struct err de;
-	if (mail_save_draft(r, &c, &de) < 0)
+	if (mail_send_keep_draft(r, &c, &de) < 0)
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 	buf_free(&fwd);
 	upload_unmap_all(maps, nmaps);

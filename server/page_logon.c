@@ -1,4 +1,4 @@
-/* page_logon.c - logging on and off: the logon page, checking a user ID and
+/* page_logon.c - logging on: the logon page, checking a user ID and
  * password with throttling, sessions, "Expire page views", "Remember me". */
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "http.h"
+#include "pages.h"
 #include "redirect.h"
 #include "server.h"
 #include "throttle.h"
@@ -201,26 +202,4 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	server_note_sessions(srv);
 	/* Where to go after logon: a page of this server, else the mailbox. */
 	return http_see_other(r, redirect_back(back, HOME));
-}
-
-enum MHD_Result page_logoff(struct request *r, const char *rest)
-{
-	struct server *srv = r->gen->srv;
-	const char *remember = http_cookie(r, "webmsg_remember");
-	(void)rest;
-	session_destroy(srv->sessions, r->sess.id);
-	if (remember) {
-		struct err e;
-		struct db *db = server_db_lock(srv);
-		if (remember_forget(db, remember, &e) < 0)
-			log_warnx("logoff %s: %s", log_q(r->sess.user), log_q(e.msg));
-		server_db_unlock(srv);
-	}
-	log_info("logoff user %s from %s", log_q(r->sess.user), r->client);
-	r->has_session = 0;
-	http_add_cookie(r, "webmsg_session", "", 0);
-	http_add_cookie(r, "webmsg_remember", "", 0);
-	r->clear_cache = 1;
-	server_note_sessions(srv);
-	return http_see_other(r, "/");
 }

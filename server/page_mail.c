@@ -9,6 +9,7 @@
 #include "http.h"
 #include "incident.h"
 #include "mailbox.h"
+#include "pages.h"
 #include "redirect.h"
 #include "server.h"
 #include "webmsg/buf.h"

@@ -1,5 +1,6 @@
 /* page_static.c - style sheets and images from share/static, held in memory. */
 #include "http.h"
+#include "pages.h"
 #include "server.h"
 
 enum MHD_Result page_static(struct request *r, const char *rest)

@@ -6,6 +6,8 @@
 
 #include "account.h"
 #include "http.h"
+#include "pages.h"
+#include "routes.h"
 #include "server.h"
 #include "throttle.h"
 #include "webmsg/config.h"
@@ -42,7 +44,7 @@ struct route {
 	unsigned methods;
 	unsigned flags;
 	enum route_body body;
-	route_fn fn;
+	page_fn fn;
 };
 
 static const struct route routes[] = {
@@ -59,7 +61,7 @@ static const struct route routes[] = {
 	{ "/mail/action", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_action },
 	{ "/mail/folder", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_folder },
 	{ "/mail/compose", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_compose },
-	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_MESSAGE, page_send },
+	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_MESSAGE, page_compose_send },
 };
 
 static const struct {

@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <microhttpd.h>
+
 #include "tls_setup.h"
 #include "webmsg/status.h"
 
@@ -16,6 +18,7 @@ struct err;
 struct guard;
 struct MHD_Daemon;
 struct outbox;
+struct request;
 struct reaper;
 struct site;
 
@@ -105,5 +108,9 @@ void server_note_sessions(struct server *srv);
  * Calls report for each problem; returns the number found. */
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg);
+
+/* page_mode.c sees its declaration here until it includes pages.h, which is
+ * where the page handlers are declared (this one included). */
+enum MHD_Result page_mode(struct request *r, const char *rest);
 
 #endif

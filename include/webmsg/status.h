@@ -24,5 +24,9 @@ struct service_status {
 int status_write(struct db *db, struct service_status *st, struct err *e);
 /* *present is 0 when the daemon never wrote a row. */
 int status_read(struct db *db, struct service_status *st, int *present, struct err *e);
+/* Sets only the row's count of open sessions, from a request thread: the rest
+ * of the row (and seq) belongs to the daemon's start and reload writes. Does
+ * nothing when there is no row yet. */
+int status_note_sessions(struct db *db, long sessions, struct err *e);
 
 #endif

@@ -33,6 +33,7 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/status.h"
 #include "webmsg/users.h"
 
 #define DEADLINE_MS 60000 /* an answer slower than this is a finding (after libFuzzer's -timeout) */
@@ -62,7 +63,15 @@ void server_db_unlock(struct server *s)
 
 void server_note_sessions(struct server *s)
 {
-	(void)s;
+	struct session_limits lim = { config_int(s->current->cfg, SET_SESSION_IDLE_TIMEOUT),
+				      config_int(s->current->cfg, SET_SESSION_MAX_LIFETIME) };
+	long n = session_count(s->sessions, &lim);
+	struct err e;
+	struct db *db = server_db_lock(s);
+	int rc = status_note_sessions(db, n, &e);
+	server_db_unlock(s);
+	if (rc < 0)
+		log_warnx("%s", e.msg);
 }
 
 static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -127,6 +136,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	must(site_load(srv.share_dir, &gen.site, &e), &e);
 	gen.srv = &srv;
 	srv.current = &gen;
+	/* The row a started daemon writes, which logons and logoffs then update. */
+	srv.status.pid = (long)getpid();
+	snprintf(srv.status.result, sizeof(srv.status.result), "ok");
+	must(status_write(srv.db, &srv.status, &e), &e);
 	for (int k = 0; k < LISTENER_KINDS; k++)
 		gen.sockets[k] = -1;
 	struct listener_ctx *ctx = &gen.ctx[LISTENER_HTTP];
