@@ -3,7 +3,8 @@
 # comes first; a new self-signed one starts from the current subject and
 # names; a key password shorter than the minimum stops Next on its step with
 # the reason; keeping the certificate leaves key and certificate as they are
-# while the later steps (Enable SSL, the port) still apply.
+# while the later steps (Enable SSL, the port) still apply; a CA's answer for
+# another key is refused at Next.
 . "$(dirname "$0")/lib.sh"
 new_instance
 HTTPS_PORT=$(free_port)
@@ -74,6 +75,27 @@ expect_eq "nothing was set aside as .bak" "" "$(ls "$WORK/ssl" | grep -F .bak)"
 expect_eq "the daemon serves it" "$cert_before" "$(served_fingerprint)"
 keys c Enter
 check "Done starts the wizard over" wait_for c 'step 1 of 5'
+
+# A CA's answer for another key is refused at Next, under its field.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+	-keyout "$WORK/other.key" -out "$WORK/other.crt" -days 30 2>/dev/null
+keys c n
+check "step 2 again" wait_for c 'Certificate +< Keep the current certificate >'
+keys c Right Right
+check "importing the CA's certificate" wait_for c "Certificate +< Import the CA's certificate >"
+keys c n
+check "asks for its file" wait_for c 'Certificate file'
+keys c Enter C-u
+type_text c "$WORK/other.crt"
+keys c Enter n
+check "a certificate for another key is refused at Next" \
+	wait_for c 'server\.key: the certificate does not match'
+check "the wizard stays at step 2" wait_for c 'step 2 of 5, Certificate'
+expect_eq "the certificate is still the same" "$cert_before" "$(fingerprint)"
+keys c Escape
+check "Cancel asks first" wait_for c 'Leave the SSL configuration'
+keys c y
+check "and starts over" wait_for c 'step 1 of 5'
 keys c Escape q
 check "q quits" console_ended c
 finish
