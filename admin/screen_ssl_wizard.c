@@ -1,6 +1,7 @@
 /* screen_ssl_wizard.c - SSL Configuration, a wizard with Back, Next and
- * Cancel: 1. the key store, 2. the certificate (a new self-signed one with
- * a request for a CA, the CA's answer imported, or the current one), 3. the
+ * Cancel: 1. the key store, 2. the certificate (the current one kept, offered
+ * first when it can be; a new self-signed one with a request for a CA, filled
+ * from the current one; or the CA's answer imported), 3. the
  * cipher profile, 4. client authentication, 5. Enable SSL and Force SSL;
  * then a summary, and only then are files made and settings saved
  * (ssl_wizard_finish.c). Each step checks what it was given before the next. */
@@ -840,9 +841,10 @@ static void wizard_title(void *st, char *out, size_t len)
 
 const struct screen screen_ssl_wizard = {
 	.name = "SSL Configuration",
-	.help = "Sets up HTTPS step by step: the key store folder, the certificate (a new "
-		"self-signed one and a request for a certificate authority, or the CA's answer "
-		"imported), the cipher profile, client certificates, and Enable SSL. Nothing "
+	.help = "Sets up HTTPS step by step: the key store folder, the certificate (the current "
+		"one kept, a new self-signed one and a request for a certificate authority "
+		"starting from the current one's names, or the CA's answer imported), the "
+		"cipher profile, client certificates, and Enable SSL. Nothing "
 		"changes before the summary's Apply; then the files are made, the settings saved "
 		"as one version, webmsgd reloads, and a connection to the HTTPS port shows the "
 		"protocol, cipher and certificate it negotiates.",
