@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
@@ -48,10 +49,14 @@ int cmd_ssl_keystore(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_commit_changes(ctx->db, &c, 1);
 }
 
-/* The subject and the rest of a request, from the options. */
+/* The subject and the rest of a request, from the options. A part not given
+ * is the current certificate's, so a renewal needs no options; its names (the
+ * common name and the alternative names) only when --cn names the same host
+ * or is not given, and --san replaces its alternative names. */
 static int read_request(struct cmd_ctx *ctx, const struct config_snapshot *cfg,
 			struct tls_request *req)
 {
+	static struct ssl_setup_current cur; /* 9 KiB: not on the stack */
 	static const struct {
 		enum cmd_option opt;
 		size_t offset, size;
@@ -71,6 +76,17 @@ static int read_request(struct cmd_ctx *ctx, const struct config_snapshot *cfg,
 
 	memset(req, 0, sizeof(*req));
 	config_hostname(cfg, s->cn, sizeof(s->cn));
+	if (ssl_setup_current(cfg, &cur, &e) == 0) {
+		const char *cn = ctx->opt_arg[OPT_CN];
+		int same = !cn || strcasecmp(cn, cur.subject.cn) == 0;
+		char host[sizeof(s->cn)];
+		memcpy(host, s->cn, sizeof(host));
+		*s = cur.subject;
+		if (!same || ctx->opt_arg[OPT_SAN])
+			s->nsans = 0;
+		if (!same || !s->cn[0])
+			memcpy(s->cn, host, sizeof(s->cn));
+	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = ctx->opt_arg[fields[i].opt];
 		if (v && snprintf((char *)s + fields[i].offset, fields[i].size, "%s", v) >=

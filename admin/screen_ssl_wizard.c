@@ -1,6 +1,7 @@
 /* screen_ssl_wizard.c - SSL Configuration, a wizard with Back, Next and
- * Cancel: 1. the key store, 2. the certificate (a new self-signed one with
- * a request for a CA, the CA's answer imported, or the current one), 3. the
+ * Cancel: 1. the key store, 2. the certificate (the current one kept, offered
+ * first when it can be; a new self-signed one with a request for a CA, filled
+ * from the current one; or the CA's answer imported), 3. the
  * cipher profile, 4. client authentication, 5. Enable SSL and Force SSL;
  * then a summary, and only then are files made and settings saved
  * (ssl_wizard_finish.c). Each step checks what it was given before the next. */
@@ -27,9 +28,11 @@
 #define DEFAULT_DAYS "365"
 #define INTRO_ROWS 4
 
-static const char *const cert_choices[] = { "new self-signed, and a request for a CA",
-					    "import the CA's certificate", "keep the current one",
-					    NULL };
+static const char *const cert_labels[CERT_ACTIONS] = {
+	[CERT_MAKE] = "New self-signed, and a request for a CA",
+	[CERT_IMPORT] = "Import the CA's certificate",
+	[CERT_KEEP] = "Keep the current certificate",
+};
 static const char *key_types[TLS_KEY_TYPES + 1];
 
 static const struct {
@@ -66,7 +69,8 @@ static const char *const detail_intros[] = {
 		      "addresses go in the alternative names, separated by commas.",
 	[CERT_IMPORT] = "The certificate the CA sent for the request made here earlier, and its "
 			"intermediate certificates (the chain), as PEM files.",
-	[CERT_KEEP] = "The certificate in the key store now:",
+	[CERT_KEEP] = "The certificate HTTPS presents now stays, with its key; the next steps "
+		      "still apply:",
 };
 
 /* The details form's subject fields and where each goes in the request. */
@@ -116,6 +120,22 @@ static void build_details(struct form *f)
 		 "The CA's intermediate certificates (PEM); may stay empty");
 }
 
+/* STEP_CERT's choices: keeping the current certificate first when it can be
+ * kept, and chosen to start with. */
+static void set_choices(struct wizard *w, int can_keep)
+{
+	size_t n = 0;
+	if (can_keep)
+		w->choice_action[n++] = CERT_KEEP;
+	w->choice_action[n++] = CERT_MAKE;
+	w->choice_action[n++] = CERT_IMPORT;
+	for (size_t i = 0; i < n; i++)
+		w->choices[i] = cert_labels[w->choice_action[i]];
+	w->choices[n] = NULL;
+	w->forms[STEP_CERT].fields[0].choices = w->choices;
+	form_reset(&w->forms[STEP_CERT], 0, w->choices[0]);
+}
+
 /* The forms as the configuration is now; the key store resolved. */
 static int fill(struct console *c, struct wizard *w)
 {
@@ -142,7 +162,9 @@ static int fill(struct console *c, struct wizard *w)
 	form_reset(&w->forms[STEP_DETAILS], D_KEY_TYPE, tls_key_type_name(TLS_KEY_EC_P256));
 	form_reset(&w->forms[STEP_DETAILS], D_CN, cn);
 	form_reset(&w->forms[STEP_DETAILS], D_DAYS, DEFAULT_DAYS);
-	form_reset(&w->forms[STEP_CERT], 0, cert_choices[CERT_MAKE]);
+	w->looked_at[0] = '\0';
+	w->has_current = 0;
+	set_choices(w, 0);
 	form_reset(&w->forms[STEP_ENABLE], 0, "on"); /* what the wizard is for */
 	w->explicit_files = cfg->stored[SET_SSL_CERT_FILE] || cfg->stored[SET_SSL_KEY_FILE] ||
 			    cfg->stored[SET_SSL_CHAIN_FILE];
@@ -172,7 +194,6 @@ static void *wizard_open(struct console *c, const char *arg)
 	form_add_setting(&w->forms[STEP_KEYSTORE], SET_SSL_KEYSTORE, "Key store folder", 0);
 	form_add(&w->forms[STEP_CERT], "Certificate", FIELD_CHOICE, 0,
 		 "What HTTPS will present to browsers");
-	w->forms[STEP_CERT].fields[0].choices = cert_choices;
 	build_details(&w->forms[STEP_DETAILS]);
 	form_add_setting(&w->forms[STEP_CIPHERS], SET_SSL_CIPHER_PROFILE, "Cipher profile", 0);
 	form_add_setting(&w->forms[STEP_CIPHERS], SET_SSL_PRIORITY, "Priority string", 0);
@@ -290,6 +311,8 @@ static void describe_cert(struct console *c, struct wizard *w)
 	textview_add(&w->view, i.days_left < 30 ? ROLE_WARN : ROLE_DIM, 2,
 		     "valid until %s (%ld days)", i.not_after, i.days_left);
 	textview_add(&w->view, ROLE_DIM, 2, "SHA-256 %s", i.sha256);
+	if (w->has_current && !w->current.usable)
+		textview_add(&w->view, ROLE_WARN, 0, "It cannot be kept: %s", w->current.why_not);
 }
 
 static int show_view(const struct wizard *w)
@@ -366,6 +389,42 @@ static void field_error(struct form *f, int i, const struct err *e)
 	f->cur = i;
 }
 
+/* What HTTPS would present with the key store just passed: whether it can be
+ * kept, and its subject and names as the start of a new certificate or
+ * request, so that a renewal is Enter after Enter. Looked at again only when
+ * the folder changed: what was typed before going back stays. */
+static void look_at_current(struct console *c, struct wizard *w)
+{
+	struct form *d = &w->forms[STEP_DETAILS];
+	const struct tls_subject *cur = &w->current.subject;
+	struct config_snapshot *cfg = NULL;
+	char sans[TLS_MAX_SANS * 258], host[256];
+	struct err e;
+
+	if (strcmp(w->looked_at, w->keystore) == 0)
+		return;
+	snprintf(w->looked_at, sizeof(w->looked_at), "%s", w->keystore);
+	w->view_for[0] = '\0';
+	if (config_load(console_db(c), &cfg, &e) < 0 ||
+	    config_snapshot_override(cfg, SET_SSL_KEYSTORE, w->keystore, &e) < 0) {
+		config_snapshot_free(&cfg);
+		return; /* the forms stay as filled; the decision says more at step 5 */
+	}
+	w->has_current = ssl_setup_current(cfg, &w->current, &e) == 0;
+	config_hostname(cfg, host, sizeof(host));
+	config_snapshot_free(&cfg);
+	set_choices(w, w->has_current && w->current.usable);
+	for (size_t i = 0; i < sizeof(subject_fields) / sizeof(subject_fields[0]); i++)
+		form_reset(d, (int)subject_fields[i].field,
+			   w->has_current ? (const char *)cur + subject_fields[i].offset : "");
+	if (!w->has_current || !cur->cn[0])
+		form_reset(d, D_CN, host);
+	sans[0] = '\0';
+	if (w->has_current)
+		ssl_setup_format_sans(cur, sans, sizeof(sans));
+	form_reset(d, D_SANS, sans);
+}
+
 static int check_keystore(struct console *c, struct wizard *w)
 {
 	struct form *f = &w->forms[STEP_KEYSTORE];
@@ -384,6 +443,7 @@ static int check_keystore(struct console *c, struct wizard *w)
 		field_error(f, 0, &e);
 		return -1;
 	}
+	look_at_current(c, w);
 	return 0;
 }
 
@@ -395,13 +455,13 @@ static int exists_in(const char *dir, const char *name)
 	return stat(path, &sb) == 0;
 }
 
-static int check_cert_choice(struct console *c, struct wizard *w)
+static int check_cert_choice(struct wizard *w)
 {
 	const char *v = form_value(&w->forms[STEP_CERT], 0);
 	struct err e;
-	for (int i = 0; cert_choices[i]; i++)
-		if (strcmp(v, cert_choices[i]) == 0)
-			w->action = (enum cert_action)i;
+	for (int i = 0; w->choices[i]; i++)
+		if (strcmp(v, w->choices[i]) == 0)
+			w->action = w->choice_action[i];
 	w->replace_cert = exists_in(w->keystore, TLS_SERVER_CERT) ||
 			  exists_in(w->keystore, TLS_SERVER_KEY);
 	w->replace_request = exists_in(w->keystore, TLS_REQUEST_CSR) ||
@@ -413,17 +473,50 @@ static int check_cert_choice(struct console *c, struct wizard *w)
 		field_error(&w->forms[STEP_CERT], 0, &e);
 		return -1;
 	}
-	if (w->action == CERT_KEEP) {
-		describe_cert(c, w);
-		if (!exists_in(w->keystore, TLS_SERVER_CERT) && !w->explicit_files) {
-			err_set(&e, "there is no certificate in %s to keep", w->keystore);
-			field_error(&w->forms[STEP_CERT], 0, &e);
-			return -1;
-		}
+	if (w->action == CERT_KEEP && !(w->has_current && w->current.usable)) {
+		/* Offered only when it can be kept; the files may have gone since. */
+		err_set(&e, "the current certificate cannot be kept: %s",
+			w->has_current ? w->current.why_not : "there is none");
+		field_error(&w->forms[STEP_CERT], 0, &e);
+		return -1;
 	}
 	form_show_page(&w->forms[STEP_DETAILS], (int)w->action);
 	w->view_for[0] = '\0';
 	return 0;
+}
+
+/* The subject's rules are tls_subject_validate's. It is asked about the
+ * common name alone, then with each other part, then with the alternative
+ * names, so its message goes under the field it is about; then the whole. */
+static int check_subject(struct form *f, const struct tls_subject *s)
+{
+	static struct tls_subject one; /* 9 KiB: not on the stack */
+	struct err e;
+	int field = D_CN;
+
+	memset(&one, 0, sizeof(one));
+	memcpy(one.cn, s->cn, sizeof(one.cn));
+	int rc = tls_subject_validate(&one, &e);
+	for (size_t i = 1; rc == 0 && i < sizeof(subject_fields) / sizeof(subject_fields[0]); i++) {
+		field = (int)subject_fields[i].field;
+		memcpy((char *)&one + subject_fields[i].offset,
+		       (const char *)s + subject_fields[i].offset, subject_fields[i].size);
+		rc = tls_subject_validate(&one, &e);
+		memset((char *)&one + subject_fields[i].offset, 0, subject_fields[i].size);
+	}
+	if (rc == 0) {
+		field = D_SANS;
+		memcpy(one.sans, s->sans, sizeof(one.sans));
+		one.nsans = s->nsans;
+		rc = tls_subject_validate(&one, &e);
+	}
+	if (rc == 0 && tls_subject_validate(s, &e) < 0) {
+		snprintf(f->note, sizeof(f->note), "%s", e.msg);
+		return -1;
+	}
+	if (rc < 0)
+		field_error(f, field, &e);
+	return rc;
 }
 
 static int check_request(struct wizard *w)
@@ -455,8 +548,11 @@ static int check_request(struct wizard *w)
 		return -1;
 	}
 	req->days = (int)days;
-	if (tls_subject_validate(&req->subject, &e) < 0) {
-		snprintf(f->note, sizeof(f->note), "%s", e.msg);
+	if (check_subject(f, &req->subject) < 0)
+		return -1;
+	const char *typed = form_value(f, D_PASSWORD);
+	if (typed[0] && ssl_setup_check_password(typed, &e) < 0) {
+		field_error(f, D_PASSWORD, &e);
 		return -1;
 	}
 	return 0;
@@ -464,9 +560,11 @@ static int check_request(struct wizard *w)
 
 static int check_import(struct wizard *w)
 {
+	static const char *const keys[] = { TLS_REQUEST_KEY, TLS_SERVER_KEY };
 	struct form *f = &w->forms[STEP_DETAILS];
+	const char *password = w->opened ? config_str(w->opened, SET_SSL_KEY_PASSWORD) : "";
 	struct stat sb;
-	struct err e;
+	struct err e, first = { "" };
 	for (int i = D_CERT_FILE; i <= D_CHAIN_FILE; i++) {
 		const char *v = form_value(f, i);
 		if ((i == D_CERT_FILE || v[0]) && stat(v, &sb) < 0) {
@@ -475,7 +573,22 @@ static int check_import(struct wizard *w)
 			return -1;
 		}
 	}
-	return 0;
+	/* The certificate must be for the request's key, or the server's (a
+	 * renewal), as the import takes them; the pair check is the decision's. */
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char key[PATH_MAX + 64];
+		snprintf(key, sizeof(key), "%s/%s", w->keystore, keys[k]);
+		if (!exists_in(w->keystore, keys[k]))
+			continue;
+		if (tls_check_pair(form_value(f, D_CERT_FILE), key, password, &e) == 0)
+			return 0;
+		if (!first.msg[0])
+			err_set(&first, "%s: %s", keys[k], e.msg);
+	}
+	if (!first.msg[0])
+		err_set(&first, "there is no key in %s for it: make a request first", w->keystore);
+	field_error(f, D_CERT_FILE, &first);
+	return -1;
 }
 
 /* The setting fields of a step against the settings table. */
@@ -599,7 +712,7 @@ static int check_step(struct console *c, struct wizard *w)
 	case STEP_KEYSTORE:
 		return check_keystore(c, w);
 	case STEP_CERT:
-		return check_cert_choice(c, w);
+		return check_cert_choice(w);
 	case STEP_DETAILS:
 		return w->action == CERT_MAKE	  ? check_request(w)
 		       : w->action == CERT_IMPORT ? check_import(w)
@@ -728,9 +841,10 @@ static void wizard_title(void *st, char *out, size_t len)
 
 const struct screen screen_ssl_wizard = {
 	.name = "SSL Configuration",
-	.help = "Sets up HTTPS step by step: the key store folder, the certificate (a new "
-		"self-signed one and a request for a certificate authority, or the CA's answer "
-		"imported), the cipher profile, client certificates, and Enable SSL. Nothing "
+	.help = "Sets up HTTPS step by step: the key store folder, the certificate (the current "
+		"one kept, a new self-signed one and a request for a certificate authority "
+		"starting from the current one's names, or the CA's answer imported), the "
+		"cipher profile, client certificates, and Enable SSL. Nothing "
 		"changes before the summary's Apply; then the files are made, the settings saved "
 		"as one version, webmsgd reloads, and a connection to the HTTPS port shows the "
 		"protocol, cipher and certificate it negotiates.",

@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "webmsg/config.h"
 #include "webmsg/err.h"
+#include "webmsg/password.h"
 #include "webmsg/ssl_config.h"
+#include "webmsg/tls_inspect_names.h"
 #include "webmsg/tls_material.h"
 
 #include "ssl_setup.h"
@@ -22,12 +25,26 @@ int ssl_setup_keystore(const char *dir, char *out, struct err *e)
 	return 0;
 }
 
+int ssl_setup_check_password(const char *given, struct err *e)
+{
+	struct err why;
+	if (strlen(given) > TLS_PASSWORD_MAX)
+		return err_set(e, "the key password is longer than %d characters", TLS_PASSWORD_MAX);
+	if (password_acceptable(given, &why) < 0)
+		/* "the password must have ..." said of the key's. */
+		return err_set(e, "the key %s", strncmp(why.msg, "the ", 4) == 0 ? why.msg + 4
+										 : why.msg);
+	return 0;
+}
+
 int ssl_setup_key_password(const struct config_snapshot *cfg, const char *given, char *out,
 			   size_t outlen, int *is_new, struct err *e)
 {
 	const char *stored = config_str(cfg, SET_SSL_KEY_PASSWORD);
 	*is_new = 1;
 	if (given) {
+		if (ssl_setup_check_password(given, e) < 0)
+			return -1;
 		if (snprintf(out, outlen, "%s", given) >= (int)outlen)
 			return err_set(e, "the key password is longer than %zu characters",
 				       outlen - 1);
@@ -95,4 +112,40 @@ int ssl_setup_client_auth(const char *mode, const char *ca, struct config_change
 	/* Whether the mode has a CA file it can read is the decision's rule
 	 * (config_check), taken when the changes are saved. */
 	return 0;
+}
+
+int ssl_setup_current(const struct config_snapshot *cfg, struct ssl_setup_current *cur,
+		      struct err *e)
+{
+	struct ssl_paths p;
+	struct err why;
+	size_t kept = 0;
+
+	memset(cur, 0, sizeof(*cur));
+	if (ssl_config_paths(cfg, &p, e) < 0 || tls_cert_subject(p.cert, &cur->subject, e) < 0)
+		return -1;
+	snprintf(cur->cert, sizeof(cur->cert), "%s", p.cert);
+	for (size_t i = 0; i < cur->subject.nsans; i++)
+		if (strcasecmp(cur->subject.sans[i], cur->subject.cn) != 0)
+			memmove(cur->subject.sans[kept++], cur->subject.sans[i],
+				sizeof(cur->subject.sans[0]));
+	cur->subject.nsans = kept;
+	cur->usable = tls_check_pair(p.cert, p.key, config_str(cfg, SET_SSL_KEY_PASSWORD), &why) == 0;
+	if (!cur->usable)
+		snprintf(cur->why_not, sizeof(cur->why_not), "%s", why.msg);
+	return 0;
+}
+
+void ssl_setup_format_sans(const struct tls_subject *s, char *out, size_t outlen)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nsans && used < outlen; i++) {
+		int n = snprintf(out + used, outlen - used, "%s%s", i ? ", " : "", s->sans[i]);
+		if (n < 0 || (size_t)n >= outlen - used) {
+			out[used] = '\0'; /* a name is whole or not there */
+			return;
+		}
+		used += (size_t)n;
+	}
 }

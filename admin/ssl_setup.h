@@ -8,6 +8,8 @@
 #include <stddef.h>
 
 #include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/tls_material.h"
 
 struct db;
 struct err;
@@ -16,6 +18,10 @@ struct tls_subject;
 
 /* dir must be an existing folder we can write to; out (PATH_MAX) gets its absolute path. */
 int ssl_setup_keystore(const char *dir, char *out, struct err *e);
+
+/* A key password typed or read from a file: the length rule of every
+ * password (PASSWORD_MIN) up to TLS_PASSWORD_MAX, no control characters. */
+int ssl_setup_check_password(const char *given, struct err *e);
 
 /* The key's password: given (typed, or read from a file) when not NULL, else
  * the one stored, else a new random one. *is_new: it is not the stored one,
@@ -41,4 +47,25 @@ int ssl_setup_parse_sans(const char *list, struct tls_subject *s, struct err *e)
  * (PATH_MAX). */
 int ssl_setup_client_auth(const char *mode, const char *ca, struct config_change changes[2],
 			  size_t *n, char *ca_buf, struct err *e);
+
+/* The certificate HTTPS presents with cfg (ssl.cert_file, or the key store's
+ * server.crt) and what a successor would start from. */
+struct ssl_setup_current {
+	char cert[PATH_MAX];
+	/* Its subject and names; the common name is left out of the names, as
+	 * it is added to them again when a certificate is made. */
+	struct tls_subject subject;
+	/* It can be kept: its key is there, decrypts with the stored password
+	 * and matches it, and it is valid now (tls_check_pair, as the decision). */
+	int usable;
+	char why_not[ERR_MSG_MAX]; /* when not usable */
+};
+
+/* -1 (with the reason) when there is no certificate to read. */
+int ssl_setup_current(const struct config_snapshot *cfg, struct ssl_setup_current *cur,
+		      struct err *e);
+
+/* "a.example, 192.0.2.1": the names of s, as ssl_setup_parse_sans reads them. */
+void ssl_setup_format_sans(const struct tls_subject *s, char *out, size_t outlen);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "webmsg/tls_material.h"
 
+#include "ssl_setup.h"
 #include "widgets.h"
 
 struct config_snapshot;
@@ -26,9 +27,9 @@ enum wizard_step {
 };
 #define FORM_STEPS STEP_SUMMARY /* the steps before it each have a form */
 
-/* The choices of STEP_CERT, in the order of cert_choices; the page of the
- * details form each shows. */
+/* The choices of STEP_CERT; the page of the details form each shows. */
 enum cert_action { CERT_MAKE, CERT_IMPORT, CERT_KEEP };
+#define CERT_ACTIONS 3
 
 /* The details form's fields, in the order they are added. */
 enum detail_field {
@@ -60,6 +61,16 @@ struct wizard {
 	int replace_request; /* request.csr or request.key exist */
 	struct tls_request req; /* password not kept here */
 	int explicit_files;     /* ssl.cert_file, key_file or chain_file point elsewhere */
+
+	/* The certificate HTTPS would present with the key store of step 1, as
+	 * looked at when step 1 was last passed with that folder. */
+	char looked_at[PATH_MAX];
+	int has_current;
+	struct ssl_setup_current current;
+	/* STEP_CERT's choices: "Keep the current certificate" first when
+	 * current.usable; choice_action maps each to what it does. */
+	const char *choices[CERT_ACTIONS + 1];
+	enum cert_action choice_action[CERT_ACTIONS];
 	/* The configuration when the wizard was started (or last warned): Apply
 	 * saves a setting only if it is still as it was then. */
 	struct config_snapshot *opened;

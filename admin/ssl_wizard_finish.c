@@ -62,7 +62,8 @@ static void summary_certificate(struct wizard *w)
 			     value(w, STEP_DETAILS, D_CHAIN_FILE));
 		break;
 	case CERT_KEEP:
-		textview_add(v, ROLE_NORMAL, 0, "Keep the current certificate.");
+		textview_add(v, ROLE_NORMAL, 0, "Keep the current certificate (%s) and its key.",
+			     w->has_current ? w->current.cert : "as configured");
 		break;
 	}
 	if (w->action != CERT_KEEP && w->explicit_files)

@@ -21,7 +21,7 @@ keys c Enter C-u
 type_text c "$WORK/ssl"
 keys c Enter n
 check "step 2: the certificate" wait_for c 'step 2 of 5, Certificate'
-check "offers a self-signed one and a request" wait_for c 'new self-signed, and a request'
+check "offers a self-signed one and a request" wait_for c 'New self-signed, and a request'
 keys c n
 check "its subject comes next" wait_for c 'Common name'
 keys c Down Enter C-u
