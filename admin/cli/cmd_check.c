@@ -4,8 +4,8 @@
 
 #include "webmsg/err.h"
 
-#include "checks.h"
-#include "commands.h"
+#include "cli/commands.h"
+#include "core/checks.h"
 
 static void print_result(const struct check_result *r, void *arg)
 {

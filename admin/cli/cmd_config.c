@@ -10,9 +10,9 @@
 #include "webmsg/err.h"
 #include "webmsg/settings.h"
 
-#include "apply.h"
-#include "commands.h"
-#include "prompt.h"
+#include "cli/commands.h"
+#include "cli/prompt.h"
+#include "core/apply.h"
 
 /* The setting probably meant by an unknown name, typed whole or without the
  * part before the dot: the single closest one, or NULL. */

@@ -5,8 +5,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "accounts.h"
-#include "commands.h"
+#include "cli/commands.h"
+#include "core/accounts.h"
 
 static int print_domain(const char *name, long users, void *arg)
 {

@@ -9,7 +9,7 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
-#include "commands.h"
+#include "cli/commands.h"
 
 /* The library would only say "No such file or directory"; say which folder. */
 static int check_folder(const char *path)

@@ -7,8 +7,8 @@
 
 #include "webmsg/err.h"
 
-#include "commands.h"
-#include "service_ctl.h"
+#include "cli/commands.h"
+#include "core/service_ctl.h"
 
 /* Prints the line a service_ctl_* call (which returned rc) put in text, or its error. */
 static int report(int rc, const char *text, const struct err *e)

@@ -14,10 +14,10 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "apply.h"
-#include "commands.h"
-#include "prompt.h"
-#include "ssl_setup.h"
+#include "cli/commands.h"
+#include "cli/prompt.h"
+#include "core/apply.h"
+#include "core/ssl_setup.h"
 
 #define DEFAULT_DAYS 365
 

@@ -6,9 +6,9 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "accounts.h"
-#include "commands.h"
-#include "prompt.h"
+#include "cli/commands.h"
+#include "cli/prompt.h"
+#include "core/accounts.h"
 
 static int print_user(const char *address, const char *created, void *arg)
 {

@@ -10,7 +10,7 @@
 
 #include "webmsg/db.h"
 
-#include "commands.h"
+#include "cli/commands.h"
 
 #define HELP_WIDTH 79
 #define SYNOPSIS_MAX 640

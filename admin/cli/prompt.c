@@ -13,8 +13,8 @@
 
 #include "webmsg/err.h"
 
-#include "commands.h"
-#include "prompt.h"
+#include "cli/commands.h"
+#include "cli/prompt.h"
 
 /* Signals that end the program restore the terminal first; ^Z is ignored while
  * echo is off, since the shell would be left without echo. */

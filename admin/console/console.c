@@ -11,11 +11,11 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
-#include "apply.h"
-#include "console.h"
-#include "service_ctl.h"
-#include "terminal.h"
-#include "widgets.h"
+#include "console/console.h"
+#include "console/terminal.h"
+#include "core/apply.h"
+#include "core/service_ctl.h"
+#include "widgets/widgets.h"
 
 #define MIN_COLS 60
 #define MIN_LINES 16

@@ -9,7 +9,7 @@
 #include <curses.h>
 #include <stddef.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 struct apply_outcome;
 struct console;

@@ -6,8 +6,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "console.h"
-#include "widgets.h"
+#include "console/console.h"
+#include "widgets/widgets.h"
 
 static const struct {
 	enum node_kind kind;

@@ -7,8 +7,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "accounts.h"
-#include "console.h"
+#include "console/console.h"
+#include "core/accounts.h"
 
 struct domain_row {
 	char name[256];

@@ -10,8 +10,8 @@
 #include "webmsg/err.h"
 #include "webmsg/settings.h"
 
-#include "apply.h"
-#include "console.h"
+#include "console/console.h"
+#include "core/apply.h"
 
 #define WHEN_WIDTH 16 /* "2026-01-01 12:00", the minute is enough to tell versions apart */
 #define WHO_WIDTH_MAX 24

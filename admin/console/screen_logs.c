@@ -13,7 +13,7 @@
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 
-#include "console.h"
+#include "console/console.h"
 
 #define READ_TAIL_BYTES (256 * 1024) /* how much of a long log is read when opened */
 #define MAX_LINES 5000

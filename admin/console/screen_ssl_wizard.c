@@ -19,10 +19,10 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "commands.h"
-#include "console.h"
-#include "ssl_setup.h"
-#include "ssl_wizard.h"
+#include "cli/commands.h"
+#include "console/console.h"
+#include "console/ssl_wizard.h"
+#include "core/ssl_setup.h"
 
 #define DEFAULT_DAYS "365"
 #define INTRO_ROWS 4

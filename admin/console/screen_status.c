@@ -14,9 +14,9 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "commands.h"
-#include "console.h"
-#include "service_ctl.h"
+#include "cli/commands.h"
+#include "console/console.h"
+#include "core/service_ctl.h"
 
 #define LABEL_WIDTH 15
 

@@ -7,8 +7,8 @@
 
 #include "webmsg/err.h"
 
-#include "checks.h"
-#include "console.h"
+#include "console/console.h"
+#include "core/checks.h"
 
 struct troubleshoot_screen {
 	struct textview view;

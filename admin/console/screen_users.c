@@ -9,8 +9,8 @@
 #include "webmsg/password.h"
 #include "webmsg/users.h"
 
-#include "accounts.h"
-#include "console.h"
+#include "console/console.h"
+#include "core/accounts.h"
 
 struct user_row {
 	char address[USER_ADDRESS_MAX];

@@ -13,8 +13,8 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "apply.h"
-#include "console.h"
+#include "console/console.h"
+#include "core/apply.h"
 
 enum { TAB_GENERAL, TAB_ADVANCED, TABS };
 

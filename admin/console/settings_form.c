@@ -12,8 +12,8 @@
 #include "webmsg/config.h"
 #include "webmsg/settings.h"
 
-#include "apply.h"
-#include "widgets.h"
+#include "core/apply.h"
+#include "widgets/widgets.h"
 
 static int is_setting(const struct form_field *fd)
 {

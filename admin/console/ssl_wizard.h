@@ -8,7 +8,7 @@
 
 #include "webmsg/tls_material.h"
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 struct config_snapshot;
 struct console;

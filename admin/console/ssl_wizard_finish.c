@@ -15,11 +15,11 @@
 #include "webmsg/tls_material.h"
 #include "webmsg/tls_probe.h"
 
-#include "apply.h"
-#include "checks.h"
-#include "console.h"
-#include "ssl_setup.h"
-#include "ssl_wizard.h"
+#include "console/console.h"
+#include "console/ssl_wizard.h"
+#include "core/apply.h"
+#include "core/checks.h"
+#include "core/ssl_setup.h"
 
 #define MAX_CHANGES 16
 

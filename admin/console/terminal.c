@@ -13,8 +13,8 @@
 
 #include "webmsg/err.h"
 
-#include "terminal.h"
-#include "widgets.h"
+#include "console/terminal.h"
+#include "widgets/widgets.h"
 
 #define ESCAPE_DELAY_MS 50
 

@@ -5,8 +5,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "accounts.h"
-#include "commands.h"
+#include "cli/commands.h"
+#include "core/accounts.h"
 
 int accounts_user_check(struct db *db, const char *arg, int want, char *address, size_t len,
 			struct err *e)

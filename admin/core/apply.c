@@ -10,8 +10,8 @@
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 
-#include "apply.h"
-#include "commands.h"
+#include "cli/commands.h"
+#include "core/apply.h"
 
 static void outcome_clear(struct apply_outcome *o)
 {

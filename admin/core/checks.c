@@ -15,8 +15,8 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_probe.h"
 
-#include "checks.h"
-#include "service_ctl.h"
+#include "core/checks.h"
+#include "core/service_ctl.h"
 
 #define PROBE_TIMEOUT_MS 3000
 

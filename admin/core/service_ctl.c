@@ -8,7 +8,7 @@
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 
-#include "service_ctl.h"
+#include "core/service_ctl.h"
 
 int service_ctl_state(struct db *db, struct service_state *s, struct err *e)
 {

@@ -11,7 +11,7 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "ssl_setup.h"
+#include "core/ssl_setup.h"
 
 int ssl_setup_keystore(const char *dir, char *out, struct err *e)
 {

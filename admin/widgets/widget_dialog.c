@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "terminal.h"
-#include "widgets.h"
+#include "console/terminal.h"
+#include "widgets/widgets.h"
 
 #define DIALOG_MAX_WIDTH 76
 #define DIALOG_MIN_WIDTH 36

@@ -11,7 +11,7 @@
 
 #include "webmsg/settings.h"
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 #define LABEL_MAX_WIDTH 22
 #define NUMBER_WIDTH 10

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 static void entry_key(const struct keybar_entry *k, int with_fkey, char *out, size_t len)
 {

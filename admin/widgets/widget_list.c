@@ -1,6 +1,6 @@
 /* widget_list.c - a list of rows with a cursor, scrolled to keep it in view.
  * The owner draws each row; the list picks the attribute and the rows shown. */
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 void list_set_count(struct list *l, int n)
 {

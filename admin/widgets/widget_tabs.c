@@ -2,7 +2,7 @@
  * " General | Advanced ". */
 #include <stdio.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 void tabs_draw(WINDOW *w, int y, int x, int width, const char *const *labels, int n, int cur)
 {

@@ -9,7 +9,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 int key_is_enter(int key)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 void textview_clear(struct textview *tv)
 {

@@ -3,7 +3,7 @@
  * selected, what is an error and where the keys are. */
 #include <stdlib.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 static const struct {
 	short fg, bg;  /* -1: the terminal's default */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "widgets.h"
+#include "widgets/widgets.h"
 
 int tree_add(struct tree *t, int depth, int kind, const char *label, const char *arg)
 {
