@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/prompt.h"
 #include "core/apply.h"
+#include "core/numbers.h"
 
 /* The setting probably meant by an unknown name, typed whole or without the
  * part before the dot: the single closest one, or NULL. */
@@ -272,7 +273,7 @@ int cmd_config_revert(struct cmd_ctx *ctx, int argc, char **argv)
 	long version;
 
 	(void)argc;
-	if (cmd_parse_long(argv[0], 0, LONG_MAX, &version) < 0)
+	if (numbers_parse_long(argv[0], 0, LONG_MAX, &version) < 0)
 		return cmd_usage_error(ctx->entry, "config revert: '%s' is not a version number "
 				       "('%s config history' lists them)", argv[0], CMD_PROGRAM);
 	struct apply_outcome o;

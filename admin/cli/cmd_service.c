@@ -8,9 +8,10 @@
 #include "webmsg/err.h"
 
 #include "cli/commands.h"
-#include "core/service_ctl.h"
+#include "core/numbers.h"
+#include "core/service_control.h"
 
-/* Prints the line a service_ctl_* call (which returned rc) put in text, or its error. */
+/* Prints the line a service_control_* call (which returned rc) put in text, or its error. */
 static int report(int rc, const char *text, const struct err *e)
 {
 	if (rc < 0)
@@ -23,14 +24,14 @@ static int start(struct db *db)
 {
 	char text[512];
 	struct err e;
-	return report(service_ctl_start(db, text, sizeof(text), &e), text, &e);
+	return report(service_control_start(db, text, sizeof(text), &e), text, &e);
 }
 
 static int stop(struct db *db)
 {
 	char text[512];
 	struct err e;
-	return report(service_ctl_stop(db, text, sizeof(text), &e), text, &e);
+	return report(service_control_stop(db, text, sizeof(text), &e), text, &e);
 }
 
 int cmd_service_start(struct cmd_ctx *ctx, int argc, char **argv)
@@ -53,7 +54,7 @@ int cmd_service_restart(struct cmd_ctx *ctx, int argc, char **argv)
 	struct err e;
 	(void)argc;
 	(void)argv;
-	return report(service_ctl_restart(ctx->db, text, sizeof(text), &e), text, &e);
+	return report(service_control_restart(ctx->db, text, sizeof(text), &e), text, &e);
 }
 
 int cmd_service_reload(struct cmd_ctx *ctx, int argc, char **argv)
@@ -63,7 +64,7 @@ int cmd_service_reload(struct cmd_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	return report(service_ctl_reload(ctx->db, text, sizeof(text), &e), text, &e);
+	return report(service_control_reload(ctx->db, text, sizeof(text), &e), text, &e);
 }
 
 /* One "label: value" line of the status, values lined up. */
@@ -87,7 +88,7 @@ static void field_time(const char *label, long when)
 
 	localtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
-	cmd_format_duration((long)time(NULL) - when, ago, sizeof(ago));
+	numbers_format_duration((long)time(NULL) - when, ago, sizeof(ago));
 	field(label, "%s (%s ago)", date, ago);
 }
 
@@ -96,7 +97,7 @@ static void show_differences(struct db *db, long served)
 {
 	char names[1024];
 	struct err e;
-	int n = service_ctl_differences(db, served, names, sizeof(names), &e);
+	int n = service_control_differences(db, served, names, sizeof(names), &e);
 	if (n < 0)
 		field("saved, not served:", "cannot tell: %s", e.msg);
 	else if (n > 0)
@@ -111,11 +112,11 @@ static void show_running(struct db *db, const struct service_state *s)
 
 	field("webmsgd:", "running");
 	field("pid:", "%ld", (long)s->pid);
-	if (!service_ctl_reported(s)) {
+	if (!service_control_reported(s)) {
 		field("status:", "not reported yet");
 		return;
 	}
-	cmd_format_duration((long)time(NULL) - st->started_at, uptime, sizeof(uptime));
+	numbers_format_duration((long)time(NULL) - st->started_at, uptime, sizeof(uptime));
 	field("uptime:", "%s", uptime);
 	field("listening on:", "%s", st->listeners[0] ? st->listeners : "nothing");
 	field("configuration:", "version %ld applied, latest %ld%s", st->config_version, latest,
@@ -149,7 +150,7 @@ int cmd_service_status(struct cmd_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (service_ctl_state(ctx->db, &s, &e) < 0)
+	if (service_control_state(ctx->db, &s, &e) < 0)
 		return cmd_error("%s", e.msg);
 	if (s.pid == 0) {
 		show_stopped(&s);

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/prompt.h"
 #include "core/apply.h"
+#include "core/numbers.h"
 #include "core/ssl_setup.h"
 
 #define DEFAULT_DAYS 365
@@ -83,7 +84,7 @@ static int read_request(struct cmd_ctx *ctx, const struct config_snapshot *cfg,
 							     &req->key_type) < 0)
 		return cmd_error("--key-type: '%s' is not one of ec-p256, ec-p384, rsa-2048, "
 				 "rsa-3072, rsa-4096", ctx->opt_arg[OPT_KEY_TYPE]);
-	if (ctx->opt_arg[OPT_DAYS] && cmd_parse_long(ctx->opt_arg[OPT_DAYS], 1, 3650, &days) < 0)
+	if (ctx->opt_arg[OPT_DAYS] && numbers_parse_long(ctx->opt_arg[OPT_DAYS], 1, 3650, &days) < 0)
 		return cmd_error("--days: '%s' is not a number of days from 1 to 3650",
 				 ctx->opt_arg[OPT_DAYS]);
 	req->days = (int)days;

@@ -5,7 +5,9 @@
 
 #include <stddef.h>
 
-#define CMD_PROGRAM "webmsg-admin"
+#include "core/program.h"
+
+#define CMD_PROGRAM PROGRAM_NAME
 
 /* Exit statuses. CMD_STOPPED is LSB's "program is not running", for `service status`. */
 enum cmd_status { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2, CMD_STOPPED = 3 };
@@ -83,13 +85,9 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The message, then the command's usage line; returns CMD_USAGE. */
 int cmd_usage_error(const struct cmd_entry *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* A whole decimal number within [min, max]. */
-int cmd_parse_long(const char *s, long min, long max, long *out);
 /* How far typed is from candidate as a slip of the keyboard: 0 the same (but
  * for case), 1 or 2 a likely misspelling or an abbreviation, -1 too different. */
 int cmd_mistype(const char *typed, const char *candidate);
-/* "2h 3m", "4d 1h", "12s". */
-void cmd_format_duration(long seconds, char *out, size_t outlen);
 
 struct config_change;
 struct apply_outcome;

@@ -14,7 +14,7 @@
 #include "console/console.h"
 #include "console/terminal.h"
 #include "core/apply.h"
-#include "core/service_ctl.h"
+#include "core/service_control.h"
 #include "widgets/widgets.h"
 
 #define MIN_COLS 60
@@ -142,7 +142,7 @@ static void follow_tree(struct console *c, int before)
 static int read_state(struct console *c, struct err *e)
 {
 	struct config_snapshot *cfg;
-	if (service_ctl_state(c->db, &c->svc, e) < 0 || config_load(c->db, &cfg, e) < 0)
+	if (service_control_state(c->db, &c->svc, e) < 0 || config_load(c->db, &cfg, e) < 0)
 		return -1;
 	config_hostname(cfg, c->server, sizeof(c->server));
 	config_snapshot_free(&cfg);
@@ -253,7 +253,7 @@ static void draw_title(struct console *c)
 	char left[320], right[160];
 	attr_t a = theme_attr(ROLE_TITLE);
 	snprintf(left, sizeof(left), " webmsg-admin: %s", c->server);
-	if (c->svc.pid && service_ctl_reported(&c->svc))
+	if (c->svc.pid && service_control_reported(&c->svc))
 		snprintf(right, sizeof(right), "webmsgd running (pid %ld), %ld session%s, "
 			 "version %ld of %ld ", (long)c->svc.pid, c->svc.status.sessions,
 			 c->svc.status.sessions == 1 ? "" : "s", c->svc.status.config_version,
@@ -407,13 +407,13 @@ static void service_action(struct console *c, const char *title, const char *doi
 }
 
 /* A restart ends every session: say how many and ask. Nothing stops when
- * the latest configuration could not be served (service_ctl_restart). */
+ * the latest configuration could not be served (service_control_restart). */
 static void restart_asked(struct console *c)
 {
-	static const service_fn start[] = { service_ctl_start };
-	static const service_fn restart[] = { service_ctl_restart };
+	static const service_fn start[] = { service_control_start };
+	static const service_fn restart[] = { service_control_restart };
 	char text[300];
-	long n = service_ctl_reported(&c->svc) ? c->svc.status.sessions : 0;
+	long n = service_control_reported(&c->svc) ? c->svc.status.sessions : 0;
 
 	if (!c->svc.pid) {
 		service_action(c, "Start", "Starting webmsgd...", start, 1);
@@ -428,9 +428,9 @@ static void restart_asked(struct console *c)
 
 static int global_key(struct console *c, int key)
 {
-	static const service_fn reload[] = { service_ctl_reload };
-	static const service_fn start[] = { service_ctl_start };
-	static const service_fn stop[] = { service_ctl_stop };
+	static const service_fn reload[] = { service_control_reload };
+	static const service_fn start[] = { service_control_start };
+	static const service_fn stop[] = { service_control_stop };
 
 	if (key == KEY_F(1) || key == '?') {
 		help(c);

@@ -19,9 +19,9 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "cli/commands.h"
 #include "console/console.h"
 #include "console/ssl_wizard.h"
+#include "core/numbers.h"
 #include "core/ssl_setup.h"
 
 #define DEFAULT_DAYS "365"
@@ -449,7 +449,7 @@ static int check_request(struct wizard *w)
 		field_error(f, D_SANS, &e);
 		return -1;
 	}
-	if (cmd_parse_long(form_value(f, D_DAYS), 1, 3650, &days) < 0) {
+	if (numbers_parse_long(form_value(f, D_DAYS), 1, 3650, &days) < 0) {
 		err_set(&e, "a number of days from 1 to 3650");
 		field_error(f, D_DAYS, &e);
 		return -1;

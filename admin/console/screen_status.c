@@ -14,9 +14,9 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 
-#include "cli/commands.h"
 #include "console/console.h"
-#include "core/service_ctl.h"
+#include "core/numbers.h"
+#include "core/service_control.h"
 
 #define LABEL_WIDTH 15
 
@@ -43,12 +43,12 @@ static void read_ssl(struct console *c, struct status_screen *s)
 	s->config_error[0] = s->cert_error[0] = s->unserved[0] = '\0';
 	s->have_cert = 0;
 	const struct service_state *svc = console_service(c);
-	s->served = svc->pid && service_ctl_reported(svc) &&
+	s->served = svc->pid && service_control_reported(svc) &&
 				    svc->status.config_version != svc->latest
 			    ? svc->status.config_version
 			    : 0;
-	if (service_ctl_reported(svc) &&
-	    service_ctl_differences(console_db(c), svc->status.config_version, s->unserved,
+	if (service_control_reported(svc) &&
+	    service_control_differences(console_db(c), svc->status.config_version, s->unserved,
 				    sizeof(s->unserved), &e) < 0)
 		snprintf(s->unserved, sizeof(s->unserved), "cannot tell: %s", e.msg);
 	if (config_load(console_db(c), &cfg, &e) < 0) {
@@ -119,12 +119,12 @@ static void draw_running(struct rows *r, const struct service_state *svc,
 {
 	const struct service_status *st = &svc->status;
 	char text[640], up[32];
-	if (!service_ctl_reported(svc)) {
+	if (!service_control_reported(svc)) {
 		snprintf(text, sizeof(text), "running (pid %ld), not reported yet", (long)svc->pid);
 		row(r, "State", text, ROLE_OK);
 		return;
 	}
-	cmd_format_duration((long)time(NULL) - st->started_at, up, sizeof(up));
+	numbers_format_duration((long)time(NULL) - st->started_at, up, sizeof(up));
 	snprintf(text, sizeof(text), "running (pid %ld), up %s", (long)svc->pid, up);
 	row(r, "State", text, ROLE_OK);
 	listeners(r, st->listeners);

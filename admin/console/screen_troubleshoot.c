@@ -1,4 +1,4 @@
-/* screen_troubleshoot.c - the checks of `webmsg-admin check` (checks.c), each
+/* screen_troubleshoot.c - the checks of `webmsg-admin check` (core/troubleshoot.c), each
  * OK / WARN / FAIL with the hint for what fails. They run when the screen
  * has been shown for a moment, and again on Enter or c. */
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "webmsg/err.h"
 
 #include "console/console.h"
-#include "core/checks.h"
+#include "core/troubleshoot.h"
 
 struct troubleshoot_screen {
 	struct textview view;
@@ -24,7 +24,7 @@ static const enum role level_roles[] = {
 static void add_result(const struct check_result *r, void *arg)
 {
 	struct troubleshoot_screen *s = arg;
-	textview_add(&s->view, level_roles[r->level], 0, "%-4s %s", checks_level_label(r->level),
+	textview_add(&s->view, level_roles[r->level], 0, "%-4s %s", troubleshoot_level_label(r->level),
 		     r->text);
 	if (r->level != CHECK_OK && r->level != CHECK_SKIP && r->hint[0])
 		textview_add(&s->view, ROLE_NORMAL, 5, "-> %s", r->hint);
@@ -39,7 +39,7 @@ static void run(struct console *c, struct troubleshoot_screen *s)
 	textview_clear(&s->view);
 	s->failed = s->warned = 0;
 	s->ran = 1;
-	if (checks_run(console_db(c), add_result, s, &e) < 0) {
+	if (troubleshoot_run(console_db(c), add_result, s, &e) < 0) {
 		console_db_failed(c, &e);
 		return;
 	}

@@ -18,8 +18,8 @@
 #include "console/console.h"
 #include "console/ssl_wizard.h"
 #include "core/apply.h"
-#include "core/checks.h"
 #include "core/ssl_setup.h"
+#include "core/troubleshoot.h"
 
 #define MAX_CHANGES 16
 
@@ -332,7 +332,7 @@ static void probe(struct console *c, struct wizard *w)
 		return;
 	}
 	dialog_progress("SSL Configuration", "Connecting to the HTTPS port...");
-	if (checks_probe_https(cfg, &r, host, sizeof(host), &port, &e) < 0) {
+	if (troubleshoot_probe_https(cfg, &r, host, sizeof(host), &port, &e) < 0) {
 		textview_add(&w->view, ROLE_ERROR, 0, "HTTPS handshake: %s", e.msg);
 	} else {
 		textview_add(&w->view, ROLE_OK, 0, "HTTPS on %s port %d: %s, %s", host, port,

@@ -5,8 +5,8 @@
 #include "webmsg/err.h"
 #include "webmsg/users.h"
 
-#include "cli/commands.h"
 #include "core/accounts.h"
+#include "core/program.h"
 
 int accounts_user_check(struct db *db, const char *arg, int want, char *address, size_t len,
 			struct err *e)
@@ -21,7 +21,7 @@ int accounts_user_check(struct db *db, const char *arg, int want, char *address,
 		return -1;
 	if (!exists && !want)
 		return err_set(e, "there is no domain %s; add it first (%s domain add %s)", domain,
-			       CMD_PROGRAM, domain);
+			       PROGRAM_NAME, domain);
 	if (found != want)
 		return err_set(e, want ? "there is no user %s" : "user %s already exists", address);
 	return 0;

@@ -10,8 +10,8 @@
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 
-#include "cli/commands.h"
 #include "core/apply.h"
+#include "core/program.h"
 
 static void outcome_clear(struct apply_outcome *o)
 {
@@ -32,7 +32,7 @@ static void restart_note(struct db *db, long version, struct apply_outcome *o)
 	else if (config_check_restart(before, now, names, sizeof(names)) > 0)
 		snprintf(o->restart, sizeof(o->restart),
 			 "%s takes effect at the next restart ('%s service restart')", names,
-			 CMD_PROGRAM);
+			 PROGRAM_NAME);
 	config_snapshot_free(&before);
 	config_snapshot_free(&now);
 }

@@ -1,4 +1,4 @@
-/* service_ctl.c - webmsgd started, stopped and reloaded through service.h,
+/* service_control.c - webmsgd started, stopped and reloaded through service.h,
  * each with the line a person reads about it. */
 #include <stdio.h>
 #include <string.h>
@@ -8,9 +8,9 @@
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 
-#include "core/service_ctl.h"
+#include "core/service_control.h"
 
-int service_ctl_state(struct db *db, struct service_state *s, struct err *e)
+int service_control_state(struct db *db, struct service_state *s, struct err *e)
 {
 	memset(s, 0, sizeof(*s));
 	if (service_pid(db, &s->pid, e) < 0 || status_read(db, &s->status, &s->present, e) < 0 ||
@@ -19,7 +19,7 @@ int service_ctl_state(struct db *db, struct service_state *s, struct err *e)
 	return 0;
 }
 
-int service_ctl_reported(const struct service_state *s)
+int service_control_reported(const struct service_state *s)
 {
 	return s->pid && s->present && s->status.pid == (long)s->pid;
 }
@@ -41,7 +41,7 @@ static void add_failure(const struct config_check_item *item, void *arg)
 								 : f->len + (size_t)n;
 }
 
-int service_ctl_check_latest(struct db *db, struct err *e)
+int service_control_check_latest(struct db *db, struct err *e)
 {
 	struct config_snapshot *cfg;
 	struct config_check_env env;
@@ -56,7 +56,7 @@ int service_ctl_check_latest(struct db *db, struct err *e)
 	return 0;
 }
 
-int service_ctl_start(struct db *db, char *text, size_t len, struct err *e)
+int service_control_start(struct db *db, char *text, size_t len, struct err *e)
 {
 	struct service_status st;
 	struct err se;
@@ -75,7 +75,7 @@ int service_ctl_start(struct db *db, char *text, size_t len, struct err *e)
 	return 0;
 }
 
-int service_ctl_stop(struct db *db, char *text, size_t len, struct err *e)
+int service_control_stop(struct db *db, char *text, size_t len, struct err *e)
 {
 	pid_t pid;
 
@@ -85,13 +85,13 @@ int service_ctl_stop(struct db *db, char *text, size_t len, struct err *e)
 		snprintf(text, len, "webmsgd is not running");
 		return 0;
 	}
-	if (service_stop(db, SERVICE_CTL_STOP_MS, e) < 0)
+	if (service_stop(db, SERVICE_CONTROL_STOP_MS, e) < 0)
 		return -1;
 	snprintf(text, len, "webmsgd stopped");
 	return 0;
 }
 
-int service_ctl_reload(struct db *db, char *text, size_t len, struct err *e)
+int service_control_reload(struct db *db, char *text, size_t len, struct err *e)
 {
 	struct service_status st;
 	struct err re;
@@ -102,7 +102,7 @@ int service_ctl_reload(struct db *db, char *text, size_t len, struct err *e)
 	return 0;
 }
 
-int service_ctl_restart(struct db *db, char *text, size_t len, struct err *e)
+int service_control_restart(struct db *db, char *text, size_t len, struct err *e)
 {
 	char stopped[64], started[448];
 	struct err ce;
@@ -111,16 +111,17 @@ int service_ctl_restart(struct db *db, char *text, size_t len, struct err *e)
 	if (service_pid(db, &pid, e) < 0)
 		return -1;
 	/* Stopping is the part that cannot be undone: decide before it. */
-	if (pid && service_ctl_check_latest(db, &ce) < 0)
+	if (pid && service_control_check_latest(db, &ce) < 0)
 		return err_set(e, "restart refused, webmsgd keeps running: %s", ce.msg);
-	if (service_ctl_stop(db, stopped, sizeof(stopped), e) < 0 ||
-	    service_ctl_start(db, started, sizeof(started), e) < 0)
+	if (service_control_stop(db, stopped, sizeof(stopped), e) < 0 ||
+	    service_control_start(db, started, sizeof(started), e) < 0)
 		return -1;
 	snprintf(text, len, "%s\n%s", stopped, started);
 	return 0;
 }
 
-int service_ctl_differences(struct db *db, long served, char *out, size_t outlen, struct err *e)
+int service_control_differences(struct db *db, long served, char *out, size_t outlen,
+				struct err *e)
 {
 	struct config_snapshot *then, *now;
 	size_t len = 0;

@@ -1,4 +1,4 @@
-/* checks.c - the troubleshooting checks: the configuration database, the
+/* troubleshoot.c - the troubleshooting checks: the configuration database, the
  * decision on the latest configuration (config_check, item by item), then
  * the running daemon and a real handshake. */
 #include <limits.h>
@@ -15,8 +15,8 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_probe.h"
 
-#include "core/checks.h"
-#include "core/service_ctl.h"
+#include "core/service_control.h"
+#include "core/troubleshoot.h"
 
 #define PROBE_TIMEOUT_MS 3000
 
@@ -79,7 +79,7 @@ static int check_configuration(struct check_state *s, struct err *e)
 	struct config_check_env env;
 	if (config_check_env_running(s->db, &env, e) < 0)
 		return -1;
-	if (service_ctl_reported(&s->svc) && s->svc.status.config_version > 0 &&
+	if (service_control_reported(&s->svc) && s->svc.status.config_version > 0 &&
 	    config_load_version(s->db, s->svc.status.config_version, &served, e) < 0)
 		return -1;
 	env.served = served;
@@ -118,7 +118,7 @@ static void check_last_reload(struct check_state *s)
 		result(s, CHECK_OK, NULL, "no start or reload error recorded");
 }
 
-int checks_probe_https(const struct config_snapshot *cfg, struct tls_probe_result *r,
+int troubleshoot_probe_https(const struct config_snapshot *cfg, struct tls_probe_result *r,
 		       char *host, size_t hostlen, int *port, struct err *e)
 {
 	const char *bind_addr = config_str(cfg, SET_WEB_BIND);
@@ -140,7 +140,7 @@ static void check_handshake(struct check_state *s)
 		       s->ssl ? "webmsgd is not running" : "SSL is disabled");
 		return;
 	}
-	int rc = checks_probe_https(s->cfg, &r, host, sizeof(host), &port, &e);
+	int rc = troubleshoot_probe_https(s->cfg, &r, host, sizeof(host), &port, &e);
 	if (rc < 0 && r.refused && ssl_config_client_auth(s->cfg) == CLIENT_AUTH_REQUIRED)
 		/* What "required" means: no certificate, no connection. */
 		result(s, CHECK_OK, NULL, "HTTPS on %s port %d refuses a client without a "
@@ -157,17 +157,17 @@ static void (*const service_checks[])(struct check_state *) = {
 	check_running, check_version, check_last_reload, check_handshake,
 };
 
-const char *checks_level_label(enum check_level level)
+const char *troubleshoot_level_label(enum check_level level)
 {
 	static const char *const labels[] = { "OK", "WARN", "FAIL", "-" };
 	return labels[level];
 }
 
-int checks_run(struct db *db, void (*fn)(const struct check_result *r, void *arg), void *arg,
+int troubleshoot_run(struct db *db, void (*fn)(const struct check_result *r, void *arg), void *arg,
 	       struct err *e)
 {
 	struct check_state s = { .db = db, .fn = fn, .arg = arg };
-	if (config_load(db, &s.cfg, e) < 0 || service_ctl_state(db, &s.svc, e) < 0) {
+	if (config_load(db, &s.cfg, e) < 0 || service_control_state(db, &s.svc, e) < 0) {
 		config_snapshot_free(&s.cfg);
 		return -1;
 	}

@@ -1,8 +1,8 @@
-/* checks.h - the troubleshooting checks: SSL, the service and the
+/* troubleshoot.h - the troubleshooting checks: SSL, the service and the
  * configuration, each OK / WARN / FAIL with what to do about it. `check`
  * prints them; the console's Troubleshoot screen shows them. */
-#ifndef WEBMSG_ADMIN_CHECKS_H
-#define WEBMSG_ADMIN_CHECKS_H
+#ifndef WEBMSG_ADMIN_CORE_TROUBLESHOOT_H
+#define WEBMSG_ADMIN_CORE_TROUBLESHOOT_H
 
 #include <stddef.h>
 
@@ -20,16 +20,16 @@ struct check_result {
 };
 
 /* "OK", "WARN", "FAIL", "-". */
-const char *checks_level_label(enum check_level level);
+const char *troubleshoot_level_label(enum check_level level);
 
 /* Runs every check in order and hands each result to fn. Fails only when
  * what the checks read cannot be read. */
-int checks_run(struct db *db, void (*fn)(const struct check_result *r, void *arg), void *arg,
+int troubleshoot_run(struct db *db, void (*fn)(const struct check_result *r, void *arg), void *arg,
 	       struct err *e);
 
 /* Connects to the HTTPS port as a browser would: host gets the address
  * tried (the bind address, or loopback when it binds to all), *port the port. */
-int checks_probe_https(const struct config_snapshot *cfg, struct tls_probe_result *r,
+int troubleshoot_probe_https(const struct config_snapshot *cfg, struct tls_probe_result *r,
 		       char *host, size_t hostlen, int *port, struct err *e);
 
 #endif
