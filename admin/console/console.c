@@ -15,7 +15,11 @@
 #include "console/terminal.h"
 #include "core/apply.h"
 #include "core/service_control.h"
-#include "widgets/widgets.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
+#include "widgets/tree.h"
 
 #define MIN_COLS 60
 #define MIN_LINES 16

@@ -9,7 +9,8 @@
 #include <curses.h>
 #include <stddef.h>
 
-#include "widgets/widgets.h"
+#include "widgets/keybar.h"
+#include "widgets/tree.h"
 
 struct apply_outcome;
 struct console;

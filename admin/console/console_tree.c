@@ -7,7 +7,7 @@
 #include "webmsg/users.h"
 
 #include "console/console.h"
-#include "widgets/widgets.h"
+#include "widgets/tree.h"
 
 static const struct {
 	enum node_kind kind;

@@ -9,6 +9,11 @@
 
 #include "console/console.h"
 #include "core/accounts.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/list.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 struct domain_row {
 	char name[256];

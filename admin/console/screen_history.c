@@ -12,6 +12,11 @@
 
 #include "console/console.h"
 #include "core/apply.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/list.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 #define WHEN_WIDTH 16 /* "2026-01-01 12:00", the minute is enough to tell versions apart */
 #define WHO_WIDTH_MAX 24

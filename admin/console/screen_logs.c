@@ -14,6 +14,10 @@
 #include "webmsg/err.h"
 
 #include "console/console.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 #define READ_TAIL_BYTES (256 * 1024) /* how much of a long log is read when opened */
 #define MAX_LINES 5000

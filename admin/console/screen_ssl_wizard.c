@@ -23,6 +23,12 @@
 #include "console/ssl_wizard.h"
 #include "core/numbers.h"
 #include "core/ssl_setup.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/textview.h"
+#include "widgets/theme.h"
 
 #define DEFAULT_DAYS "365"
 #define INTRO_ROWS 4

@@ -17,6 +17,9 @@
 #include "console/console.h"
 #include "core/numbers.h"
 #include "core/service_control.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 #define LABEL_WIDTH 15
 

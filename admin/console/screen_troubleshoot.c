@@ -9,6 +9,11 @@
 
 #include "console/console.h"
 #include "core/troubleshoot.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/textview.h"
+#include "widgets/theme.h"
 
 struct troubleshoot_screen {
 	struct textview view;

@@ -11,6 +11,11 @@
 
 #include "console/console.h"
 #include "core/accounts.h"
+#include "widgets/dialog.h"
+#include "widgets/keybar.h"
+#include "widgets/list.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 struct user_row {
 	char address[USER_ADDRESS_MAX];

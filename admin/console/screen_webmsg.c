@@ -15,6 +15,12 @@
 
 #include "console/console.h"
 #include "core/apply.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/keybar.h"
+#include "widgets/tabs.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 enum { TAB_GENERAL, TAB_ADVANCED, TABS };
 

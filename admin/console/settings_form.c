@@ -13,7 +13,7 @@
 #include "webmsg/settings.h"
 
 #include "core/apply.h"
-#include "widgets/widgets.h"
+#include "widgets/form.h"
 
 static int is_setting(const struct form_field *fd)
 {

@@ -8,7 +8,8 @@
 
 #include "webmsg/tls_material.h"
 
-#include "widgets/widgets.h"
+#include "widgets/form.h"
+#include "widgets/textview.h"
 
 struct config_snapshot;
 struct console;

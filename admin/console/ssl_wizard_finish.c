@@ -20,6 +20,10 @@
 #include "core/apply.h"
 #include "core/ssl_setup.h"
 #include "core/troubleshoot.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/textview.h"
+#include "widgets/theme.h"
 
 #define MAX_CHANGES 16
 

@@ -14,7 +14,7 @@
 #include "webmsg/err.h"
 
 #include "console/terminal.h"
-#include "widgets/widgets.h"
+#include "widgets/theme.h"
 
 #define ESCAPE_DELAY_MS 50
 

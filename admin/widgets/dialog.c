@@ -1,4 +1,4 @@
-/* widget_dialog.c - modal dialogs in the middle of the screen: a message, a
+/* dialog.c - modal dialogs in the middle of the screen: a message, a
  * choice of buttons, a line of input, a password typed twice, a progress
  * note. Each runs its own key loop; what is behind it is drawn again on
  * every turn through the background function, so resizes are followed. */
@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "console/terminal.h"
-#include "widgets/widgets.h"
+#include "widgets/dialog.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 #define DIALOG_MAX_WIDTH 76
 #define DIALOG_MIN_WIDTH 36

@@ -1,4 +1,4 @@
-/* widget_form.c - a form of fields, one per row: check boxes, choice lists,
+/* form.c - a form of fields, one per row: check boxes, choice lists,
  * numbers with their range, text and paths, secrets. Fields for settings take
  * their kind, range, choices and help from the settings table. A changed
  * field is marked with '*'; its error or another operator's value is shown
@@ -11,7 +11,11 @@
 
 #include "webmsg/settings.h"
 
-#include "widgets/widgets.h"
+#include "widgets/dialog.h"
+#include "widgets/form.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 #define LABEL_MAX_WIDTH 22
 #define NUMBER_WIDTH 10

@@ -1,10 +1,12 @@
-/* widget_keybar.c - the keys of a screen on one line, each as its key and
+/* keybar.c - the keys of a screen on one line, each as its key and
  * what it does: "F2/a Apply". When they do not fit, the F-key names go
  * first (the letters work everywhere), then the entries that do not fit. */
 #include <stdio.h>
 #include <string.h>
 
-#include "widgets/widgets.h"
+#include "widgets/keybar.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 static void entry_key(const struct keybar_entry *k, int with_fkey, char *out, size_t len)
 {

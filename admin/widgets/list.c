@@ -1,6 +1,8 @@
-/* widget_list.c - a list of rows with a cursor, scrolled to keep it in view.
+/* list.c - a list of rows with a cursor, scrolled to keep it in view.
  * The owner draws each row; the list picks the attribute and the rows shown. */
-#include "widgets/widgets.h"
+#include "widgets/list.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 void list_set_count(struct list *l, int n)
 {

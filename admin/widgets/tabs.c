@@ -1,8 +1,10 @@
-/* widget_tabs.c - a row of tab labels, the current one selected:
+/* tabs.c - a row of tab labels, the current one selected:
  * " General | Advanced ". */
 #include <stdio.h>
 
-#include "widgets/widgets.h"
+#include "widgets/tabs.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 void tabs_draw(WINDOW *w, int y, int x, int width, const char *const *labels, int n, int cur)
 {

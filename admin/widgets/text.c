@@ -1,4 +1,4 @@
-/* widget_text.c - text in a terminal cell grid: UTF-8 measured and clipped
+/* text.c - text in a terminal cell grid: UTF-8 measured and clipped
  * to a width, wrapped at spaces, and edited on one line. Control characters
  * and bytes that do not decode are drawn as '?', so text from a log or a
  * certificate can never move the cursor or change the terminal's state. */
@@ -9,7 +9,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
-#include "widgets/widgets.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
 
 int key_is_enter(int key)
 {

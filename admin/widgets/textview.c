@@ -1,10 +1,12 @@
-/* widget_textview.c - paragraphs of text in roles (an OK line, a failure, a
+/* textview.c - paragraphs of text in roles (an OK line, a failure, a
  * hint indented under it), wrapped to the width and scrolled. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "widgets/widgets.h"
+#include "widgets/text.h"
+#include "widgets/textview.h"
+#include "widgets/theme.h"
 
 void textview_clear(struct textview *tv)
 {

@@ -1,9 +1,9 @@
-/* widget_theme.c - colours as roles, declared once. Without colours (or with
+/* theme.c - colours as roles, declared once. Without colours (or with
  * NO_COLOR set) each role is an attribute, so a vt100 still shows what is
  * selected, what is an error and where the keys are. */
 #include <stdlib.h>
 
-#include "widgets/widgets.h"
+#include "widgets/theme.h"
 
 static const struct {
 	short fg, bg;  /* -1: the terminal's default */

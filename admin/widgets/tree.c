@@ -1,10 +1,12 @@
-/* widget_tree.c - the tree on the console's left: nodes in order with their
+/* tree.c - the tree on the console's left: nodes in order with their
  * depth, drawn with guide lines, folded and unfolded with Left and Right. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "widgets/widgets.h"
+#include "widgets/text.h"
+#include "widgets/theme.h"
+#include "widgets/tree.h"
 
 int tree_add(struct tree *t, int depth, int kind, const char *label, const char *arg)
 {
