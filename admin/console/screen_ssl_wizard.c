@@ -20,6 +20,7 @@
 #include "webmsg/tls_material.h"
 
 #include "console/console.h"
+#include "console/settings_form.h"
 #include "console/ssl_wizard.h"
 #include "core/numbers.h"
 #include "core/ssl_setup.h"
@@ -139,7 +140,7 @@ static int fill(struct console *c, struct wizard *w)
 		for (int k = 0; k < f->n; k++)
 			if (f->fields[k].setting == FIELD_NONE)
 				form_reset(f, k, ""); /* the wizard's own fields start empty */
-		form_fill(f, cfg);
+		settings_form_fill(f, cfg);
 		f->note[0] = '\0';
 	}
 	if (ssl_config_paths(cfg, &p, &e) == 0)

@@ -14,6 +14,7 @@
 #include "webmsg/tls_material.h"
 
 #include "console/console.h"
+#include "console/settings_form.h"
 #include "core/apply.h"
 #include "widgets/dialog.h"
 #include "widgets/form.h"
@@ -105,7 +106,7 @@ static int load(struct console *c, struct webmsg_screen *s, int fill)
 		return -1;
 	}
 	if (fill)
-		form_fill(&s->form, cfg);
+		settings_form_fill(&s->form, cfg);
 	summarize(cfg, s);
 	config_snapshot_free(&cfg);
 	return 0;
@@ -176,20 +177,20 @@ static void apply(struct console *c, struct webmsg_screen *s)
 	if (s->form.editing)
 		form_key(&s->form, '\r');
 	dialog_progress("Apply", "Saving, and asking webmsgd to apply it...");
-	switch (form_apply(&s->form, console_db(c), &o, &e)) {
-	case FORM_UNCHANGED:
+	switch (settings_form_apply(&s->form, console_db(c), &o, &e)) {
+	case SETTINGS_FORM_UNCHANGED:
 		dialog_message("Apply", "Nothing to apply: no field was changed.");
 		break;
-	case FORM_INVALID:
+	case SETTINGS_FORM_INVALID:
 		break; /* the errors are under the fields */
-	case FORM_CONFLICT:
+	case SETTINGS_FORM_CONFLICT:
 		conflict_text(&s->form, text, sizeof(text));
 		dialog_error("Changed meanwhile", text);
 		break;
-	case FORM_FAILED:
+	case SETTINGS_FORM_FAILED:
 		console_fail(c, "Apply", &e);
 		break;
-	case FORM_SAVED:
+	case SETTINGS_FORM_SAVED:
 		console_report(c, "Apply", o.text[0] ? 0 : -1, &o, &e);
 		load(c, s, 0);
 		break;

@@ -1,4 +1,4 @@
-/* widget_form_apply.c - a form's setting fields against the configuration:
+/* settings_form.c - a form's setting fields against the configuration:
  * filled from it, checked against the settings table, compared with what is
  * saved now (another operator may have saved meanwhile), and saved as one
  * version that the daemon is asked to apply. Nothing is saved unless every
@@ -12,6 +12,7 @@
 #include "webmsg/config.h"
 #include "webmsg/settings.h"
 
+#include "console/settings_form.h"
 #include "core/apply.h"
 #include "widgets/form.h"
 
@@ -25,7 +26,7 @@ static int changed(const struct form_field *fd)
 	return strcmp(fd->start, fd->value) != 0;
 }
 
-void form_fill(struct form *f, const struct config_snapshot *cfg)
+void settings_form_fill(struct form *f, const struct config_snapshot *cfg)
 {
 	for (int i = 0; i < f->n; i++)
 		if (is_setting(&f->fields[i]))
@@ -131,8 +132,8 @@ static int conflicts(struct form *f, const struct config_snapshot *now)
 	return n;
 }
 
-enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome *o,
-			    struct err *e)
+enum settings_form_result settings_form_apply(struct form *f, struct db *db,
+					      struct apply_outcome *o, struct err *e)
 {
 	struct config_snapshot *now;
 	struct config_change *changes;
@@ -145,26 +146,26 @@ enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome 
 		if (is_setting(&f->fields[i]) && changed(&f->fields[i]))
 			n++;
 	if (n == 0)
-		return FORM_UNCHANGED;
+		return SETTINGS_FORM_UNCHANGED;
 	if ((bad = validate(f, db, e)) < 0)
-		return FORM_FAILED;
+		return SETTINGS_FORM_FAILED;
 	if (bad > 0) {
 		snprintf(f->note, sizeof(f->note), "%d field%s to correct; nothing was saved", bad,
 			 bad == 1 ? "" : "s");
-		return FORM_INVALID;
+		return SETTINGS_FORM_INVALID;
 	}
 	if (config_load(db, &now, e) < 0)
-		return FORM_FAILED;
+		return SETTINGS_FORM_FAILED;
 	int clashes = conflicts(f, now);
 	config_snapshot_free(&now);
 	if (clashes > 0) {
 		snprintf(f->note, sizeof(f->note), "another operator saved %d of these settings "
 			 "meanwhile; nothing was saved", clashes);
-		return FORM_CONFLICT;
+		return SETTINGS_FORM_CONFLICT;
 	}
 	if (!(changes = calloc((size_t)f->n, sizeof(*changes)))) {
 		err_set(e, "out of memory");
-		return FORM_FAILED;
+		return SETTINGS_FORM_FAILED;
 	}
 	n = 0;
 	for (int i = 0; i < f->n; i++)
@@ -174,18 +175,18 @@ enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome 
 								f->fields[i].start };
 	if (n == 0) {
 		free(changes); /* what was changed here had been saved meanwhile */
-		return FORM_UNCHANGED;
+		return SETTINGS_FORM_UNCHANGED;
 	}
 	int rc = apply_changes(db, changes, n, o, e);
 	free(changes);
 	if (rc < 0 && o->version == 0) {
 		snprintf(f->note, sizeof(f->note), "%s", e->msg);
-		return FORM_FAILED;
+		return SETTINGS_FORM_FAILED;
 	}
 	/* Saved: the form starts again from what is saved, values as stored. */
 	if (config_load(db, &now, e) == 0) {
-		form_fill(f, now);
+		settings_form_fill(f, now);
 		config_snapshot_free(&now);
 	}
-	return FORM_SAVED;
+	return SETTINGS_FORM_SAVED;
 }

@@ -71,22 +71,4 @@ int form_rows(const struct form *f, int width);
 /* The key bar entries that fit what the cursor is on (ended by a NULL label). */
 const struct keybar_entry *form_keys(const struct form *f);
 
-/* Filling and saving, in console/settings_form.c for now. */
-struct db;
-struct config_snapshot;
-struct apply_outcome;
-enum form_result {
-	FORM_UNCHANGED, /* nothing to save */
-	FORM_INVALID,   /* errors are shown under the fields; nothing saved */
-	FORM_CONFLICT,  /* another operator saved some of them meanwhile; shown, nothing saved */
-	FORM_FAILED,    /* e says why */
-	FORM_SAVED,     /* o says what the daemon made of it */
-};
-/* Fills the setting fields from cfg; start and value alike. */
-void form_fill(struct form *f, const struct config_snapshot *cfg);
-/* Validates, compares with the configuration saved now, then saves the
- * changed setting fields as one version through apply_changes. */
-enum form_result form_apply(struct form *f, struct db *db, struct apply_outcome *o,
-			    struct err *e);
-
 #endif
