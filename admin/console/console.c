@@ -540,6 +540,7 @@ int console_run(const char *db_path)
 		return 1;
 	}
 	dialog_set_background(draw, &c);
+	dialog_set_input(terminal_key);
 	snprintf(c.server, sizeof(c.server), "webmsg");
 	int gone;
 	if (open_db(&c) == 0 && (read_state(&c, &e) < 0 || rebuild_tree(&c, &gone, &e) < 0))

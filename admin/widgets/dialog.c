@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "console/terminal.h"
 #include "widgets/dialog.h"
 #include "widgets/text.h"
 #include "widgets/theme.h"
@@ -21,6 +20,20 @@ void dialog_set_background(void (*draw)(void *arg), void *arg)
 {
 	background = draw;
 	background_arg = arg;
+}
+
+/* Plain curses until the owner hands over its own reader. */
+static int curses_key(int timeout_ms)
+{
+	timeout(timeout_ms);
+	return getch();
+}
+
+static int (*read_key)(int timeout_ms) = curses_key;
+
+void dialog_set_input(int (*key)(int timeout_ms))
+{
+	read_key = key ? key : curses_key;
 }
 
 struct dialog {
@@ -142,7 +155,7 @@ static int dialog_run(struct dialog *d)
 		nbuttons++;
 	for (;;) {
 		dialog_draw(d);
-		int key = terminal_key(-1);
+		int key = read_key(-1);
 		if (key == ERR || key == KEY_RESIZE)
 			continue;
 		if (key == KEY_ESCAPE)

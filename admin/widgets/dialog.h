@@ -6,6 +6,10 @@
 #include <stddef.h>
 
 void dialog_set_background(void (*draw)(void *arg), void *arg);
+/* Where dialogs read keys from: the owner's terminal reader, which follows
+ * resizes and ^Z (see console/terminal.h); NULL for plain curses. Widgets
+ * know nothing of the console, so it is handed over here. */
+void dialog_set_input(int (*key)(int timeout_ms));
 /* Text wrapped to fit, scrolled when long; Enter or Esc closes. */
 void dialog_message(const char *title, const char *text);
 /* Like dialog_message, in the error role. */
