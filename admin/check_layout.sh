@@ -31,16 +31,19 @@ forbid cli 'console/|widgets/|n?curses\.h' "the command line uses core, not the 
 forbid console 'cli/' "the console uses core, not the command line"
 
 # Every admin include names its folder and the file is there.
-for f in */*.c */*.h *.c; do
-	grep -Eo '^#include "[^"]+"' "$f" | sed 's/^#include "//; s/"$//' |
-	while read -r inc; do
-		case $inc in
-		webmsg/*) ;;
-		*/*) [ -f "$inc" ] || { echo "$dir/$f: $inc does not exist" >&2; echo x; } ;;
-		*) echo "$dir/$f: \"$inc\" should name its folder (\"core/apply.h\")" >&2; echo x ;;
-		esac
-	done | grep -q x && bad=1
-done
+msgs=$(grep -EHo '^#include "[^"]+"' */*.c */*.h *.c | while IFS=: read -r f line; do
+	inc=${line#\#include \"}
+	inc=${inc%\"}
+	case $inc in
+	webmsg/*) ;;
+	*/*) [ -f "$inc" ] || echo "$dir/$f: $inc does not exist" ;;
+	*) echo "$dir/$f: \"$inc\" should name its folder (\"core/apply.h\")" ;;
+	esac
+done)
+if [ -n "$msgs" ]; then
+	printf '%s\n' "$msgs" >&2
+	bad=1
+fi
 
 [ "$bad" = 0 ] && echo "webmsg-admin layout: cli, console -> core -> libwebmsg; widgets alone"
 exit "$bad"
