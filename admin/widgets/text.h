@@ -35,7 +35,8 @@ int text_label_value(WINDOW *w, int y, int width, int label_w, int max_rows, con
 /* Case-insensitive search for ASCII needles in s. */
 const char *text_find(const char *s, const char *needle);
 
-/* The terminal's cursor: shown only where something is being typed. Widgets ask for it while drawing; the frame places it last. */
+/* The terminal's cursor: shown only where something is being typed. Widgets
+ * ask for it while drawing; the frame places it last. */
 void cursor_request(WINDOW *w, int y, int x);
 void cursor_clear(void);
 /* After every wnoutrefresh of a frame, before doupdate. */
