@@ -12,8 +12,8 @@
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
-#include "commands.h"
-#include "console.h"
+#include "cli/commands.h"
+#include "console/console.h"
 
 /* Reads the options before the command. Returns -1 to go on with argv[optind],
  * else the status to exit with. */

@@ -1,0 +1,161 @@
+/* cmd_service.c - service start, stop, restart, reload and status: webmsgd
+ * controlled through service.h, its state read from its status row. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "webmsg/err.h"
+
+#include "cli/commands.h"
+#include "core/numbers.h"
+#include "core/service_control.h"
+
+/* Prints the line a service_control_* call (which returned rc) put in text, or its error. */
+static int report(int rc, const char *text, const struct err *e)
+{
+	if (rc < 0)
+		return cmd_error("%s", e->msg);
+	printf("%s\n", text);
+	return CMD_OK;
+}
+
+static int start(struct db *db)
+{
+	char text[512];
+	struct err e;
+	return report(service_control_start(db, text, sizeof(text), &e), text, &e);
+}
+
+static int stop(struct db *db)
+{
+	char text[512];
+	struct err e;
+	return report(service_control_stop(db, text, sizeof(text), &e), text, &e);
+}
+
+int cmd_service_start(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return start(ctx->db);
+}
+
+int cmd_service_stop(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return stop(ctx->db);
+}
+
+int cmd_service_restart(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char text[600];
+	struct err e;
+	(void)argc;
+	(void)argv;
+	return report(service_control_restart(ctx->db, text, sizeof(text), &e), text, &e);
+}
+
+int cmd_service_reload(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char text[512];
+	struct err e;
+
+	(void)argc;
+	(void)argv;
+	return report(service_control_reload(ctx->db, text, sizeof(text), &e), text, &e);
+}
+
+/* One "label: value" line of the status, values lined up. */
+static void field(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void field(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%-15s ", label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* "2024-05-01 10:00:00 (3m 2s ago)", in local time. */
+static void field_time(const char *label, long when)
+{
+	char date[32], ago[32];
+	struct tm tm;
+	time_t t = (time_t)when;
+
+	localtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	numbers_format_duration((long)time(NULL) - when, ago, sizeof(ago));
+	field(label, "%s (%s ago)", date, ago);
+}
+
+/* Served and saved apart: which settings the daemon does not serve yet. */
+static void show_differences(struct db *db, long served)
+{
+	char names[1024];
+	struct err e;
+	int n = service_control_differences(db, served, names, sizeof(names), &e);
+	if (n < 0)
+		field("saved, not served:", "cannot tell: %s", e.msg);
+	else if (n > 0)
+		field("not served yet:", "%s", names);
+}
+
+static void show_running(struct db *db, const struct service_state *s)
+{
+	const struct service_status *st = &s->status;
+	long latest = s->latest;
+	char uptime[32];
+
+	field("webmsgd:", "running");
+	field("pid:", "%ld", (long)s->pid);
+	if (!service_control_reported(s)) {
+		field("status:", "not reported yet");
+		return;
+	}
+	numbers_format_duration((long)time(NULL) - st->started_at, uptime, sizeof(uptime));
+	field("uptime:", "%s", uptime);
+	field("listening on:", "%s", st->listeners[0] ? st->listeners : "nothing");
+	field("configuration:", "version %ld applied, latest %ld%s", st->config_version, latest,
+	      st->config_version < latest ? " (reload to apply)" : "");
+	show_differences(db, st->config_version);
+	field("last result:", "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
+	field_time("last update:", st->updated_at);
+}
+
+static void show_stopped(const struct service_state *s)
+{
+	const struct service_status *st = &s->status;
+	int present = s->present;
+	long latest = s->latest;
+
+	field("webmsgd:", "stopped");
+	if (present && strcmp(st->result, "error") == 0)
+		field("last start failed:", "%s", st->message);
+	else if (present && strcmp(st->result, "ok") == 0)
+		field("note:", "webmsgd (pid %ld) ended without recording a stop; see its log",
+		      st->pid);
+	field("configuration:", "latest version %ld", latest);
+	if (present)
+		field_time("last update:", st->updated_at);
+}
+
+int cmd_service_status(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct service_state s;
+	struct err e;
+
+	(void)argc;
+	(void)argv;
+	if (service_control_state(ctx->db, &s, &e) < 0)
+		return cmd_error("%s", e.msg);
+	if (s.pid == 0) {
+		show_stopped(&s);
+		return CMD_STOPPED;
+	}
+	show_running(ctx->db, &s);
+	return CMD_OK;
+}

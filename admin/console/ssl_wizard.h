@@ -1,0 +1,88 @@
+/* ssl_wizard.h - the SSL configuration wizard's state, shared by its screen
+ * (screen_ssl_wizard.c: the steps, what each asks and checks) and its last
+ * part (ssl_wizard_finish.c: the summary, then doing it). */
+#ifndef WEBMSG_ADMIN_SSL_WIZARD_H
+#define WEBMSG_ADMIN_SSL_WIZARD_H
+
+#include <limits.h>
+
+#include "webmsg/tls_material.h"
+
+#include "core/ssl_setup.h"
+#include "widgets/form.h"
+#include "widgets/textview.h"
+
+struct config_snapshot;
+struct console;
+
+enum wizard_step {
+	STEP_KEYSTORE, /* 1 */
+	STEP_CERT,     /* 2: what to do about the certificate */
+	STEP_DETAILS,  /* 2: its subject, or the files to import */
+	STEP_CIPHERS,  /* 3 */
+	STEP_CLIENTS,  /* 4 */
+	STEP_ENABLE,   /* 5 */
+	STEP_SUMMARY,
+	STEP_RESULT,
+	STEP_COUNT
+};
+#define FORM_STEPS STEP_SUMMARY /* the steps before it each have a form */
+
+/* The choices of STEP_CERT; the page of the details form each shows. */
+enum cert_action { CERT_MAKE, CERT_IMPORT, CERT_KEEP };
+#define CERT_ACTIONS 3
+
+/* The details form's fields, in the order they are added. */
+enum detail_field {
+	D_KEY_TYPE,
+	D_CN,
+	D_ORG,
+	D_UNIT,
+	D_LOCALITY,
+	D_STATE,
+	D_COUNTRY,
+	D_EMAIL,
+	D_SANS,
+	D_DAYS,
+	D_PASSWORD,
+	D_CERT_FILE,
+	D_CHAIN_FILE,
+};
+
+struct wizard {
+	enum wizard_step step;
+	struct form forms[FORM_STEPS];
+	struct textview view; /* under a form, or the summary, or the result */
+	char view_for[PATH_MAX + 256]; /* what the view describes now */
+
+	/* What the steps checked, for the finish. */
+	char keystore[PATH_MAX];
+	enum cert_action action;
+	int replace_cert;    /* server.crt or server.key exist: kept as .bak */
+	int replace_request; /* request.csr or request.key exist */
+	struct tls_request req; /* password not kept here */
+	int explicit_files;     /* ssl.cert_file, key_file or chain_file point elsewhere */
+
+	/* The certificate HTTPS would present with the key store of step 1, as
+	 * looked at when step 1 was last passed with that folder. */
+	char looked_at[PATH_MAX];
+	int has_current;
+	struct ssl_setup_current current;
+	/* STEP_CERT's choices: "Keep the current certificate" first when
+	 * current.usable; choice_action maps each to what it does. */
+	const char *choices[CERT_ACTIONS + 1];
+	enum cert_action choice_action[CERT_ACTIONS];
+	/* The configuration when the wizard was started (or last warned): Apply
+	 * saves a setting only if it is still as it was then. */
+	struct config_snapshot *opened;
+};
+
+/* Describes what applying will do, into w->view. */
+void wizard_summary(struct console *c, struct wizard *w);
+/* Does it: files, settings in one version, the daemon's answer, a handshake.
+ * When nothing could be saved (another operator saved one of the settings
+ * meanwhile, or the decision refused them) it goes back to the step that
+ * asks for it, with what was typed kept and the reason under the field. */
+void wizard_finish(struct console *c, struct wizard *w);
+
+#endif
