@@ -35,7 +35,7 @@ struct server {
 	/* The request threads' connection: one at a time, for short statements only. */
 	struct db *req_db;
 	pthread_mutex_t req_db_lock;
-	struct session_table *sessions; /* outlive generations: a reload logs no one off */
+	struct websession *sessions; /* the session store: outlives generations and restarts */
 	struct throttle *throttle;
 	char share_dir[PATH_MAX];
 	long started_at;
