@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/session_store.h"
 #include "webmsg/users.h"
 
 #include "accounts.h"
@@ -67,6 +69,17 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 	if (user_address_normalize(arg, address, sizeof(address), e) < 0 ||
 	    user_revoke(db, address, &count, e) < 0)
 		return -1;
-	snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s", count, address);
+	struct err se;
+	if (accounts_end_sessions(db, address, &se) < 0)
+		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s (%s)", count,
+			 address, se.msg);
+	else
+		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s", count,
+			 address);
 	return 0;
+}
+
+int accounts_end_sessions(struct db *db, const char *address, struct err *e)
+{
+	return session_store_end_user(db_path(db), address, NULL, e);
 }
