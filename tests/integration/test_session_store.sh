@@ -27,7 +27,13 @@ print(db.execute("SELECT count(*) FROM sessions WHERE user = ?", (sys.argv[2],))
 		"$store" "$1"
 }
 # in_store VALUE: 0 when VALUE appears in the store's files.
-in_store() { cat "$store" "$store-wal" 2>/dev/null | grep -aqF -- "$1"; }
+in_store() {
+	local f
+	for f in "$store" "$store-wal"; do
+		[ -f "$f" ] && grep -aqF -- "$1" "$f" && return 0
+	done
+	return 1
+}
 not_in_store() { ! in_store "$1"; }
 # wait_gone PID: 0 once the process is gone (bounded).
 wait_gone() { for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
