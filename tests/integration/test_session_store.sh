@@ -67,6 +67,10 @@ admin user del ann@example.org >/dev/null
 check "a deleted user's cookie gets the logon page" gets_logon_page "$WORK/ann"
 expect_eq "nothing of the deleted user's sessions stays in the store" 0 "$(rows ann@example.org)"
 check "bob's session goes on" reads_inbox "$WORK/bob"
+admin domain del --force example.org >/dev/null
+check "a deleted domain's user gets the logon page" gets_logon_page "$WORK/bob"
+expect_eq "nothing of that user's sessions stays in the store" 0 "$(rows bob@example.org)"
+add_user bob@example.org 'Bob-pass-2'
 
 # A store that cannot be used: the daemon serves, logons are refused plainly.
 admin service stop >/dev/null
