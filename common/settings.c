@@ -114,7 +114,7 @@ static const struct setting table[SET_COUNT] = {
 	[SET_SESSION_MAX_LIFETIME] = { "session.max_lifetime", SETTING_INT, "43200", 300, 604800,
 				       NULL, NULL, 0, "Seconds after logon when a session always ends" },
 	[SET_SESSION_MAX_SESSIONS] = { "session.max_sessions", SETTING_INT, "4096", 16, 1000000,
-				       NULL, NULL, SETTING_RESTART,
+				       NULL, NULL, 0,
 				       "Sessions open at once; when full, new logons are refused "
 				       "(nobody else's session is ended)" },
 	[SET_SESSION_MAX_PER_USER] = { "session.max_per_user", SETTING_INT, "20", 1, 1000, NULL,

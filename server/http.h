@@ -10,7 +10,7 @@
 #include <microhttpd.h>
 
 #include "form.h"
-#include "session.h"
+#include "websession.h"
 #include "site.h"
 #include "template.h"
 

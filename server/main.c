@@ -15,7 +15,7 @@
 #include "guard.h"
 #include "outbox.h"
 #include "server.h"
-#include "session.h"
+#include "websession.h"
 #include "throttle.h"
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
@@ -72,9 +72,9 @@ void server_note_sessions(struct server *srv)
 	struct err e;
 	if (!g)
 		return;
-	struct session_limits lim = { config_int(g->cfg, SET_SESSION_IDLE_TIMEOUT),
-				      config_int(g->cfg, SET_SESSION_MAX_LIFETIME) };
-	long n = session_count(srv->sessions, &lim);
+	long n = websession_count(srv->sessions, g->cfg);
+	if (n < 0)
+		return;
 	struct db *db = server_db_lock(srv);
 	int rc = status_note_sessions(db, n, &e);
 	server_db_unlock(srv);
@@ -179,10 +179,6 @@ static int server_apply(struct server *srv, struct err *e)
 	int rc = generation_build(srv, cfg, &g, e);
 	if (rc == 0) {
 		struct generation *old = srv->current;
-		struct session_limits lim = { config_int(g->cfg, SET_SESSION_IDLE_TIMEOUT),
-					      config_int(g->cfg, SET_SESSION_MAX_LIFETIME),
-					      config_int(g->cfg, SET_SESSION_MAX_PER_USER) };
-		session_table_set_limits(srv->sessions, &lim);
 		srv->current = g;
 		if (apply_log(g->cfg, e) < 0)
 			log_warnx("%s; keeping the previous log", e->msg);
@@ -199,10 +195,13 @@ static int server_apply(struct server *srv, struct err *e)
 	sockets_prune(srv);
 	struct service_status *st = &srv->status;
 	snprintf(st->result, sizeof(st->result), rc == 0 ? "ok" : "error");
-	if (rc == 0)
-		snprintf(st->message, sizeof(st->message), "serving configuration version %ld%s",
-			 st->config_version, restart);
-	else
+	if (rc == 0) {
+		/* Serving, but without sessions: said where the operator looks. */
+		char sessions[300];
+		websession_problem(srv->sessions, sessions, sizeof(sessions));
+		snprintf(st->message, sizeof(st->message), "serving configuration version %ld%s%s%s",
+			 st->config_version, restart, sessions[0] ? "; " : "", sessions);
+	} else
 		snprintf(st->message, sizeof(st->message), "%s", e->msg);
 	if (srv->current)
 		snprintf(st->listeners, sizeof(st->listeners), "%s", srv->current->listeners);
@@ -326,9 +325,9 @@ int main(int argc, char **argv)
 	    config_path(boot, SET_SERVICE_PIDFILE, pidpath, sizeof(pidpath), &e) < 0 ||
 	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0)
 		fail_start(NULL, e.msg);
-	/* The table's size is fixed for the daemon's life (session.max_sessions
-	 * is a restart setting): sessions outlive every reload. */
-	if (session_table_new(&srv.sessions, config_int(boot, SET_SESSION_MAX_SESSIONS)) < 0 ||
+	/* Sessions live in a store beside the database: they outlive reloads and
+	 * restarts. A store that cannot be used refuses logons, not the start. */
+	if (websession_new(&srv.sessions, srv.dbpath) < 0 ||
 	    throttle_new(&srv.throttle) < 0)
 		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);
@@ -380,7 +379,7 @@ int main(int argc, char **argv)
 	guard_stop(&srv.guard);
 	log_info("webmsgd stopped");
 	pidfile_release(&pidfile);
-	session_table_free(&srv.sessions);
+	websession_free(&srv.sessions);
 	throttle_free(&srv.throttle);
 	db_close(&srv.req_db);
 	db_close(&srv.db);

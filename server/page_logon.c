@@ -4,7 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "account.h"
 #include "http.h"
 #include "pages.h"
 #include "redirect.h"
@@ -168,22 +167,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  back);
 	}
 
-	char remember[REMEMBER_COOKIE_LEN] = "";
-	int days = (int)config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
-	if (form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME)) {
-		struct err e;
-		struct db *db = server_db_lock(srv);
-		if (remember_create(db, user, days, remember, sizeof(remember), &e) < 0) {
-			log_warnx("logon user %s: cannot remember it: %s", log_q(user), log_q(e.msg));
-			remember[0] = '\0';
-		}
-		server_db_unlock(srv);
-	}
-	/* A new id at every logon: an id planted before it is worth nothing. */
-	char stamp[USER_STAMP_LEN];
-	account_stamp(srv, user, stamp, sizeof(stamp));
-	int rc = session_create(srv->sessions, user, stamp, form_get(r->form, "expire")[0] != '\0',
-				r->https, &r->sess);
+	int remember = form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME);
+	int rc = websession_begin(r, user, form_get(r->form, "expire")[0] != '\0', remember);
 	if (rc == SESSION_FULL) {
 		log_warnx("logon refused for user %s from %s: session.max_sessions are open",
 			  log_q(user), r->client);
@@ -192,14 +177,12 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				       "later.");
 	}
 	if (rc < 0)
-		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again.");
-	r->has_session = 1;
-	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
-	if (remember[0])
-		http_add_cookie(r, "webmsg_remember", remember, days * 86400L);
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Logons are not possible just now: the server cannot keep "
+				       "sessions. The administrator can see why in the log and the "
+				       "service status.");
 	log_info("logon user %s from %s%s%s", log_q(user), r->client, r->sess.expire_pages ? ", expire page views" : "",
-		 remember[0] ? ", remembered" : "");
-	server_note_sessions(srv);
+		 remember ? ", remembered" : "");
 	/* Where to go after logon: a page of this server, else the mailbox. */
 	return http_see_other(r, redirect_back(back, HOME));
 }

@@ -4,7 +4,7 @@
  * The switch, in two requests:
  * 1. /mode/secure (over HTTP) or /mode/regular (over HTTPS), with the
  *    session: a one-time transfer token for it (256 random bits, never the
- *    session id, good for a few seconds: session.c) goes to this browser in
+ *    session id, good for a few seconds: websession.c) goes to this browser in
  *    the cookie "webmsg_switch", and nowhere else; the answer sends the
  *    browser to /mode/enter or /mode/leave on the other listener with only
  *    the page to come back to in the address.
@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "pages.h"
 #include "redirect.h"
 #include "server.h"
 #include "webmsg/buf.h"
@@ -53,8 +54,8 @@
 #include "webmsg/log.h"
 
 #define SWITCH_COOKIE "webmsg_switch"
-/* Longer than a transfer token lives (session.c): the cookie never ends first. */
-#define SWITCH_COOKIE_SECONDS 60
+/* Longer than a transfer token lives: the cookie never ends first. */
+#define SWITCH_COOKIE_SECONDS (2 * SESSION_TRANSFER_SECONDS)
 
 /* The page to come back to: a page of this server, never the switch itself. */
 static const char *back_arg(struct request *r)
@@ -91,7 +92,7 @@ static enum MHD_Result cross(struct request *r, int to_https, const char *step)
 	if (!r->has_session) {
 		buf_printf(&loc, "%s%s", base, back);
 	} else {
-		if (session_transfer_new(r->gen->srv->sessions, r->sess.id, token, sizeof(token)) < 0 ||
+		if (websession_switch_out(r, token, sizeof(token)) < 0 ||
 		    switch_cookie(r, token, SWITCH_COOKIE_SECONDS) < 0) {
 			explicit_bzero(token, sizeof(token));
 			buf_free(&loc);
@@ -111,12 +112,11 @@ static enum MHD_Result cross(struct request *r, int to_https, const char *step)
 /* Arriving on the other listener: this browser's token, once, for the session. */
 static enum MHD_Result arrive(struct request *r, int secure)
 {
-	struct server *srv = r->gen->srv;
 	struct session s;
 	const char *back = back_arg(r);
 	/* The plain name on both listeners: the cookie is shared (see the top). */
 	const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SWITCH_COOKIE);
-	int taken = token && session_transfer_take(srv->sessions, token, &s) == 0;
+	int taken = token && websession_switch_take(r, token, &s) == 0;
 	switch_cookie(r, "", 0); /* used up, whatever comes next */
 	if (!taken) {
 		/* Not this browser's switch (a link from somewhere else), or too
@@ -128,28 +128,16 @@ static enum MHD_Result arrive(struct request *r, int secure)
 	}
 	if (r->has_session && strcmp(r->sess.user, s.user) != 0) {
 		log_warnx("mode switch for user %s from %s refused: logged on there as another user",
-			  s.user, r->client);
+			  log_q(s.user), r->client);
 		explicit_bzero(&s, sizeof(s));
 		return http_send_error(r, MHD_HTTP_CONFLICT,
 				       "This browser is logged on here as another user. Log off here "
 				       "first, then switch again.");
 	}
-	/* The same user's older session on this listener is replaced by this one. */
-	if (r->has_session && strcmp(r->sess.id, s.id) != 0)
-		session_destroy(srv->sessions, r->sess.id);
-	r->has_session = 0;
-	if (secure) {
-		if (session_rotate(srv->sessions, s.id, 1, &r->sess) < 0)
-			return http_see_other(r, "/");
-	} else {
-		/* The secure session stays secure: regular mode gets a session of its own. */
-		session_destroy(srv->sessions, s.id);
-		if (session_create(srv->sessions, s.user, s.stamp, s.expire_pages, 0, &r->sess) < 0)
-			return http_see_other(r, "/");
-	}
+	int rc = websession_switch_in(r, &s, secure);
 	explicit_bzero(&s, sizeof(s));
-	r->has_session = 1;
-	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
+	if (rc < 0)
+		return http_see_other(r, "/");
 	log_info("user %s from %s entered %s mode", log_q(r->sess.user), r->client,
 		 secure ? "secure" : "regular");
 	/* Not a redirect: see the top of this file. */

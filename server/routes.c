@@ -4,16 +4,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "account.h"
 #include "http.h"
 #include "pages.h"
 #include "routes.h"
 #include "server.h"
-#include "throttle.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
-#include "webmsg/remember.h"
 
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 enum {
@@ -103,88 +100,6 @@ int routes_needs_csrf(const struct request *r)
 	return r->route && (r->route->flags & R_CSRF);
 }
 
-static struct session_limits limits(const struct request *r)
-{
-	struct session_limits lim = { config_int(r->gen->cfg, SET_SESSION_IDLE_TIMEOUT),
-				      config_int(r->gen->cfg, SET_SESSION_MAX_LIFETIME) };
-	return lim;
-}
-
-/* A remembered logon becomes a session; its token is replaced on the way.
- * It costs no password check, so resumptions are throttled per address, and
- * the session counts against the user's cap like any other. */
-static void resume_remembered(struct request *r)
-{
-	struct server *srv = r->gen->srv;
-	const struct config_snapshot *cfg = r->gen->cfg;
-	const char *cookie = http_cookie(r, "webmsg_remember");
-	char user[USER_ADDRESS_MAX], fresh[REMEMBER_COOKIE_LEN];
-	long days = config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
-	struct err e;
-	enum remember_result res;
-	if (!cookie || !config_bool(cfg, SET_LOGIN_REMEMBER_ME))
-		return;
-	/* Refused before the token is used: it stays good for a later try. */
-	long wait = throttle_resume(srv->throttle, config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
-				    r->client, time(NULL));
-	if (wait > 0) {
-		log_warnx("remembered logon refused from %s: too many, %ld s to wait", r->client,
-			  wait);
-		return;
-	}
-	struct db *db = server_db_lock(srv);
-	int rc = remember_take(db, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
-			       &e);
-	server_db_unlock(srv);
-	if (rc < 0) {
-		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
-		return;
-	}
-	if (res == REMEMBER_COPIED)
-		log_warnx("remembered logons of user %s ended: a replaced token came from %s "
-			  "(a copied cookie)", log_q(user), r->client);
-	if (res != REMEMBER_OK) {
-		http_add_cookie(r, "webmsg_remember", "", 0);
-		return;
-	}
-	/* The old token is spent: the browser gets the new one even when no
-	 * session can be made now, or its next try would look like a theft. */
-	http_add_cookie(r, "webmsg_remember", fresh, days * 86400L);
-	char stamp[USER_STAMP_LEN];
-	account_stamp(srv, user, stamp, sizeof(stamp));
-	rc = session_create(srv->sessions, user, stamp, 0, r->https, &r->sess);
-	if (rc < 0) {
-		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
-			  r->client, rc == SESSION_FULL ? "session.max_sessions are open"
-						       : "no session id");
-		return;
-	}
-	r->has_session = 1;
-	http_add_cookie(r, "webmsg_session", r->sess.id, -1);
-	log_info("logon user %s from %s (remembered)", log_q(user), r->client);
-	server_note_sessions(srv);
-}
-
-static void find_session(struct request *r)
-{
-	const char *id = http_cookie(r, "webmsg_session");
-	struct session_limits lim = limits(r);
-	struct server *srv = r->gen->srv;
-	if (id && session_find(srv->sessions, id, r->https, &lim, &r->sess) == 0) {
-		if (account_session_current(srv, &r->sess) == 0) {
-			r->has_session = 1;
-			return;
-		}
-		/* Deleted, a new password or revoked: the session ends at once. */
-		log_info("session of user %s from %s ended: the account changed", log_q(r->sess.user),
-			 r->client);
-		session_destroy(srv->sessions, r->sess.id);
-		explicit_bzero(&r->sess, sizeof(r->sess));
-		server_note_sessions(srv);
-	}
-	resume_remembered(r);
-}
-
 int routes_begin(struct request *r, enum MHD_Result *answer)
 {
 	unsigned bit = method_bit(r->method);
@@ -197,7 +112,7 @@ int routes_begin(struct request *r, enum MHD_Result *answer)
 		if (!(rt->methods & bit))
 			continue;
 		if (rt->flags & R_SESSION)
-			find_session(r);
+			websession_find(r);
 		if ((rt->flags & R_AUTH) && !r->has_session) {
 			*answer = page_logon_required(r);
 			return 1;

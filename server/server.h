@@ -38,7 +38,7 @@ struct server {
 	/* The request threads' connection: one at a time, for short statements only. */
 	struct db *req_db;
 	pthread_mutex_t req_db_lock;
-	struct session_table *sessions; /* outlive generations: a reload logs no one off */
+	struct websession *sessions; /* the session store: outlives generations and restarts */
 	struct throttle *throttle;
 	char share_dir[PATH_MAX];
 	long started_at;
@@ -108,9 +108,5 @@ void server_note_sessions(struct server *srv);
  * Calls report for each problem; returns the number found. */
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg);
-
-/* page_mode.c sees its declaration here until it includes pages.h, which is
- * where the page handlers are declared (this one included). */
-enum MHD_Result page_mode(struct request *r, const char *rest);
 
 #endif

@@ -27,6 +27,15 @@ static int check_user(struct cmd_ctx *ctx, const char *arg, int want, char *addr
 	return CMD_OK;
 }
 
+/* The sessions leave the session store too; they ended already (a new stamp,
+ * or no account), so a store that cannot be reached is a warning. */
+static void end_sessions(struct cmd_ctx *ctx, const char *address)
+{
+	struct err e;
+	if (accounts_end_sessions(ctx->db, address, &e) < 0)
+		fprintf(stderr, "webmsg-admin: warning: %s\n", e.msg);
+}
+
 /* Asks for the password, then stores it with store (user_add or user_set_password). */
 static int with_password(struct cmd_ctx *ctx, const char *address,
 			 int (*store)(struct db *, const char *, const char *, struct err *))
@@ -64,6 +73,7 @@ int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv)
 	if (check_user(ctx, argv[0], 1, address, sizeof(address)) != CMD_OK ||
 	    with_password(ctx, address, user_set_password) != CMD_OK)
 		return CMD_FAIL;
+	end_sessions(ctx, address);
 	printf("changed the password of %s\n", address);
 	return CMD_OK;
 }
@@ -77,6 +87,7 @@ int cmd_user_del(struct cmd_ctx *ctx, int argc, char **argv)
 	if (user_address_normalize(argv[0], address, sizeof(address), &e) < 0 ||
 	    user_del(ctx->db, address, &e) < 0)
 		return cmd_error("%s", e.msg);
+	end_sessions(ctx, address);
 	printf("deleted user %s\n", address);
 	return CMD_OK;
 }

@@ -1,8 +1,11 @@
 /* accounts.c - checks and reports around users.h for the commands and the console. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/session_store.h"
 #include "webmsg/users.h"
 
 #include "core/accounts.h"
@@ -42,15 +45,50 @@ static int count_users(const char *name, long users, void *arg)
 	return 1;
 }
 
+/* The addresses of a domain's users, for ending their sessions once the
+ * domain is gone. */
+struct address_list {
+	char (*a)[USER_ADDRESS_MAX];
+	size_t n, cap;
+};
+
+static int add_address(const char *address, const char *created, void *arg)
+{
+	struct address_list *l = arg;
+	(void)created;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *p = realloc(l->a, cap * sizeof(*l->a));
+		if (!p)
+			return -1;
+		l->a = p;
+		l->cap = cap;
+	}
+	snprintf(l->a[l->n++], sizeof(l->a[0]), "%s", address);
+	return 0;
+}
+
 int accounts_domain_del(struct db *db, const char *arg, int force, char *text, size_t len,
 			struct err *e)
 {
 	char name[256];
 	struct domain_count count = { name, 0 };
+	struct address_list users = { 0 };
 
 	if (domain_name_normalize(arg, name, sizeof(name), e) < 0 ||
-	    domain_list(db, count_users, &count, e) < 0 || domain_del(db, name, force, e) < 0)
+	    domain_list(db, count_users, &count, e) < 0 ||
+	    (count.users > 0 && user_list(db, name, add_address, &users, e) < 0) ||
+	    domain_del(db, name, force, e) < 0) {
+		free(users.a);
 		return -1;
+	}
+	/* Their sessions ended with the accounts; nothing of them stays on disk. */
+	for (size_t i = 0; i < users.n; i++) {
+		struct err se;
+		if (accounts_end_sessions(db, users.a[i], &se) < 0)
+			break;
+	}
+	free(users.a);
 	if (count.users > 0)
 		snprintf(text, len, "deleted domain %s and its %ld user%s", name, count.users,
 			 count.users == 1 ? "" : "s");
@@ -67,6 +105,17 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 	if (user_address_normalize(arg, address, sizeof(address), e) < 0 ||
 	    user_revoke(db, address, &count, e) < 0)
 		return -1;
-	snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s", count, address);
+	struct err se;
+	if (accounts_end_sessions(db, address, &se) < 0)
+		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s (%s)", count,
+			 address, se.msg);
+	else
+		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s", count,
+			 address);
 	return 0;
+}
+
+int accounts_end_sessions(struct db *db, const char *address, struct err *e)
+{
+	return session_store_end_user(db_path(db), address, NULL, e);
 }

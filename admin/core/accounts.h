@@ -24,4 +24,9 @@ int accounts_domain_del(struct db *db, const char *arg, int force, char *text, s
 int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 			 struct err *e);
 
+/* Removes the user's sessions from the session store beside the database,
+ * so that nothing of them stays on disk (a new stamp or a deleted account has
+ * already ended them on the running daemon). */
+int accounts_end_sessions(struct db *db, const char *address, struct err *e);
+
 #endif

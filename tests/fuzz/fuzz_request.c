@@ -21,12 +21,11 @@
 #include <gmime/gmime.h>
 #include <microhttpd.h>
 
-#include "account.h"
 #include "fuzz.h"
 #include "guard.h"
 #include "http.h"
 #include "server.h"
-#include "session.h"
+#include "websession.h"
 #include "site.h"
 #include "throttle.h"
 #include "webmsg/config.h"
@@ -48,6 +47,7 @@ static unsigned long inputs;
 static struct server srv;
 static struct generation gen;
 static struct session sess;
+static struct session_store *store; /* owned by srv.sessions */
 
 /* What the daemon's main.c provides to the modules; the same here. */
 struct db *server_db_lock(struct server *s)
@@ -87,7 +87,7 @@ static void clean_up(void)
 	gen.daemons[LISTENER_HTTP] = NULL;
 	site_free(&gen.site);
 	config_snapshot_free(&gen.cfg);
-	session_table_free(&srv.sessions);
+	websession_free(&srv.sessions);
 	guard_stop(&srv.guard);
 	throttle_free(&srv.throttle);
 	db_close(&srv.req_db);
@@ -127,7 +127,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	must(user_add(srv.db, "ann@example.org", "fuzz-password", &e), &e);
 	must(db_open(dbpath, DB_OPEN_EXISTING, &srv.req_db, &e), &e);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
-	FUZZ_CHECK(session_table_new(&srv.sessions, 4096) == 0 && throttle_new(&srv.throttle) == 0);
+	/* The daemon's store on disk, kept in memory here: an input is not a write. */
+	must(session_store_sqlite_open(":memory:", &store, &e), &e);
+	FUZZ_CHECK(websession_new_with(&srv.sessions, store) == 0 &&
+		   throttle_new(&srv.throttle) == 0);
 	must(guard_start(&srv.guard, &e), &e);
 
 	must(config_load(srv.db, &gen.cfg, &e), &e);
@@ -162,19 +165,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* A session for the @SID@ of the inputs; made again after a logoff ended it. */
 static void live_session(void)
 {
-	struct session_limits lim = { 3600, 3600 };
+	struct session_limits lim = { 3600, 3600, 4096, 20 };
 	struct session found;
-	if (sess.id[0] && session_find(srv.sessions, sess.id, 0, &lim, &found) == 0)
+	struct err e;
+	int exists;
+	if (sess.id[0] && session_store_find(store, sess.id, 0, &lim, &found, &e) == 0)
 		return;
 	char stamp[USER_STAMP_LEN];
-	account_stamp(&srv, "ann@example.org", stamp, sizeof(stamp));
-	FUZZ_CHECK(session_create(srv.sessions, "ann@example.org", stamp, 0, 0, &sess) == 0);
+	must(user_session_stamp(srv.req_db, "ann@example.org", stamp, sizeof(stamp), &exists, &e),
+	     &e);
+	FUZZ_CHECK(session_store_create(store, "ann@example.org", stamp, 0, 0, &lim, &sess, &e) ==
+		   0);
 }
 
 /* The input with @SID@ and @CSRF@ replaced; free it. */
 static char *substitute(const uint8_t *data, size_t size, size_t *len)
 {
-	char *out = malloc(size * (sizeof(sess.id) / 5 + 1) + 1), *o = out;
+	char *out = malloc(size * (sizeof(sess.csrf) / 5 + 1) + 1), *o = out;
 	FUZZ_CHECK(out);
 	for (size_t i = 0; i < size;) {
 		const char *with = NULL;

@@ -1,0 +1,168 @@
+/* session_store.h - where webmail sessions live: a small operations table
+ * that the embedded SQLite store implements (session_store_sqlite.c) and a
+ * shared store for several machines (Redis) can implement later.
+ *
+ * A session id is 256 random bits that live only in the browser's cookie and
+ * in the caller's copy of a session. A store keeps the SHA-256 of the id (the
+ * session's key) and never the id itself; the same goes for the one-time
+ * transfer tokens of a mode switch. The CSRF token is not kept either: it is
+ * an HMAC of the id, so it follows the id through every rotation, a store
+ * file read by someone else yields none, and it reveals nothing of the id.
+ *
+ * Return values: 0 done, SESSION_STORE_NONE when there is no such (live)
+ * session or token, SESSION_FULL when session.max_sessions are open, -1 with
+ * e filled when the store cannot be used (never fatal for the caller). */
+#ifndef WEBMSG_SESSION_STORE_H
+#define WEBMSG_SESSION_STORE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "token.h"
+#include "users.h"
+
+struct err;
+
+#define SESSION_ID_BYTES 32
+#define SESSION_ID_LEN TOKEN_LEN(SESSION_ID_BYTES)
+/* Hex SHA-256: a session's key in a store, and its CSRF token. */
+#define SESSION_KEY_LEN 65
+
+#define SESSION_STORE_NONE 1
+#define SESSION_FULL (-2)
+/* How long a transfer token of a mode switch can be taken. */
+#define SESSION_TRANSFER_SECONDS 30
+
+struct session {
+	char id[SESSION_ID_LEN];    /* the cookie value: "" in a session found by transfer */
+	char key[SESSION_KEY_LEN];  /* SHA-256 of the id: what the store knows it by */
+	char csrf[SESSION_KEY_LEN]; /* the token every form of this session carries */
+	char user[USER_ADDRESS_MAX];
+	char stamp[USER_STAMP_LEN]; /* the user's session stamp when it began (users.h) */
+	time_t created, last_seen;
+	int expire_pages; /* "Expire page views": nothing of it cached */
+	int secure;       /* entered secure mode: never again over plain HTTP */
+};
+
+struct session_limits {
+	long idle;         /* seconds without a request */
+	long lifetime;     /* seconds after it began */
+	long max_sessions; /* live sessions in all; 0: no limit */
+	long max_per_user; /* sessions of one user, the oldest ends; 0: no limit */
+};
+
+struct session_store;
+
+struct session_store_ops {
+	const char *name;
+	/* A new session with a new id; the user's oldest end to keep max_per_user. */
+	int (*create)(struct session_store *st, const char *user, const char *stamp,
+		      int expire_pages, int secure, const struct session_limits *lim,
+		      struct session *out, struct err *e);
+	/* The live session of this cookie value, usable over this kind of
+	 * connection; its last use is recorded (not necessarily written). */
+	int (*find)(struct session_store *st, const char *id, int https,
+		    const struct session_limits *lim, struct session *out, struct err *e);
+	/* The session of key under a new id (secure added when asked); the old id
+	 * stops working at once. */
+	int (*rotate)(struct session_store *st, const char *key, int secure, struct session *out,
+		      struct err *e);
+	int (*destroy)(struct session_store *st, const char *key, struct err *e);
+	/* Ends every session of user; *count (may be NULL) gets how many. */
+	int (*destroy_user)(struct session_store *st, const char *user, long *count,
+			    struct err *e);
+	int (*count)(struct session_store *st, const struct session_limits *lim, long *n,
+		     struct err *e);
+	/* A one-time token for the session of key; token gets its value. */
+	int (*transfer_new)(struct session_store *st, const char *key, char *token, size_t len,
+			    struct err *e);
+	/* The live session the token was made for (out->id is ""); used up. */
+	int (*transfer_take)(struct session_store *st, const char *token,
+			     const struct session_limits *lim, struct session *out,
+			     struct err *e);
+	/* Removes expired sessions and tokens. */
+	int (*sweep)(struct session_store *st, const struct session_limits *lim, struct err *e);
+	void (*close)(struct session_store *st);
+};
+
+struct session_store {
+	const struct session_store_ops *ops;
+};
+
+/* The embedded store: an SQLite file, created (mode 0600) on first use.
+ * ":memory:" keeps it in memory (tests). Safe to use from several threads:
+ * one connection, one mutex around every operation. */
+int session_store_sqlite_open(const char *path, struct session_store **out, struct err *e);
+/* The store beside the configuration database: "dir/webmsg.db" gives
+ * "dir/webmsg-sessions.db". */
+int session_store_default_path(const char *dbpath, char *out, size_t len, struct err *e);
+void session_store_close(struct session_store **st);
+
+/* The CSRF token of a session id (hex HMAC-SHA256 keyed with the id). */
+void session_csrf_of(const char *id, char out[SESSION_KEY_LEN]);
+
+/* Ends user's sessions in the store beside the configuration database at
+ * dbpath, when that store exists (the admin tool: `user del`, `passwd`,
+ * `revoke`). *count (may be NULL) gets how many. */
+int session_store_end_user(const char *dbpath, const char *user, long *count, struct err *e);
+
+/* The operations, through the table. */
+static inline int session_store_create(struct session_store *st, const char *user,
+				       const char *stamp, int expire_pages, int secure,
+				       const struct session_limits *lim, struct session *out,
+				       struct err *e)
+{
+	return st->ops->create(st, user, stamp, expire_pages, secure, lim, out, e);
+}
+
+static inline int session_store_find(struct session_store *st, const char *id, int https,
+				     const struct session_limits *lim, struct session *out,
+				     struct err *e)
+{
+	return st->ops->find(st, id, https, lim, out, e);
+}
+
+static inline int session_store_rotate(struct session_store *st, const char *key, int secure,
+				       struct session *out, struct err *e)
+{
+	return st->ops->rotate(st, key, secure, out, e);
+}
+
+static inline int session_store_destroy(struct session_store *st, const char *key,
+					struct err *e)
+{
+	return st->ops->destroy(st, key, e);
+}
+
+static inline int session_store_destroy_user(struct session_store *st, const char *user,
+					     long *count, struct err *e)
+{
+	return st->ops->destroy_user(st, user, count, e);
+}
+
+static inline int session_store_count(struct session_store *st,
+				      const struct session_limits *lim, long *n, struct err *e)
+{
+	return st->ops->count(st, lim, n, e);
+}
+
+static inline int session_store_transfer_new(struct session_store *st, const char *key,
+					     char *token, size_t len, struct err *e)
+{
+	return st->ops->transfer_new(st, key, token, len, e);
+}
+
+static inline int session_store_transfer_take(struct session_store *st, const char *token,
+					      const struct session_limits *lim,
+					      struct session *out, struct err *e)
+{
+	return st->ops->transfer_take(st, token, lim, out, e);
+}
+
+static inline int session_store_sweep(struct session_store *st,
+				      const struct session_limits *lim, struct err *e)
+{
+	return st->ops->sweep(st, lim, e);
+}
+
+#endif

@@ -1,0 +1,390 @@
+/* websession.c - sessions, remembered logons and mode switches for the pages,
+ * on the session store. Nothing here logs an id, a token or a cookie value. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+#include "server.h"
+#include "throttle.h"
+#include "websession.h"
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/remember.h"
+#include "webmsg/users.h"
+
+#define SESSION_COOKIE "webmsg_session"
+#define REMEMBER_COOKIE "webmsg_remember"
+
+struct websession {
+	pthread_mutex_t lock; /* guards store and problem; the store locks itself */
+	struct session_store *store; /* NULL while it cannot be opened */
+	char path[4096];
+	char problem[300];
+};
+
+static void set_problem(struct websession *ws, const char *msg)
+{
+	pthread_mutex_lock(&ws->lock);
+	snprintf(ws->problem, sizeof(ws->problem), "%s", msg);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+/* Locked. Opens the store when it is not open yet. */
+static void open_store(struct websession *ws)
+{
+	struct err e;
+	if (ws->store || !ws->path[0])
+		return;
+	if (session_store_sqlite_open(ws->path, &ws->store, &e) < 0) {
+		log_error("sessions cannot be kept, logons are refused: %s", e.msg);
+		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);
+		return;
+	}
+	ws->problem[0] = '\0';
+}
+
+/* The store, opened again when it could not be before (when asked). Once
+ * open it stays open until websession_free. */
+static struct session_store *store_of(struct websession *ws, int reopen)
+{
+	pthread_mutex_lock(&ws->lock);
+	if (reopen)
+		open_store(ws);
+	struct session_store *st = ws->store;
+	pthread_mutex_unlock(&ws->lock);
+	return st;
+}
+
+/* A store operation failed: said in the log and in the status row. */
+static void store_failed(struct websession *ws, const char *what, const struct err *e)
+{
+	char msg[300];
+	log_error("%s: %s", what, e->msg);
+	snprintf(msg, sizeof(msg), "sessions: %s", e->msg);
+	set_problem(ws, msg);
+}
+
+int websession_new_with(struct websession **out, struct session_store *store)
+{
+	struct websession *ws = calloc(1, sizeof(*ws));
+	if (!ws)
+		return -1;
+	pthread_mutex_init(&ws->lock, NULL);
+	ws->store = store;
+	*out = ws;
+	return 0;
+}
+
+int websession_new(struct websession **out, const char *dbpath)
+{
+	struct err e;
+	if (websession_new_with(out, NULL) < 0)
+		return -1;
+	if (session_store_default_path(dbpath, (*out)->path, sizeof((*out)->path), &e) < 0) {
+		log_error("sessions cannot be kept: %s", e.msg);
+		snprintf((*out)->problem, sizeof((*out)->problem), "sessions cannot be kept: %s",
+			 e.msg);
+		(*out)->path[0] = '\0';
+		return 0;
+	}
+	open_store(*out);
+	return 0;
+}
+
+void websession_free(struct websession **ws)
+{
+	if (!ws || !*ws)
+		return;
+	session_store_close(&(*ws)->store);
+	pthread_mutex_destroy(&(*ws)->lock);
+	free(*ws);
+	*ws = NULL;
+}
+
+void websession_problem(struct websession *ws, char *out, size_t len)
+{
+	pthread_mutex_lock(&ws->lock);
+	snprintf(out, len, "%s", ws->problem);
+	pthread_mutex_unlock(&ws->lock);
+}
+
+static struct session_limits limits_of(const struct config_snapshot *cfg)
+{
+	struct session_limits lim = { config_int(cfg, SET_SESSION_IDLE_TIMEOUT),
+				      config_int(cfg, SET_SESSION_MAX_LIFETIME),
+				      config_int(cfg, SET_SESSION_MAX_SESSIONS),
+				      config_int(cfg, SET_SESSION_MAX_PER_USER) };
+	return lim;
+}
+
+long websession_count(struct websession *ws, const struct config_snapshot *cfg)
+{
+	struct session_store *st = store_of(ws, 0);
+	struct session_limits lim = limits_of(cfg);
+	struct err e;
+	long n;
+	if (!st)
+		return -1;
+	if (session_store_count(st, &lim, &n, &e) < 0) {
+		store_failed(ws, "cannot count sessions", &e);
+		return -1;
+	}
+	return n;
+}
+
+/* 1 and the stamp for an account, 0 for none, -1 when it cannot be read. */
+static int read_stamp(struct server *srv, const char *user, char *out, size_t len)
+{
+	struct err e;
+	int exists;
+	struct db *db = server_db_lock(srv);
+	int rc = user_session_stamp(db, user, out, len, &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0) {
+		log_warnx("session stamp of user %s: %s", log_q(user), log_q(e.msg));
+		return -1;
+	}
+	return exists;
+}
+
+/* The stamp a new session of user gets; "" when it cannot be read (logged). */
+static void account_stamp(struct server *srv, const char *user, char *out, size_t len)
+{
+	if (read_stamp(srv, user, out, len) < 0)
+		out[0] = '\0';
+}
+
+/* 0 when the session's account still exists with the stamp the session was
+ * made with, -1 when it must end. A database that cannot be read just now
+ * keeps the session (logged): nobody is logged off by a passing lock. */
+static int account_current(struct server *srv, const struct session *s)
+{
+	char stamp[USER_STAMP_LEN];
+	int rc = read_stamp(srv, s->user, stamp, sizeof(stamp));
+	if (rc < 0)
+		return 0;
+	return rc == 1 && token_equal(stamp, s->stamp) ? 0 : -1;
+}
+
+/* A new session for user into r->sess, with its cookie. */
+static int create(struct request *r, const char *user, const char *stamp, int expire_pages,
+		  int secure)
+{
+	struct websession *ws = r->gen->srv->sessions;
+	struct session_store *st = store_of(ws, 1);
+	struct session_limits lim = limits_of(r->gen->cfg);
+	struct err e;
+	if (!st)
+		return -1;
+	int rc = session_store_create(st, user, stamp, expire_pages, secure, &lim, &r->sess, &e);
+	if (rc == -1) {
+		store_failed(ws, "cannot begin a session", &e);
+		return -1;
+	}
+	if (rc < 0)
+		return rc;
+	r->has_session = 1;
+	http_add_cookie(r, SESSION_COOKIE, r->sess.id, -1);
+	return 0;
+}
+
+static void destroy(struct request *r, const char *key)
+{
+	struct websession *ws = r->gen->srv->sessions;
+	struct session_store *st = store_of(ws, 0);
+	struct err e;
+	if (st && session_store_destroy(st, key, &e) < 0)
+		store_failed(ws, "cannot end a session", &e);
+}
+
+int websession_begin(struct request *r, const char *user, int expire_pages, int remember)
+{
+	struct server *srv = r->gen->srv;
+	const struct config_snapshot *cfg = r->gen->cfg;
+	char cookie[REMEMBER_COOKIE_LEN] = "", stamp[USER_STAMP_LEN];
+	int days = (int)config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
+	/* A new id at every logon: an id planted before it is worth nothing. */
+	account_stamp(srv, user, stamp, sizeof(stamp));
+	int rc = create(r, user, stamp, expire_pages, r->https);
+	if (rc < 0)
+		return rc;
+	if (remember && config_bool(cfg, SET_LOGIN_REMEMBER_ME)) {
+		struct err e;
+		struct db *db = server_db_lock(srv);
+		if (remember_create(db, user, days, cookie, sizeof(cookie), &e) < 0) {
+			log_warnx("logon user %s: cannot remember it: %s", log_q(user), log_q(e.msg));
+			cookie[0] = '\0';
+		}
+		server_db_unlock(srv);
+		if (cookie[0])
+			http_add_cookie(r, REMEMBER_COOKIE, cookie, days * 86400L);
+		explicit_bzero(cookie, sizeof(cookie));
+	}
+	server_note_sessions(srv);
+	return 0;
+}
+
+/* A remembered logon becomes a session; its token is replaced on the way.
+ * It costs no password check, so resumptions are throttled per address, and
+ * the session counts against the user's cap like any other. */
+static void resume_remembered(struct request *r)
+{
+	struct server *srv = r->gen->srv;
+	const struct config_snapshot *cfg = r->gen->cfg;
+	const char *cookie = http_cookie(r, REMEMBER_COOKIE);
+	char user[USER_ADDRESS_MAX], fresh[REMEMBER_COOKIE_LEN];
+	long days = config_int(cfg, SET_LOGIN_REMEMBER_DAYS);
+	struct err e;
+	enum remember_result res;
+	if (!cookie || !config_bool(cfg, SET_LOGIN_REMEMBER_ME))
+		return;
+	/* A store that cannot be used: the token is kept for when it can. */
+	if (!store_of(srv->sessions, 1)) {
+		log_warnx("remembered logon from %s refused: sessions cannot be kept", r->client);
+		return;
+	}
+	/* Refused before the token is used: it stays good for a later try. */
+	long wait = throttle_resume(srv->throttle, config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
+				    r->client, time(NULL));
+	if (wait > 0) {
+		log_warnx("remembered logon refused from %s: too many, %ld s to wait", r->client,
+			  wait);
+		return;
+	}
+	struct db *db = server_db_lock(srv);
+	int rc = remember_take(db, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
+			       &e);
+	server_db_unlock(srv);
+	if (rc < 0) {
+		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
+		return;
+	}
+	if (res == REMEMBER_COPIED)
+		log_warnx("remembered logons of user %s ended: a replaced token came from %s "
+			  "(a copied cookie)", log_q(user), r->client);
+	if (res != REMEMBER_OK) {
+		http_add_cookie(r, REMEMBER_COOKIE, "", 0);
+		return;
+	}
+	/* The old token is spent: the browser gets the new one even when no
+	 * session can be made now, or its next try would look like a theft. */
+	http_add_cookie(r, REMEMBER_COOKIE, fresh, days * 86400L);
+	explicit_bzero(fresh, sizeof(fresh));
+	char stamp[USER_STAMP_LEN];
+	account_stamp(srv, user, stamp, sizeof(stamp));
+	rc = create(r, user, stamp, 0, r->https);
+	if (rc < 0) {
+		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
+			  r->client, rc == SESSION_FULL ? "session.max_sessions are open"
+						       : "sessions cannot be kept");
+		return;
+	}
+	log_info("logon user %s from %s (remembered)", log_q(user), r->client);
+	server_note_sessions(srv);
+}
+
+void websession_find(struct request *r)
+{
+	struct server *srv = r->gen->srv;
+	const char *id = http_cookie(r, SESSION_COOKIE);
+	struct session_store *st = store_of(srv->sessions, 0);
+	struct session_limits lim = limits_of(r->gen->cfg);
+	struct err e;
+	if (id && st) {
+		int rc = session_store_find(st, id, r->https, &lim, &r->sess, &e);
+		if (rc < 0)
+			store_failed(srv->sessions, "cannot look up a session", &e);
+		if (rc == 0) {
+			if (account_current(srv, &r->sess) == 0) {
+				r->has_session = 1;
+				return;
+			}
+			/* Deleted, a new password or revoked: the session ends at once. */
+			log_info("session of user %s from %s ended: the account changed",
+				 log_q(r->sess.user), r->client);
+			destroy(r, r->sess.key);
+			explicit_bzero(&r->sess, sizeof(r->sess));
+			server_note_sessions(srv);
+		}
+	}
+	resume_remembered(r);
+}
+
+void websession_end(struct request *r)
+{
+	struct server *srv = r->gen->srv;
+	const char *remember = http_cookie(r, REMEMBER_COOKIE);
+	if (r->has_session)
+		destroy(r, r->sess.key);
+	if (remember) {
+		struct err e;
+		struct db *db = server_db_lock(srv);
+		if (remember_forget(db, remember, &e) < 0)
+			log_warnx("logoff %s: %s", log_q(r->sess.user), log_q(e.msg));
+		server_db_unlock(srv);
+	}
+	r->has_session = 0;
+	http_add_cookie(r, SESSION_COOKIE, "", 0);
+	http_add_cookie(r, REMEMBER_COOKIE, "", 0);
+	server_note_sessions(srv);
+}
+
+int websession_switch_out(struct request *r, char *token, size_t len)
+{
+	struct websession *ws = r->gen->srv->sessions;
+	struct session_store *st = store_of(ws, 0);
+	struct err e;
+	if (!r->has_session || !st)
+		return -1;
+	if (session_store_transfer_new(st, r->sess.key, token, len, &e) < 0) {
+		store_failed(ws, "cannot make a mode switch token", &e);
+		return -1;
+	}
+	return 0;
+}
+
+int websession_switch_take(struct request *r, const char *token, struct session *from)
+{
+	struct websession *ws = r->gen->srv->sessions;
+	struct session_store *st = store_of(ws, 0);
+	struct session_limits lim = limits_of(r->gen->cfg);
+	struct err e;
+	if (!st)
+		return -1;
+	int rc = session_store_transfer_take(st, token, &lim, from, &e);
+	if (rc < 0)
+		store_failed(ws, "cannot take a mode switch token", &e);
+	return rc == 0 ? 0 : -1;
+}
+
+int websession_switch_in(struct request *r, struct session *from, int secure)
+{
+	struct websession *ws = r->gen->srv->sessions;
+	struct session_store *st = store_of(ws, 0);
+	struct err e;
+	int rc = -1;
+	/* The same user's older session on this listener is replaced by this one. */
+	if (r->has_session && strcmp(r->sess.key, from->key) != 0)
+		destroy(r, r->sess.key);
+	r->has_session = 0;
+	if (!st)
+		return -1;
+	if (secure) {
+		rc = session_store_rotate(st, from->key, 1, &r->sess, &e);
+		if (rc < 0)
+			store_failed(ws, "cannot give a session a new id", &e);
+		if (rc == 0) {
+			r->has_session = 1;
+			http_add_cookie(r, SESSION_COOKIE, r->sess.id, -1);
+		}
+	} else {
+		/* The secure session stays secure: regular mode gets a session of its own. */
+		destroy(r, from->key);
+		rc = create(r, from->user, from->stamp, from->expire_pages, 0);
+	}
+	return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,54 @@
+/* websession.h - what pages do with sessions: begin one at logon, find the
+ * request's (its cookie, else a remembered logon), carry it across a mode
+ * switch, end it at logoff. Sessions live in the session store
+ * (webmsg/session_store.h) beside the configuration database, so a reload, a
+ * restart or a crash of the daemon logs nobody off.
+ *
+ * Sessions follow accounts: a session carries its user's session stamp from
+ * when it began, and ends once the account's stamp differs (a new password,
+ * `webmsg-admin user revoke`) or the account is gone. The admin tool also
+ * removes the user's sessions from the store itself. */
+#ifndef WEBMSGD_WEBSESSION_H
+#define WEBMSGD_WEBSESSION_H
+
+#include <stddef.h>
+
+#include "webmsg/session_store.h"
+
+struct config_snapshot;
+struct request;
+struct websession;
+
+/* The daemon's sessions, in the store beside the database at dbpath. A store
+ * that cannot be opened is logged and tried again at the next logon; only
+ * out of memory is -1. */
+int websession_new(struct websession **out, const char *dbpath);
+/* A store built by the caller (tests, the fuzzer); taken over. */
+int websession_new_with(struct websession **out, struct session_store *store);
+void websession_free(struct websession **ws);
+/* Why sessions cannot be kept just now, for the status row; "" when they can. */
+void websession_problem(struct websession *ws, char *out, size_t len);
+/* Live sessions, -1 when the store cannot say. */
+long websession_count(struct websession *ws, const struct config_snapshot *cfg);
+
+/* A new session for a user who just gave the right password (and a new
+ * remembered logon when asked), with its cookies. 0; SESSION_FULL when
+ * session.max_sessions are open; -1 when the store cannot be used (logged). */
+int websession_begin(struct request *r, const char *user, int expire_pages, int remember);
+/* The request's session into r->sess (r->has_session): its cookie, else a
+ * remembered logon. A session whose account changed ends here. */
+void websession_find(struct request *r);
+/* Logoff: the session and the remembered logon end, and their cookies. */
+void websession_end(struct request *r);
+
+/* Mode switch, leaving: a one-time token for the request's session. */
+int websession_switch_out(struct request *r, char *token, size_t len);
+/* Mode switch, arriving: the session the token was made for into *from (used
+ * up). 0, or -1 when it is not good. */
+int websession_switch_take(struct request *r, const char *token, struct session *from);
+/* Mode switch, arriving: the browser gets the session of from here, under a
+ * new id and secure over HTTPS; over HTTP a new session of its own (a secure
+ * session never goes back to HTTP). Any other session of the browser here ends. */
+int websession_switch_in(struct request *r, struct session *from, int secure);
+
+#endif
