@@ -1,28 +1,9 @@
-/* tls_setup.h - the TLS material one generation's HTTPS listener starts with,
- * read and checked in full before anything is swapped in. */
+/* tls_setup.h - client certificates on HTTPS connections. The listener's own
+ * key and certificate come from the decision (config_check_tls). */
 #ifndef WEBMSGD_TLS_SETUP_H
 #define WEBMSGD_TLS_SETUP_H
 
 #include <microhttpd.h>
-
-#include "webmsg/ssl_config.h"
-
-struct config_snapshot;
-struct err;
-
-struct tls_setup {
-	char *cert_pem;   /* the certificate followed by its chain */
-	char *key_pem;
-	char *trust_pem;  /* client CAs, or NULL */
-	const char *password; /* borrowed from the snapshot */
-	const char *priority; /* borrowed from the snapshot or the profile table */
-	enum client_auth client_auth;
-};
-
-/* Reads the files check_config has checked. Failures read "SSL initialisation
- * failed: <what to fix>". */
-int tls_setup_load(const struct config_snapshot *cfg, struct tls_setup *t, struct err *e);
-void tls_setup_free(struct tls_setup *t);
 
 /* The verified client certificate's subject and e-mail, when there is one. */
 struct client_identity {

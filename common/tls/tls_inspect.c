@@ -189,12 +189,75 @@ int tls_cert_info(const char *cert_file, struct tls_cert_info *info, struct err 
 	return 0;
 }
 
+/* What a memory BIO holds, as a NUL-terminated copy of our own. */
+static int bio_copy(BIO *bio, char **out, struct err *e)
+{
+	const char *data;
+	size_t len = tls_make_bio_data(bio, &data);
+	*out = malloc(len + 1);
+	if (!*out)
+		return err_set(e, "out of memory");
+	memcpy(*out, data, len);
+	(*out)[len] = '\0';
+	return 0;
+}
+
+static int certs_pem(STACK_OF(X509) *certs, char **out, struct err *e)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int rc = -1;
+	if (!bio) {
+		err_ssl(e, "cannot write the certificates as PEM");
+		goto done;
+	}
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		if (!PEM_write_bio_X509(bio, sk_X509_value(certs, i))) {
+			err_ssl(e, "cannot write the certificates as PEM");
+			goto done;
+		}
+	}
+	rc = bio_copy(bio, out, e);
+done:
+	BIO_free(bio);
+	return rc;
+}
+
+/* The key unencrypted. The BIO is a secure-memory one: OpenSSL wipes its
+ * buffer, and every buffer it outgrew, when it frees them. */
+static int key_pem_plain(EVP_PKEY *key, char **out, struct err *e)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	int rc = -1;
+	if (!bio || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL))
+		err_ssl(e, "cannot write the private key as PEM");
+	else
+		rc = bio_copy(bio, out, e);
+	BIO_free(bio);
+	return rc;
+}
+
+void tls_pem_free(char **pem)
+{
+	if (!pem || !*pem)
+		return;
+	OPENSSL_cleanse(*pem, strlen(*pem));
+	free(*pem);
+	*pem = NULL;
+}
+
 int tls_check_pair(const char *cert_file, const char *key_file, const char *password,
 		   struct err *e)
+{
+	return tls_load_pair(cert_file, key_file, password, NULL, NULL, e);
+}
+
+int tls_load_pair(const char *cert_file, const char *key_file, const char *password,
+		  char **cert_pem, char **key_pem, struct err *e)
 {
 	STACK_OF(X509) *certs = NULL;
 	EVP_PKEY *key = NULL, *pub;
 	X509 *x;
+	char *cert_out = NULL, *key_out = NULL;
 	int rc = -1;
 
 	ERR_clear_error();
@@ -210,8 +273,18 @@ int tls_check_pair(const char *cert_file, const char *key_file, const char *pass
 	}
 	if (tls_read_check_dates(x, "the certificate", e) < 0)
 		goto done;
+	if ((cert_pem && certs_pem(certs, &cert_out, e) < 0) ||
+	    (key_pem && key_pem_plain(key, &key_out, e) < 0))
+		goto done;
+	if (cert_pem)
+		*cert_pem = cert_out;
+	if (key_pem)
+		*key_pem = key_out;
+	cert_out = key_out = NULL;
 	rc = 0;
 done:
+	tls_pem_free(&cert_out);
+	tls_pem_free(&key_out);
 	EVP_PKEY_free(key);
 	sk_X509_pop_free(certs, X509_free);
 	ERR_clear_error();
@@ -220,14 +293,23 @@ done:
 
 int tls_check_ca_file(const char *ca_file, int *count, struct err *e)
 {
+	return tls_load_ca_file(ca_file, count, NULL, e);
+}
+
+int tls_load_ca_file(const char *ca_file, int *count, char **pem, struct err *e)
+{
 	STACK_OF(X509) *certs = NULL;
+	int rc = 0;
 	if (count)
 		*count = 0;
 	ERR_clear_error();
 	if (tls_read_certs(ca_file, "CA", 0, &certs, e) < 0)
 		return -1;
-	if (count)
+	if (pem)
+		rc = certs_pem(certs, pem, e);
+	if (count && rc == 0)
 		*count = sk_X509_num(certs);
 	sk_X509_pop_free(certs, X509_free);
-	return 0;
+	ERR_clear_error();
+	return rc;
 }
