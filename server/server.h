@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "tls_setup.h"
+#include "tls_client.h"
 #include "webmsg/config_check.h"
 #include "webmsg/status.h"
 

@@ -1,4 +1,4 @@
-/* tls_setup.c - client certificates on the connections of the HTTPS
+/* tls_client.c - client certificates on the connections of the HTTPS
  * listener: asking for one, and who it says the client is. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
-#include "tls_setup.h"
+#include "tls_client.h"
 
 static gnutls_session_t tls_session(struct MHD_Connection *conn)
 {

@@ -1,7 +1,7 @@
-/* tls_setup.h - client certificates on HTTPS connections. The listener's own
+/* tls_client.h - client certificates on HTTPS connections. The listener's own
  * key and certificate come from the decision (config_check_tls). */
-#ifndef WEBMSGD_TLS_SETUP_H
-#define WEBMSGD_TLS_SETUP_H
+#ifndef WEBMSGD_TLS_CLIENT_H
+#define WEBMSGD_TLS_CLIENT_H
 
 #include <microhttpd.h>
 
