@@ -1,33 +1,15 @@
 /* tls_import.c - importing the certificate a CA sent back, with its chain,
  * after checking it matches a key of ours and can serve TLS. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <openssl/asn1.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include "webmsg/err.h"
-#include "webmsg/password.h"
-#include "webmsg/tls_material.h"
 
 #include "tls_private.h"
 
