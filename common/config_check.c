@@ -307,19 +307,17 @@ static void rule_material(struct run *r, const struct ssl_paths *p)
 		       e.msg);
 	else
 		report(r, CONFIG_CHECK_OK, SET_SSL_KEYSTORE, NULL, "key store %s", p->keystore);
+	/* One read of each file: the expiry below is that of the certificate checked. */
 	if (tls_load_pair(p->cert, p->key, config_str(r->cfg, SET_SSL_KEY_PASSWORD),
 			  r->tls ? &r->tls->cert_pem : NULL, r->tls ? &r->tls->key_pem : NULL,
-			  &e) < 0) {
+			  &info, &e) < 0) {
 		enum setting_id id = pair_setting(p, e.msg);
 		report(r, LEVEL_SSL, id, "make one (webmsg-admin ssl selfsign) or import the CA's "
 		       "(ssl import)", "%s: %s", settings_get(id)->name, e.msg);
 	} else {
 		report(r, CONFIG_CHECK_OK, SET_SSL_CERT_FILE, NULL, "certificate and key: readable, "
 		       "the key decrypts with the stored password, they match");
-		if (tls_cert_info(p->cert, &info, &e) < 0)
-			report(r, CONFIG_CHECK_WARN, SET_SSL_CERT_FILE, NULL, "certificate expiry: %s",
-			       e.msg);
-		else if (info.days_left < EXPIRY_WARN_DAYS)
+		if (info.days_left < EXPIRY_WARN_DAYS)
 			report(r, CONFIG_CHECK_WARN, SET_SSL_CERT_FILE, "renew it soon: ssl csr and ssl "
 			       "import, or ssl selfsign --force", "the certificate expires in %ld days "
 			       "(%s)", info.days_left, info.not_after);

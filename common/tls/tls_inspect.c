@@ -134,20 +134,14 @@ static void fingerprint_text(X509 *x, char *out, size_t outlen)
 	out[k] = '\0';
 }
 
-int tls_cert_info(const char *cert_file, struct tls_cert_info *info, struct err *e)
+/* The details of one certificate, as tls_cert_info gives them. */
+static void cert_info_of(X509 *x, struct tls_cert_info *info)
 {
-	STACK_OF(X509) *certs = NULL;
-	X509 *x;
-	EVP_PKEY *pub;
+	EVP_PKEY *pub = X509_get0_pubkey(x);
 	BIGNUM *bn;
 	char *hex = NULL;
 
 	memset(info, 0, sizeof(*info));
-	ERR_clear_error();
-	if (tls_read_certs(cert_file, "certificate", 1, &certs, e) < 0)
-		return -1;
-	x = sk_X509_value(certs, 0);
-	pub = X509_get0_pubkey(x);
 	tls_read_name_text(X509_get_subject_name(x), info->subject, sizeof(info->subject));
 	tls_read_name_text(X509_get_issuer_name(x), info->issuer, sizeof(info->issuer));
 	sans_text(x, info->sans, sizeof(info->sans));
@@ -164,6 +158,17 @@ int tls_cert_info(const char *cert_file, struct tls_cert_info *info, struct err 
 	info->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
 			    pub && X509_verify(x, pub) == 1;
 	info->server_auth = tls_read_usage_problem(x) == NULL;
+}
+
+int tls_cert_info(const char *cert_file, struct tls_cert_info *info, struct err *e)
+{
+	STACK_OF(X509) *certs = NULL;
+
+	memset(info, 0, sizeof(*info));
+	ERR_clear_error();
+	if (tls_read_certs(cert_file, "certificate", 1, &certs, e) < 0)
+		return -1;
+	cert_info_of(sk_X509_value(certs, 0), info);
 	sk_X509_pop_free(certs, X509_free);
 	ERR_clear_error();
 	return 0;
@@ -228,11 +233,11 @@ void tls_pem_free(char **pem)
 int tls_check_pair(const char *cert_file, const char *key_file, const char *password,
 		   struct err *e)
 {
-	return tls_load_pair(cert_file, key_file, password, NULL, NULL, e);
+	return tls_load_pair(cert_file, key_file, password, NULL, NULL, NULL, e);
 }
 
 int tls_load_pair(const char *cert_file, const char *key_file, const char *password,
-		  char **cert_pem, char **key_pem, struct err *e)
+		  char **cert_pem, char **key_pem, struct tls_cert_info *info, struct err *e)
 {
 	STACK_OF(X509) *certs = NULL;
 	EVP_PKEY *key = NULL, *pub;
@@ -256,6 +261,8 @@ int tls_load_pair(const char *cert_file, const char *key_file, const char *passw
 	if ((cert_pem && certs_pem(certs, &cert_out, e) < 0) ||
 	    (key_pem && key_pem_plain(key, &key_out, e) < 0))
 		goto done;
+	if (info)
+		cert_info_of(x, info);
 	if (cert_pem)
 		*cert_pem = cert_out;
 	if (key_pem)

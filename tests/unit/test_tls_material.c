@@ -749,7 +749,10 @@ static void test_load_pair(void **state)
 		ok(tls_selfsign(t->path, &r, 1, &e), &e);
 		tmpdir_file(t, TLS_SERVER_KEY, key, sizeof(key));
 		tmpdir_file(t, TLS_SERVER_CERT, crt, sizeof(crt));
-		ok(tls_load_pair(crt, key, PASSWORD, &cert_pem, &key_pem, &e), &e);
+		struct tls_cert_info info;
+		ok(tls_load_pair(crt, key, PASSWORD, &cert_pem, &key_pem, &info, &e), &e);
+		assert_string_equal(info.key_desc, i == 0 ? "EC P-384" : "RSA 2048 bits");
+		assert_int_equal(info.server_auth, 1);
 		assert_null(strstr(key_pem, "ENCRYPTED"));
 		BIO *kb = BIO_new_mem_buf(key_pem, -1), *cb = BIO_new_mem_buf(cert_pem, -1);
 		EVP_PKEY *pk = PEM_read_bio_PrivateKey(kb, NULL, NULL, (void *)"");
@@ -769,11 +772,11 @@ static void test_load_pair(void **state)
 	char *cert_pem = NULL, *key_pem = NULL;
 	csr(t);
 	tmpdir_file(t, TLS_REQUEST_KEY, req_key, sizeof(req_key));
-	assert_int_equal(tls_load_pair(crt, req_key, PASSWORD, &cert_pem, &key_pem, &e), -1);
+	assert_int_equal(tls_load_pair(crt, req_key, PASSWORD, &cert_pem, &key_pem, NULL, &e), -1);
 	assert_string_equal(e.msg, "the certificate does not match the private key");
 	assert_null(cert_pem);
 	assert_null(key_pem);
-	assert_int_equal(tls_load_pair(crt, key, "not the password", &cert_pem, &key_pem, &e), -1);
+	assert_int_equal(tls_load_pair(crt, key, "not the password", &cert_pem, &key_pem, NULL, &e), -1);
 	assert_null(key_pem);
 
 	/* A CA file: every certificate, in order. */
