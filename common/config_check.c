@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "webmsg/buf.h"
 #include "webmsg/cipher_profile.h"
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
@@ -21,6 +22,7 @@
 #include "webmsg/tls_material.h"
 
 #define EXPIRY_WARN_DAYS 30
+#define PEM_MAX (2 << 20) /* a certificate file and a chain file, each at most 1 MiB */
 
 /* What the rules share while they run over one snapshot. */
 struct run {
@@ -30,6 +32,7 @@ struct run {
 	void *arg;
 	int fails;
 	int ssl;                  /* SSL is on: its problems stop HTTPS, so they fail */
+	struct config_check_tls *tls; /* the material asked for (SSL on), or NULL */
 	struct config_check_item item;
 };
 
@@ -273,10 +276,27 @@ static enum setting_id pair_setting(const struct ssl_paths *p, const char *msg)
 	return SET_SSL_CERT_FILE;
 }
 
+/* The chain follows the certificate, as the TLS library sends them. */
+static int append_chain(struct config_check_tls *t, const char *chain, struct err *e)
+{
+	struct buf b;
+	buf_init(&b, PEM_MAX);
+	buf_puts(&b, t->cert_pem);
+	buf_puts(&b, chain);
+	if (b.failed) {
+		buf_free(&b);
+		return err_set(e, "the certificate and its chain are larger than 2 MiB");
+	}
+	tls_pem_free(&t->cert_pem);
+	t->cert_pem = buf_steal(&b, NULL);
+	return 0;
+}
+
 static void rule_material(struct run *r, const struct ssl_paths *p)
 {
 	struct tls_cert_info info;
 	struct err e;
+	char *chain = NULL;
 	int count;
 
 	if (r->env && r->env->material_pending)
@@ -287,17 +307,17 @@ static void rule_material(struct run *r, const struct ssl_paths *p)
 		       e.msg);
 	else
 		report(r, CONFIG_CHECK_OK, SET_SSL_KEYSTORE, NULL, "key store %s", p->keystore);
-	if (tls_check_pair(p->cert, p->key, config_str(r->cfg, SET_SSL_KEY_PASSWORD), &e) < 0) {
+	/* One read of each file: the expiry below is that of the certificate checked. */
+	if (tls_load_pair(p->cert, p->key, config_str(r->cfg, SET_SSL_KEY_PASSWORD),
+			  r->tls ? &r->tls->cert_pem : NULL, r->tls ? &r->tls->key_pem : NULL,
+			  &info, &e) < 0) {
 		enum setting_id id = pair_setting(p, e.msg);
 		report(r, LEVEL_SSL, id, "make one (webmsg-admin ssl selfsign) or import the CA's "
 		       "(ssl import)", "%s: %s", settings_get(id)->name, e.msg);
 	} else {
 		report(r, CONFIG_CHECK_OK, SET_SSL_CERT_FILE, NULL, "certificate and key: readable, "
 		       "the key decrypts with the stored password, they match");
-		if (tls_cert_info(p->cert, &info, &e) < 0)
-			report(r, CONFIG_CHECK_WARN, SET_SSL_CERT_FILE, NULL, "certificate expiry: %s",
-			       e.msg);
-		else if (info.days_left < EXPIRY_WARN_DAYS)
+		if (info.days_left < EXPIRY_WARN_DAYS)
 			report(r, CONFIG_CHECK_WARN, SET_SSL_CERT_FILE, "renew it soon: ssl csr and ssl "
 			       "import, or ssl selfsign --force", "the certificate expires in %ld days "
 			       "(%s)", info.days_left, info.not_after);
@@ -305,8 +325,13 @@ static void rule_material(struct run *r, const struct ssl_paths *p)
 			report(r, CONFIG_CHECK_OK, SET_SSL_CERT_FILE, NULL, "certificate valid until "
 			       "%s (%ld days)", info.not_after, info.days_left);
 	}
-	if (p->chain[0] && tls_check_ca_file(p->chain, &count, &e) < 0)
+	if (!p->chain[0])
+		return;
+	if (tls_load_ca_file(p->chain, &count, r->tls ? &chain : NULL, &e) < 0)
 		report(r, LEVEL_SSL, SET_SSL_CHAIN_FILE, NULL, "ssl.chain_file: %s", e.msg);
+	else if (r->tls && r->tls->cert_pem && append_chain(r->tls, chain, &e) < 0)
+		report(r, CONFIG_CHECK_FAIL, SET_SSL_CHAIN_FILE, NULL, "ssl.chain_file: %s", e.msg);
+	tls_pem_free(&chain);
 }
 
 static void rule_priority(struct run *r)
@@ -320,6 +345,8 @@ static void rule_priority(struct run *r)
 	else if (cipher_profile_check(priority, &e) < 0)
 		report(r, LEVEL_SSL, SET_SSL_PRIORITY, "webmsg-admin ssl ciphers intermediate",
 		       "ssl.priority: %s", e.msg);
+	else if (r->tls && !(r->tls->priority = strdup(priority)))
+		report(r, CONFIG_CHECK_FAIL, SET_SSL_PRIORITY, NULL, "ssl.priority: out of memory");
 	else
 		report(r, CONFIG_CHECK_OK, SET_SSL_CIPHER_PROFILE, NULL,
 		       "cipher profile %s: priority string valid",
@@ -331,6 +358,8 @@ static void rule_client_auth(struct run *r, const struct ssl_paths *p)
 	const char *mode = config_str(r->cfg, SET_SSL_CLIENT_AUTH);
 	struct err e;
 	int count = 0;
+	if (r->tls)
+		r->tls->client_auth = ssl_config_client_auth(r->cfg);
 	if (ssl_config_client_auth(r->cfg) == CLIENT_AUTH_NONE)
 		report(r, CONFIG_CHECK_OK, SET_SSL_CLIENT_AUTH, NULL,
 		       "client authentication: none (recommended)");
@@ -339,7 +368,8 @@ static void rule_client_auth(struct run *r, const struct ssl_paths *p)
 		       "webmsg-admin ssl client-auth MODE --ca FILE",
 		       "ssl.client_ca_file: client authentication is %s but no CA file is set",
 		       mode);
-	else if (tls_check_ca_file(p->client_ca, &count, &e) < 0)
+	else if (tls_load_ca_file(p->client_ca, &count, r->tls ? &r->tls->trust_pem : NULL,
+				  &e) < 0)
 		report(r, LEVEL_SSL, SET_SSL_CLIENT_CA_FILE,
 		       "webmsg-admin ssl client-auth MODE --ca FILE", "ssl.client_ca_file: %s",
 		       e.msg);
@@ -403,6 +433,12 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 {
 	struct run r = { .cfg = cfg, .env = env, .fn = fn, .arg = arg };
 	r.ssl = config_bool(cfg, SET_SSL_ENABLE);
+	if (env && env->tls) {
+		memset(env->tls, 0, sizeof(*env->tls));
+		/* Nothing to load without SSL, or when the wizard has yet to make it. */
+		if (r.ssl && !env->material_pending)
+			r.tls = env->tls;
+	}
 	rule_values(&r);
 	rule_ports(&r);
 	rule_force(&r);
@@ -411,7 +447,21 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 	rule_log(&r);
 	rule_pidfile(&r);
 	rule_restart(&r);
+	/* Half the material is no material: none is handed over from a run that fails. */
+	if (r.fails && r.tls)
+		config_check_tls_free(r.tls);
 	return r.fails;
+}
+
+void config_check_tls_free(struct config_check_tls *t)
+{
+	if (!t)
+		return;
+	tls_pem_free(&t->key_pem);
+	tls_pem_free(&t->cert_pem);
+	tls_pem_free(&t->trust_pem);
+	free(t->priority);
+	memset(t, 0, sizeof(*t));
 }
 
 /* "http://127.0.0.1:8383 https://[::1]:8384" into held sockets. */

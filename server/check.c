@@ -1,6 +1,7 @@
 /* check.c - what the daemon asks before it serves a configuration: the one
  * decision (config_check) with the sockets this process holds, and its own
- * share folder. `webmsgd -n` reports every problem; a reload stops at the first. */
+ * share folder. `webmsgd -n` reports every problem; a reload stops at the
+ * first and takes the TLS material the decision checked. */
 #include <stdio.h>
 #include <string.h>
 
@@ -46,11 +47,21 @@ static int check_share(const char *share_dir, const struct check_report *r)
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg)
 {
+	return check_config_load(srv, cfg, report, arg, NULL);
+}
+
+int check_config_load(struct server *srv, const struct config_snapshot *cfg,
+		      void (*report)(const char *problem, void *arg), void *arg,
+		      struct config_check_tls *tls)
+{
 	struct check_report r = { report, arg };
 	struct config_check_env env;
 	struct err e;
+	int problems;
 
 	memset(&env, 0, sizeof(env));
+	if (tls)
+		memset(tls, 0, sizeof(*tls));
 	if (srv->current) {
 		/* A reload: the sockets this process listens on stay its own. */
 		for (int i = 0; i < SERVER_MAX_SOCKETS && env.nheld < CONFIG_CHECK_MAX_HELD; i++) {
@@ -66,5 +77,9 @@ int check_config(struct server *srv, const struct config_snapshot *cfg,
 		report(e.msg, arg);
 		return 1;
 	}
-	return config_check_run(cfg, &env, report_failure, &r) + check_share(srv->share_dir, &r);
+	env.tls = tls;
+	problems = config_check_run(cfg, &env, report_failure, &r) + check_share(srv->share_dir, &r);
+	if (problems)
+		config_check_tls_free(tls);
+	return problems;
 }

@@ -87,12 +87,13 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	add_option(opts, &n, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_request_end, ctx);
 	add_option(opts, &n, MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_connection_notify, ctx);
 	if (kind == LISTENER_HTTPS) {
-		const struct tls_setup *t = &g->tls;
+		/* The material the decision read and checked, the key already
+		 * decrypted: no file is read here and no password is needed. */
+		const struct config_check_tls *t = &g->tls;
 		flags |= MHD_USE_TLS;
 		add_option(opts, &n, MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert_pem);
 		add_option(opts, &n, MHD_OPTION_HTTPS_MEM_KEY, 0, t->key_pem);
-		add_option(opts, &n, MHD_OPTION_HTTPS_KEY_PASSWORD, 0, (void *)t->password);
-		add_option(opts, &n, MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)t->priority);
+		add_option(opts, &n, MHD_OPTION_HTTPS_PRIORITIES, 0, t->priority);
 		if (t->trust_pem)
 			add_option(opts, &n, MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust_pem);
 	}
@@ -131,11 +132,14 @@ int generation_build(struct server *srv, struct config_snapshot *cfg, struct gen
 	int ssl = config_bool(cfg, SET_SSL_ENABLE);
 	if (!srv->guard && guard_start(&srv->guard, e) < 0)
 		goto fail;
-	if (check_config(srv, cfg, first_problem, e) > 0)
+	/* The decision reads the TLS files once and hands over what it checked. */
+	if (check_config_load(srv, cfg, first_problem, e, ssl ? &g->tls : NULL) > 0)
 		goto fail;
+	if (ssl && (!g->tls.cert_pem || !g->tls.key_pem || !g->tls.priority)) {
+		err_set(e, "SSL initialisation failed: the TLS material was not handed over");
+		goto fail;
+	}
 	if (site_load(srv->share_dir, &g->site, e) < 0)
-		goto fail;
-	if (ssl && tls_setup_load(cfg, &g->tls, e) < 0)
 		goto fail;
 	if (start_listener(g, LISTENER_HTTP, e) < 0 ||
 	    (ssl && start_listener(g, LISTENER_HTTPS, e) < 0))
@@ -184,7 +188,7 @@ void generation_free(struct generation **g)
 	for (int k = 0; k < LISTENER_KINDS; k++)
 		if ((*g)->daemons[k])
 			MHD_stop_daemon((*g)->daemons[k]);
-	tls_setup_free(&(*g)->tls);
+	config_check_tls_free(&(*g)->tls);
 	site_free(&(*g)->site);
 	config_snapshot_free(&(*g)->cfg);
 	free(*g);

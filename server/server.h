@@ -9,7 +9,8 @@
 
 #include <microhttpd.h>
 
-#include "tls_setup.h"
+#include "tls_client.h"
+#include "webmsg/config_check.h"
 #include "webmsg/status.h"
 
 struct config_snapshot;
@@ -67,7 +68,7 @@ struct generation {
 	struct site *site;
 	struct MHD_Daemon *daemons[LISTENER_KINDS];
 	struct listener_ctx ctx[LISTENER_KINDS];
-	struct tls_setup tls;
+	struct config_check_tls tls; /* what the decision checked; HTTPS serves it */
 	int sockets[LISTENER_KINDS]; /* the server's sockets they listen on (borrowed), or -1 */
 	char listeners[256];
 	atomic_int retiring;
@@ -108,5 +109,10 @@ void server_note_sessions(struct server *srv);
  * Calls report for each problem; returns the number found. */
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg);
+/* The same, and when tls is not NULL, hands over the TLS material it checked
+ * (filled only when SSL is on and nothing was found). */
+int check_config_load(struct server *srv, const struct config_snapshot *cfg,
+		      void (*report)(const char *problem, void *arg), void *arg,
+		      struct config_check_tls *tls);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "settings.h"
+#include "ssl_config.h"
 
 struct config_change;
 struct config_snapshot;
@@ -34,6 +35,22 @@ struct config_check_item {
 
 #define CONFIG_CHECK_MAX_HELD 8
 
+/* The TLS material exactly as the decision read and checked it, for the
+ * server to load from memory: the files are read once per reload, by the
+ * decision, and one changed between check and serve cannot slip in. */
+struct config_check_tls {
+	char *cert_pem;  /* the certificate file's certificates, then the chain's */
+	/* The private key DECRYPTED, as unencrypted PKCS#8 PEM: whoever holds it
+	 * needs no key password. Never logged; wiped when freed. */
+	char *key_pem;
+	char *trust_pem; /* the client CAs; NULL when client_auth is none */
+	char *priority;  /* the GnuTLS priority string */
+	enum client_auth client_auth;
+};
+
+/* Wipes and frees what t holds, leaving it all zero; accepts one never filled. */
+void config_check_tls_free(struct config_check_tls *t);
+
 /* What is true outside the snapshot. All zero: nothing is held, nothing served. */
 struct config_check_env {
 	/* Sockets the running daemon already listens on: those ports count as
@@ -49,6 +66,9 @@ struct config_check_env {
 	/* The key and certificate are about to be made (the SSL wizard checks
 	 * its other steps first): their files are not looked at. */
 	int material_pending;
+	/* Not NULL: asks for the TLS material. Filled when SSL is on and the
+	 * configuration passes (the run returns 0), left all zero otherwise. */
+	struct config_check_tls *tls;
 };
 
 typedef void (*config_check_fn)(const struct config_check_item *item, void *arg);

@@ -108,4 +108,19 @@ int tls_check_pair(const char *cert_file, const char *key_file, const char *pass
 /* A PEM file of one or more CA certificates, for client authentication. */
 int tls_check_ca_file(const char *ca_file, int *count, struct err *e);
 
+/* The same checks, handing over what they checked as PEM in memory, written
+ * again from what was parsed: a server loads exactly that and never reads the
+ * files a second time. cert_pem (when not NULL) gets every certificate of
+ * cert_file in order, key_pem (when not NULL) the private key DECRYPTED, as
+ * unencrypted PKCS#8 PEM: whoever holds it needs no password, so it is never
+ * logged and is freed with tls_pem_free. info (when not NULL) gets the
+ * details of the certificate checked. Nothing is handed over on failure. */
+int tls_load_pair(const char *cert_file, const char *key_file, const char *password,
+		  char **cert_pem, char **key_pem, struct tls_cert_info *info, struct err *e);
+int tls_load_ca_file(const char *ca_file, int *count, char **pem, struct err *e);
+
+/* Wipes (it may be a private key) and frees a PEM handed over above; sets
+ * *pem to NULL, accepts NULL. */
+void tls_pem_free(char **pem);
+
 #endif

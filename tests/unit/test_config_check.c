@@ -1,6 +1,7 @@
 /* test_config_check.c - the one decision "can this configuration be served?":
  * ports (in use, held by the running daemon, equal), cross-setting rules, the
- * mail folder, what a change implies, and a refused change saving nothing. */
+ * mail folder, what a change implies, a refused change saving nothing, and
+ * the TLS material the decision hands over. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -8,13 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "unit.h"
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/tls_material.h"
 
 struct fixture {
 	struct tmpdir dir;
@@ -250,6 +258,87 @@ static void test_implied(void **state)
 	config_snapshot_free(&candidate);
 }
 
+/* SSL on with a fresh self-signed pair in a key store of the test's own;
+ * the key is encrypted with password. */
+static void ssl_setup(struct fixture *f, const char *password)
+{
+	struct tls_request req = { .key_type = TLS_KEY_EC_P256, .days = 30, .password = password };
+	struct err e = { "" };
+	char keystore[PATH_MAX], port[16];
+	int https_port;
+
+	tmpdir_file(&f->dir, "ssl", keystore, sizeof(keystore));
+	assert_int_equal(mkdir(keystore, 0700), 0);
+	snprintf(req.subject.cn, sizeof(req.subject.cn), "www.example.org");
+	if (tls_selfsign(keystore, &req, 0, &e) < 0)
+		fail_msg("%s", e.msg);
+	close(loopback_socket(&https_port, 0));
+	snprintf(port, sizeof(port), "%d", https_port);
+	set(f, SET_WEB_HTTPS_PORT, port);
+	set(f, SET_SSL_KEYSTORE, keystore);
+	set(f, SET_SSL_KEY_PASSWORD, password);
+	set(f, SET_SSL_ENABLE, "on");
+}
+
+/* Refuses to be asked for a password: a key that needs one fails to load. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static void test_tls_material_handed_over(void **state)
+{
+	struct fixture *f = *state;
+	struct config_check_tls tls;
+	struct config_check_env env = { .tls = &tls };
+	struct items it;
+
+	ssl_setup(f, "a key password of the test");
+	assert_int_equal(run(f, &env, &it), 0);
+	assert_string_equal(it.fail, "");
+	assert_non_null(tls.cert_pem);
+	assert_non_null(tls.key_pem);
+	assert_non_null(tls.priority);
+	assert_null(tls.trust_pem);
+	assert_int_equal(tls.client_auth, CLIENT_AUTH_NONE);
+
+	/* The key is handed over decrypted: it loads with no password at all. */
+	assert_contains(tls.key_pem, "-----BEGIN PRIVATE KEY-----");
+	assert_null(strstr(tls.key_pem, "ENCRYPTED"));
+	BIO *kb = BIO_new_mem_buf(tls.key_pem, -1), *cb = BIO_new_mem_buf(tls.cert_pem, -1);
+	EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, no_password, NULL);
+	X509 *cert = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+	assert_non_null(key);
+	assert_non_null(cert);
+	/* And it is the certificate's key. */
+	assert_int_equal(X509_check_private_key(cert, key), 1);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	BIO_free(kb);
+	BIO_free(cb);
+	ERR_clear_error();
+	config_check_tls_free(&tls);
+	assert_null(tls.key_pem);
+
+	/* A run that fails hands nothing over. */
+	set(f, SET_SSL_KEY_PASSWORD, "not the key password");
+	assert_true(run(f, &env, &it) > 0);
+	assert_contains(it.fail, "ssl.key_password|ssl.key_password: cannot decrypt");
+	assert_null(tls.cert_pem);
+	assert_null(tls.key_pem);
+	assert_null(tls.priority);
+
+	/* Nor does one without SSL. */
+	set(f, SET_SSL_KEY_PASSWORD, "a key password of the test");
+	set(f, SET_SSL_ENABLE, "off");
+	assert_int_equal(run(f, &env, &it), 0);
+	assert_null(tls.key_pem);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -262,6 +351,7 @@ int main(void)
 		T(test_client_auth_needs_ca),
 		T(test_refused_change_saves_nothing),
 		T(test_implied),
+		T(test_tls_material_handed_over),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -732,6 +733,72 @@ static void test_check_ca_file(void **state)
 	ca_free(&b);
 }
 
+/* What the server is handed: the certificates it was given, the key decrypted
+ * (for RSA as for EC), and nothing when a check fails. */
+static void test_load_pair(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char key[PATH_MAX], crt[PATH_MAX], req_key[PATH_MAX];
+	static const enum tls_key_type types[] = { TLS_KEY_EC_P384, TLS_KEY_RSA_2048 };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct tls_request r;
+		char *cert_pem = NULL, *key_pem = NULL;
+		request_init(&r, types[i]);
+		ok(tls_selfsign(t->path, &r, 1, &e), &e);
+		tmpdir_file(t, TLS_SERVER_KEY, key, sizeof(key));
+		tmpdir_file(t, TLS_SERVER_CERT, crt, sizeof(crt));
+		struct tls_cert_info info;
+		ok(tls_load_pair(crt, key, PASSWORD, &cert_pem, &key_pem, &info, &e), &e);
+		assert_string_equal(info.key_desc, i == 0 ? "EC P-384" : "RSA 2048 bits");
+		assert_int_equal(info.server_auth, 1);
+		assert_null(strstr(key_pem, "ENCRYPTED"));
+		BIO *kb = BIO_new_mem_buf(key_pem, -1), *cb = BIO_new_mem_buf(cert_pem, -1);
+		EVP_PKEY *pk = PEM_read_bio_PrivateKey(kb, NULL, NULL, (void *)"");
+		X509 *x = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+		assert_non_null(pk);
+		assert_non_null(x);
+		assert_int_equal(X509_check_private_key(x, pk), 1);
+		EVP_PKEY_free(pk);
+		X509_free(x);
+		BIO_free(kb);
+		BIO_free(cb);
+		tls_pem_free(&cert_pem);
+		tls_pem_free(&key_pem);
+		assert_null(key_pem);
+	}
+
+	char *cert_pem = NULL, *key_pem = NULL;
+	csr(t);
+	tmpdir_file(t, TLS_REQUEST_KEY, req_key, sizeof(req_key));
+	assert_int_equal(tls_load_pair(crt, req_key, PASSWORD, &cert_pem, &key_pem, NULL, &e), -1);
+	assert_string_equal(e.msg, "the certificate does not match the private key");
+	assert_null(cert_pem);
+	assert_null(key_pem);
+	assert_int_equal(tls_load_pair(crt, key, "not the password", &cert_pem, &key_pem, NULL, &e), -1);
+	assert_null(key_pem);
+
+	/* A CA file: every certificate, in order. */
+	struct ca a, b;
+	char path[PATH_MAX], *pem = NULL;
+	int count = 0;
+	ca_make(&a, "CA one", NULL);
+	ca_make(&b, "CA two", NULL);
+	tmpdir_file(t, "clients-ca.pem", path, sizeof(path));
+	X509 *both[] = { a.cert, b.cert };
+	write_certs(path, both, 2);
+	ok(tls_load_ca_file(path, &count, &pem, &e), &e);
+	assert_int_equal(count, 2);
+	const char *second = strstr(pem + 1, "-----BEGIN CERTIFICATE-----");
+	assert_non_null(second);
+	assert_null(strstr(second + 1, "-----BEGIN CERTIFICATE-----"));
+	tls_pem_free(&pem);
+	ca_free(&a);
+	ca_free(&b);
+	ERR_clear_error();
+}
+
 /* ---- what a person types ---- */
 
 enum field { CN, COUNTRY, EMAIL, SAN, ORG };
@@ -910,6 +977,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_ca_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_pair, setup, teardown),
 		cmocka_unit_test(test_subject_validate),
 		cmocka_unit_test_setup_teardown(test_request_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keystore_check, setup, teardown),
