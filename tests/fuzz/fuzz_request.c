@@ -63,12 +63,14 @@ void server_db_unlock(struct server *s)
 
 void server_note_sessions(struct server *s)
 {
-	struct session_limits lim = { config_int(s->current->cfg, SET_SESSION_IDLE_TIMEOUT),
-				      config_int(s->current->cfg, SET_SESSION_MAX_LIFETIME) };
-	long n = session_count(s->sessions, &lim);
+	long n = websession_count(s->sessions, s->current->cfg);
 	struct err e;
-	struct db *db = server_db_lock(s);
-	int rc = status_note_sessions(db, n, &e);
+	struct db *db;
+	int rc;
+	if (n < 0)
+		return;
+	db = server_db_lock(s);
+	rc = status_note_sessions(db, n, &e);
 	server_db_unlock(s);
 	if (rc < 0)
 		log_warnx("%s", e.msg);
