@@ -41,6 +41,7 @@
 #include <sqlite3.h>
 
 #include "webmsg/err.h"
+#include "webmsg/fileio.h"
 #include "webmsg/mailstore.h"
 
 #define INDEX_NAME ".webmsg-index.sqlite"
@@ -1974,20 +1975,6 @@ static int md_remove(void *be, const char *folder, const char *id, struct err *e
 	return with_message(be, folder, id, &loc, op_remove, NULL, e);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Renames without replacing: two messages never share a name, but if one
  * ever did, the older must not vanish. */
 static int rename_new(const char *from, const char *to)
@@ -2080,7 +2067,7 @@ static int quota_recalc(struct maildir *md, long long *bytes, long long *count, 
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return 0;
-	int ok = write_all(fd, text, (size_t)n) == 0;
+	int ok = fileio_write_all(fd, text, (size_t)n) == 0;
 	if (close(fd) < 0 || !ok || rename(tmp, path) < 0)
 		unlink(tmp);
 	return 0;
@@ -2203,7 +2190,7 @@ static void quota_add(struct maildir *md, long long bytes, long long count)
 	if (fd < 0)
 		return;
 	int n = snprintf(line, sizeof(line), "%lld %lld\n", bytes, count);
-	if (write_all(fd, line, (size_t)n) < 0)
+	if (fileio_write_all(fd, line, (size_t)n) < 0)
 		unlink(path); /* half a line: count again next time */
 	close(fd);
 }
@@ -2266,7 +2253,7 @@ static int md_deliver(void *be, const char *folder, const void *data, size_t len
 		name_with_flags(unique, strlen(unique), flags, 0, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "%s", unique);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || fstat(fd, &sb) < 0) {
+	if (fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0 || fstat(fd, &sb) < 0) {
 		err_sys(e, "cannot write a message into %s", folder);
 		close(fd);
 		unlink(tmp);

@@ -24,6 +24,7 @@
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
+#include "webmsg/fileio.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
 #include "webmsg/mime.h"
@@ -113,18 +114,9 @@ static int write_durably(const struct outbox *ob, const char *id, const char *ex
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_sys(e, "cannot write %s", tmp);
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_sys(e, "cannot write %s", tmp);
-			goto fail;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (fileio_write_all(fd, data, len) < 0) {
+		err_sys(e, "cannot write %s", tmp);
+		goto fail;
 	}
 	if (fsync(fd) < 0) {
 		err_sys(e, "cannot write %s", tmp);
