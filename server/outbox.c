@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "outbox.h"
+#include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -210,8 +211,8 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 			      (int)sizeof(env->sender);
 		else if (strcmp(line, "to") == 0)
 			bad = env->nrcpt == RCPT_MAX ||
-			      snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s", value) >=
-				      (int)sizeof(env->rcpt[0]);
+				snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s",
+					 value) >= (int)sizeof(env->rcpt[0]);
 		else if (strcmp(line, "queued") == 0)
 			bad = parse_long(value, &env->queued);
 		else if (strcmp(line, "attempts") == 0)
@@ -263,16 +264,14 @@ static int read_message(const struct outbox *ob, const char *id, struct buf *out
 static int bounce(const struct outbox *ob, const struct relay_settings *set, const char *id,
 		  const struct envelope *env, const char *why, struct err *e)
 {
-	char user[USER_ADDRESS_MAX], from[USER_ADDRESS_MAX + 64], msgid[256];
+	char user[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX], from[USER_ADDRESS_MAX + 64],
+		msgid[256];
 	struct buf body, original, out;
 	struct mailstore *ms;
 	int rc = -1;
-	snprintf(user, sizeof(user), "%s", env->sender);
-	char *at = strrchr(user, '@');
-	if (!at)
+	if (address_split(env->sender, user, sizeof(user), domain, sizeof(domain), NULL) < 0)
 		return err_set(e, "no sender to return the message to");
-	*at++ = '\0';
-	snprintf(from, sizeof(from), "Mail Delivery System <MAILER-DAEMON@%s>", at);
+	snprintf(from, sizeof(from), "Mail Delivery System <MAILER-DAEMON@%s>", domain);
 	buf_init(&body, ENV_MAX);
 	buf_init(&original, MIME_MESSAGE_MAX);
 	buf_init(&out, (size_t)MIME_MESSAGE_MAX * 2);
@@ -292,8 +291,8 @@ static int bounce(const struct outbox *ob, const struct relay_settings *set, con
 		.attachments = &up,
 		.nattachments = 1,
 	};
-	if (mime_build(&c, at, &out, msgid, sizeof(msgid), e) < 0 ||
-	    mailstore_open(set->mail_root, at, user, &ms, e) < 0)
+	if (mime_build(&c, domain, &out, msgid, sizeof(msgid), e) < 0 ||
+	    mailstore_open(set->mail_root, domain, user, &ms, e) < 0)
 		goto out;
 	rc = mailstore_deliver(ms, MAIL_INBOX, out.data, out.len, 0, NULL, 0, e);
 	mailstore_close(&ms);
@@ -587,7 +586,8 @@ static int load(struct outbox *ob, struct err *e)
 			break;
 		}
 		if (env_read(ob, id, env, e) < 0)
-			log_error("outbox: %s; it stays in the folder for the administrator", e->msg);
+			log_error("outbox: %s; it stays in the folder for the administrator",
+				  e->msg);
 		else
 			rc = add_item(ob, id, (time_t)env->next, e);
 		free(env);

@@ -12,6 +12,7 @@
 
 #include <gmime/gmime.h>
 
+#include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/mime.h"
@@ -62,8 +63,7 @@ static char *message_ids(const char *s)
 static int add_addresses(GMimeParserOptions *o, const char *typed, InternetAddressList *into,
 			 const char *header, struct err *e)
 {
-	struct list_parse lp = { o, into, e };
-	if (mime_address_parse_list(typed, &lp) < 0)
+	if (address_list_into(typed, o, into, e) < 0)
 		return err_prefix(e, "%s", header);
 	return 0;
 }
@@ -205,7 +205,7 @@ int mime_build(const struct mime_compose *c, const char *domain, struct buf *out
 		goto out;
 	}
 	if (!domain || !*domain) /* the Message-ID's right side: the sender's domain */
-		domain = strrchr(internet_address_mailbox_get_addr(sender), '@') + 1;
+		domain = address_domain(internet_address_mailbox_get_addr(sender));
 	if (!(subject = mime_text_clean_line(c->subject)) || !(body = body_text(c->body))) {
 		err_set(e, "out of memory");
 		goto out;
@@ -312,4 +312,10 @@ char *mime_quote_reply(const struct mime_message *m)
 		p = nl ? nl + 1 : text + len;
 	}
 	return mime_text_finish(&b);
+}
+
+int mime_addresses(const char *list, void (*fn)(const char *addr, void *arg), void *arg,
+		   struct err *e)
+{
+	return address_list_parse(list, fn, arg, e);
 }

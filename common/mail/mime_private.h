@@ -39,13 +39,6 @@ struct listing {
 	int failed;
 };
 
-/* A list of recipients being parsed into one InternetAddressList. */
-struct list_parse {
-	GMimeParserOptions *options;
-	InternetAddressList *into;
-	struct err *e;
-};
-
 /* mime_text.c: charsets, UTF-8 and encoded words */
 void mime_text_put_repaired(struct buf *b, const char *s, size_t len);
 int mime_text_name_in(const char *name, const char *const *list);
@@ -80,7 +73,8 @@ int mime_part_describe(GMimeObject *o, int index, GMimeParserOptions *options,
 void mime_part_attachment_clear(struct mime_attachment *a);
 void mime_part_list_attachment(GMimeObject *o, int index, void *arg);
 
-/* mime_address.c: addresses */
-int mime_address_parse_list(const char *list, struct list_parse *lp);
+/* address.c: a list as the user typed it (or NULL) parsed into a GMime list */
+int address_list_into(const char *list, GMimeParserOptions *options, InternetAddressList *into,
+		      struct err *e);
 
 #endif

@@ -1,35 +1,59 @@
-/* mime_address.c - lists of recipients as a user types them, parsed with
- * GMime and checked mailbox by mailbox. */
-#include <errno.h>
-#include <fcntl.h>
-#include <iconv.h>
-#include <stdint.h>
+/* address.c - e-mail addresses: "local@domain" split in one place, and the
+ * lists of recipients a user types, parsed with GMime and checked mailbox by
+ * mailbox (what the compose page, delivery and the outbox rely on). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 
-#include "webmsg/buf.h"
+#include "webmsg/address.h"
 #include "webmsg/err.h"
-#include "webmsg/mime.h"
-#include "webmsg/mime_scan.h"
 #include "mime_private.h"
 
-/* ---- Addresses ---- */
+/* A list being parsed into one InternetAddressList. */
+struct list_parse {
+	GMimeParserOptions *options;
+	InternetAddressList *into;
+	struct err *e;
+};
 
-static int mailbox_ok(InternetAddressMailbox *mb)
+int address_split(const char *address, char *local, size_t locallen, char *domain,
+		  size_t domainlen, struct err *e)
 {
-	const char *addr = internet_address_mailbox_get_addr(mb);
-	const char *at = addr ? strrchr(addr, '@') : NULL;
-	if (!at || at == addr || !at[1])
+	const char *at = address ? strrchr(address, '@') : NULL;
+	if (!at || at == address || !at[1])
+		return err_set(e, "'%s' is not an e-mail address of the form name@domain",
+			       address ? address : "");
+	size_t n = (size_t)(at - address);
+	if (n >= locallen || strlen(at + 1) >= domainlen)
+		return err_set(e, "the e-mail address '%s' is too long", address);
+	memcpy(local, address, n);
+	local[n] = '\0';
+	memcpy(domain, at + 1, strlen(at + 1) + 1);
+	return 0;
+}
+
+const char *address_domain(const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+	return at && at[1] ? at + 1 : NULL;
+}
+
+int address_ok(const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+	if (!at || at == address || !at[1])
 		return 0;
-	for (const char *p = addr; *p; p++)
+	for (const char *p = address; *p; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
 			return 0;
 	return 1;
+}
+
+static int mailbox_ok(InternetAddressMailbox *mb)
+{
+	return address_ok(internet_address_mailbox_get_addr(mb));
 }
 
 /* Whether every mailbox of a list (and of its groups) has a full address. */
@@ -124,14 +148,15 @@ static int split_list(const char *typed, struct list_parse *lp)
 	}
 }
 
-/* Parses a list as the user typed it (or NULL) into lp->into. */
-int mime_address_parse_list(const char *list, struct list_parse *lp)
+int address_list_into(const char *list, GMimeParserOptions *options, InternetAddressList *into,
+		      struct err *e)
 {
+	struct list_parse lp = { options, into, e };
 	/* line breaks typed or pasted into a field are spaces, never new headers */
 	char *typed = mime_text_clean_line(list);
 	if (!typed)
-		return err_set(lp->e, "out of memory");
-	int rc = split_list(typed, lp);
+		return err_set(e, "out of memory");
+	int rc = split_list(typed, &lp);
 	free(typed);
 	return rc;
 }
@@ -154,14 +179,15 @@ static int each_mailbox(InternetAddressList *l, void (*fn)(const char *, void *)
 	return count;
 }
 
-int mime_addresses(const char *list, void (*fn)(const char *addr, void *arg), void *arg,
-		   struct err *e)
+int address_list_parse(const char *list, void (*fn)(const char *addr, void *arg), void *arg,
+		       struct err *e)
 {
-	struct list_parse lp = { mime_parse_options_new(), internet_address_list_new(), e };
-	int rc = mime_address_parse_list(list, &lp);
+	GMimeParserOptions *options = mime_parse_options_new();
+	InternetAddressList *into = internet_address_list_new();
+	int rc = address_list_into(list, options, into, e);
 	if (rc == 0)
-		rc = each_mailbox(lp.into, fn, arg);
-	g_object_unref(lp.into);
-	g_mime_parser_options_free(lp.options);
+		rc = each_mailbox(into, fn, arg);
+	g_object_unref(into);
+	g_mime_parser_options_free(options);
 	return rc;
 }
