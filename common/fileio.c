@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/fileio.h"
 
@@ -96,14 +97,12 @@ int fileio_read_fd(int fd, const char *name, size_t max, char **data, size_t *le
 	return 0;
 }
 
-int fileio_read_path(const char *path, int flags, size_t max, char **data, size_t *len,
-		     struct err *e)
+/* Opens a regular file of at most max bytes for reading: the fd, -1, or -2
+ * when the file is larger. */
+static int open_regular(const char *path, int flags, size_t max, struct err *e)
 {
 	struct stat sb;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
-
-	*data = NULL;
-	*len = 0;
 	if (fd < 0)
 		return err_sys(e, "cannot read %s", path);
 	/* fstat of what was opened: a FIFO or a device would block or never end. */
@@ -118,9 +117,51 @@ int fileio_read_path(const char *path, int flags, size_t max, char **data, size_
 	}
 	if ((unsigned long long)sb.st_size > max) {
 		close(fd);
-		return too_large(path, max, e);
+		too_large(path, max, e);
+		return -2;
 	}
+	return fd;
+}
+
+int fileio_read_path(const char *path, int flags, size_t max, char **data, size_t *len,
+		     struct err *e)
+{
+	*data = NULL;
+	*len = 0;
+	int fd = open_regular(path, flags, max, e);
+	if (fd < 0)
+		return -1;
 	int rc = fileio_read_fd(fd, path, max, data, len, e);
 	close(fd);
 	return rc;
+}
+
+int fileio_append_path(const char *path, int flags, struct buf *b, struct err *e)
+{
+	size_t room = b->max > b->len ? b->max - b->len : 0;
+	char chunk[65536];
+	int fd = open_regular(path, flags, room, e);
+	if (fd < 0) {
+		if (fd == -2)
+			b->failed = 1; /* too large, found before reading */
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_sys(e, "cannot read %s", path);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (buf_append(b, chunk, (size_t)n) < 0) {
+			close(fd);
+			return too_large(path, room, e); /* it grew while being read */
+		}
+	}
+	close(fd);
+	return 0;
 }

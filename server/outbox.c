@@ -184,20 +184,15 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 {
 	char path[PATH_MAX];
 	struct buf b;
-	char chunk[4096];
-	size_t n;
 	memset(env, 0, sizeof(*env));
 	if (path_of(ob, "", id, ".env", path, sizeof(path), e) < 0)
 		return -1;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_sys(e, "cannot open %s", path);
 	buf_init(&b, ENV_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f) || b.failed || !b.data ||
-		  strncmp(b.data, "webmsg-outbox 1\n", 16) != 0;
-	fclose(f);
+	if (fileio_append_path(path, 0, &b, e) < 0 && !b.failed) {
+		buf_free(&b);
+		return -1;
+	}
+	int bad = b.failed || !b.data || strncmp(b.data, "webmsg-outbox 1\n", 16) != 0;
 	for (char *line = b.data, *nl; !bad && line && *line; line = nl + 1) {
 		if (!(nl = strchr(line, '\n')))
 			break;
@@ -245,19 +240,10 @@ static void remove_files(const struct outbox *ob, const char *id)
 
 static int read_message(const struct outbox *ob, const char *id, struct buf *out, struct err *e)
 {
-	char path[PATH_MAX], chunk[65536];
-	size_t n;
+	char path[PATH_MAX];
 	if (path_of(ob, "", id, ".eml", path, sizeof(path), e) < 0)
 		return -1;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_sys(e, "cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(out, chunk, n) < 0)
-			break;
-	int bad = ferror(f) || out->failed;
-	fclose(f);
-	return bad ? err_set(e, "cannot read %s", path) : 0;
+	return fileio_append_path(path, 0, out, e);
 }
 
 /* Puts a report into the sender's Inbox, with the message attached. */

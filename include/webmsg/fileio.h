@@ -25,4 +25,10 @@ int fileio_read_fd(int fd, const char *name, size_t max, char **data, size_t *le
 int fileio_read_path(const char *path, int flags, size_t max, char **data, size_t *len,
 		     struct err *e);
 
+/* Appends the whole of a regular file to b (opened as fileio_read_path
+ * opens it), up to b's maximum: a file that does not fit is an error and
+ * b->failed is set. */
+struct buf;
+int fileio_append_path(const char *path, int flags, struct buf *b, struct err *e);
+
 #endif

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "unit.h"
+#include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/fileio.h"
 
@@ -231,6 +232,39 @@ static void test_read_missing_and_odd_files(void **state)
 	assert_string_equal(e.msg, "folder is not a file");
 }
 
+/* A file appended to what a buffer holds, up to the buffer's maximum:
+ * what templates, forwarded messages and the outbox read through. */
+static void test_append_to_buf(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	struct buf b;
+	write_file("part", "world", 5);
+	buf_init(&b, 10);
+	buf_puts(&b, "hello");
+	assert_int_equal(fileio_append_path("part", 0, &b, &e), 0); /* exactly the maximum */
+	assert_int_equal(b.len, 10);
+	assert_string_equal(b.data, "helloworld");
+	assert_int_equal(b.failed, 0);
+	buf_free(&b);
+
+	buf_init(&b, 9);
+	buf_puts(&b, "hello");
+	assert_int_equal(fileio_append_path("part", 0, &b, &e), -1);
+	assert_int_equal(b.failed, 1);
+	assert_string_equal(e.msg, "part is larger than 4 bytes");
+	assert_string_equal(b.data, "hello"); /* nothing of the file was added */
+	buf_free(&b);
+
+	buf_init(&b, 100);
+	assert_int_equal(fileio_append_path("no-such-part", 0, &b, &e), -1);
+	assert_int_equal(b.failed, 0); /* missing, not too large */
+	assert_non_null(strstr(e.msg, "cannot read no-such-part"));
+	assert_int_equal(fileio_append_path("fifo", O_NONBLOCK, &b, &e), -1);
+	assert_string_equal(e.msg, "fifo is not a file");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_read_cap),
 		cmocka_unit_test(test_read_fd_cap_on_pipe),
 		cmocka_unit_test(test_read_missing_and_odd_files),
+		cmocka_unit_test(test_append_to_buf),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
