@@ -1,7 +1,6 @@
 /* address.c - e-mail addresses: "local@domain" split in one place, and the
  * lists of recipients a user types, parsed with GMime and checked mailbox by
  * mailbox (what the compose page, delivery and the outbox rely on). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,27 +1,13 @@
 /* maildir_index.c - the SQLite index beside a Maildir: opening, checking
  * its schema, throwing a corrupt one away, and the transaction helpers. */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <gmime/gmime.h>
 #include <sqlite3.h>
 
 #include "webmsg/err.h"
-#include "webmsg/fileio.h"
-#include "webmsg/mailstore.h"
-#include "mailstore_backend.h"
 #include "maildir_private.h"
 
 /* ---- the index ---- */

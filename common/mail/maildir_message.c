@@ -1,21 +1,16 @@
 /* maildir_message.c - the messages of a folder: a page of the list, one
  * message's file and summary, flags, moves, removal and delivery. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <gmime/gmime.h>
 #include <sqlite3.h>
 
 #include "webmsg/err.h"

@@ -1,14 +1,8 @@
 /* mime_build.c - new messages to send (text, forwarded messages,
  * uploads) and the quoted text of a reply. */
-#include <errno.h>
-#include <fcntl.h>
-#include <iconv.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 

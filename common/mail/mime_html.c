@@ -1,21 +1,11 @@
 /* mime_html.c - HTML mail as plain text (entities, block structure, hidden
  * parts dropped), and whether it refers to remote content. */
-#include <errno.h>
-#include <fcntl.h>
-#include <iconv.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 
 #include "webmsg/buf.h"
-#include "webmsg/err.h"
-#include "webmsg/mime.h"
-#include "webmsg/mime_scan.h"
 #include "mime_private.h"
 
 /* ---- HTML ---- */

@@ -4,9 +4,6 @@
  * every call makes and frees its own. */
 #include <errno.h>
 #include <fcntl.h>
-#include <iconv.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,21 +1,13 @@
 /* mime_part.c - the leaves of a parsed message: walking them, choosing the
  * bodies, their sizes, bytes and text, and attachments' safe file names. */
-#include <errno.h>
-#include <fcntl.h>
-#include <iconv.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 
 #include "webmsg/buf.h"
-#include "webmsg/err.h"
 #include "webmsg/mime.h"
-#include "webmsg/mime_scan.h"
 #include "mime_private.h"
 
 struct leaf_walk {

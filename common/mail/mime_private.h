@@ -12,6 +12,7 @@
 
 #include "webmsg/buf.h"
 #include "webmsg/mime.h"
+#include "webmsg/mime_scan.h"
 
 struct err;
 

@@ -2,21 +2,13 @@
  * to valid UTF-8, header lines cleaned, and encoded words GMime would
  * decode badly rewritten first. */
 #include <errno.h>
-#include <fcntl.h>
 #include <iconv.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gmime/gmime.h>
 
 #include "webmsg/buf.h"
-#include "webmsg/err.h"
-#include "webmsg/mime.h"
-#include "webmsg/mime_scan.h"
 #include "mime_private.h"
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
