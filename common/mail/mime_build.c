@@ -308,6 +308,7 @@ char *mime_quote_reply(const struct mime_message *m)
 	return mime_text_finish(&b);
 }
 
+/* mime.h's name for address_list_parse, kept for its callers. */
 int mime_addresses(const char *list, void (*fn)(const char *addr, void *arg), void *arg,
 		   struct err *e)
 {
