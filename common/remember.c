@@ -28,8 +28,7 @@ static int split(const char *cookie, char *selector, size_t sellen, const char *
 int remember_create(struct db *db, const char *address, int days, char *cookie, size_t len,
 		    struct err *e)
 {
-	char selector[TOKEN_LEN(REMEMBER_SELECTOR_BYTES)],
-		validator[TOKEN_LEN(REMEMBER_VALIDATOR_BYTES)];
+	char selector[TOKEN_LEN(REMEMBER_SELECTOR_BYTES)], validator[TOKEN_LEN(REMEMBER_VALIDATOR_BYTES)];
 	char hash[65], norm[USER_ADDRESS_MAX], name[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX];
 	sqlite3_stmt *st;
 	time_t now = time(NULL);
@@ -114,10 +113,8 @@ int remember_take(struct db *db, const char *cookie, int days, char *user, size_
 		return 0;
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (db_prepare(db,
-		       "SELECT validator_hash, previous_hash, rotated_at, domain, name, expires "
-		       "FROM remember_tokens WHERE selector = ?",
-		       &st, e) < 0)
+	if (db_prepare(db, "SELECT validator_hash, previous_hash, rotated_at, domain, name, expires "
+			   "FROM remember_tokens WHERE selector = ?", &st, e) < 0)
 		goto fail;
 	sqlite3_bind_text(st, 1, selector, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
@@ -143,8 +140,8 @@ int remember_take(struct db *db, const char *cookie, int days, char *user, size_
 		     (long)now - rotated_at <= REMEMBER_GRACE_SECONDS;
 	if (expires < (long)now) {
 		*result = REMEMBER_EXPIRED;
-		if (delete_where(db, "DELETE FROM remember_tokens WHERE selector = ?", selector,
-				 NULL, e) < 0)
+		if (delete_where(db, "DELETE FROM remember_tokens WHERE selector = ?", selector, NULL,
+				 e) < 0)
 			goto fail;
 	} else if (current || recent) {
 		/* A validator just replaced (a second tab resuming at the same time)
@@ -170,6 +167,5 @@ int remember_forget(struct db *db, const char *cookie, struct err *e)
 	const char *validator;
 	if (split(cookie, selector, sizeof(selector), &validator) < 0)
 		return 0;
-	return delete_where(db, "DELETE FROM remember_tokens WHERE selector = ?", selector, NULL,
-			    e);
+	return delete_where(db, "DELETE FROM remember_tokens WHERE selector = ?", selector, NULL, e);
 }

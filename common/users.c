@@ -33,8 +33,7 @@ int domain_name_normalize(const char *name, char *out, size_t outlen, struct err
 		} else if (isalnum((unsigned char)c) || (c == '-' && label > 0)) {
 			label++;
 		} else {
-			return err_set(e,
-				       "'%s' is not a domain name (letters, digits, '-' and '.')",
+			return err_set(e, "'%s' is not a domain name (letters, digits, '-' and '.')",
 				       name);
 		}
 		out[i] = (char)tolower((unsigned char)c);
@@ -145,8 +144,8 @@ int domain_del(struct db *db, const char *name, int force, struct err *e)
 		goto fail;
 	}
 	const char *p[] = { domain };
-	if (run(db, "DELETE FROM domains WHERE name = ?", p, 1, &changes,
-		"cannot delete the domain", e) < 0)
+	if (run(db, "DELETE FROM domains WHERE name = ?", p, 1, &changes, "cannot delete the domain",
+		e) < 0)
 		goto fail;
 	if (changes == 0) {
 		err_set(e, "there is no domain %s", domain);
@@ -166,8 +165,7 @@ int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e)
 			   "FROM domains d ORDER BY d.name", &st, e) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-		       arg)) {
+		if (fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), arg)) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -186,8 +184,7 @@ int user_add(struct db *db, const char *address, const char *password, struct er
 	    password_acceptable(password, e) < 0 || domain_exists(db, domain, &exists, e) < 0)
 		return -1;
 	if (!exists)
-		return err_set(e,
-			       "there is no domain %s; add it first (webmsg-admin domain add %s)",
+		return err_set(e, "there is no domain %s; add it first (webmsg-admin domain add %s)",
 			       domain, domain);
 	if (password_hash(password, hash, sizeof(hash), e) < 0 ||
 	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
@@ -268,8 +265,7 @@ int user_revoke(struct db *db, const char *address, long *count, struct err *e)
 	    token_random(stamp, sizeof(stamp), USER_STAMP_BYTES, e) < 0)
 		return -1;
 	const char *p[] = { stamp, domain, name };
-	return update_and_forget(db,
-				 "UPDATE users SET session_stamp = ? WHERE domain = ? AND name = ?",
+	return update_and_forget(db, "UPDATE users SET session_stamp = ? WHERE domain = ? AND name = ?",
 				 p, 3, domain, name, "cannot end the user's sessions", count, e);
 }
 
@@ -280,10 +276,8 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 	int rc;
 	if (domain && domain_name_normalize(domain, dom, sizeof(dom), e) < 0)
 		return -1;
-	if (db_prepare(db,
-		       "SELECT name, domain, created FROM users WHERE ?1 IS NULL OR domain = ?1 "
-		       "ORDER BY domain, name",
-		       &st, e) < 0)
+	if (db_prepare(db, "SELECT name, domain, created FROM users WHERE ?1 IS NULL OR domain = ?1 "
+			   "ORDER BY domain, name", &st, e) < 0)
 		return -1;
 	if (domain)
 		sqlite3_bind_text(st, 1, dom, -1, SQLITE_STATIC);

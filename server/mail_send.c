@@ -165,8 +165,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	if (mailbox_open(r, &ms, &sent_err) == 0) {
 		if (mailstore_deliver(ms, MAIL_SENT, msg.data, msg.len, MAIL_SEEN, NULL, 0,
 				      &sent_err) < 0)
-			log_warnx("%s: no copy in Sent: %s", log_q(r->sess.user),
-				  log_q(sent_err.msg));
+			log_warnx("%s: no copy in Sent: %s", log_q(r->sess.user), log_q(sent_err.msg));
 		mailstore_close(&ms);
 	}
 	log_info("user %s sent a message to %zu recipient%s%s", log_q(r->sess.user), rc->n,
@@ -193,8 +192,8 @@ int mail_save_draft(struct request *r, const struct mime_compose *c, struct err 
 	}
 	int rc = mailbox_open(r, &ms, e);
 	if (rc == 0) {
-		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT,
-				       NULL, 0, e);
+		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT, NULL,
+				       0, e);
 		mailstore_close(&ms);
 	}
 	buf_free(&msg);

@@ -206,8 +206,8 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 			      (int)sizeof(env->sender);
 		else if (strcmp(line, "to") == 0)
 			bad = env->nrcpt == RCPT_MAX ||
-				snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s",
-					 value) >= (int)sizeof(env->rcpt[0]);
+			      snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s", value) >=
+				      (int)sizeof(env->rcpt[0]);
 		else if (strcmp(line, "queued") == 0)
 			bad = parse_long(value, &env->queued);
 		else if (strcmp(line, "attempts") == 0)
@@ -572,8 +572,7 @@ static int load(struct outbox *ob, struct err *e)
 			break;
 		}
 		if (env_read(ob, id, env, e) < 0)
-			log_error("outbox: %s; it stays in the folder for the administrator",
-				  e->msg);
+			log_error("outbox: %s; it stays in the folder for the administrator", e->msg);
 		else
 			rc = add_item(ob, id, (time_t)env->next, e);
 		free(env);
