@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "webmsg/address.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/remember.h"
@@ -28,24 +29,23 @@ int remember_create(struct db *db, const char *address, int days, char *cookie, 
 		    struct err *e)
 {
 	char selector[TOKEN_LEN(REMEMBER_SELECTOR_BYTES)], validator[TOKEN_LEN(REMEMBER_VALIDATOR_BYTES)];
-	char hash[65], norm[USER_ADDRESS_MAX];
+	char hash[65], norm[USER_ADDRESS_MAX], name[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX];
 	sqlite3_stmt *st;
 	time_t now = time(NULL);
 
 	if (user_address_normalize(address, norm, sizeof(norm), e) < 0 ||
+	    address_split(norm, name, sizeof(name), domain, sizeof(domain), e) < 0 ||
 	    token_random(selector, sizeof(selector), REMEMBER_SELECTOR_BYTES, e) < 0 ||
 	    token_random(validator, sizeof(validator), REMEMBER_VALIDATOR_BYTES, e) < 0)
 		return -1;
 	token_sha256_hex(validator, hash);
-	char *at = strrchr(norm, '@');
-	*at = '\0';
 	if (db_prepare(db, "INSERT INTO remember_tokens (selector, validator_hash, domain, name, "
 			   "created, expires) VALUES (?, ?, ?, ?, ?, ?)", &st, e) < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, selector, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, at + 1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, norm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now + (time_t)days * 86400);
 	int rc = sqlite3_step(st);

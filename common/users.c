@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "webmsg/address.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/password.h"
@@ -44,12 +45,13 @@ int domain_name_normalize(const char *name, char *out, size_t outlen, struct err
 static int split_address(const char *address, char *name, size_t namelen, char *domain,
 			 size_t domainlen, struct err *e)
 {
-	const char *at = strrchr(address, '@');
-	size_t n = at ? (size_t)(at - address) : 0;
-	if (!at || n == 0 || n > 64 || n >= namelen)
+	char local[65], raw_domain[256];
+	if (namelen < sizeof(local) ||
+	    address_split(address, local, sizeof(local), raw_domain, sizeof(raw_domain), NULL) < 0)
 		return err_set(e, "'%s' is not a user ID of the form name@domain", address);
+	size_t n = strlen(local);
 	for (size_t i = 0; i < n; i++) {
-		char c = address[i];
+		char c = local[i];
 		if (!isalnum((unsigned char)c) && !strchr("._-+", c))
 			return err_set(e, "'%s': a user name has letters, digits and . _ - + only",
 				       address);
@@ -58,7 +60,7 @@ static int split_address(const char *address, char *name, size_t namelen, char *
 	name[n] = '\0';
 	if (name[0] == '.' || name[n - 1] == '.')
 		return err_set(e, "'%s': a user name neither starts nor ends with a dot", address);
-	return domain_name_normalize(at + 1, domain, domainlen, e);
+	return domain_name_normalize(raw_domain, domain, domainlen, e);
 }
 
 int user_address_normalize(const char *address, char *out, size_t outlen, struct err *e)

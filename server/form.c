@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "form.h"
+#include "webmsg/fileio.h"
 #include "webmsg/log.h"
 #include "webmsg/token.h"
 
@@ -75,20 +76,6 @@ static int spool_open(const char *dir)
 	if (fd >= 0)
 		unlink(path);
 	return fd;
-}
-
-static int write_all(int fd, const char *data, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, data, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		size -= (size_t)n;
-	}
-	return 0;
 }
 
 /* The first field is complete: it must be the token. */
@@ -166,7 +153,7 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
 		f->failed = 1;
 		return MHD_NO;
 	}
-	if (write_all(field->fd, data, size) < 0) {
+	if (fileio_write_all(field->fd, data, size) < 0) {
 		log_warn("cannot write an upload file in %s", f->lim.spool);
 		f->failed = 1;
 		return MHD_NO;

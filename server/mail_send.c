@@ -10,6 +10,7 @@
 #include "mailbox.h"
 #include "outbox.h"
 #include "server.h"
+#include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -52,7 +53,7 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 			continue;
 		}
 		struct db *db = server_db_lock(srv);
-		int fail = domain_exists(db, strrchr(norm, '@') + 1, &domain, e) < 0 ||
+		int fail = domain_exists(db, address_domain(norm), &domain, e) < 0 ||
 			   (domain && user_exists(db, norm, &user, e) < 0);
 		server_db_unlock(srv);
 		if (fail)
@@ -73,10 +74,9 @@ static int deliver_local(struct request *r, const char *addr, const struct buf *
 {
 	struct mailstore *ms = NULL;
 	char domain[256], user[80], id[INCIDENT_ID_LEN];
-	const char *at = strrchr(addr, '@');
-	snprintf(user, sizeof(user), "%.*s", (int)(at - addr), addr);
-	snprintf(domain, sizeof(domain), "%s", at + 1);
-	int rc = mailbox_open_for(r, domain, user, &ms, e);
+	int rc = address_split(addr, user, sizeof(user), domain, sizeof(domain), e);
+	if (rc == 0)
+		rc = mailbox_open_for(r, domain, user, &ms, e);
 	if (rc == 0)
 		rc = mailstore_deliver(ms, MAIL_INBOX, msg->data, msg->len, 0, NULL, 0, e);
 	if (rc < 0 && !(ms && mailstore_refused(ms))) {
@@ -91,9 +91,9 @@ static int deliver_local(struct request *r, const char *addr, const struct buf *
 static int build(struct request *r, const struct mime_compose *c, struct buf *msg, struct err *e)
 {
 	char id[256];
-	const char *at = strrchr(r->sess.user, '@');
+	const char *domain = address_domain(r->sess.user);
 	buf_init(msg, (size_t)config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB) * 2 << 20);
-	if (mime_build(c, at ? at + 1 : "localhost", msg, id, sizeof(id), e) < 0) {
+	if (mime_build(c, domain ? domain : "localhost", msg, id, sizeof(id), e) < 0) {
 		buf_free(msg);
 		return -1;
 	}
@@ -132,7 +132,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 		return err_set(e, "out of memory");
 	const char *lists[] = { c->to, c->cc, c->bcc };
 	for (size_t i = 0; i < 3; i++)
-		if (lists[i] && mime_addresses(lists[i], add_recipient, rc, e) < 0)
+		if (lists[i] && address_list_parse(lists[i], add_recipient, rc, e) < 0)
 			goto out;
 	if (rc->n == 0) {
 		err_set(e, "the message has no recipient: fill in To");

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "mailbox.h"
 #include "server.h"
+#include "webmsg/address.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
@@ -25,11 +26,8 @@ int mailbox_open_for(struct request *r, const char *domain, const char *user,
 
 int mailbox_open(struct request *r, struct mailstore **ms, struct err *e)
 {
-	char user[USER_ADDRESS_MAX];
-	snprintf(user, sizeof(user), "%s", r->sess.user);
-	char *at = strrchr(user, '@');
-	if (!at)
+	char user[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX];
+	if (address_split(r->sess.user, user, sizeof(user), domain, sizeof(domain), NULL) < 0)
 		return err_set(e, "no user");
-	*at = '\0';
-	return mailbox_open_for(r, at + 1, user, ms, e);
+	return mailbox_open_for(r, domain, user, ms, e);
 }

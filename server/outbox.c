@@ -21,9 +21,11 @@
 #include <openssl/crypto.h>
 
 #include "outbox.h"
+#include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
+#include "webmsg/fileio.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
 #include "webmsg/mime.h"
@@ -113,18 +115,9 @@ static int write_durably(const struct outbox *ob, const char *id, const char *ex
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_sys(e, "cannot write %s", tmp);
-	const char *p = data;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_sys(e, "cannot write %s", tmp);
-			goto fail;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (fileio_write_all(fd, data, len) < 0) {
+		err_sys(e, "cannot write %s", tmp);
+		goto fail;
 	}
 	if (fsync(fd) < 0) {
 		err_sys(e, "cannot write %s", tmp);
@@ -191,20 +184,15 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 {
 	char path[PATH_MAX];
 	struct buf b;
-	char chunk[4096];
-	size_t n;
 	memset(env, 0, sizeof(*env));
 	if (path_of(ob, "", id, ".env", path, sizeof(path), e) < 0)
 		return -1;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_sys(e, "cannot open %s", path);
 	buf_init(&b, ENV_MAX);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f) || b.failed || !b.data ||
-		  strncmp(b.data, "webmsg-outbox 1\n", 16) != 0;
-	fclose(f);
+	if (fileio_append_path(path, 0, &b, e) < 0 && !b.failed) {
+		buf_free(&b);
+		return -1;
+	}
+	int bad = b.failed || !b.data || strncmp(b.data, "webmsg-outbox 1\n", 16) != 0;
 	for (char *line = b.data, *nl; !bad && line && *line; line = nl + 1) {
 		if (!(nl = strchr(line, '\n')))
 			break;
@@ -252,35 +240,24 @@ static void remove_files(const struct outbox *ob, const char *id)
 
 static int read_message(const struct outbox *ob, const char *id, struct buf *out, struct err *e)
 {
-	char path[PATH_MAX], chunk[65536];
-	size_t n;
+	char path[PATH_MAX];
 	if (path_of(ob, "", id, ".eml", path, sizeof(path), e) < 0)
 		return -1;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_sys(e, "cannot open %s", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(out, chunk, n) < 0)
-			break;
-	int bad = ferror(f) || out->failed;
-	fclose(f);
-	return bad ? err_set(e, "cannot read %s", path) : 0;
+	return fileio_append_path(path, 0, out, e);
 }
 
 /* Puts a report into the sender's Inbox, with the message attached. */
 static int bounce(const struct outbox *ob, const struct relay_settings *set, const char *id,
 		  const struct envelope *env, const char *why, struct err *e)
 {
-	char user[USER_ADDRESS_MAX], from[USER_ADDRESS_MAX + 64], msgid[256];
+	char user[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX], from[USER_ADDRESS_MAX + 64],
+		msgid[256];
 	struct buf body, original, out;
 	struct mailstore *ms;
 	int rc = -1;
-	snprintf(user, sizeof(user), "%s", env->sender);
-	char *at = strrchr(user, '@');
-	if (!at)
+	if (address_split(env->sender, user, sizeof(user), domain, sizeof(domain), NULL) < 0)
 		return err_set(e, "no sender to return the message to");
-	*at++ = '\0';
-	snprintf(from, sizeof(from), "Mail Delivery System <MAILER-DAEMON@%s>", at);
+	snprintf(from, sizeof(from), "Mail Delivery System <MAILER-DAEMON@%s>", domain);
 	buf_init(&body, ENV_MAX);
 	buf_init(&original, MIME_MESSAGE_MAX);
 	buf_init(&out, (size_t)MIME_MESSAGE_MAX * 2);
@@ -300,8 +277,8 @@ static int bounce(const struct outbox *ob, const struct relay_settings *set, con
 		.attachments = &up,
 		.nattachments = 1,
 	};
-	if (mime_build(&c, at, &out, msgid, sizeof(msgid), e) < 0 ||
-	    mailstore_open(set->mail_root, at, user, &ms, e) < 0)
+	if (mime_build(&c, domain, &out, msgid, sizeof(msgid), e) < 0 ||
+	    mailstore_open(set->mail_root, domain, user, &ms, e) < 0)
 		goto out;
 	rc = mailstore_deliver(ms, MAIL_INBOX, out.data, out.len, 0, NULL, 0, e);
 	mailstore_close(&ms);

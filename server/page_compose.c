@@ -1,6 +1,7 @@
 /* page_compose.c - writing a message: new, reply, reply to all, forward, and
  * sending it. When it cannot be sent, the form comes back with what was typed
  * and the reason, and a copy is kept in Drafts. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
+#include "webmsg/fileio.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
@@ -152,16 +154,12 @@ static int forwarded(struct request *r, struct mime_upload *up, struct buf *data
 		return -1;
 	int rc = mailstore_path(ms, folder, id, path, sizeof(path), e);
 	mailstore_close(&ms);
-	FILE *f = rc == 0 ? fopen(path, "re") : NULL;
-	if (!f)
-		return err_set(e, "the message to forward is not there any more");
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(data, chunk, n);
-	fclose(f);
-	if (data->failed)
+	if (rc == 0)
+		rc = fileio_append_path(path, O_NONBLOCK, data, e);
+	if (rc < 0 && data->failed)
 		return err_set(e, "the message to forward is too large");
+	if (rc < 0)
+		return err_set(e, "the message to forward is not there any more");
 	*up = (struct mime_upload){ "forwarded-message.eml", "message/rfc822", data->data, data->len };
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include "redirect.h"
 #include "server.h"
 #include "throttle.h"
+#include "webmsg/address.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -92,7 +93,7 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 		if (user_address_normalize(candidate, norm, sizeof(norm), NULL) < 0)
 			continue;
 		struct db *db = server_db_lock(srv);
-		domain_exists(db, strrchr(norm, '@') + 1, &exists, NULL);
+		domain_exists(db, address_domain(norm), &exists, NULL);
 		server_db_unlock(srv);
 		if (exists)
 			return snprintf(out, len, "%s", norm) < (int)len ? 0 : -1;

@@ -1,5 +1,6 @@
 /* page_mail.c - the mailbox: folders, the message list, a message with its
  * HTML part and attachments, and what a user does to messages and folders. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "redirect.h"
 #include "server.h"
 #include "webmsg/buf.h"
+#include "webmsg/fileio.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
@@ -473,17 +475,9 @@ static const char *safe_type(const char *type)
 /* The message file's bytes, at most data's maximum. */
 static int raw_message(const char *path, struct buf *data, struct err *e)
 {
-	char chunk[65536];
-	size_t n;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_sys(e, "cannot open the message");
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(data, chunk, n) < 0)
-			break;
-	int failed = ferror(f) || data->failed;
-	fclose(f);
-	return failed ? err_set(e, "cannot read the message") : 0;
+	if (fileio_append_path(path, O_NONBLOCK, data, e) < 0)
+		return err_prefix(e, "cannot read the message");
+	return 0;
 }
 
 enum MHD_Result page_mail_part(struct request *r, const char *rest)

@@ -10,6 +10,7 @@
 #include "site.h"
 #include "template.h"
 #include "webmsg/err.h"
+#include "webmsg/fileio.h"
 
 #define STATIC_MAX_FILES 64
 #define STATIC_MAX_SIZE (1 << 20)
@@ -64,28 +65,6 @@ static int servable_name(const char *name)
 	return site_content_type(name) != NULL;
 }
 
-static int read_file(const char *path, char **data, size_t *len, struct err *e)
-{
-	struct stat sb;
-	FILE *f = fopen(path, "re");
-	*data = NULL;
-	if (!f)
-		return err_sys(e, "cannot read %s", path);
-	if (fstat(fileno(f), &sb) < 0 || sb.st_size > STATIC_MAX_SIZE) {
-		fclose(f);
-		return err_set(e, "%s is larger than 1 MiB", path);
-	}
-	*len = (size_t)sb.st_size;
-	if (!(*data = malloc(*len + 1)) || fread(*data, 1, *len, f) != *len) {
-		fclose(f);
-		free(*data);
-		*data = NULL;
-		return err_set(e, "cannot read %s", path);
-	}
-	fclose(f);
-	return 0;
-}
-
 /* A strong ETag: the start of the content's SHA-256. */
 static void make_etag(struct static_file *f)
 {
@@ -116,7 +95,7 @@ static int load_static(struct site *s, const char *dir, struct err *e)
 		}
 		struct static_file *f = &s->files[s->nfiles];
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (read_file(path, &f->data, &f->len, e) < 0) {
+		if (fileio_read_path(path, 0, STATIC_MAX_SIZE, &f->data, &f->len, e) < 0) {
 			closedir(d);
 			return -1;
 		}

@@ -5,6 +5,7 @@
 
 #include "template.h"
 #include "webmsg/buf.h"
+#include "webmsg/fileio.h"
 #include "webmsg/err.h"
 #include "webmsg/html.h"
 
@@ -135,22 +136,13 @@ fail:
 
 int template_load(const char *path, struct template **out, struct err *e)
 {
-	FILE *f = fopen(path, "re");
 	struct buf b;
-	char chunk[8192];
-	size_t n;
 
 	*out = NULL;
-	if (!f)
-		return err_sys(e, "cannot read template %s", path);
 	buf_init(&b, TEMPLATE_MAX_SIZE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || b.failed) {
+	if (fileio_append_path(path, 0, &b, e) < 0) {
 		buf_free(&b);
-		return err_set(e, "cannot read template %s (unreadable or larger than 1 MiB)", path);
+		return err_prefix(e, "template");
 	}
 	const char *base = strrchr(path, '/');
 	int rc = template_parse(b.data ? b.data : "", base ? base + 1 : path, out, e);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webmsg/address.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/session_store.h"
@@ -18,7 +19,7 @@ int accounts_user_check(struct db *db, const char *arg, int want, char *address,
 
 	if (user_address_normalize(arg, address, len, e) < 0)
 		return -1;
-	const char *domain = strchr(address, '@') + 1;
+	const char *domain = address_domain(address);
 	if (domain_exists(db, domain, &exists, e) < 0 ||
 	    (exists && user_exists(db, address, &found, e) < 0))
 		return -1;

@@ -109,40 +109,4 @@ int mailstore_degraded(const struct mailstore *ms);
  * control characters, not a special folder's name. */
 int mailstore_folder_name_ok(const char *name, struct err *e);
 
-/* For back-ends only (mailstore_maildir.c, later mailstore_imap.c), as
- * OpenSMTPD's queue back-ends: mailstore.c checks the arguments (folder names
- * and ids are non-empty, bounded, without '/' or a leading '.') and calls
- * through this table; be is the back-end's own state, made by open. A
- * back-end function returns 0, -1 when it failed (the message is for the log)
- * or MAILSTORE_REFUSED when it refused what was asked (the message is for the
- * user). */
-#define MAILSTORE_REFUSED (-2)
-struct mailstore_ops {
-	const char *name;
-	int (*open)(const char *root, const char *domain, const char *user, void **be,
-		    struct err *e);
-	void (*close)(void *be);
-	int (*folders)(void *be, struct mail_folder **out, size_t *n, struct err *e);
-	int (*folder_create)(void *be, const char *name, struct err *e);
-	int (*folder_delete)(void *be, const char *name, struct err *e);
-	int (*list)(void *be, const char *folder, enum mail_sort sort, int ascending,
-		    size_t offset, size_t limit, struct mail_summary **out, size_t *n, long *total,
-		    struct err *e);
-	int (*path)(void *be, const char *folder, const char *id, char *path, size_t pathlen,
-		    struct err *e);
-	int (*summary)(void *be, const char *folder, const char *id, struct mail_summary *out,
-		       struct err *e);
-	int (*set_flags)(void *be, const char *folder, const char *id, unsigned set,
-			 unsigned clear, struct err *e);
-	int (*move)(void *be, const char *folder, const char *id, const char *to, struct err *e);
-	int (*remove)(void *be, const char *folder, const char *id, struct err *e);
-	int (*deliver)(void *be, const char *folder, const void *data, size_t len, unsigned flags,
-		       char *id_out, size_t idlen, struct err *e);
-	void (*set_quota)(void *be, long long bytes);
-	int (*usage)(void *be, long long *bytes, long long *limit, struct err *e);
-	int (*degraded)(void *be);
-};
-
-extern const struct mailstore_ops mailstore_maildir_ops;
-
 #endif

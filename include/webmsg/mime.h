@@ -78,7 +78,8 @@ int mime_build(const struct mime_compose *c, const char *domain, struct buf *out
 
 /* Splits an address list as a user typed it ("Ann <a@x.org>, b@y.org") into
  * bare addresses; an address that does not parse is an error naming it.
- * Calls fn for each; returns the count. */
+ * Calls fn for each; returns the count. The same as address_list_parse
+ * (address.h), where new code should look. */
 int mime_addresses(const char *list, void (*fn)(const char *addr, void *arg), void *arg,
 		   struct err *e);
 

@@ -1,5 +1,5 @@
 /* fuzz_maildir.c - the Maildir index's header scanner (scan_headers and
- * parse_meta in common/mailstore_maildir.c, both static) through the
+ * maildir_meta_parse in common/mail/maildir_meta.c, both private) through the
  * smallest public way in: a message file appears in a folder behind the
  * index's back, as Postfix delivers it, and the folder is listed. What the
  * list shows of any header block is valid UTF-8 on one line. */

@@ -1,4 +1,4 @@
-/* fuzz_mime.c - the MIME parser (common/mime.c) as the daemon uses it: a
+/* fuzz_mime.c - the MIME parser (common/mail/mime_parse.c) as the daemon uses it: a
  * message file read for the message page, each attachment fetched by its
  * number, and the reply built from it. Every string it hands out must be
  * valid UTF-8 and every attachment name safe for a file system. */

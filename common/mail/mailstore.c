@@ -6,6 +6,7 @@
 
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
+#include "mailstore_backend.h"
 
 struct mailstore {
 	const struct mailstore_ops *ops;

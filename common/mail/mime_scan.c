@@ -153,8 +153,8 @@ static int headers_done(struct mime_scan *s, int cut_short, struct err *e)
 	if (s->nctype == 0) {
 		message = s->parent_digest;
 	} else {
-		GMimeContentType *ct = g_mime_content_type_parse(s->options,
-								 s->ctype.data ? s->ctype.data : "");
+		GMimeContentType *ct =
+			g_mime_content_type_parse(s->options, s->ctype.data ? s->ctype.data : "");
 		if (ct) {
 			const char *type = g_mime_content_type_get_media_type(ct);
 			const char *sub = g_mime_content_type_get_media_subtype(ct);

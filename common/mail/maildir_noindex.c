@@ -1,0 +1,121 @@
+/* maildir_noindex.c - folders and messages read from the directories when
+ * the index cannot be used (a full disk, a read-only file system). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webmsg/err.h"
+#include "webmsg/mailstore.h"
+#include "mailstore_backend.h"
+#include "maildir_private.h"
+
+/* ---- without the index ---- */
+
+/* A message name as it may be used in a path: one component, not hidden. */
+int maildir_noindex_name_ok(const char *name, size_t len)
+{
+	return len > 0 && len <= NAME_MAX && name[0] != '.' && strlen(name) == len &&
+	       !memchr(name, '/', len);
+}
+
+/* Total and unread of a folder, counted in its directories. */
+static void dir_count(const char *dir, long *total, long *unread)
+{
+	struct entries l = { 0 };
+	*total = *unread = 0;
+	if (maildir_entries_read(dir, ALL_DIRS, &l, NULL) == 0)
+		for (size_t i = 0; i < l.n; i++) {
+			(*total)++;
+			if (!(maildir_flags_of_name(l.v[i].name) & MAIL_SEEN))
+				(*unread)++;
+		}
+	maildir_entries_free(&l);
+}
+
+int maildir_noindex_folders(struct maildir *md, struct mail_folder **out, size_t *n, struct err *e)
+{
+	struct mail_folder *v = NULL;
+	size_t nv = 0;
+	char dir[PATH_MAX];
+	if (maildir_folders_on_disk(md, &v, &nv, e) < 0) {
+		free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < nv; i++)
+		if (maildir_folder_dir(md, v[i].name, dir, sizeof(dir), NULL) == 0)
+			dir_count(dir, &v[i].total, &v[i].unread);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* Unique names begin with the delivery time in seconds: in version order
+ * (numbers by value) they are in the order of arrival. */
+static int entry_newest_first(const void *a, const void *b)
+{
+	return strverscmp(((const struct entry *)b)->name, ((const struct entry *)a)->name);
+}
+
+void maildir_noindex_summary(struct maildir *md, const char *dir, const struct entry *x,
+			     char *buf, struct mail_summary *s)
+{
+	char path[PATH_MAX];
+	struct meta m;
+	long size = 0;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%.*s", (int)x->idlen, x->name);
+	s->flags = maildir_flags_of_name(x->name);
+	if (maildir_file_path(dir, x->dir, x->name, path, sizeof(path), NULL) < 0 ||
+	    maildir_meta_read(md, path, buf, &m, &size) != 0)
+		return;
+	s->date = m.date;
+	snprintf(s->from, sizeof(s->from), "%s", m.from_name[0] ? m.from_name : m.from_addr);
+	snprintf(s->from_addr, sizeof(s->from_addr), "%s", m.from_addr);
+	snprintf(s->subject, sizeof(s->subject), "%s", m.subject);
+	s->size = size;
+	if (m.attachment)
+		s->flags |= MAIL_HAS_ATTACHMENT;
+}
+
+/* A page of a folder read from its directories, by arrival whatever the sort
+ * asked: sorting by sender or subject would read every message's headers. */
+int maildir_noindex_list(struct maildir *md, const char *folder, int ascending, size_t offset,
+			 size_t limit, struct mail_summary **out, size_t *n, long *total,
+			 struct err *e)
+{
+	struct entries l = { 0 };
+	char dir[PATH_MAX], *buf = NULL;
+	struct mail_summary *v = NULL;
+	size_t nv = 0;
+
+	if (maildir_folder_existing(md, folder, dir, sizeof(dir), e) < 0)
+		return MAILSTORE_REFUSED;
+	if (maildir_entries_read(dir, ALL_DIRS, &l, e) < 0)
+		goto fail;
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), entry_newest_first);
+	*total = (long)l.n;
+	if (offset < l.n) {
+		size_t want = limit && limit < l.n - offset ? limit : l.n - offset;
+		if (!(v = calloc(want, sizeof(*v))) || !(buf = malloc(HEADER_MAX))) {
+			err_set(e, "out of memory");
+			goto fail;
+		}
+		for (; nv < want; nv++) {
+			size_t at = ascending ? l.n - 1 - offset - nv : offset + nv;
+			maildir_noindex_summary(md, dir, &l.v[at], buf, &v[nv]);
+		}
+	}
+	free(buf);
+	maildir_entries_free(&l);
+	*out = v;
+	*n = nv;
+	return 0;
+fail:
+	free(buf);
+	free(v);
+	maildir_entries_free(&l);
+	*total = 0;
+	return -1;
+}

@@ -1,0 +1,280 @@
+/* test_fileio.c - writing all of a buffer through short and interrupted
+ * writes, and reading whole files under a cap: what every module that saves
+ * mail, forms and settings relies on. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "unit.h"
+#include "webmsg/buf.h"
+#include "webmsg/err.h"
+#include "webmsg/fileio.h"
+
+static struct tmpdir dir;
+
+static int setup(void **state)
+{
+	(void)state;
+	tmpdir_enter(&dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tmpdir_leave(&dir);
+	return 0;
+}
+
+static void write_file(const char *name, const char *data, size_t len)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fileio_write_all(fd, data, len), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+static volatile sig_atomic_t ticks;
+static void on_tick(int sig)
+{
+	(void)sig;
+	ticks++;
+}
+
+/* A slow reader on a small pipe and a timer interrupting the writer: write()
+ * returns short counts and EINTR, and every byte still arrives in order. */
+static void test_write_all_short_writes(void **state)
+{
+	(void)state;
+	enum { TOTAL = 2 * 1024 * 1024 };
+	int data[2], result[2];
+	assert_int_equal(pipe(data), 0);
+	assert_int_equal(pipe(result), 0);
+	fcntl(data[1], F_SETPIPE_SZ, 4096); /* the smallest the kernel allows */
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(data[1]);
+		close(result[0]);
+		unsigned long long sum = 0, n = 0;
+		unsigned char buf[1000];
+		ssize_t got;
+		while ((got = read(data[0], buf, sizeof(buf))) != 0) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				_exit(1);
+			for (ssize_t i = 0; i < got; i++, n++)
+				sum += (unsigned long long)buf[i] * (n % 251 + 1);
+			if (n % 65536 < sizeof(buf))
+				usleep(1000);
+		}
+		unsigned long long out[2] = { n, sum };
+		_exit(write(result[1], out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 1);
+	}
+	close(data[0]);
+	close(result[1]);
+
+	unsigned char *buf = malloc(TOTAL);
+	assert_non_null(buf);
+	unsigned long long sum = 0;
+	for (size_t i = 0; i < TOTAL; i++) {
+		buf[i] = (unsigned char)(i * 7 + i / 4096);
+		sum += (unsigned long long)buf[i] * (i % 251 + 1);
+	}
+	struct sigaction sa = { .sa_handler = on_tick }; /* no SA_RESTART */
+	struct sigaction old;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	struct itimerval every = { { 0, 500 }, { 0, 500 } }, off = { { 0, 0 }, { 0, 0 } };
+	ticks = 0;
+	assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
+	int rc = fileio_write_all(data[1], buf, TOTAL);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	assert_int_equal(rc, 0);
+	close(data[1]);
+	free(buf);
+
+	unsigned long long got[2] = { 0, 0 };
+	size_t n = 0;
+	while (n < sizeof(got)) {
+		ssize_t r = read(result[0], (char *)got + n, sizeof(got) - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		assert_true(r > 0);
+		n += (size_t)r;
+	}
+	close(result[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(got[0], TOTAL);
+	assert_true(got[1] == sum);
+	assert_true(ticks > 0); /* the writer was interrupted on the way */
+}
+
+/* A reader that went away: -1 with errno, not a loop or a lost error. */
+static void test_write_all_reader_gone(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	errno = 0;
+	assert_int_equal(fileio_write_all(p[1], "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	signal(SIGPIPE, old);
+	close(p[1]);
+}
+
+static void test_read_whole_file(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	char *data;
+	size_t len;
+	write_file("a", "hello\0world", 11);
+	assert_int_equal(fileio_read_path("a", O_NOFOLLOW, 100, &data, &len, &e), 0);
+	assert_int_equal(len, 11);
+	assert_memory_equal(data, "hello\0world", 11);
+	assert_int_equal(data[11], '\0');
+	free(data);
+
+	write_file("empty", "", 0);
+	assert_int_equal(fileio_read_path("empty", 0, 100, &data, &len, &e), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(data, "");
+	free(data);
+}
+
+/* Exactly the cap is read; one byte more is refused, with the cap in words. */
+static void test_read_cap(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	char *data = (char *)1;
+	size_t len = 99;
+	char big[1025];
+	memset(big, 'x', sizeof(big));
+	write_file("k", big, 1024);
+	assert_int_equal(fileio_read_path("k", 0, 1024, &data, &len, &e), 0);
+	assert_int_equal(len, 1024);
+	free(data);
+	write_file("k", big, 1025);
+	assert_int_equal(fileio_read_path("k", 0, 1024, &data, &len, &e), -1);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_string_equal(e.msg, "k is larger than 1 KiB");
+}
+
+/* A pipe has no size to check first: the cap holds while reading. */
+static void test_read_fd_cap_on_pipe(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	char *data;
+	size_t len;
+	int p[2];
+	char buf[5000];
+	memset(buf, 'y', sizeof(buf));
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fileio_write_all(p[1], buf, sizeof(buf)), 0);
+	close(p[1]);
+	assert_int_equal(fileio_read_fd(p[0], "the request", 4999, &data, &len, &e), -1);
+	assert_null(data);
+	assert_string_equal(e.msg, "the request is larger than 4999 bytes");
+	close(p[0]);
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fileio_write_all(p[1], buf, sizeof(buf)), 0);
+	close(p[1]);
+	assert_int_equal(fileio_read_fd(p[0], "the request", 5000, &data, &len, &e), 0);
+	assert_int_equal(len, 5000);
+	free(data);
+	close(p[0]);
+}
+
+static void test_read_missing_and_odd_files(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	char *data;
+	size_t len;
+	assert_int_equal(fileio_read_path("nothing-here", 0, 100, &data, &len, &e), -1);
+	assert_null(data);
+	assert_non_null(strstr(e.msg, "cannot read nothing-here"));
+	assert_non_null(strstr(e.msg, strerror(ENOENT)));
+
+	/* A link is not followed where the caller asked for O_NOFOLLOW. */
+	write_file("target", "secret", 6);
+	assert_int_equal(symlink("target", "link"), 0);
+	assert_int_equal(fileio_read_path("link", O_NOFOLLOW, 100, &data, &len, &e), -1);
+	assert_null(data);
+	assert_int_equal(fileio_read_path("link", 0, 100, &data, &len, &e), 0);
+	assert_string_equal(data, "secret");
+	free(data);
+
+	/* A FIFO or a folder would block or make no sense: refused at once. */
+	assert_int_equal(mkfifo("fifo", 0600), 0);
+	assert_int_equal(fileio_read_path("fifo", O_NONBLOCK, 100, &data, &len, &e), -1);
+	assert_string_equal(e.msg, "fifo is not a file");
+	assert_int_equal(mkdir("folder", 0700), 0);
+	assert_int_equal(fileio_read_path("folder", 0, 100, &data, &len, &e), -1);
+	assert_string_equal(e.msg, "folder is not a file");
+}
+
+/* A file appended to what a buffer holds, up to the buffer's maximum:
+ * what templates, forwarded messages and the outbox read through. */
+static void test_append_to_buf(void **state)
+{
+	(void)state;
+	struct err e = { "" };
+	struct buf b;
+	write_file("part", "world", 5);
+	buf_init(&b, 10);
+	buf_puts(&b, "hello");
+	assert_int_equal(fileio_append_path("part", 0, &b, &e), 0); /* exactly the maximum */
+	assert_int_equal(b.len, 10);
+	assert_string_equal(b.data, "helloworld");
+	assert_int_equal(b.failed, 0);
+	buf_free(&b);
+
+	buf_init(&b, 9);
+	buf_puts(&b, "hello");
+	assert_int_equal(fileio_append_path("part", 0, &b, &e), -1);
+	assert_int_equal(b.failed, 1);
+	assert_string_equal(e.msg, "part is larger than 4 bytes");
+	assert_string_equal(b.data, "hello"); /* nothing of the file was added */
+	buf_free(&b);
+
+	buf_init(&b, 100);
+	assert_int_equal(fileio_append_path("no-such-part", 0, &b, &e), -1);
+	assert_int_equal(b.failed, 0); /* missing, not too large */
+	assert_non_null(strstr(e.msg, "cannot read no-such-part"));
+	assert_int_equal(fileio_append_path("fifo", O_NONBLOCK, &b, &e), -1);
+	assert_string_equal(e.msg, "fifo is not a file");
+	buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_all_short_writes),
+		cmocka_unit_test(test_write_all_reader_gone),
+		cmocka_unit_test(test_read_whole_file),
+		cmocka_unit_test(test_read_cap),
+		cmocka_unit_test(test_read_fd_cap_on_pipe),
+		cmocka_unit_test(test_read_missing_and_odd_files),
+		cmocka_unit_test(test_append_to_buf),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
