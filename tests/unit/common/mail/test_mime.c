@@ -44,7 +44,7 @@ static int group_setup(void **state)
 		found = find_data(dir);
 	} else {
 		int len = slash ? (int)(slash - __FILE__) + 1 : 0;
-		snprintf(dir, sizeof(dir), "%.*s../data/mail", len, __FILE__);
+		snprintf(dir, sizeof(dir), "%.*s../../../data/mail", len, __FILE__);
 		found = find_data(dir) || find_data(".");
 	}
 	if (!found) {
