@@ -31,7 +31,7 @@ static void test_pair_delay_grows_and_success_resets(void **state)
 {
 	struct throttle *t;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0), 0);
 	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0), 1);
@@ -55,7 +55,7 @@ static void test_delay_capped(void **state)
 	time_t now = T0;
 	(void)state;
 	r.max_delay = 5;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 40; i++) {
 		long wait = throttle_begin(t, &r, "192.0.2.1", "ann@example.org", now, &a);
 		assert_true(wait <= 5);
@@ -80,7 +80,7 @@ static void test_attacked_user_logs_on_from_clean_address(void **state)
 	time_t now = T0;
 	char addr[32];
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 60; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 6);
 		long wait = attempt(t, addr, "ann@example.org", 0, now);
@@ -101,7 +101,7 @@ static void test_address_threshold_over_users(void **state)
 	struct throttle *t;
 	char user[64];
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		snprintf(user, sizeof(user), "user%d@example.org", i);
 		assert_int_equal(attempt(t, "203.0.113.9", user, 0, T0), 0);
@@ -122,7 +122,7 @@ static void test_ipv6_by_64(void **state)
 	assert_string_equal(group, "192.0.2.7");
 	throttle_addr_group("192.0.2.7", group, sizeof(group));
 	assert_string_equal(group, "192.0.2.7");
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	/* Each failure from another address of the same /64 counts for it. */
 	assert_int_equal(attempt(t, "2001:db8:1:2::1", "ann@example.org", 0, T0), 0);
 	assert_int_equal(attempt(t, "2001:db8:1:2::2", "ann@example.org", 0, T0), 0);
@@ -140,7 +140,7 @@ static void test_open_attempts_count(void **state)
 	struct throttle_attempt a[20];
 	int went = 0;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 20; i++)
 		if (throttle_begin(t, &rules, "192.0.2.1", "ann@example.org", T0, &a[went]) == 0)
 			went++;
@@ -187,7 +187,7 @@ static void test_parallel_burst_one_check(void **state)
 	int checks = 0;
 	struct burst b = { NULL, &start, &count_lock, &checks };
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	b.t = t;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0), 0);
@@ -205,7 +205,7 @@ static void test_resume_per_minute(void **state)
 {
 	struct throttle *t;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0), 0);
 	assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 10), 50);
