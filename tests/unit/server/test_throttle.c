@@ -1,7 +1,8 @@
 /* test_throttle.c - failed-logon throttling on a fake clock: per (address,
  * user) pair first, the user and the address with higher thresholds, a clean
  * address that gets through while its user is attacked, one password check
- * per opened window, IPv6 by /64, and remembered-logon resumptions. */
+ * per opened window, IPv6 by /64, and remembered-logon resumptions; the
+ * counts outlive the throttle (a restart) when they are in a store file. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,9 @@
 #include <cmocka.h>
 
 #include "throttle.h"
+#include "unit.h"
+#include "webmsg/err.h"
+#include "webmsg/session_store.h"
 
 static const struct throttle_rules rules = { 3, 10, 20, 300 };
 static const time_t T0 = 1000000;
@@ -216,6 +220,42 @@ static void test_resume_per_minute(void **state)
 	throttle_free(&t);
 }
 
+/* A new throttle on the same store (a restart) goes on where the old one was. */
+static void test_counts_outlive_a_restart(void **state)
+{
+	struct tmpdir dir;
+	struct session_store *st;
+	struct throttle *t;
+	struct err e = { "" };
+	(void)state;
+	tmpdir_enter(&dir);
+	if (session_store_sqlite_open("webmsg-sessions.db", &st, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(throttle_new(&t, st), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 10 * i), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 30), 0);
+	throttle_free(&t);
+	session_store_close(&st);
+
+	if (session_store_sqlite_open("webmsg-sessions.db", &st, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(throttle_new(&t, st), 0);
+	/* Four failures with three free: 2 s from the last. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 31), 1);
+	assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 40), 50);
+	/* The next failure doubles it, as if nothing had happened. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 32), 0);
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 32), 4);
+	/* An hour without a failure: the counts start again. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 32 + 3601), 0);
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 32 + 3601), 0);
+	throttle_free(&t);
+	session_store_close(&st);
+	tmpdir_leave(&dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_open_attempts_count),
 		cmocka_unit_test(test_parallel_burst_one_check),
 		cmocka_unit_test(test_resume_per_minute),
+		cmocka_unit_test(test_counts_outlive_a_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
