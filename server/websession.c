@@ -276,9 +276,22 @@ static void resume_remembered(struct request *r)
 	/* The old token is spent: the browser gets the new one even when no
 	 * session can be made now, or its next try would look like a theft. */
 	http_add_cookie(r, REMEMBER_COOKIE, fresh, days * 86400L);
-	explicit_bzero(fresh, sizeof(fresh));
+	/* A token outlives nothing of its account: one whose user is gone (ended
+	 * while the store could not be reached) ends here. */
 	char stamp[USER_STAMP_LEN];
-	account_stamp(srv, user, stamp, sizeof(stamp));
+	int exists = read_stamp(srv, user, stamp, sizeof(stamp));
+	if (exists == 0) {
+		log_info("remembered logon of user %s from %s ended: no such account", log_q(user),
+			 r->client);
+		if (remember_forget(st, fresh, &e) < 0)
+			log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
+		http_add_cookie(r, REMEMBER_COOKIE, "", 0);
+		explicit_bzero(fresh, sizeof(fresh));
+		return;
+	}
+	if (exists < 0)
+		stamp[0] = '\0';
+	explicit_bzero(fresh, sizeof(fresh));
 	rc = create(r, user, stamp, 0, r->https);
 	if (rc < 0) {
 		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
