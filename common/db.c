@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include "migrations.h"
+#include "webmsg/remember.h"
+
+/* 006-remember-moved.sql drops remember_tokens. */
+#define DB_REMEMBER_MOVED 6
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 
@@ -225,6 +229,10 @@ static int migrate(struct db *db, struct err *e)
 		char sql[64];
 		if (migrations[i].version <= version)
 			continue;
+		/* The one migration that moves data out of this file: copied
+		 * into the session store before the table is dropped. */
+		if (migrations[i].version == DB_REMEMBER_MOVED && remember_move_from_db(db, e) < 0)
+			goto fail;
 		if (sqlite3_exec(db->sql, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
 			db_error(db, e, migrations[i].name);
 			goto fail;

@@ -31,9 +31,13 @@
 #include <sqlite3.h>
 
 #include "webmsg/err.h"
+#include "webmsg/remember.h"
 #include "webmsg/session_store.h"
 
-#define SCHEMA_VERSION 1
+/* 1: sessions and transfers; 2: keys with an expiry (remembered logons,
+ * throttle counters). Every statement of SCHEMA is IF NOT EXISTS, so running
+ * it again brings any older file up to date. */
+#define SCHEMA_VERSION 2
 /* "wmss": marks the file as a webmsg session store. */
 #define APPLICATION_ID 0x776d7373
 #define TOUCH_MAX 60
@@ -54,7 +58,12 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS transfers ("
 	" token TEXT PRIMARY KEY," /* SHA-256 of the token */
 	" key TEXT NOT NULL,"
-	" expires INTEGER NOT NULL);";
+	" expires INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS kv ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL,"
+	" expires INTEGER NOT NULL);" /* 0: never */
+	"CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires) WHERE expires > 0;";
 
 struct sqlite_store {
 	struct session_store base; /* first: the operations see a session_store */
@@ -211,7 +220,9 @@ static int sweep_locked(struct sqlite_store *s, const struct session_limits *lim
 	if (run(s, "DELETE FROM transfers WHERE expires < ?", NULL, NULL, (long long)now, NULL,
 		e) < 0 ||
 	    run(s, "DELETE FROM transfers WHERE key NOT IN (SELECT key FROM sessions)", NULL, NULL,
-		0, NULL, e) < 0)
+		0, NULL, e) < 0 ||
+	    run(s, "DELETE FROM kv WHERE expires > 0 AND expires < ?", NULL, NULL, (long long)now,
+		NULL, e) < 0)
 		return -1;
 	s->swept = now;
 	return 0;
@@ -565,6 +576,141 @@ static int op_sweep(struct session_store *st, const struct session_limits *lim, 
 	return rc;
 }
 
+/* Keys with an expiry. A row whose time is past is treated as absent by
+ * every operation, and removed by the sweep; "expires" 0 is never. */
+
+static long long expiry_of(long ttl, time_t now)
+{
+	return ttl > 0 ? (long long)now + ttl : 0;
+}
+
+#define LIVE "(expires = 0 OR expires >= ?2)"
+
+static int op_kv_set(struct session_store *st, const char *key, const char *value, long ttl,
+		     struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	sqlite3_stmt *stmt;
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	if (prepare(s, "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, ?, ?)", &stmt,
+		    e) == 0) {
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 3, expiry_of(ttl, time(NULL)));
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : fail(s, e, "cannot write");
+		sqlite3_finalize(stmt);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int op_kv_get(struct session_store *st, const char *key, char *value, size_t len,
+		     struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	sqlite3_stmt *stmt;
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	if (prepare(s, "SELECT value FROM kv WHERE key = ?1 AND " LIVE, &stmt, e) == 0) {
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (long long)time(NULL));
+		int step = sqlite3_step(stmt);
+		if (step == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(stmt, 0);
+			int n = snprintf(value, len, "%s", v ? v : "");
+			rc = n >= 0 && (size_t)n < len ? 0 : err_set(e, "a stored value is too long");
+		} else {
+			rc = step == SQLITE_DONE ? SESSION_STORE_NONE : fail(s, e, "cannot read");
+		}
+		sqlite3_finalize(stmt);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int op_kv_del(struct session_store *st, const char *key, long *deleted, struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	long live = 0;
+	pthread_mutex_lock(&s->lock);
+	/* Counted like Redis: a key past its time was no longer there. */
+	int rc = run(s, "DELETE FROM kv WHERE key = ?1 AND " LIVE, key, NULL, (long long)time(NULL),
+		     &live, e);
+	if (rc == 0)
+		rc = run(s, "DELETE FROM kv WHERE key = ?", key, NULL, 0, NULL, e);
+	pthread_mutex_unlock(&s->lock);
+	if (rc == 0 && deleted)
+		*deleted = live;
+	return rc;
+}
+
+static int op_kv_incr(struct session_store *st, const char *key, long ttl, long long *value,
+		      struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	sqlite3_stmt *stmt;
+	time_t now = time(NULL);
+	long long v = 0;
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	if (begin(s, e) < 0)
+		goto out;
+	if (prepare(s, "SELECT value FROM kv WHERE key = ?1 AND " LIVE, &stmt, e) < 0)
+		goto undo;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (long long)now);
+	int step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		fail(s, e, "cannot read");
+		goto undo;
+	}
+	if (step == SQLITE_ROW) {
+		rc = run(s, "UPDATE kv SET value = value + 1 WHERE key = ?", key, NULL, 0, NULL, e);
+	} else {
+		/* A new key: it starts at 1 and gets its expiry in the same step. */
+		if (prepare(s, "INSERT OR REPLACE INTO kv (key, value, expires) VALUES (?, '1', ?)",
+			    &stmt, e) < 0)
+			goto undo;
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, expiry_of(ttl, now));
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : fail(s, e, "cannot write");
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0)
+		goto undo;
+	if ((rc = commit(s, e)) == 0)
+		*value = v + 1;
+	goto out;
+undo:
+	rollback(s);
+	rc = -1;
+out:
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int op_kv_expire(struct session_store *st, const char *key, long ttl, struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	sqlite3_stmt *stmt;
+	time_t now = time(NULL);
+	int rc = -1;
+	pthread_mutex_lock(&s->lock);
+	if (prepare(s, "UPDATE kv SET expires = ?3 WHERE key = ?1 AND " LIVE, &stmt, e) == 0) {
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (long long)now);
+		sqlite3_bind_int64(stmt, 3, expiry_of(ttl, now));
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : fail(s, e, "cannot write");
+		sqlite3_finalize(stmt);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 static void op_close(struct session_store *st)
 {
 	struct sqlite_store *s = of(st);
@@ -584,6 +730,11 @@ static const struct session_store_ops sqlite_ops = {
 	.transfer_new = op_transfer_new,
 	.transfer_take = op_transfer_take,
 	.sweep = op_sweep,
+	.kv_set = op_kv_set,
+	.kv_get = op_kv_get,
+	.kv_del = op_kv_del,
+	.kv_incr = op_kv_incr,
+	.kv_expire = op_kv_expire,
 	.close = op_close,
 };
 
@@ -722,12 +873,15 @@ int session_store_default_path(const char *dbpath, char *out, size_t len, struct
 	return 0;
 }
 
-int session_store_end_user(const char *dbpath, const char *user, long *count, struct err *e)
+int session_store_end_user(const char *dbpath, const char *user, long *count, long *remembered,
+			   struct err *e)
 {
 	char path[4096];
 	struct session_store *st;
 	if (count)
 		*count = 0;
+	if (remembered)
+		*remembered = 0;
 	if (session_store_default_path(dbpath, path, sizeof(path), e) < 0)
 		return -1;
 	/* No store yet: no session to end, and no file made for nothing. */
@@ -736,6 +890,8 @@ int session_store_end_user(const char *dbpath, const char *user, long *count, st
 	if (session_store_sqlite_open(path, &st, e) < 0)
 		return -1;
 	int rc = session_store_destroy_user(st, user, count, e);
+	if (rc == 0)
+		rc = remember_end_user(st, user, remembered, e);
 	session_store_close(&st);
 	return rc;
 }

@@ -216,26 +216,24 @@ int user_del(struct db *db, const char *address, struct err *e)
 	return 0;
 }
 
-/* Runs update on the user's row and ends the user's remembered logons, in one
- * transaction; *forgotten (when asked) gets how many ended. */
+/* Runs update on the user's row. Remembered logons are not here: they live
+ * in the session store, ended there by the caller (session_store_end_user);
+ * *forgotten (when asked) gets 0. */
 static int update_and_forget(struct db *db, const char *update, const char *const *params,
 			     int nparams, const char *domain, const char *name, const char *what,
 			     long *forgotten, struct err *e)
 {
-	const char *q[] = { domain, name };
-	int found, changes;
+	int found;
 	if (db_begin(db, e) < 0)
 		return -1;
-	if (run(db, update, params, nparams, &found, what, e) < 0 ||
-	    run(db, "DELETE FROM remember_tokens WHERE domain = ? AND name = ?", q, 2, &changes,
-		what, e) < 0)
+	if (run(db, update, params, nparams, &found, what, e) < 0)
 		goto fail;
 	if (found == 0) {
 		err_set(e, "there is no user %s@%s", name, domain);
 		goto fail;
 	}
 	if (forgotten)
-		*forgotten = changes;
+		*forgotten = 0;
 	return db_commit(db, e);
 fail:
 	db_rollback(db);
@@ -252,7 +250,8 @@ int user_set_password(struct db *db, const char *address, const char *password, 
 		return -1;
 	now_iso(at, sizeof(at));
 	const char *p[] = { hash, at, stamp, domain, name };
-	/* A new password ends every session and remembered logon, in the same transaction. */
+	/* A new password ends every session (the stamp); remembered logons end in the
+	 * session store. */
 	return update_and_forget(db, "UPDATE users SET password_hash = ?, password_changed = ?, "
 				     "session_stamp = ? WHERE domain = ? AND name = ?",
 				 p, 5, domain, name, "cannot change the password", NULL, e);

@@ -326,9 +326,10 @@ int main(int argc, char **argv)
 	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0)
 		fail_start(NULL, e.msg);
 	/* Sessions live in a store beside the database: they outlive reloads and
-	 * restarts. A store that cannot be used refuses logons, not the start. */
+	 * restarts, and so do the throttle's counts. A store that cannot be used
+	 * refuses logons, not the start (the throttle counts in memory then). */
 	if (websession_new(&srv.sessions, srv.dbpath) < 0 ||
-	    throttle_new(&srv.throttle) < 0)
+	    throttle_new(&srv.throttle, websession_store(srv.sessions)) < 0)
 		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);
 	snprintf(srv.status.pidfile, sizeof(srv.status.pidfile), "%s", pidpath);

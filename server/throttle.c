@@ -1,6 +1,19 @@
-/* throttle.c - a fixed table of counters keyed by kind and address group (and
- * user); the entry used longest ago with no attempt open makes room, so a
- * flood of addresses cannot grow it. One mutex guards every decision. */
+/* throttle.c - failure counters on the session store's keys with an expiry,
+ * so a restart forgets nothing (an attacker cannot reset his delay by getting
+ * the daemon restarted) and a shared store shares them. For each counted
+ * thing K ("p ADDR USER", "u USER", "a ADDR"):
+ *   throttle:n:K  failures, INCR;
+ *   throttle:w:K  "UNTIL LAST": no attempt before UNTIL, the last failure
+ *                 at LAST. FORGET_AFTER seconds after LAST (and past UNTIL,
+ *                 with no attempt open) the counts start again.
+ * Both expire then too, which only cleans up.
+ * Resumptions from an address ("r GROUP") count in a window:
+ *   throttle:s:r GROUP        the window's start, SET EX RESUME_WINDOW;
+ *   throttle:c:r GROUP START  resumptions in it, INCR.
+ * The times that decide are in the values, from the caller's clock; expiries
+ * only clean up. Attempts open (begun, not ended) are counted in this
+ * process, in a fixed table where a flood of addresses cannot grow anything.
+ * One mutex guards every decision of this process. */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -8,31 +21,43 @@
 #include <string.h>
 
 #include "throttle.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/session_store.h"
 
-#define ENTRIES 4096
-#define KEY_MAX 400
+#define OPEN_MAX 4096
+#define KEY_MAX 420
 #define FORGET_AFTER 3600 /* seconds without a failure: the counts start again */
 #define RESUME_WINDOW 60  /* seconds */
 #define BUSY_WAIT 1       /* seconds to wait while another attempt is open */
 
-struct entry {
-	char key[KEY_MAX]; /* "p ADDR USER", "u USER", "a ADDR", "r ADDR"; "" when free */
-	long failures; /* recent failures; for "r": resumptions in this window */
-	long open;     /* attempts begun and not ended */
-	time_t last;   /* last failure, or the window's start for "r" */
-	time_t until;  /* no attempt before this */
+struct opened {
+	char key[KEY_MAX]; /* "" when free */
+	long n;
 };
 
 struct throttle {
 	pthread_mutex_t lock;
-	struct entry entries[ENTRIES];
+	struct session_store *store; /* borrowed, or own */
+	struct session_store *own;
+	struct opened open[OPEN_MAX];
 };
 
-int throttle_new(struct throttle **out)
+int throttle_new(struct throttle **out, struct session_store *store)
 {
 	struct throttle *t = calloc(1, sizeof(*t));
+	struct err e;
 	if (!t)
 		return -1;
+	if (!store) {
+		if (session_store_sqlite_open(":memory:", &t->own, &e) < 0) {
+			log_error("throttle: %s", e.msg);
+			free(t);
+			return -1;
+		}
+		store = t->own;
+	}
+	t->store = store;
 	pthread_mutex_init(&t->lock, NULL);
 	*out = t;
 	return 0;
@@ -42,6 +67,7 @@ void throttle_free(struct throttle **t)
 {
 	if (!t || !*t)
 		return;
+	session_store_close(&(*t)->own);
 	pthread_mutex_destroy(&(*t)->lock);
 	free(*t);
 	*t = NULL;
@@ -67,44 +93,133 @@ void throttle_addr_group(const char *addr, char *out, size_t len)
 	snprintf(out, len, "%s/64", text);
 }
 
-/* Locked. The entry for key, or NULL; stale ones are freed on the way. */
-static struct entry *find(struct throttle *t, const char *key, time_t now)
+/* A store that cannot be used counts as no failures (said in the log): the
+ * logon itself needs the same store for its session and is refused there. */
+static void store_failed(const char *what, const struct err *e)
 {
-	struct entry *found = NULL;
-	for (size_t i = 0; i < ENTRIES; i++) {
-		struct entry *en = &t->entries[i];
-		if (!en->key[0])
-			continue;
-		if (en->open == 0 && en->until <= now && now - en->last > FORGET_AFTER)
-			memset(en, 0, sizeof(*en));
-		else if (!found && strcmp(en->key, key) == 0)
-			found = en;
-	}
-	return found;
+	log_warnx("throttle: %s: %s", what, e->msg);
 }
 
-/* Locked. The entry for key, made when missing; NULL only when every entry
- * has an attempt open. */
-static struct entry *get(struct throttle *t, const char *key, time_t now)
+static void store_key(char *out, size_t len, char kind, const char *k)
 {
-	struct entry *en = find(t, key, now), *victim = NULL;
-	if (en)
-		return en;
-	for (size_t i = 0; i < ENTRIES; i++) {
-		struct entry *c = &t->entries[i];
-		if (!c->key[0]) {
-			victim = c;
-			break;
-		}
-		if (c->open == 0 && (!victim || c->last < victim->last))
-			victim = c;
+	snprintf(out, len, "throttle:%c:%s", kind, k);
+}
+
+/* A number kept under key, 0 when there is none. */
+static long long get_number(struct throttle *t, const char *key)
+{
+	char value[32];
+	struct err e;
+	int rc = session_store_kv_get(t->store, key, value, sizeof(value), &e);
+	if (rc < 0)
+		store_failed("cannot read a counter", &e);
+	if (rc != 0)
+		return 0;
+	char *end;
+	long long n = strtoll(value, &end, 10);
+	return end != value && *end == '\0' ? n : 0;
+}
+
+/* Locked. The open attempts counted for key; made when asked and missing
+ * (NULL when every slot has an attempt open). */
+static struct opened *opened_of(struct throttle *t, const char *key, int make)
+{
+	struct opened *spare = NULL;
+	for (size_t i = 0; i < OPEN_MAX; i++) {
+		struct opened *o = &t->open[i];
+		if (o->n > 0 && strcmp(o->key, key) == 0)
+			return o;
+		if (o->n == 0 && !spare)
+			spare = o;
 	}
-	if (!victim)
+	if (!make || !spare)
 		return NULL;
-	memset(victim, 0, sizeof(*victim));
-	snprintf(victim->key, sizeof(victim->key), "%s", key);
-	victim->last = now;
-	return victim;
+	snprintf(spare->key, sizeof(spare->key), "%s", key);
+	spare->n = 0;
+	return spare;
+}
+
+/* Locked. What the counters of k say; counts past FORGET_AFTER are stale
+ * and read as none. */
+struct state {
+	long long failures, until, last;
+	long open;
+	int stale;
+};
+
+static struct state state_of(struct throttle *t, const char *k, time_t now)
+{
+	char key[KEY_MAX + 16], value[64];
+	struct state s = { 0, 0, 0, 0, 0 };
+	struct err e;
+	store_key(key, sizeof(key), 'n', k);
+	s.failures = get_number(t, key);
+	store_key(key, sizeof(key), 'w', k);
+	int rc = session_store_kv_get(t->store, key, value, sizeof(value), &e);
+	if (rc < 0)
+		store_failed("cannot read a delay", &e);
+	if (rc != 0 || sscanf(value, "%lld %lld", &s.until, &s.last) != 2)
+		s.until = s.last = 0;
+	struct opened *o = opened_of(t, k, 0);
+	s.open = o ? o->n : 0;
+	if (s.open == 0 && s.until <= (long long)now && (long long)now - s.last > FORGET_AFTER) {
+		s.stale = s.failures > 0;
+		s.failures = s.until = 0;
+	}
+	return s;
+}
+
+/* Seconds before the counter lets an attempt go, 0 when it may. */
+static long wait_of(const struct state *s, long free_failures, time_t now)
+{
+	if (s->until > (long long)now)
+		return (long)(s->until - (long long)now);
+	if (s->open > 0 && s->failures + s->open >= free_failures)
+		return BUSY_WAIT;
+	return 0;
+}
+
+/* Locked. One more failure of k; from free_failures on, a delay. */
+static void failed(struct throttle *t, const char *k, long free_failures, long max_delay,
+		   time_t now)
+{
+	char key[KEY_MAX + 16], wkey[KEY_MAX + 16], value[64];
+	long long failures = 0, until = now;
+	long delay = 0;
+	struct err e;
+	struct state s = state_of(t, k, now);
+	store_key(key, sizeof(key), 'n', k);
+	store_key(wkey, sizeof(wkey), 'w', k);
+	if (s.stale && session_store_kv_del(t->store, key, NULL, &e) < 0)
+		store_failed("cannot reset a counter", &e);
+	if (session_store_kv_incr(t->store, key, FORGET_AFTER, &failures, &e) < 0) {
+		store_failed("cannot count a failure", &e);
+		return;
+	}
+	if (failures >= free_failures) {
+		long long shift = failures - free_failures;
+		delay = max_delay;
+		if (shift < 30 && (1L << shift) < max_delay)
+			delay = 1L << shift;
+		until = (long long)now + delay;
+	}
+	snprintf(value, sizeof(value), "%lld %lld", until, (long long)now);
+	if (session_store_kv_set(t->store, wkey, value, FORGET_AFTER + delay, &e) < 0 ||
+	    session_store_kv_expire(t->store, key, FORGET_AFTER + delay, &e) < 0)
+		store_failed("cannot store a delay", &e);
+}
+
+/* Locked. A success: the counters of k start again. */
+static void forgive(struct throttle *t, const char *k)
+{
+	char key[KEY_MAX + 16];
+	struct err e;
+	store_key(key, sizeof(key), 'n', k);
+	if (session_store_kv_del(t->store, key, NULL, &e) < 0)
+		store_failed("cannot reset a counter", &e);
+	store_key(key, sizeof(key), 'w', k);
+	if (session_store_kv_del(t->store, key, NULL, &e) < 0)
+		store_failed("cannot reset a counter", &e);
 }
 
 static void keys(const struct throttle_attempt *a, char *pair, char *user, char *addr, size_t len)
@@ -112,30 +227,6 @@ static void keys(const struct throttle_attempt *a, char *pair, char *user, char 
 	snprintf(pair, len, "p %s %s", a->addr, a->user);
 	snprintf(user, len, "u %s", a->user);
 	snprintf(addr, len, "a %s", a->addr);
-}
-
-/* Locked. Seconds before en's counter lets an attempt go, 0 when it may. */
-static long wait_of(const struct entry *en, long free_failures, time_t now)
-{
-	if (!en)
-		return 0;
-	if (en->until > now)
-		return (long)(en->until - now);
-	if (en->open > 0 && en->failures + en->open >= free_failures)
-		return BUSY_WAIT;
-	return 0;
-}
-
-static void failed(struct entry *en, long free_failures, long max_delay, time_t now)
-{
-	en->failures++;
-	en->last = now;
-	if (en->failures >= free_failures) {
-		long shift = en->failures - free_failures, delay = max_delay;
-		if (shift < 30 && (1L << shift) < max_delay)
-			delay = 1L << shift;
-		en->until = now + delay;
-	}
 }
 
 long throttle_begin(struct throttle *t, const struct throttle_rules *rules, const char *addr,
@@ -147,26 +238,26 @@ long throttle_begin(struct throttle *t, const struct throttle_rules *rules, cons
 	snprintf(a->user, sizeof(a->user), "%s", user);
 	keys(a, kp, ku, ka, sizeof(kp));
 	pthread_mutex_lock(&t->lock);
-	struct entry *p = find(t, kp, now), *u = find(t, ku, now), *ad = find(t, ka, now);
-	int clean = !ad || (ad->failures == 0 && ad->open == 0);
-	if ((w = wait_of(p, rules->pair_failures, now)) > wait)
+	struct state p = state_of(t, kp, now), u = state_of(t, ku, now), ad = state_of(t, ka, now);
+	int clean = ad.failures == 0 && ad.open == 0;
+	if ((w = wait_of(&p, rules->pair_failures, now)) > wait)
 		wait = w;
-	if ((w = wait_of(ad, rules->addr_failures, now)) > wait)
+	if ((w = wait_of(&ad, rules->addr_failures, now)) > wait)
 		wait = w;
-	if (!clean && (w = wait_of(u, rules->user_failures, now)) > wait)
+	if (!clean && (w = wait_of(&u, rules->user_failures, now)) > wait)
 		wait = w;
 	if (wait == 0) {
-		/* Each entry is marked open as soon as it is had: making room for
-		 * the next one never takes an entry with an attempt open. */
+		/* Each slot is marked open as soon as it is had: making room for
+		 * the next one never takes a slot with an attempt open. */
 		const char *k[3] = { kp, ku, ka };
-		struct entry *got[3];
+		struct opened *got[3];
 		int n = 0;
-		for (; n < 3 && (got[n] = get(t, k[n], now)); n++)
-			got[n]->open++;
+		for (; n < 3 && (got[n] = opened_of(t, k[n], 1)); n++)
+			got[n]->n++;
 		if (n < 3) {
 			while (n-- > 0)
-				got[n]->open--;
-			wait = BUSY_WAIT; /* every entry busy: a flood, not a user */
+				got[n]->n--;
+			wait = BUSY_WAIT; /* every slot busy: a flood, not a user */
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -182,44 +273,41 @@ void throttle_end(struct throttle *t, const struct throttle_rules *rules,
 	keys(a, k[0], k[1], k[2], sizeof(k[0]));
 	pthread_mutex_lock(&t->lock);
 	for (int i = 0; i < 3; i++) {
-		struct entry *en = ok ? find(t, k[i], now) : get(t, k[i], now);
-		if (!en)
-			continue;
-		if (en->open > 0)
-			en->open--;
+		struct opened *o = opened_of(t, k[i], 0);
+		if (o && o->n > 0)
+			o->n--;
 		if (!ok)
-			failed(en, thresholds[i], rules->max_delay, now);
-		else if (i == 0) {
-			en->failures = 0;
-			en->until = 0;
-		}
+			failed(t, k[i], thresholds[i], rules->max_delay, now);
+		else if (i == 0)
+			forgive(t, k[i]);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
 
 long throttle_resume(struct throttle *t, long per_minute, const char *addr, time_t now)
 {
-	char group[64], key[KEY_MAX];
+	char group[64], k[KEY_MAX], skey[KEY_MAX + 16], ckey[KEY_MAX + 48], value[32];
+	long long start, count = 0;
 	long wait = 0;
+	struct err e;
 	throttle_addr_group(addr, group, sizeof(group));
-	snprintf(key, sizeof(key), "r %s", group);
+	snprintf(k, sizeof(k), "r %s", group);
+	store_key(skey, sizeof(skey), 's', k);
 	pthread_mutex_lock(&t->lock);
-	struct entry *en = get(t, key, now);
-	if (!en) {
-		wait = BUSY_WAIT;
-	} else {
-		if (now >= en->until) {
-			/* A new window. "last" keeps the entry from being forgotten early. */
-			en->failures = 0;
-			en->until = now + RESUME_WINDOW;
-		}
-		if (en->failures >= per_minute) {
-			wait = (long)(en->until - now);
-		} else {
-			en->failures++;
-			en->last = now;
-		}
+	start = get_number(t, skey);
+	if (start == 0 || start + RESUME_WINDOW <= (long long)now || start > (long long)now) {
+		/* A new window. */
+		start = now;
+		snprintf(value, sizeof(value), "%lld", start);
+		if (session_store_kv_set(t->store, skey, value, RESUME_WINDOW, &e) < 0)
+			store_failed("cannot start a window", &e);
 	}
+	snprintf(ckey, sizeof(ckey), "throttle:c:%s %lld", k, start);
+	if (session_store_kv_incr(t->store, ckey, RESUME_WINDOW, &count, &e) < 0)
+		store_failed("cannot count a resumption", &e);
+	/* Refused ones count too: only whether the count is past per_minute matters. */
+	if (count > per_minute)
+		wait = (long)(start + RESUME_WINDOW - (long long)now);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
 }

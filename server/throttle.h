@@ -1,7 +1,8 @@
 /* throttle.h - failed logons and remembered-logon resumptions, counted per
  * (address, user) pair first, per user and per address with much higher
- * thresholds, IPv6 addresses by their /64. Every decision is made under one
- * lock and takes the time from its caller, so tests run on a fake clock. */
+ * thresholds, IPv6 addresses by their /64. The counts live in the session
+ * store, so a restart keeps them. Every decision is made under one lock and
+ * takes the time from its caller, so tests run on a fake clock. */
 #ifndef WEBMSGD_THROTTLE_H
 #define WEBMSGD_THROTTLE_H
 
@@ -9,6 +10,7 @@
 #include <time.h>
 
 struct throttle;
+struct session_store;
 
 /* Failures allowed before the next attempt waits: 1 s, doubling up to max_delay. */
 struct throttle_rules {
@@ -24,7 +26,9 @@ struct throttle_attempt {
 	char user[320];
 };
 
-int throttle_new(struct throttle **out);
+/* Counts in store (borrowed: it must outlive the throttle); NULL keeps them
+ * in a store of its own in memory, lost at exit. */
+int throttle_new(struct throttle **out, struct session_store *store);
 void throttle_free(struct throttle **t);
 
 /* The group an address is counted in: IPv4 (and IPv4-mapped IPv6) as it is,

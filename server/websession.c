@@ -105,6 +105,11 @@ void websession_free(struct websession **ws)
 	*ws = NULL;
 }
 
+struct session_store *websession_store(struct websession *ws)
+{
+	return store_of(ws, 0);
+}
+
 void websession_problem(struct websession *ws, char *out, size_t len)
 {
 	pthread_mutex_lock(&ws->lock);
@@ -214,12 +219,11 @@ int websession_begin(struct request *r, const char *user, int expire_pages, int 
 		return rc;
 	if (remember && config_bool(cfg, SET_LOGIN_REMEMBER_ME)) {
 		struct err e;
-		struct db *db = server_db_lock(srv);
-		if (remember_create(db, user, days, cookie, sizeof(cookie), &e) < 0) {
+		struct session_store *st = store_of(srv->sessions, 0);
+		if (st && remember_create(st, user, days, cookie, sizeof(cookie), &e) < 0) {
 			log_warnx("logon user %s: cannot remember it: %s", log_q(user), log_q(e.msg));
 			cookie[0] = '\0';
 		}
-		server_db_unlock(srv);
 		if (cookie[0])
 			http_add_cookie(r, REMEMBER_COOKIE, cookie, days * 86400L);
 		explicit_bzero(cookie, sizeof(cookie));
@@ -243,7 +247,8 @@ static void resume_remembered(struct request *r)
 	if (!cookie || !config_bool(cfg, SET_LOGIN_REMEMBER_ME))
 		return;
 	/* A store that cannot be used: the token is kept for when it can. */
-	if (!store_of(srv->sessions, 1)) {
+	struct session_store *st = store_of(srv->sessions, 1);
+	if (!st) {
 		log_warnx("remembered logon from %s refused: sessions cannot be kept", r->client);
 		return;
 	}
@@ -255,10 +260,8 @@ static void resume_remembered(struct request *r)
 			  wait);
 		return;
 	}
-	struct db *db = server_db_lock(srv);
-	int rc = remember_take(db, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
+	int rc = remember_take(st, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
 			       &e);
-	server_db_unlock(srv);
 	if (rc < 0) {
 		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
 		return;
@@ -273,9 +276,22 @@ static void resume_remembered(struct request *r)
 	/* The old token is spent: the browser gets the new one even when no
 	 * session can be made now, or its next try would look like a theft. */
 	http_add_cookie(r, REMEMBER_COOKIE, fresh, days * 86400L);
-	explicit_bzero(fresh, sizeof(fresh));
+	/* A token outlives nothing of its account: one whose user is gone (ended
+	 * while the store could not be reached) ends here. */
 	char stamp[USER_STAMP_LEN];
-	account_stamp(srv, user, stamp, sizeof(stamp));
+	int exists = read_stamp(srv, user, stamp, sizeof(stamp));
+	if (exists == 0) {
+		log_info("remembered logon of user %s from %s ended: no such account", log_q(user),
+			 r->client);
+		if (remember_forget(st, fresh, &e) < 0)
+			log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
+		http_add_cookie(r, REMEMBER_COOKIE, "", 0);
+		explicit_bzero(fresh, sizeof(fresh));
+		return;
+	}
+	if (exists < 0)
+		stamp[0] = '\0';
+	explicit_bzero(fresh, sizeof(fresh));
 	rc = create(r, user, stamp, 0, r->https);
 	if (rc < 0) {
 		log_warnx("remembered logon refused for user %s from %s: %s", log_q(user),
@@ -320,12 +336,11 @@ void websession_end(struct request *r)
 	const char *remember = http_cookie(r, REMEMBER_COOKIE);
 	if (r->has_session)
 		destroy(r, r->sess.key);
-	if (remember) {
+	struct session_store *st = store_of(srv->sessions, 0);
+	if (remember && st) {
 		struct err e;
-		struct db *db = server_db_lock(srv);
-		if (remember_forget(db, remember, &e) < 0)
+		if (remember_forget(st, remember, &e) < 0)
 			log_warnx("logoff %s: %s", log_q(r->sess.user), log_q(e.msg));
-		server_db_unlock(srv);
 	}
 	r->has_session = 0;
 	http_add_cookie(r, SESSION_COOKIE, "", 0);

@@ -26,6 +26,8 @@ int websession_new(struct websession **out, const char *dbpath);
 /* A store built by the caller (tests, the fuzzer); taken over. */
 int websession_new_with(struct websession **out, struct session_store *store);
 void websession_free(struct websession **ws);
+/* The store when it is open, else NULL; borrowed until websession_free. */
+struct session_store *websession_store(struct websession *ws);
 /* Why sessions cannot be kept just now, for the status row; "" when they can. */
 void websession_problem(struct websession *ws, char *out, size_t len);
 /* Live sessions, -1 when the store cannot say. */

@@ -101,13 +101,13 @@ int accounts_domain_del(struct db *db, const char *arg, int force, char *text, s
 int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len, struct err *e)
 {
 	char address[USER_ADDRESS_MAX];
-	long count;
+	long count = 0;
 
 	if (user_address_normalize(arg, address, sizeof(address), e) < 0 ||
-	    user_revoke(db, address, &count, e) < 0)
+	    user_revoke(db, address, NULL, e) < 0)
 		return -1;
 	struct err se;
-	if (accounts_end_sessions(db, address, &se) < 0)
+	if (session_store_end_user(db_path(db), address, NULL, &count, &se) < 0)
 		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s (%s)", count,
 			 address, se.msg);
 	else
@@ -118,5 +118,5 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 
 int accounts_end_sessions(struct db *db, const char *address, struct err *e)
 {
-	return session_store_end_user(db_path(db), address, NULL, e);
+	return session_store_end_user(db_path(db), address, NULL, NULL, e);
 }

@@ -9,6 +9,15 @@
  * an HMAC of the id, so it follows the id through every rotation, a store
  * file read by someone else yields none, and it reveals nothing of the id.
  *
+ * Besides sessions, a store keeps keys with an expiry: remembered logons
+ * (remember.c) and throttle counters (server/throttle.c) are built on them,
+ * so they outlive a restart and a shared store shares them. These five
+ * operations are Redis's SET key value EX ttl, GET, DEL, INCR and EXPIRE, and
+ * nothing more, so a Redis back-end is a line each. Keys and values are
+ * printable text without NUL; a key past its expiry is absent to every
+ * operation. The store's own clock (time(2)) runs the expiries: callers that
+ * test on a fake clock keep the times that decide in the values.
+ *
  * Return values: 0 done, SESSION_STORE_NONE when there is no such (live)
  * session or token, SESSION_FULL when session.max_sessions are open, -1 with
  * e filled when the store cannot be used (never fatal for the caller). */
@@ -80,8 +89,25 @@ struct session_store_ops {
 	int (*transfer_take)(struct session_store *st, const char *token,
 			     const struct session_limits *lim, struct session *out,
 			     struct err *e);
-	/* Removes expired sessions and tokens. */
+	/* Removes expired sessions, tokens and keys. */
 	int (*sweep)(struct session_store *st, const struct session_limits *lim, struct err *e);
+	/* SET key value EX ttl: replaces any value; ttl seconds, 0 for none. */
+	int (*kv_set)(struct session_store *st, const char *key, const char *value, long ttl,
+		      struct err *e);
+	/* GET: 0 and the value, SESSION_STORE_NONE, or -1 (also for a value that
+	 * does not fit in len). */
+	int (*kv_get)(struct session_store *st, const char *key, char *value, size_t len,
+		      struct err *e);
+	/* DEL: *deleted (may be NULL) gets 1 when the key was there, else 0. */
+	int (*kv_del)(struct session_store *st, const char *key, long *deleted, struct err *e);
+	/* INCR, atomic: *value gets the count after it. A key that was not there
+	 * starts at 1 with expiry ttl (0: none) in the same step (Redis: INCR and,
+	 * when it returned 1, EXPIRE, in one MULTI); an existing key keeps its
+	 * expiry. Used as a counter and, with ttl, as a lock: who gets 1 holds it. */
+	int (*kv_incr)(struct session_store *st, const char *key, long ttl, long long *value,
+		       struct err *e);
+	/* EXPIRE: the key, when there, ends ttl seconds from now (0: never). */
+	int (*kv_expire)(struct session_store *st, const char *key, long ttl, struct err *e);
 	void (*close)(struct session_store *st);
 };
 
@@ -101,10 +127,12 @@ void session_store_close(struct session_store **st);
 /* The CSRF token of a session id (hex HMAC-SHA256 keyed with the id). */
 void session_csrf_of(const char *id, char out[SESSION_KEY_LEN]);
 
-/* Ends user's sessions in the store beside the configuration database at
- * dbpath, when that store exists (the admin tool: `user del`, `passwd`,
- * `revoke`). *count (may be NULL) gets how many. */
-int session_store_end_user(const char *dbpath, const char *user, long *count, struct err *e);
+/* Ends user's sessions and remembered logons in the store beside the
+ * configuration database at dbpath, when that store exists (the admin tool:
+ * `user del`, `passwd`, `revoke`). *count (may be NULL) gets how many
+ * sessions, *remembered (may be NULL) how many remembered logons. */
+int session_store_end_user(const char *dbpath, const char *user, long *count, long *remembered,
+			   struct err *e);
 
 /* The operations, through the table. */
 static inline int session_store_create(struct session_store *st, const char *user,
@@ -163,6 +191,36 @@ static inline int session_store_sweep(struct session_store *st,
 				      const struct session_limits *lim, struct err *e)
 {
 	return st->ops->sweep(st, lim, e);
+}
+
+static inline int session_store_kv_set(struct session_store *st, const char *key,
+				       const char *value, long ttl, struct err *e)
+{
+	return st->ops->kv_set(st, key, value, ttl, e);
+}
+
+static inline int session_store_kv_get(struct session_store *st, const char *key, char *value,
+				       size_t len, struct err *e)
+{
+	return st->ops->kv_get(st, key, value, len, e);
+}
+
+static inline int session_store_kv_del(struct session_store *st, const char *key, long *deleted,
+				       struct err *e)
+{
+	return st->ops->kv_del(st, key, deleted, e);
+}
+
+static inline int session_store_kv_incr(struct session_store *st, const char *key, long ttl,
+					long long *value, struct err *e)
+{
+	return st->ops->kv_incr(st, key, ttl, value, e);
+}
+
+static inline int session_store_kv_expire(struct session_store *st, const char *key, long ttl,
+					  struct err *e)
+{
+	return st->ops->kv_expire(st, key, ttl, e);
 }
 
 #endif

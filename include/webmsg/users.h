@@ -40,8 +40,8 @@ int user_list(struct db *db, const char *domain, user_list_fn fn, void *arg, str
 int user_verify(struct db *db, const char *address, const char *password, int *ok,
 		struct err *e);
 
-/* Ends every remembered logon ("Remember me") of the user, *count gets how
- * many, and every session (a new stamp). */
+/* Ends every session of the user (a new stamp); *count gets 0. Remembered
+ * logons live in the session store: session_store_end_user ends them. */
 int user_revoke(struct db *db, const char *address, long *count, struct err *e);
 
 /* The stamp the user's sessions must carry to stay valid; *exists is 0 (and

@@ -132,7 +132,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* The daemon's store on disk, kept in memory here: an input is not a write. */
 	must(session_store_sqlite_open(":memory:", &store, &e), &e);
 	FUZZ_CHECK(websession_new_with(&srv.sessions, store) == 0 &&
-		   throttle_new(&srv.throttle) == 0);
+		   throttle_new(&srv.throttle, store) == 0);
 	must(guard_start(&srv.guard, &e), &e);
 
 	must(config_load(srv.db, &gen.cfg, &e), &e);

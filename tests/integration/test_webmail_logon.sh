@@ -75,7 +75,9 @@ LOGON_EXTRA="remember=1" logon "$WORK/j5" "$base" ann@example.org Ann-pass-1 >/d
 remember=$(cookie_of "$WORK/j5" webmsg_remember)
 check "a remember-me cookie is set" test -n "$remember"
 expect_no_match "it holds no password" 'Ann-pass-1' "$remember"
-expect_no_match "the database holds only a hash of it" "${remember#*:}" "$(sqlite3 "$WEBMSG_CONFIG" 'SELECT * FROM remember_tokens')"
+store=${WEBMSG_CONFIG%.db}-sessions.db
+expect_no_match "the session store holds only a hash of it" "${remember#*:}" "$(sqlite3 "$store" 'SELECT * FROM kv')"
+check "and holds the token" test "$(sqlite3 "$store" "SELECT count(*) FROM kv WHERE key = 'remember:t:${remember%%:*}'")" = 1
 fresh=$WORK/j6
 printf '127.0.0.1\tFALSE\t/\tFALSE\t0\twebmsg_remember\t%s\n' "$remember" > "$fresh"
 page=$(curl -s -b "$fresh" -c "$fresh" "$base/mail")

@@ -2,7 +2,10 @@
  * their cookie value and survive closing the store, ids change when they
  * must, a secure session never works over HTTP, a transfer token works once,
  * expiry and limits end sessions, a full store never ends another user's
- * session, and the file holds neither a session id nor a transfer token. */
+ * session, and the file holds neither a session id nor a transfer token.
+ * Keys with an expiry behave as Redis's SET EX, GET, DEL, INCR and EXPIRE,
+ * outlive closing the store, and a schema 1 file gains them. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -210,11 +213,11 @@ static void test_destroy_user(void **state)
 			 SESSION_STORE_NONE);
 	assert_int_equal(find(f, b.id, 0, &found), 0);
 	/* The admin tool's way: by the configuration database's path. */
-	ok(session_store_end_user("webmsg.db", "bob@example.org", &n, &e), &e);
+	ok(session_store_end_user("webmsg.db", "bob@example.org", &n, NULL, &e), &e);
 	assert_int_equal(n, 1);
 	assert_int_equal(find(f, b.id, 0, &found), SESSION_STORE_NONE);
 	/* No store yet: nothing to end, and no file made. */
-	ok(session_store_end_user("other.db", "bob@example.org", &n, &e), &e);
+	ok(session_store_end_user("other.db", "bob@example.org", &n, NULL, &e), &e);
 	assert_int_equal(access("other-sessions.db", F_OK), -1);
 }
 
@@ -316,6 +319,125 @@ static void test_foreign_file_untouched(void **state)
 	assert_non_null(strstr(e.msg, "not a webmsg session store"));
 }
 
+/* Ages every key of the file as if ttl had passed (the store's own clock). */
+static void expire_all(const char *path)
+{
+	sqlite3 *sql;
+	assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+	sqlite3_busy_timeout(sql, 5000);
+	assert_int_equal(sqlite3_exec(sql, "UPDATE kv SET expires = 1 WHERE expires > 0", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(sql);
+}
+
+static void test_keys_with_expiry(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char v[32], small[2];
+	long long n = 0;
+	long gone = -1;
+	assert_int_equal(session_store_kv_get(f->st, "k", v, sizeof(v), &e), SESSION_STORE_NONE);
+	ok(session_store_kv_set(f->st, "k", "one", 0, &e), &e);
+	ok(session_store_kv_set(f->st, "k", "two", 3600, &e), &e);
+	ok(session_store_kv_get(f->st, "k", v, sizeof(v), &e), &e);
+	assert_string_equal(v, "two");
+	assert_int_equal(session_store_kv_get(f->st, "k", small, sizeof(small), &e), -1);
+	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
+	assert_int_equal(n, 1);
+	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
+	assert_int_equal(n, 2);
+	ok(session_store_kv_set(f->st, "forever", "x", 0, &e), &e);
+	/* Closed and opened again (a restart): all there. */
+	session_store_close(&f->st);
+	ok(session_store_sqlite_open(f->path, &f->st, &e), &e);
+	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
+	assert_int_equal(n, 3);
+	ok(session_store_kv_del(f->st, "k", &gone, &e), &e);
+	assert_int_equal(gone, 1);
+	ok(session_store_kv_del(f->st, "k", &gone, &e), &e);
+	assert_int_equal(gone, 0);
+	ok(session_store_kv_set(f->st, "k", "three", 3600, &e), &e);
+	/* Past their time keys are absent; one without an expiry stays. */
+	expire_all(f->path);
+	assert_int_equal(session_store_kv_get(f->st, "k", v, sizeof(v), &e), SESSION_STORE_NONE);
+	ok(session_store_kv_del(f->st, "k", &gone, &e), &e);
+	assert_int_equal(gone, 0);
+	ok(session_store_kv_incr(f->st, "c", 0, &n, &e), &e);
+	assert_int_equal(n, 1); /* an expired counter starts again */
+	ok(session_store_kv_get(f->st, "forever", v, sizeof(v), &e), &e);
+	/* EXPIRE gives a key without one an expiry, and an absent key none. */
+	ok(session_store_kv_expire(f->st, "forever", 60, &e), &e);
+	ok(session_store_kv_expire(f->st, "absent", 60, &e), &e);
+	assert_int_equal(session_store_kv_get(f->st, "absent", v, sizeof(v), &e),
+			 SESSION_STORE_NONE);
+	expire_all(f->path);
+	assert_int_equal(session_store_kv_get(f->st, "forever", v, sizeof(v), &e),
+			 SESSION_STORE_NONE);
+	ok(session_store_sweep(f->st, &lim, &e), &e);
+}
+
+struct incr_arg {
+	struct session_store *st;
+	int failed;
+};
+
+static void *incr_many(void *p)
+{
+	struct incr_arg *a = p;
+	struct err e;
+	long long n;
+	for (int i = 0; i < 100; i++)
+		if (session_store_kv_incr(a->st, "shared", 60, &n, &e) < 0)
+			a->failed = 1;
+	return NULL;
+}
+
+/* INCR is atomic: a lock built on it is held by one at a time. */
+static void test_incr_atomic(void **state)
+{
+	struct fixture *f = *state;
+	struct incr_arg a[4];
+	pthread_t th[4];
+	struct err e = { "" };
+	char v[32];
+	for (int i = 0; i < 4; i++) {
+		a[i].st = f->st;
+		a[i].failed = 0;
+		assert_int_equal(pthread_create(&th[i], NULL, incr_many, &a[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(a[i].failed, 0);
+	}
+	ok(session_store_kv_get(f->st, "shared", v, sizeof(v), &e), &e);
+	assert_string_equal(v, "400");
+}
+
+/* A store written by the version before keys with an expiry keeps its
+ * sessions and gains the keys. */
+static void test_schema_1_upgraded(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	struct session s, found;
+	char v[8];
+	sqlite3 *sql;
+	ok(session_store_create(f->st, "ann@example.org", "st", 0, 0, &lim, &s, &e), &e);
+	session_store_close(&f->st);
+	assert_int_equal(sqlite3_open(f->path, &sql), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sql, "DROP TABLE kv; PRAGMA user_version = 1", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(sql);
+	ok(session_store_sqlite_open(f->path, &f->st, &e), &e);
+	ok(session_store_find(f->st, s.id, 0, &lim, &found, &e), &e);
+	ok(session_store_kv_set(f->st, "k", "v", 0, &e), &e);
+	ok(session_store_kv_get(f->st, "k", v, sizeof(v), &e), &e);
+	assert_string_equal(v, "v");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +451,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_store_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hashes_only_on_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_file_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_with_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incr_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_1_upgraded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

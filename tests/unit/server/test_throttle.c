@@ -1,7 +1,8 @@
 /* test_throttle.c - failed-logon throttling on a fake clock: per (address,
  * user) pair first, the user and the address with higher thresholds, a clean
  * address that gets through while its user is attacked, one password check
- * per opened window, IPv6 by /64, and remembered-logon resumptions. */
+ * per opened window, IPv6 by /64, and remembered-logon resumptions; the
+ * counts outlive the throttle (a restart) when they are in a store file. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,9 @@
 #include <cmocka.h>
 
 #include "throttle.h"
+#include "unit.h"
+#include "webmsg/err.h"
+#include "webmsg/session_store.h"
 
 static const struct throttle_rules rules = { 3, 10, 20, 300 };
 static const time_t T0 = 1000000;
@@ -31,7 +35,7 @@ static void test_pair_delay_grows_and_success_resets(void **state)
 {
 	struct throttle *t;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0), 0);
 	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0), 1);
@@ -55,7 +59,7 @@ static void test_delay_capped(void **state)
 	time_t now = T0;
 	(void)state;
 	r.max_delay = 5;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 40; i++) {
 		long wait = throttle_begin(t, &r, "192.0.2.1", "ann@example.org", now, &a);
 		assert_true(wait <= 5);
@@ -80,7 +84,7 @@ static void test_attacked_user_logs_on_from_clean_address(void **state)
 	time_t now = T0;
 	char addr[32];
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 60; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 6);
 		long wait = attempt(t, addr, "ann@example.org", 0, now);
@@ -101,7 +105,7 @@ static void test_address_threshold_over_users(void **state)
 	struct throttle *t;
 	char user[64];
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		snprintf(user, sizeof(user), "user%d@example.org", i);
 		assert_int_equal(attempt(t, "203.0.113.9", user, 0, T0), 0);
@@ -122,7 +126,7 @@ static void test_ipv6_by_64(void **state)
 	assert_string_equal(group, "192.0.2.7");
 	throttle_addr_group("192.0.2.7", group, sizeof(group));
 	assert_string_equal(group, "192.0.2.7");
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	/* Each failure from another address of the same /64 counts for it. */
 	assert_int_equal(attempt(t, "2001:db8:1:2::1", "ann@example.org", 0, T0), 0);
 	assert_int_equal(attempt(t, "2001:db8:1:2::2", "ann@example.org", 0, T0), 0);
@@ -140,7 +144,7 @@ static void test_open_attempts_count(void **state)
 	struct throttle_attempt a[20];
 	int went = 0;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 20; i++)
 		if (throttle_begin(t, &rules, "192.0.2.1", "ann@example.org", T0, &a[went]) == 0)
 			went++;
@@ -187,7 +191,7 @@ static void test_parallel_burst_one_check(void **state)
 	int checks = 0;
 	struct burst b = { NULL, &start, &count_lock, &checks };
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	b.t = t;
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0), 0);
@@ -205,7 +209,7 @@ static void test_resume_per_minute(void **state)
 {
 	struct throttle *t;
 	(void)state;
-	assert_int_equal(throttle_new(&t), 0);
+	assert_int_equal(throttle_new(&t, NULL), 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0), 0);
 	assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 10), 50);
@@ -214,6 +218,42 @@ static void test_resume_per_minute(void **state)
 	assert_int_equal(throttle_resume(t, 1, "2001:db8::2", T0 + 10), 60);
 	assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 60), 0);
 	throttle_free(&t);
+}
+
+/* A new throttle on the same store (a restart) goes on where the old one was. */
+static void test_counts_outlive_a_restart(void **state)
+{
+	struct tmpdir dir;
+	struct session_store *st;
+	struct throttle *t;
+	struct err e = { "" };
+	(void)state;
+	tmpdir_enter(&dir);
+	if (session_store_sqlite_open("webmsg-sessions.db", &st, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(throttle_new(&t, st), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 10 * i), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 30), 0);
+	throttle_free(&t);
+	session_store_close(&st);
+
+	if (session_store_sqlite_open("webmsg-sessions.db", &st, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(throttle_new(&t, st), 0);
+	/* Four failures with three free: 2 s from the last. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 31), 1);
+	assert_int_equal(throttle_resume(t, 5, "192.0.2.1", T0 + 40), 50);
+	/* The next failure doubles it, as if nothing had happened. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 32), 0);
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 32), 4);
+	/* An hour without a failure: the counts start again. */
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 0, T0 + 32 + 3601), 0);
+	assert_int_equal(attempt(t, "192.0.2.1", "ann@example.org", 1, T0 + 32 + 3601), 0);
+	throttle_free(&t);
+	session_store_close(&st);
+	tmpdir_leave(&dir);
 }
 
 int main(void)
@@ -227,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_open_attempts_count),
 		cmocka_unit_test(test_parallel_burst_one_check),
 		cmocka_unit_test(test_resume_per_minute),
+		cmocka_unit_test(test_counts_outlive_a_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
