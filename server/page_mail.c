@@ -17,6 +17,8 @@
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/fileio.h"
+#include "webmsg/html.h"
+#include "webmsg/linkify.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
@@ -26,6 +28,8 @@
 #define LIST_MAX (2 << 20)
 /* Pictures written into an HTML part: at most this many, of these bytes. */
 #define FRAME_IMAGES_MAX 64
+/* A message's text as HTML: escaped and with links, several times its size. */
+#define TEXT_HTML_MAX ((size_t)MIME_MESSAGE_MAX * 8)
 #define FRAME_IMAGES_BYTES (16 << 20)
 
 /* What a redirect after an action may say: codes in the address, never text. */
@@ -399,7 +403,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	char path[4096], date[64];
 	struct mime_message *m;
 	struct mailstore *ms;
-	struct buf urls[6], attachments, inline_images, options;
+	struct buf urls[6], attachments, inline_images, options, text;
 	struct err e;
 	int exists, missing;
 	(void)rest;
@@ -443,6 +447,12 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	buf_init(&attachments, LIST_MAX);
 	buf_init(&inline_images, LIST_MAX);
 	render_attachments(r, m, &attachments, &inline_images);
+	/* The text as HTML, its web and e-mail addresses links. */
+	buf_init(&text, TEXT_HTML_MAX);
+	if (linkify_html(&text, m->text ? m->text : "", "/mail/compose?to=") < 0) {
+		buf_free(&text);
+		html_escape(&text, m->text ? m->text : "");
+	}
 	if (m->date) {
 		struct tm tm;
 		localtime_r(&m->date, &tm);
@@ -466,7 +476,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 ? "1" : "" },
 		{ "move_options", options.data ? options.data : "" },
 		{ "attachments", attachments.data ? attachments.data : "" },
-		{ "text", m->text ? m->text : "" },
+		{ "text_html", text.data ? text.data : "" },
 		{ "inline_images", inline_images.data ? inline_images.data : "" },
 		{ "html_url", urls[4].data ? urls[4].data : "" },
 		{ "images", images ? "1" : "" },
@@ -479,6 +489,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		buf_free(&urls[i]);
 	buf_free(&attachments);
 	buf_free(&inline_images);
+	buf_free(&text);
 	buf_free(&options);
 	mime_message_free(&m);
 	return rc;

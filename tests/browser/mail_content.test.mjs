@@ -35,6 +35,32 @@ browserSuite('Mail content', {}, (env, test) => {
     });
   });
 
+  test('a web address in plain text is a link to a new tab, an e-mail address opens compose', async () => {
+    const subject = `Plain links ${Date.now()}`;
+    await env.inst.deliver(`From: Ann <ann@example.com>
+To: ${USER}
+Subject: ${subject}
+Date: Mon, 2 Nov 2026 10:00:00 +0000
+Content-Type: text/plain; charset=utf-8
+
+The notes are at https://example.com/notes?a=1&b="x"<b>bold</b> (or www.example.com/n).
+Write to bob.lee+x@example.net, please.
+`);
+    await withPage(env.browser, async (page) => {
+      await logOn(page, env.inst.base);
+      await openMessage(page, subject);
+      const body = page.locator('pre.body');
+      const web = body.locator('a[target="_blank"]');
+      assert.deepEqual(await web.evaluateAll((as) => as.map((a) => a.href)),
+        ['https://example.com/notes?a=1&b=', 'http://www.example.com/n']);
+      assert.equal(await body.locator('b').count(), 0, 'no markup from the text');
+      assert.match(await body.innerText(), /&b="x"<b>bold<\/b> \(or www\.example\.com\/n\)\./);
+      await body.getByRole('link', { name: 'bob.lee+x@example.net' }).click();
+      await page.waitForURL((u) => u.pathname === '/mail/compose');
+      assert.equal(await page.locator('input[name="to"]').inputValue(), 'bob.lee+x@example.net');
+    });
+  });
+
   test('an HTML message shows its cid: picture from its own part', async () => {
     await env.inst.deliver(await eml('html-cid-image.eml'));
     await withPage(env.browser, async (page) => {
