@@ -334,22 +334,23 @@ static void part_url(struct request *r, struct buf *b, int view)
 
 /* The attachment list, with a thumbnail for each picture, and the pictures
  * sent to be shown with the text (what phones and Outlook send as inline
- * parts), which are listed too so that they can be saved. */
-static void render_attachments(struct request *r, const struct mime_message *m, struct buf *out,
-			       struct buf *inline_images)
+ * parts), which are listed too so that they can be saved. With the HTML
+ * shown (html_shown), the pictures it shows itself are left out. */
+static void render_attachments(struct request *r, const struct mime_message *m, int html_shown,
+			       struct buf *out, struct buf *inline_images)
 {
 	for (size_t i = 0; i < m->nattachments; i++) {
 		const struct mime_attachment *a = &m->attachments[i];
 		char size[32];
 		struct buf url, view;
-		if (shown_in_html(m, a))
+		if (html_shown && shown_in_html(m, a))
 			continue;
 		buf_init(&url, 4096);
 		buf_init(&view, 4096);
 		part_url(r, &url, 0);
 		buf_printf(&url, "%d", a->index);
 		int raster = raster_type(a->content_type);
-		int with_text = raster && !m->html && (a->disposition_inline || a->inline_image);
+		int with_text = raster && !html_shown && (a->disposition_inline || a->inline_image);
 		if (raster) {
 			part_url(r, &view, 1);
 			buf_printf(&view, "%d", a->index);
@@ -403,7 +404,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	char path[4096], date[64];
 	struct mime_message *m;
 	struct mailstore *ms;
-	struct buf urls[6], attachments, inline_images, options, text;
+	struct buf urls[7], attachments, inline_images, options, text;
 	struct err e;
 	int exists, missing;
 	(void)rest;
@@ -427,7 +428,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		mailstore_close(&ms);
 	}
 	static const char *const modes[] = { "reply", "all", "forward" };
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		buf_init(&urls[i], 4096);
 	message_url(&urls[0], "/mail", folder, NULL);
 	for (size_t i = 0; i < 3; i++) {
@@ -435,7 +436,16 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		buf_printf(&urls[1 + i], "&mode=%s", modes[i]);
 	}
 	int images = strcmp(http_arg(r, "images"), "1") == 0;
+	/* One version of a message with HTML: the HTML unless plain text was
+	 * asked for, and a switch to the other. */
+	int plain = m->html && strcmp(http_arg(r, "v"), "text") == 0;
 	if (m->html) {
+		message_url(&urls[6], "/mail/read", folder, id);
+		buf_puts(&urls[6], plain ? "" : "&v=text");
+		if (images)
+			buf_puts(&urls[6], "&images=1");
+	}
+	if (m->html && !plain) {
 		message_url(&urls[4], "/mail/html", folder, id);
 		if (images)
 			buf_puts(&urls[4], "&images=1");
@@ -446,7 +456,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	}
 	buf_init(&attachments, LIST_MAX);
 	buf_init(&inline_images, LIST_MAX);
-	render_attachments(r, m, &attachments, &inline_images);
+	render_attachments(r, m, m->html && !plain, &attachments, &inline_images);
 	/* The text as HTML, its web and e-mail addresses links. */
 	buf_init(&text, TEXT_HTML_MAX);
 	if (linkify_html(&text, m->text ? m->text : "", "/mail/compose?to=") < 0) {
@@ -477,6 +487,9 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		{ "move_options", options.data ? options.data : "" },
 		{ "attachments", attachments.data ? attachments.data : "" },
 		{ "text_html", text.data ? text.data : "" },
+		{ "show_text", !m->html || plain ? "1" : "" },
+		{ "switch_url", urls[6].data ? urls[6].data : "" },
+		{ "plain", plain ? "1" : "" },
 		{ "inline_images", inline_images.data ? inline_images.data : "" },
 		{ "html_url", urls[4].data ? urls[4].data : "" },
 		{ "images", images ? "1" : "" },
@@ -485,7 +498,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	enum MHD_Result rc = http_send_framed(r, MHD_HTTP_OK, TPL_MESSAGE, vars,
 					      sizeof(vars) / sizeof(vars[0]),
 					      m->subject && m->subject[0] ? m->subject : "Message");
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		buf_free(&urls[i]);
 	buf_free(&attachments);
 	buf_free(&inline_images);

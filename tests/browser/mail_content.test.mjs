@@ -75,6 +75,15 @@ Write to bob.lee+x@example.net, please.
       await waitForPicture(htmlFrame(page).locator('#logo'));
       assert.equal(await page.locator('ul.attachments li').count(), 0,
         'the picture the HTML shows is not listed again');
+      assert.equal(await page.locator('pre.body').count(), 0, 'one version: the HTML');
+
+      await page.getByRole('link', { name: 'Show plain text' }).click();
+      await page.waitForURL((u) => u.searchParams.get('v') === 'text');
+      assert.match(await page.locator('pre.body').innerText(), /Our logo:/);
+      assert.equal(await page.locator('section.html-part').count(), 0, 'and now only the text');
+      await waitForPicture(page.locator('.inline-images img'));
+      await page.getByRole('link', { name: 'Show HTML' }).click();
+      await htmlFrame(page).locator('#logo').waitFor();
     });
   });
 
