@@ -84,7 +84,8 @@ static void add_other(const char *addr, void *arg)
 enum MHD_Result page_compose(struct request *r, const char *rest)
 {
 	const char *mode = http_arg(r, "mode"), *folder = http_arg(r, "f"), *id = http_arg(r, "id");
-	struct draft d = { .heading = "New message" };
+	/* "to" fills in the recipient: an address clicked in a message. */
+	struct draft d = { .heading = "New message", .to = http_arg(r, "to") };
 	struct mime_message *m = NULL;
 	struct mailstore *ms;
 	char path[4096];

@@ -25,6 +25,7 @@ static const char *const template_files[TPL_COUNT] = {
 	[TPL_OPTION] = "option.html",
 	[TPL_MESSAGE] = "message.html",
 	[TPL_ATTACHMENT_ITEM] = "attachment_item.html",
+	[TPL_MESSAGE_IMAGE] = "message_image.html",
 	[TPL_COMPOSE] = "compose.html",
 	[TPL_SWITCH] = "switch.html",
 };

@@ -1,11 +1,14 @@
 /* mime_html.c - HTML mail as plain text (entities, block structure, hidden
- * parts dropped), and whether it refers to remote content. */
+ * parts dropped), whether it refers to remote content, and the HTML made fit
+ * for the sandboxed frame (links, cid: images). */
 #include <stdio.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
 
 #include "webmsg/buf.h"
+#include "webmsg/html.h"
+#include "webmsg/mime.h"
 #include "mime_private.h"
 
 /* ---- HTML ---- */
@@ -287,4 +290,240 @@ int mime_html_refers_remote(const char *h)
 			return 1;
 	}
 	return 0;
+}
+
+/* ---- HTML for the frame ---- */
+
+/* An attribute of a tag as the browser's tokenizer splits it: the name,
+ * and the value as written (quotes removed, entities not yet decoded). */
+struct attribute {
+	const char *name, *value;
+	size_t name_len, value_len;
+};
+
+/* The attribute at p (past any separators), or 0 at the end of the tag.
+ * Returns where the next one may start. */
+static const char *next_attribute(const char *p, struct attribute *a, int *end)
+{
+	*end = 0;
+	while (is_html_space(*p) || *p == '/')
+		p++;
+	if (*p == '>' || *p == '\0') {
+		*end = 1;
+		return *p ? p + 1 : p;
+	}
+	a->name = p;
+	/* The first character may be '=' ("<a =x>"), as the tokenizer allows. */
+	p++;
+	while (*p && !is_html_space(*p) && *p != '/' && *p != '>' && *p != '=')
+		p++;
+	a->name_len = (size_t)(p - a->name);
+	a->value = NULL;
+	a->value_len = 0;
+	const char *q = p;
+	while (is_html_space(*q))
+		q++;
+	if (*q != '=')
+		return p;
+	q++;
+	while (is_html_space(*q))
+		q++;
+	if (*q == '"' || *q == '\'') {
+		const char *close = strchr(q + 1, *q);
+		a->value = q + 1;
+		a->value_len = close ? (size_t)(close - q - 1) : strlen(q + 1);
+		return close ? close + 1 : q + 1 + a->value_len;
+	}
+	a->value = q;
+	while (*q && !is_html_space(*q) && *q != '>')
+		q++;
+	a->value_len = (size_t)(q - a->value);
+	return q;
+}
+
+static int attribute_is(const struct attribute *a, const char *name)
+{
+	return a->name_len == strlen(name) && g_ascii_strncasecmp(a->name, name, a->name_len) == 0;
+}
+
+/* An attribute's value as the browser reads an address from it: entities
+ * decoded, tabs and newlines removed, leading and trailing spaces and
+ * controls trimmed. For g_free. */
+static char *address_value(const struct attribute *a)
+{
+	char *raw = g_strndup(a->value ? a->value : "", a->value_len);
+	GString *s = g_string_sized_new(a->value_len + 1);
+	for (const char *p = raw; *p;) {
+		gunichar c;
+		size_t n;
+		char tmp[8];
+		if (*p == '&' && (n = entity_decode(p, &c)) > 0) {
+			g_string_append_len(s, tmp, g_unichar_to_utf8(c, tmp));
+			p += n;
+			continue;
+		}
+		if (*p != '\t' && *p != '\n' && *p != '\r')
+			g_string_append_c(s, *p);
+		p++;
+	}
+	g_free(raw);
+	size_t start = 0, len = s->len;
+	while (start < len && (unsigned char)s->str[start] <= 0x20)
+		start++;
+	while (len > start && (unsigned char)s->str[len - 1] <= 0x20)
+		len--;
+	char *out = g_strndup(s->str + start, len - start);
+	g_string_free(s, TRUE);
+	return out;
+}
+
+/* Whether a link may stay: only addresses that leave for the web or a mail
+ * program. Everything else (javascript:, data:, relative addresses that
+ * would open our own pages) goes. */
+static int link_allowed(const char *v)
+{
+	return g_ascii_strncasecmp(v, "http://", 7) == 0 ||
+	       g_ascii_strncasecmp(v, "https://", 8) == 0 ||
+	       g_ascii_strncasecmp(v, "mailto:", 7) == 0;
+}
+
+static void put_attribute(struct buf *b, const char *name, const char *value)
+{
+	buf_printf(b, " %s=\"", name);
+	html_escape(b, value);
+	buf_puts(b, "\"");
+}
+
+/* The Content-Id a "cid:" address names (RFC 2392: percent-encoded), or NULL. */
+static char *cid_of(const char *v)
+{
+	if (g_ascii_strncasecmp(v, "cid:", 4) != 0)
+		return NULL;
+	char *id = g_uri_unescape_string(v + 4, NULL);
+	return id;
+}
+
+/* Copies the tag at p (on '<', named name) to b with its links made safe
+ * and cid: images resolved; returns where the tag ends. */
+static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
+			       const struct mime_frame_image *images, size_t nimages)
+{
+	int link = strcmp(name, "a") == 0 || strcmp(name, "area") == 0;
+	int image = strcmp(name, "img") == 0;
+	int have_href = 0, seen_href = 0, end;
+	struct attribute a;
+	const char *q = p + 1 + strlen(name);
+	buf_printf(b, "<%s", name);
+	for (;;) {
+		q = next_attribute(q, &a, &end);
+		if (end)
+			break;
+		if (link && (attribute_is(&a, "target") || attribute_is(&a, "rel")))
+			continue;
+		if (link && (attribute_is(&a, "href") || attribute_is(&a, "xlink:href"))) {
+			/* The first one is what the browser follows; the rest go. */
+			char *v = address_value(&a);
+			if (!seen_href && link_allowed(v)) {
+				put_attribute(b, "href", v);
+				have_href = 1;
+			}
+			seen_href = 1;
+			g_free(v);
+			continue;
+		}
+		if (image && attribute_is(&a, "src") && a.value) {
+			char *v = address_value(&a), *cid = cid_of(v);
+			int done = 0;
+			for (size_t i = 0; cid && i < nimages && !done; i++) {
+				if (strcmp(images[i].content_id, cid) == 0) {
+					put_attribute(b, "src", images[i].url);
+					done = 1;
+				}
+			}
+			g_free(cid);
+			g_free(v);
+			if (done)
+				continue;
+		}
+		buf_append(b, " ", 1);
+		buf_append(b, a.name, a.name_len);
+		if (a.value) {
+			char *v = g_strndup(a.value, a.value_len);
+			/* As written: entities stay as they were, only quotes are ours. */
+			buf_puts(b, "=\"");
+			for (const char *c = v; *c; c++)
+				if (*c == '"')
+					buf_puts(b, "&quot;");
+				else
+					buf_append(b, c, 1);
+			buf_puts(b, "\"");
+			g_free(v);
+		}
+	}
+	if (link && have_href)
+		buf_puts(b, " target=\"_blank\" rel=\"noopener noreferrer\"");
+	buf_puts(b, ">");
+	return q;
+}
+
+char *mime_html_for_frame(const char *h, const struct mime_frame_image *images, size_t nimages)
+{
+	struct buf b;
+	const char *p = h;
+	buf_init(&b, TEXT_MAX);
+	/* Links the rewriting below would miss open in a new tab all the same;
+	 * after a leading doctype, which must come first to keep the page's mode. */
+	const char *start = p;
+	while (is_html_space(*start))
+		start++;
+	if (g_ascii_strncasecmp(start, "<!doctype", 9) == 0) {
+		const char *end = strchr(start, '>');
+		p = end ? end + 1 : start + strlen(start);
+		buf_append(&b, h, (size_t)(p - h));
+	}
+	buf_puts(&b, "<base target=\"_blank\">");
+	while (*p && !b.failed) {
+		const char *lt = strchr(p, '<');
+		if (!lt) {
+			buf_puts(&b, p);
+			break;
+		}
+		buf_append(&b, p, (size_t)(lt - p));
+		p = lt;
+		if (strncmp(p, "<!--", 4) == 0) {
+			/* Where the browser ends it: "<!-->" and "--!>" count too. */
+			const char *end = strstr(p + 2, "-->"), *bang = strstr(p + 4, "--!>");
+			size_t n = end ? (size_t)(end + 3 - p) : strlen(p);
+			if (bang && (!end || bang < end))
+				n = (size_t)(bang + 4 - p);
+			buf_append(&b, p, n);
+			p += n;
+			continue;
+		}
+		char name[16];
+		size_t len = 0;
+		while (g_ascii_isalnum(p[1 + len]) && len < sizeof(name) - 1) {
+			name[len] = g_ascii_tolower(p[1 + len]);
+			len++;
+		}
+		name[len] = '\0';
+		const char *after = p + 1 + len;
+		int whole = len > 0 && (is_html_space(*after) || *after == '/' || *after == '>' ||
+					*after == '\0');
+		if (whole && strcmp(name, "base") == 0) {
+			p = skip_tag(p); /* the message's own base would undo ours */
+		} else if (whole && (!strcmp(name, "a") || !strcmp(name, "area") ||
+				     !strcmp(name, "img"))) {
+			p = rewrite_tag(p, name, &b, images, nimages);
+		} else {
+			buf_append(&b, p, 1);
+			p++;
+		}
+	}
+	size_t n;
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, &n);
 }

@@ -256,6 +256,8 @@ int mime_part_describe(GMimeObject *o, int index, GMimeParserOptions *options,
 		if (!a->filename)
 			return -1;
 	}
+	GMimeContentDisposition *d = g_mime_object_get_content_disposition(o);
+	a->disposition_inline = d && !g_mime_content_disposition_is_attachment(d);
 	const char *cid = g_mime_object_get_content_id(o);
 	if (cid) {
 		char *c = mime_text_clean_line(cid);

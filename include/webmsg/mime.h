@@ -25,6 +25,7 @@ struct mime_attachment {
 	char *content_type; /* "application/pdf" */
 	size_t size;        /* decoded size */
 	int inline_image;   /* an image part shown within an HTML part (cid:) */
+	int disposition_inline; /* sent as Content-Disposition: inline (shown with the text) */
 	char *content_id;   /* without <>, or NULL */
 };
 
@@ -47,6 +48,20 @@ struct mime_message {
  * message beyond the limits MIME_TOO_COMPLEX. */
 int mime_parse_file(const char *path, struct mime_message **out, struct err *e);
 void mime_message_free(struct mime_message **m);
+
+/* A picture the HTML names by cid:, and the address to show it from. */
+struct mime_frame_image {
+	const char *content_id; /* without <> */
+	const char *url;
+};
+
+/* The HTML part made fit for the sandboxed frame (malloc'd; NULL when out of
+ * memory): every link that stays (http, https, mailto only; the rest lose
+ * their address) opens in a new tab with rel="noopener noreferrer", the
+ * message's own <base> is dropped, and <img src="cid:..."> is given the
+ * address of its picture among images (others stay as they are). */
+char *mime_html_for_frame(const char *html, const struct mime_frame_image *images,
+			  size_t nimages);
 
 /* The decoded content of attachment index (as in struct mime_attachment). */
 int mime_attachment_data(const char *path, int index, struct buf *out, char *content_type,

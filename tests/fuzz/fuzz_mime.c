@@ -10,6 +10,7 @@
 #include "fuzz.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
+#include "webmsg/linkify.h"
 #include "webmsg/mime.h"
 
 static int fd = -1;
@@ -56,6 +57,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		check_text(texts[i]);
 	FUZZ_CHECK(m->text);
+	/* What the reading page makes of the bodies: the HTML for the frame and
+	 * the text with its links, both still valid UTF-8. */
+	if (m->html) {
+		char *framed = mime_html_for_frame(m->html, NULL, 0);
+		FUZZ_CHECK(framed);
+		check_text(framed);
+		free(framed);
+	}
+	struct buf linked;
+	buf_init(&linked, 1 << 28);
+	FUZZ_CHECK(linkify_html(&linked, m->text, "/mail/compose?to=") == 0);
+	check_text(linked.data);
+	buf_free(&linked);
 	for (size_t i = 0; i < m->nattachments; i++) {
 		const struct mime_attachment *a = &m->attachments[i];
 		char type[128], name[256];
