@@ -109,6 +109,7 @@ mail_uid=$(id -un) mail_gid=$(id -gn)
 if [ "$(id -u)" = 0 ]; then
 	mail_uid=nobody mail_gid=$(id -gn nobody)
 	chown -R "$mail_uid:$mail_gid" "$box" "$dc/home"
+	chmod o+x "$work" "$work/mail" "$work/mail/example.org" "$dc"
 fi
 cat >"$dc/dovecot.conf" <<EOF
 base_dir = $dc/run
@@ -124,7 +125,10 @@ dove() { USER=bench HOME=$dc/home doveadm -c "$dc/dovecot.conf" search mailbox K
 dsecs() {
 	local s e
 	s=$(date +%s.%N)
-	dove "$@" >"$work/dove.out"
+	if ! dove "$@" >"$work/dove.out"; then
+		echo "doveadm search failed (its log: $dc/log)" >&2
+		exit 1
+	fi
 	e=$(date +%s.%N)
 	python3 -c 'import sys; print("%.4f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$s" "$e"
 }
