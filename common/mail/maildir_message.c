@@ -69,7 +69,8 @@ static int list_once(struct maildir *md, const char *folder, enum mail_sort sort
 	if (maildir_sync_folder(md, folder, dir, 0, e) < 0)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM messages WHERE folder = ? ORDER BY %s"
-		 " LIMIT ? OFFSET ?", maildir_summary_columns, maildir_list_orders[sort][ascending ? 1 : 0]);
+		 " LIMIT ? OFFSET ?", maildir_summary_columns,
+		 maildir_list_orders[sort][ascending ? 1 : 0]);
 	/* One read transaction: the page and the total agree. */
 	if (maildir_index_exec(md, "BEGIN", e) < 0)
 		return -1;

@@ -182,7 +182,6 @@ int maildir_message_deliver(void *be, const char *folder, const void *data, size
 int maildir_search(void *be, const char *folder, const char *query, enum mail_sort sort,
 		   int ascending, size_t offset, size_t limit, struct mail_summary **out,
 		   size_t *n, long *total, int *partial, struct err *e);
-int maildir_search_match_expr(const char *query, char *out, size_t outlen);
 /* Shared with the list: the columns of a summary, and how one is read. */
 extern const char maildir_summary_columns[];
 void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s);

@@ -106,13 +106,6 @@ static int match_expr(const struct terms *t, char *out, size_t outlen)
 	return (int)t->n;
 }
 
-int maildir_search_match_expr(const char *query, char *out, size_t outlen)
-{
-	struct terms t;
-	terms_split(query, &t);
-	return match_expr(&t, out, outlen);
-}
-
 /* "%word%" for LIKE, with '%', '_' and the escape '\' taken literally. */
 static char *like_pattern(const char *word)
 {
