@@ -185,6 +185,10 @@ enum MHD_Result http_send_framed(struct request *r, unsigned status, enum site_t
 		{ "mode_link", link.data ? link.data : "" },
 		{ "user", r->has_session ? r->sess.user : "" },
 		{ "csrf", r->has_session ? r->sess.csrf : "" },
+		/* The search box searches the folder of the page it is on. */
+		{ "search_folder", http_arg(r, "f")[0] ? http_arg(r, "f") : "INBOX" },
+		{ "search_query", http_arg(r, "q") },
+		{ "search_all", strcmp(http_arg(r, "all"), "1") == 0 ? "1" : "" },
 	};
 	buf_init(&page, PAGE_MAX);
 	int rc = template_render(r->gen->site->templates[TPL_FRAME], frame,

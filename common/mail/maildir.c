@@ -318,6 +318,7 @@ const struct mailstore_ops mailstore_maildir_ops = {
 	.folder_create = maildir_folder_create,
 	.folder_delete = maildir_folder_delete,
 	.list = maildir_message_list,
+	.search = maildir_search,
 	.path = maildir_message_path,
 	.summary = maildir_message_summary,
 	.set_flags = maildir_message_set_flags,

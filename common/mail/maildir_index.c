@@ -1,5 +1,6 @@
 /* maildir_index.c - the SQLite index beside a Maildir: opening, checking
- * its schema, throwing a corrupt one away, and the transaction helpers. */
+ * its schema, throwing a corrupt one away, and the transaction helpers.
+ * An index of an older schema version is thrown away and rebuilt. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ static const char index_schema[] =
 	"  size INTEGER NOT NULL,"
 	"  flags INTEGER NOT NULL,"
 	"  attachment INTEGER NOT NULL,"
+	/* 1 once the message is in the search table: bodies are indexed after
+	 * the list, so that a new folder lists as fast as before. */
+	"  searchable INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (folder, id));"
 	/* Each order a page is asked in is a walk along one of these. */
 	"CREATE INDEX messages_date ON messages (folder, date, id);"
@@ -40,6 +44,16 @@ static const char index_schema[] =
 	/* What comparing with a directory reads: the few files of new/ without
 	 * the many of cur/, and without reading whole rows. */
 	"CREATE INDEX messages_files ON messages (folder, dir, filename);"
+	/* What is left to index for search: empty once every body is read. */
+	"CREATE INDEX messages_unsearchable ON messages (folder) WHERE searchable = 0;"
+	/* Full text: a row per message whose body was read, with the rowid of
+	 * its messages row (kept by flag changes and moves, which therefore
+	 * never rewrite it). Diacritics folded: "resume" finds "Résumé". */
+	"CREATE VIRTUAL TABLE search USING fts5 (sender, recipients, subject, body, attachments,"
+	"  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+	"CREATE TRIGGER messages_unsearch AFTER DELETE ON messages WHEN OLD.searchable BEGIN"
+	"  DELETE FROM search WHERE rowid = OLD.rowid;"
+	"END;"
 	/* Counted as rows come and go, so that neither a page nor the folder
 	 * list counts 100,000 rows each time. (No INSERT OR IGNORE in the
 	 * triggers: the outer INSERT OR REPLACE would override it.) */

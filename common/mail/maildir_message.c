@@ -21,7 +21,7 @@
 
 /* ---- messages ---- */
 
-static const char summary_columns[] =
+const char maildir_summary_columns[] =
 	"id, date, CASE WHEN from_name <> '' THEN from_name ELSE from_addr END, from_addr,"
 	" subject, size, flags, attachment";
 
@@ -31,7 +31,7 @@ static void column_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", s ? s : "");
 }
 
-static void summary_from_row(sqlite3_stmt *st, struct mail_summary *s)
+void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s)
 {
 	memset(s, 0, sizeof(*s));
 	column_copy(st, 0, s->id, sizeof(s->id));
@@ -45,18 +45,18 @@ static void summary_from_row(sqlite3_stmt *st, struct mail_summary *s)
 		s->flags |= MAIL_HAS_ATTACHMENT;
 }
 
+/* Ascending is exactly the reverse of descending, so that either is a
+ * walk along one index, forwards or backwards. */
+const char *const maildir_list_orders[3][2] = {
+	[MAIL_SORT_DATE] = { "date DESC, id DESC", "date, id" },
+	[MAIL_SORT_FROM] = { "from_sort DESC, date DESC, id DESC", "from_sort, date, id" },
+	[MAIL_SORT_SUBJECT] = { "subject_sort DESC, date DESC, id DESC", "subject_sort, date, id" },
+};
+
 static int list_once(struct maildir *md, const char *folder, enum mail_sort sort, int ascending,
 		     size_t offset, size_t limit, struct mail_summary **out, size_t *n,
 		     long *total, struct err *e)
 {
-	/* Ascending is exactly the reverse of descending, so that either is a
-	 * walk along one index, forwards or backwards. */
-	static const char *const orders[3][2] = {
-		[MAIL_SORT_DATE] = { "date DESC, id DESC", "date, id" },
-		[MAIL_SORT_FROM] = { "from_sort DESC, date DESC, id DESC", "from_sort, date, id" },
-		[MAIL_SORT_SUBJECT] = { "subject_sort DESC, date DESC, id DESC",
-					"subject_sort, date, id" },
-	};
 	char dir[PATH_MAX], sql[512];
 	struct mail_summary *v = NULL;
 	size_t nv = 0, cap = 0;
@@ -69,7 +69,8 @@ static int list_once(struct maildir *md, const char *folder, enum mail_sort sort
 	if (maildir_sync_folder(md, folder, dir, 0, e) < 0)
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM messages WHERE folder = ? ORDER BY %s"
-		 " LIMIT ? OFFSET ?", summary_columns, orders[sort][ascending ? 1 : 0]);
+		 " LIMIT ? OFFSET ?", maildir_summary_columns,
+		 maildir_list_orders[sort][ascending ? 1 : 0]);
 	/* One read transaction: the page and the total agree. */
 	if (maildir_index_exec(md, "BEGIN", e) < 0)
 		return -1;
@@ -89,7 +90,7 @@ static int list_once(struct maildir *md, const char *folder, enum mail_sort sort
 			}
 			v = more;
 		}
-		summary_from_row(st, &v[nv++]);
+		maildir_summary_from_row(st, &v[nv++]);
 	}
 	if (rc != SQLITE_DONE) {
 		maildir_index_error(md, e, "cannot read the mail index");
@@ -143,7 +144,7 @@ static int lookup(struct maildir *md, const char *folder, const char *id, struct
 	sqlite3_stmt *st;
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT %s, dir, filename FROM messages WHERE folder = ?"
-		 " AND id = ?", summary_columns);
+		 " AND id = ?", maildir_summary_columns);
 	*found = 0;
 	if (maildir_index_prepare(md, sql, &st, e) < 0)
 		return -1;
@@ -153,7 +154,7 @@ static int lookup(struct maildir *md, const char *folder, const char *id, struct
 	if (rc == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 9);
 		size_t len = (size_t)sqlite3_column_bytes(st, 9);
-		summary_from_row(st, &loc->summary);
+		maildir_summary_from_row(st, &loc->summary);
 		loc->sub = sqlite3_column_int(st, 8) == DIR_CUR ? DIR_CUR : DIR_NEW;
 		/* The index is a file in the user's folder, which other programs
 		 * (and the user, with shell access) can write: a name that is not

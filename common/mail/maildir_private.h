@@ -40,7 +40,8 @@ struct err;
 
 #define INDEX_NAME ".webmsg-index.sqlite"
 #define INDEX_APPLICATION_ID 0x776d6978 /* "wmix" */
-#define INDEX_VERSION 1
+/* 2: the search table */
+#define INDEX_VERSION 2
 #define INDEX_BUSY_MS 10000
 /* A folder being deleted is renamed to this first, so that no reader sees it
  * half gone; the leading ".." keeps it out of every folder list. */
@@ -176,6 +177,15 @@ int maildir_message_move(void *be, const char *folder, const char *id, const cha
 int maildir_message_remove(void *be, const char *folder, const char *id, struct err *e);
 int maildir_message_deliver(void *be, const char *folder, const void *data, size_t len,
 			    unsigned flags, char *id_out, size_t idlen, struct err *e);
+
+/* maildir_search.c: full-text search; bodies indexed after the list */
+int maildir_search(void *be, const char *folder, const char *query, enum mail_sort sort,
+		   int ascending, size_t offset, size_t limit, struct mail_summary **out,
+		   size_t *n, long *total, int *partial, struct err *e);
+/* Shared with the list: the columns of a summary, and how one is read. */
+extern const char maildir_summary_columns[];
+void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s);
+extern const char *const maildir_list_orders[3][2];
 
 /* maildir_quota.c: quota (Maildir++ maildirsize) */
 int maildir_quota_path(const struct maildir *md, char *out, size_t outlen);

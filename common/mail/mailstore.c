@@ -178,6 +178,25 @@ int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort
 					total, e));
 }
 
+int mailstore_search(struct mailstore *ms, const char *folder, const char *query,
+		     enum mail_sort sort, int ascending, size_t offset, size_t limit,
+		     struct mail_summary **out, size_t *n, long *total, int *partial,
+		     struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	*partial = 0;
+	if ((folder && folder_ok(folder, e) < 0) || !query)
+		return refuse(ms);
+	if (sort != MAIL_SORT_DATE && sort != MAIL_SORT_FROM && sort != MAIL_SORT_SUBJECT) {
+		err_set(e, "unknown sort order");
+		return refuse(ms);
+	}
+	return result(ms, ms->ops->search(ms->be, folder, query, sort, ascending, offset, limit,
+					  out, n, total, partial, e));
+}
+
 int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
 		   size_t pathlen, struct err *e)
 {

@@ -51,6 +51,7 @@ struct mail_summary {
 	char subject[512];    /* decoded, UTF-8 */
 	long size;
 	unsigned flags;
+	char folder[MAIL_FOLDER_MAX]; /* set by mailstore_search only; "" otherwise */
 };
 
 /* Opens user@domain's mailbox under root, creating the Maildir and the
@@ -70,6 +71,23 @@ int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *
 int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort, int ascending,
 		   size_t offset, size_t limit, struct mail_summary **out, size_t *n, long *total,
 		   struct err *e);
+/* The longest search a user may type, in bytes; longer ones are cut. */
+#define MAIL_SEARCH_MAX 512
+
+/* Messages whose sender, recipients, subject, body (decoded text, HTML as
+ * text) or attachment names hold every word of query (case and diacritics
+ * ignored; the last word also as the start of a word), in one folder or in
+ * all (folder NULL), one page as mailstore_list gives it; each summary's
+ * folder is set. query is words only, never a query language: quotes, '*',
+ * NEAR, parentheses and "column:" are words like any other. A query without
+ * a word finds nothing. *partial gets 1 when some bodies are not indexed
+ * yet, so that those messages were matched by their sender and subject only
+ * (bodies are indexed a bounded batch at a time, on search). */
+int mailstore_search(struct mailstore *ms, const char *folder, const char *query,
+		     enum mail_sort sort, int ascending, size_t offset, size_t limit,
+		     struct mail_summary **out, size_t *n, long *total, int *partial,
+		     struct err *e);
+
 /* The message's file, for reading (a path stays valid until the message is
  * moved, flagged or deleted). */
 int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
