@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "migrations.h"
+#include "webmsg/db.h"
+#include "webmsg/err.h"
 #include "webmsg/remember.h"
 
 /* 006-remember-moved.sql drops remember_tokens. */
 #define DB_REMEMBER_MOVED 6
-#include "webmsg/db.h"
-#include "webmsg/err.h"
 
 /* PRAGMA application_id of a webmsg database: "wems". */
 #define WEBMSG_APPLICATION_ID 2003133299
