@@ -179,7 +179,8 @@ out:
 	return status;
 }
 
-int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e)
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const char *replaces,
+			 char *id_out, size_t idlen, struct err *e)
 {
 	struct mailstore *ms;
 	struct buf msg;
@@ -192,10 +193,29 @@ int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct
 	}
 	int rc = mailbox_open(r, &ms, e);
 	if (rc == 0) {
-		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT, NULL,
-				       0, e);
+		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT,
+				       id_out, idlen, e);
+		/* The old version goes only when the new one is on disk: a failure
+		 * leaves one of them, never neither. */
+		struct err old;
+		if (rc == 0 && replaces && replaces[0] &&
+		    mailstore_delete(ms, MAIL_DRAFTS, replaces, &old) < 0 && !mailstore_refused(ms))
+			log_warnx("%s: the previous version of a draft stays: %s",
+				  log_q(r->sess.user), log_q(old.msg));
 		mailstore_close(&ms);
 	}
 	buf_free(&msg);
 	return rc;
+}
+
+void mail_send_drop_draft(struct request *r, const char *id)
+{
+	struct mailstore *ms;
+	struct err e;
+	if (!id || !id[0] || mailbox_open(r, &ms, &e) < 0)
+		return;
+	if (mailstore_delete(ms, MAIL_DRAFTS, id, &e) < 0 && !mailstore_refused(ms))
+		log_warnx("%s: a sent message's draft stays in Drafts: %s", log_q(r->sess.user),
+			  log_q(e.msg));
+	mailstore_close(&ms);
 }

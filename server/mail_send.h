@@ -16,7 +16,13 @@ struct request;
  * goes out from the outbox's threads, never from the request's. */
 int mail_send(struct request *r, const struct mime_compose *c, int *queued, struct err *e);
 
-/* Keeps what the user wrote in Drafts (when sending failed). */
-int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e);
+/* Keeps what the user wrote in Drafts (Save draft, or sending failed). One
+ * message has one draft: replaces (its id in Drafts, or NULL/"") is removed
+ * once the new version is safely written, never before. id_out gets the new
+ * draft's id (may be NULL). */
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const char *replaces,
+			 char *id_out, size_t idlen, struct err *e);
+/* Removes a draft from Drafts once its message has been sent. */
+void mail_send_drop_draft(struct request *r, const char *id);
 
 #endif

@@ -160,7 +160,13 @@ static void render_rows(struct request *r, const char *folder, const struct mail
 		char date[32], size[32];
 		struct buf url;
 		buf_init(&url, 2048);
-		message_url(&url, "/mail/read", folder, m[i].id);
+		/* A draft opens in compose, to be finished. */
+		if (strcmp(folder, MAIL_DRAFTS) == 0) {
+			buf_puts(&url, "/mail/compose?mode=draft&id=");
+			http_url_encode(&url, m[i].id, NULL);
+		} else {
+			message_url(&url, "/mail/read", folder, m[i].id);
+		}
 		format_date(m[i].date, date, sizeof(date));
 		format_size((size_t)m[i].size, size, sizeof(size));
 		const struct tvar row[] = {
