@@ -19,6 +19,8 @@
 #include "webmsg/mime.h"
 
 #define MAX_RECIPIENTS 100
+/* Names the draft kept after a session ended, until the next logon. */
+#define KEPT_COOKIE "webmsg_kept"
 
 struct recipients {
 	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
@@ -218,4 +220,64 @@ void mail_send_drop_draft(struct request *r, const char *id)
 		log_warnx("%s: a sent message's draft stays in Drafts: %s", log_q(r->sess.user),
 			  log_q(e.msg));
 	mailstore_close(&ms);
+}
+
+/* Maildir unique names ("1701.M5P9Q1.host,S=1234") are made of these; a
+ * cookie value takes them with ',' (not a cookie character) as '~'. */
+#define ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-="
+
+static int cookie_of_id(const char *id, char *out, size_t len)
+{
+	size_t n = strlen(id);
+	if (!n || n >= len)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		if (id[i] && id[i] != ',' && !strchr(ID_CHARS, id[i]))
+			return -1;
+		out[i] = id[i] == ',' ? '~' : id[i];
+	}
+	return 0;
+}
+
+static int id_of_cookie(const char *cookie, char *out, size_t len)
+{
+	size_t n = strlen(cookie);
+	if (!n || n >= len)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		if (cookie[i] && cookie[i] != '~' && !strchr(ID_CHARS, cookie[i]))
+			return -1;
+		out[i] = cookie[i] == '~' ? ',' : cookie[i];
+	}
+	return 0;
+}
+
+void mail_send_note_kept(struct request *r, const char *id)
+{
+	char value[MAIL_ID_MAX];
+	/* An id a cookie cannot hold: the logon page still says where the text is. */
+	if (cookie_of_id(id, value, sizeof(value)) < 0)
+		snprintf(value, sizeof(value), "-");
+	http_add_cookie(r, KEPT_COOKIE, value, SESSION_ENDED_SECONDS);
+}
+
+int mail_send_has_kept(struct request *r)
+{
+	return http_cookie(r, KEPT_COOKIE) != NULL;
+}
+
+int mail_send_take_kept(struct request *r, char *id, size_t len)
+{
+	const char *kept = http_cookie(r, KEPT_COOKIE);
+	struct mailstore *ms;
+	struct err e;
+	char path[4096];
+	if (!kept)
+		return 0;
+	http_add_cookie(r, KEPT_COOKIE, "", 0);
+	if (id_of_cookie(kept, id, len) < 0 || mailbox_open(r, &ms, &e) < 0)
+		return 0;
+	int rc = mailstore_path(ms, MAIL_DRAFTS, id, path, sizeof(path), &e);
+	mailstore_close(&ms);
+	return rc == 0;
 }

@@ -374,6 +374,18 @@ static enum MHD_Result show_again(struct request *r, const struct mime_compose *
 	return res;
 }
 
+/* The session had ended: the draft is kept, and the logon page says so and
+ * leads to it. The browser's session cookie is spent. */
+static enum MHD_Result kept_after_end(struct request *r, const char *new_id)
+{
+	if (!new_id[0])
+		return page_logon_required(r);
+	log_info("user %s: a message posted after the session ended was kept in Drafts",
+		 log_q(r->sess.user));
+	mail_send_note_kept(r, new_id);
+	return http_see_other(r, "/");
+}
+
 enum MHD_Result page_compose_send(struct request *r, const char *rest)
 {
 	struct mime_upload ups[MAX_ATTACHMENTS + 1];
@@ -382,7 +394,8 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	struct err e = { 0 };
 	const struct form_field *f;
 	const char *draft_id = form_get(r->form, "draft");
-	int save = strcmp(form_get(r->form, "op"), "save") == 0;
+	/* After the session ended, what was typed is kept and never sent. */
+	int save = r->session_ended || strcmp(form_get(r->form, "op"), "save") == 0;
 	(void)rest;
 
 	struct kept *kept = calloc(1, sizeof(*kept));
@@ -447,6 +460,8 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	buf_free(&fwd);
 	upload_unmap_all(maps, nmaps);
 	kept_free(kept);
+	if (r->session_ended)
+		return kept_after_end(r, new_id);
 	if (save && new_id[0]) {
 		struct buf url;
 		buf_init(&url, 1024);

@@ -2,7 +2,7 @@
 // place with its attachments; a draft opens in compose and sending it takes
 // it out of Drafts; a message that cannot go out, sent twice, is one draft.
 import assert from 'node:assert/strict';
-import { browserSuite, logOn, messageRow, withPage, USER } from './lib.mjs';
+import { browserSuite, logOff, logOn, messageRow, withPage, PASSWORD, USER } from './lib.mjs';
 
 async function saveDraft(page) {
   await page.getByRole('button', { name: 'Save draft' }).click();
@@ -99,6 +99,42 @@ browserSuite('drafts', {}, (env, test) => {
       await messageRow(page, subject).locator('td.subject a').click();
       await page.waitForURL((u) => u.pathname === '/mail/compose');
       assert.equal(await page.locator('fieldset.kept li', { hasText: 'photo.bin' }).count(), 1);
+    });
+  });
+});
+
+browserSuite('drafts after the session ended', {}, (env, test) => {
+  test('a session ended in another tab, then Send: after logging on again the text is in Drafts', async () => {
+    await withPage(env.browser, async (page, context) => {
+      const subject = `Long letter ${Date.now()}`;
+      const text = 'Dear Ann,\nthis took an hour to write: ä ö ü €.';
+      await logOn(page, env.inst.base);
+      await page.goto(`${env.inst.base}/mail/compose`);
+      await page.locator('#to').fill(USER);
+      await page.locator('#subject').fill(subject);
+      await page.locator('#body').fill(text);
+
+      const other = await context.newPage();
+      await other.goto(`${env.inst.base}/mail`);
+      await logOff(other);
+      await other.close();
+
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.waitForURL((u) => u.pathname === '/');
+      assert.match(await page.locator('main.logon-box .error').innerText(),
+        /Your session had ended; your message was kept in Drafts/);
+
+      await page.locator('#user').fill(USER);
+      await page.locator('#password').fill(PASSWORD);
+      await page.locator('form[action="/logon"] button[type=submit]').click();
+      await page.waitForURL((u) => u.pathname === '/mail/compose' && u.searchParams.get('mode') === 'draft');
+      assert.equal(await page.locator('main.compose h1').innerText(), 'Draft');
+      assert.equal(await page.locator('#subject').inputValue(), subject);
+      assert.equal(await page.locator('#body').inputValue(), text);
+
+      assert.equal(await draftRows(page, env.inst.base, subject), 1, 'the text is in Drafts');
+      await page.goto(`${env.inst.base}/mail?f=Sent`);
+      assert.equal(await messageRow(page, subject).count(), 0, 'and nothing was sent');
     });
   });
 });
