@@ -58,8 +58,19 @@ struct draft {
 	const char *attachments; /* the draft's attachments as HTML list items (escaped) */
 };
 
+/* The other mode's name when the page can switch to it (as the frame's link
+ * can), else NULL. */
+static const char *switch_to(struct request *r)
+{
+	if (!r->gen->daemons[LISTENER_HTTPS] ||
+	    (r->https && config_bool(r->gen->cfg, SET_SSL_FORCE)))
+		return NULL;
+	return r->https ? "regular" : "secure";
+}
+
 static enum MHD_Result show(struct request *r, unsigned status, const struct draft *d)
 {
+	const char *other = switch_to(r);
 	char max[16];
 	const char *kind = kind_known(d->kind ? d->kind : "new");
 	snprintf(max, sizeof(max), "%ld", config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
@@ -83,6 +94,11 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 		{ "body", d->body ? d->body : "" },
 		{ "kept", d->attachments ? d->attachments : "" },
 		{ "max_mb", max },
+		/* The frame's switch link would leave what was typed behind: this
+		 * button saves the draft first and reopens it on the other side. */
+		{ "switch_label", !other ? ""
+				  : strcmp(other, "secure") == 0 ? "Save and enter Secure Mode"
+								 : "Save and return to regular mode" },
 	};
 	return http_send_framed(r, status, TPL_COMPOSE, vars, sizeof(vars) / sizeof(vars[0]),
 				kind_heading(kind));
@@ -395,7 +411,9 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	const struct form_field *f;
 	const char *draft_id = form_get(r->form, "draft");
 	/* After the session ended, what was typed is kept and never sent. */
-	int save = r->session_ended || strcmp(form_get(r->form, "op"), "save") == 0;
+	const char *op = form_get(r->form, "op");
+	int to_other = strcmp(op, "switch") == 0 && switch_to(r);
+	int save = r->session_ended || to_other || strcmp(op, "save") == 0;
 	(void)rest;
 
 	struct kept *kept = calloc(1, sizeof(*kept));
@@ -463,12 +481,26 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	if (r->session_ended)
 		return kept_after_end(r, new_id);
 	if (save && new_id[0]) {
-		struct buf url;
-		buf_init(&url, 1024);
-		buf_puts(&url, "/mail/compose?mode=draft&n=saved&id=");
-		http_url_encode(&url, new_id, NULL);
-		enum MHD_Result res = http_see_other(r, url.data);
+		struct buf url, draft;
+		buf_init(&url, 4096);
+		buf_init(&draft, 1024);
+		buf_puts(&draft, "/mail/compose?mode=draft&n=saved&id=");
+		http_url_encode(&draft, new_id, NULL);
+		enum MHD_Result res;
+		if (to_other) {
+			/* The switch comes back to the draft on the other listener. Not
+			 * a redirect: CSP form-action 'self' would stop the form's
+			 * navigation at the other origin; a page that moves on is a
+			 * navigation of its own. */
+			buf_printf(&url, "/mode/%s?back=", switch_to(r));
+			http_url_encode(&url, draft.data, "/");
+			const struct tvar vars[] = { { "url", url.data }, { "mode", "Draft saved" } };
+			res = http_send_page(r, MHD_HTTP_OK, TPL_SWITCH, vars, 2);
+		} else {
+			res = http_see_other(r, draft.data);
+		}
 		buf_free(&url);
+		buf_free(&draft);
 		return res;
 	}
 	if (save && !e.msg[0])
