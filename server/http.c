@@ -470,7 +470,7 @@ static int start_post(struct request_state *st, struct request *r, enum MHD_Resu
 	form_init(&st->form, &lim);
 	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > lim.text_max + lim.file_max) {
+	if (cl && strtoull(cl, NULL, 10) > lim.text_max + FORM_FILES_READ_MAX(lim.file_max)) {
 		*answer = http_send_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 					  "What was sent is larger than this server takes.");
 		return 1;

@@ -364,7 +364,7 @@ static void kept_free(struct kept *k)
 }
 
 /* The form again after a failed send or save, with the draft that now holds it. */
-static enum MHD_Result show_again(struct request *r, const struct mime_compose *c,
+static enum MHD_Result show_again(struct request *r, unsigned status, const struct mime_compose *c,
 				  const char *draft_id, int draft_new, const char *error)
 {
 	struct mime_message *m = NULL;
@@ -384,7 +384,7 @@ static enum MHD_Result show_again(struct request *r, const struct mime_compose *
 		.fwd_id = draft_new ? "" : form_get(r->form, "fwd_id"), .error = error,
 		.draft_id = draft_id, .attachments = kept.data,
 	};
-	enum MHD_Result res = show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &d);
+	enum MHD_Result res = show(r, status, &d);
 	buf_free(&kept);
 	mime_message_free(&m);
 	return res;
@@ -416,6 +416,22 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	int save = r->session_ended || to_other || strcmp(op, "save") == 0;
 	(void)rest;
 
+	/* Files over the limit were dropped as they came: the form comes back
+	 * with the reason and the text (its fields come before the files). */
+	if (r->form->files_refused && !r->session_ended) {
+		char why[200];
+		snprintf(why, sizeof(why),
+			 "The attached files were not taken: together they are larger than %ld MiB, "
+			 "the most one message may carry. Your text is kept below; attach smaller "
+			 "files or send them in several messages.",
+			 config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
+		struct mime_compose c = {
+			.to = form_get(r->form, "to"), .cc = form_get(r->form, "cc"),
+			.bcc = form_get(r->form, "bcc"), .subject = form_get(r->form, "subject"),
+			.body = form_get(r->form, "body"),
+		};
+		return show_again(r, MHD_HTTP_CONTENT_TOO_LARGE, &c, draft_id, 0, why);
+	}
 	struct kept *kept = calloc(1, sizeof(*kept));
 	if (!kept)
 		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory.");
@@ -505,5 +521,6 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	}
 	if (save && !e.msg[0])
 		err_set(&e, "the draft could not be saved");
-	return show_again(r, &c, new_id[0] ? new_id : draft_id, new_id[0] != 0, e.msg);
+	return show_again(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &c, new_id[0] ? new_id : draft_id,
+			  new_id[0] != 0, e.msg);
 }

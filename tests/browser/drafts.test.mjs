@@ -138,3 +138,29 @@ browserSuite('drafts after the session ended', {}, (env, test) => {
     });
   });
 });
+
+browserSuite('drafts and the size limit', { instance: { settings: { 'mail.max_message_mb': '1' } } }, (env, test) => {
+  test('the size limit is on the page, and a too-large file returns the form with the text', async () => {
+    await withPage(env.browser, async (page) => {
+      await logOn(page, env.inst.base);
+      await page.goto(`${env.inst.base}/mail/compose`);
+      assert.match(await page.locator('label[for=attachments]').innerText(), /up to 1 MiB/);
+      await page.locator('#to').fill(USER);
+      await page.locator('#subject').fill('Holiday pictures');
+      await page.locator('#body').fill('Here they are, all of them.');
+      await page.locator('#attachments').setInputFiles([
+        { name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1536 * 1024, 1) },
+      ]);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/mail/send'),
+        page.getByRole('button', { name: 'Send' }).click(),
+      ]);
+      assert.equal(response.status(), 413);
+      await page.locator('main.compose .error').waitFor();
+      assert.match(await page.locator('main.compose .error').innerText(), /larger than 1 MiB/);
+      assert.equal(await page.locator('#to').inputValue(), USER);
+      assert.equal(await page.locator('#subject').inputValue(), 'Holiday pictures');
+      assert.equal(await page.locator('#body').inputValue(), 'Here they are, all of them.');
+    });
+  });
+});
