@@ -27,9 +27,9 @@
 static const struct {
 	const char *name, *value;
 } security_headers[] = {
-	{ "Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "
-				     "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-				     "base-uri 'none'" },
+	{ "Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; "
+				     "style-src 'self'; img-src 'self'; frame-src 'self'; "
+				     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'" },
 	{ "X-Content-Type-Options", "nosniff" },
 	{ "Referrer-Policy", "no-referrer" },
 	{ "X-Frame-Options", "DENY" },

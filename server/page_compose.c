@@ -413,7 +413,9 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	/* After the session ended, what was typed is kept and never sent. */
 	const char *op = form_get(r->form, "op");
 	int to_other = strcmp(op, "switch") == 0 && switch_to(r);
-	int save = r->session_ended || to_other || strcmp(op, "save") == 0;
+	/* autosave.js: the form without its files, every 30 s while typing. */
+	int autosave = strcmp(op, "autosave") == 0;
+	int save = r->session_ended || to_other || autosave || strcmp(op, "save") == 0;
 	(void)rest;
 
 	/* Files over the limit were dropped as they came: the form comes back
@@ -496,6 +498,14 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	kept_free(kept);
 	if (r->session_ended)
 		return kept_after_end(r, new_id);
+	if (autosave) {
+		/* The script takes the new draft's id into the form. */
+		char *text = strdup(new_id[0] ? new_id : "");
+		if (!text)
+			return MHD_NO;
+		return http_send_bytes(r, new_id[0] ? MHD_HTTP_OK : MHD_HTTP_UNPROCESSABLE_CONTENT,
+				       "text/plain; charset=utf-8", text, strlen(text), NULL);
+	}
 	if (save && new_id[0]) {
 		struct buf url, draft;
 		buf_init(&url, 4096);
