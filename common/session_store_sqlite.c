@@ -35,9 +35,9 @@
 #include "webmsg/session_store.h"
 
 /* 1: sessions and transfers; 2: keys with an expiry (remembered logons,
- * throttle counters). Every statement of SCHEMA is IF NOT EXISTS, so running
- * it again brings any older file up to date. */
-#define SCHEMA_VERSION 2
+ * throttle counters); 3: sessions that ended. Every statement of SCHEMA is IF
+ * NOT EXISTS, so running it again brings any older file up to date. */
+#define SCHEMA_VERSION 3
 /* "wmss": marks the file as a webmsg session store. */
 #define APPLICATION_ID 0x776d7373
 #define TOUCH_MAX 60
@@ -63,7 +63,15 @@ static const char SCHEMA[] =
 	" key TEXT PRIMARY KEY,"
 	" value TEXT NOT NULL,"
 	" expires INTEGER NOT NULL);" /* 0: never */
-	"CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires) WHERE expires > 0;";
+	"CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires) WHERE expires > 0;"
+	/* Sessions that ended by logoff or expiry, for SESSION_ENDED_SECONDS: a
+	 * form posted after the end can still be tied to its user (and kept as a
+	 * draft). Sessions ended because their account changed are not here. */
+	"CREATE TABLE IF NOT EXISTS ended ("
+	" key TEXT PRIMARY KEY,"
+	" user TEXT NOT NULL,"
+	" stamp TEXT NOT NULL,"
+	" ended INTEGER NOT NULL);";
 
 struct sqlite_store {
 	struct session_store base; /* first: the operations see a session_store */
@@ -208,15 +216,27 @@ static void rollback(struct sqlite_store *s)
 static int sweep_locked(struct sqlite_store *s, const struct session_limits *lim, time_t now,
 			struct err *e)
 {
-	sqlite3_stmt *stmt;
-	if (prepare(s, "DELETE FROM sessions WHERE last_seen < ?1 OR created < ?2", &stmt, e) < 0)
+	static const char *const sql[] = {
+		"INSERT OR REPLACE INTO ended SELECT key, user, stamp, ?3 FROM sessions"
+		" WHERE last_seen < ?1 OR created < ?2",
+		"DELETE FROM sessions WHERE last_seen < ?1 OR created < ?2",
+	};
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *stmt;
+		if (prepare(s, sql[i], &stmt, e) < 0)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, (long long)(now - lim->idle));
+		sqlite3_bind_int64(stmt, 2, (long long)(now - lim->lifetime));
+		if (sqlite3_bind_parameter_count(stmt) >= 3)
+			sqlite3_bind_int64(stmt, 3, (long long)now);
+		int rc = sqlite3_step(stmt);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_DONE)
+			return fail(s, e, "cannot remove expired sessions");
+	}
+	if (run(s, "DELETE FROM ended WHERE ended < ?", NULL, NULL,
+		(long long)(now - SESSION_ENDED_SECONDS), NULL, e) < 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, (long long)(now - lim->idle));
-	sqlite3_bind_int64(stmt, 2, (long long)(now - lim->lifetime));
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		return fail(s, e, "cannot remove expired sessions");
 	if (run(s, "DELETE FROM transfers WHERE expires < ?", NULL, NULL, (long long)now, NULL,
 		e) < 0 ||
 	    run(s, "DELETE FROM transfers WHERE key NOT IN (SELECT key FROM sessions)", NULL, NULL,
@@ -349,6 +369,15 @@ static void sweep_now_and_then(struct sqlite_store *s, const struct session_limi
 		rollback(s);
 }
 
+/* Locked. The session of key ends now, by logoff or expiry: its user is
+ * known by its key for SESSION_ENDED_SECONDS more. */
+static int note_ended(struct sqlite_store *s, const char *key, time_t now, struct err *e)
+{
+	return run(s, "INSERT OR REPLACE INTO ended SELECT key, user, stamp, ?2 FROM sessions"
+		      " WHERE key = ?1",
+		   key, NULL, (long long)now, NULL, e);
+}
+
 static int op_find(struct session_store *st, const char *id, int https,
 		   const struct session_limits *lim, struct session *out, struct err *e)
 {
@@ -363,7 +392,9 @@ static int op_find(struct session_store *st, const char *id, int https,
 	sweep_now_and_then(s, lim, now);
 	int rc = load(s, key, &x, e);
 	if (rc == 0 && expired(&x, lim, now)) {
-		rc = run(s, "DELETE FROM sessions WHERE key = ?", key, NULL, 0, NULL, e);
+		rc = note_ended(s, key, now, e);
+		if (rc == 0)
+			rc = run(s, "DELETE FROM sessions WHERE key = ?", key, NULL, 0, NULL, e);
 		if (rc == 0)
 			rc = SESSION_STORE_NONE;
 	} else if (rc == 0 && !https && x.secure) {
@@ -437,10 +468,47 @@ static int op_destroy(struct session_store *st, const char *key, struct err *e)
 {
 	struct sqlite_store *s = of(st);
 	pthread_mutex_lock(&s->lock);
-	int rc = run(s, "DELETE FROM sessions WHERE key = ?", key, NULL, 0, NULL, e);
+	int rc = note_ended(s, key, time(NULL), e);
+	if (rc == 0)
+		rc = run(s, "DELETE FROM sessions WHERE key = ?", key, NULL, 0, NULL, e);
 	if (rc == 0)
 		rc = run(s, "DELETE FROM transfers WHERE key = ?", key, NULL, 0, NULL, e);
 	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int op_ended(struct session_store *st, const char *id, struct session *out, struct err *e)
+{
+	struct sqlite_store *s = of(st);
+	struct session x;
+	sqlite3_stmt *stmt;
+	memset(&x, 0, sizeof(x));
+	if (!token_well_formed(id, TOKEN_CHARS(SESSION_ID_BYTES), TOKEN_CHARS(SESSION_ID_BYTES)))
+		return SESSION_STORE_NONE;
+	token_sha256_hex(id, x.key);
+	pthread_mutex_lock(&s->lock);
+	int rc = prepare(s, "SELECT user, stamp FROM ended WHERE key = ? AND ended >= ?", &stmt, e);
+	if (rc == 0) {
+		sqlite3_bind_text(stmt, 1, x.key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (long long)(time(NULL) - SESSION_ENDED_SECONDS));
+		int step = sqlite3_step(stmt);
+		if (step == SQLITE_ROW) {
+			snprintf(x.user, sizeof(x.user), "%s",
+				 (const char *)sqlite3_column_text(stmt, 0));
+			snprintf(x.stamp, sizeof(x.stamp), "%s",
+				 (const char *)sqlite3_column_text(stmt, 1));
+		}
+		sqlite3_finalize(stmt);
+		rc = step == SQLITE_ROW ? 0 : step == SQLITE_DONE ? SESSION_STORE_NONE
+								   : fail(s, e, "cannot read");
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc == 0) {
+		snprintf(x.id, sizeof(x.id), "%s", id);
+		session_csrf_of(id, x.csrf);
+		*out = x;
+	}
+	explicit_bzero(&x, sizeof(x));
 	return rc;
 }
 
@@ -451,6 +519,9 @@ static int op_destroy_user(struct session_store *st, const char *user, long *cou
 	long n = 0;
 	pthread_mutex_lock(&s->lock);
 	int rc = run(s, "DELETE FROM sessions WHERE user = ?", user, NULL, 0, &n, e);
+	/* Ended for the account's sake: no form of them is kept either. */
+	if (rc == 0)
+		rc = run(s, "DELETE FROM ended WHERE user = ?", user, NULL, 0, NULL, e);
 	if (rc == 0)
 		rc = run(s, "DELETE FROM transfers WHERE key NOT IN (SELECT key FROM sessions)",
 			 NULL, NULL, 0, NULL, e);
@@ -725,6 +796,7 @@ static const struct session_store_ops sqlite_ops = {
 	.find = op_find,
 	.rotate = op_rotate,
 	.destroy = op_destroy,
+	.ended = op_ended,
 	.destroy_user = op_destroy_user,
 	.count = op_count,
 	.transfer_new = op_transfer_new,

@@ -144,9 +144,23 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
 		f->used += size;
 		return MHD_YES;
 	}
-	if (f->files + size > f->lim.file_max) {
-		f->too_large = 1;
-		return MHD_NO;
+	if (f->files_refused || f->files + size > f->lim.file_max) {
+		if (!f->files_refused) {
+			/* Spool files are unnamed: closed, they are gone. */
+			for (size_t i = 0; i < f->n; i++)
+				if (f->fields[i].fd >= 0) {
+					close(f->fields[i].fd);
+					f->fields[i].fd = -1;
+					f->fields[i].size = 0;
+				}
+			f->files_refused = 1;
+		}
+		f->dropped += size;
+		if (f->files + f->dropped > FORM_FILES_READ_MAX(f->lim.file_max)) {
+			f->too_large = 1;
+			return MHD_NO;
+		}
+		return MHD_YES;
 	}
 	if (field->fd < 0 && (field->fd = spool_open(f->lim.spool)) < 0) {
 		log_warn("cannot open an upload file in %s", f->lim.spool);

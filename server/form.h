@@ -41,6 +41,11 @@ struct form {
 	struct form_limits lim;
 	size_t reserved;      /* bytes of the process's body memory budget this form holds */
 	int too_large;        /* the body went over a limit or had too many fields */
+	/* The files went over file_max: all of them are dropped, the text fields
+	 * kept, so that the page can say why and keep what was typed. The body
+	 * is read on (and dropped) up to file_max more, then it is too_large. */
+	int files_refused;
+	size_t dropped;       /* bytes of files dropped since */
 	int failed;           /* a spool file could not be written */
 	enum form_csrf csrf;  /* PENDING until the first field is complete */
 };
@@ -56,6 +61,10 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
 			     const char *filename, const char *content_type,
 			     const char *transfer_encoding, const char *data, uint64_t off,
 			     size_t size);
+/* What a body of files may declare: their limit, and as much again that is
+ * read and dropped so that a form a little over it comes back with its text. */
+#define FORM_FILES_READ_MAX(file_max) (2 * (file_max))
+
 /* The body is complete: settles a CSRF check still pending. */
 void form_finish(struct form *f);
 /* The first value of a text field (never NULL: "" when absent). */

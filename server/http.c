@@ -27,9 +27,9 @@
 static const struct {
 	const char *name, *value;
 } security_headers[] = {
-	{ "Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "
-				     "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-				     "base-uri 'none'" },
+	{ "Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; "
+				     "style-src 'self'; img-src 'self'; frame-src 'self'; "
+				     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'" },
 	{ "X-Content-Type-Options", "nosniff" },
 	{ "Referrer-Policy", "no-referrer" },
 	{ "X-Frame-Options", "DENY" },
@@ -474,7 +474,7 @@ static int start_post(struct request_state *st, struct request *r, enum MHD_Resu
 	form_init(&st->form, &lim);
 	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > lim.text_max + lim.file_max) {
+	if (cl && strtoull(cl, NULL, 10) > lim.text_max + FORM_FILES_READ_MAX(lim.file_max)) {
 		*answer = http_send_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 					  "What was sent is larger than this server takes.");
 		return 1;

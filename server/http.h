@@ -33,7 +33,10 @@ struct request {
 	const struct route *route; /* found at the headers */
 	const struct form *form; /* a POST's fields (empty for other methods) */
 	int has_session;
-	struct session sess;     /* a copy, when has_session */
+	/* No live session, but r->sess is the one this cookie had until it ended
+	 * (websession_find_ended): only a form to keep as a draft is taken. */
+	int session_ended;
+	struct session sess;     /* a copy, when has_session or session_ended */
 	char set_cookies[HTTP_MAX_COOKIES][640]; /* Set-Cookie values for the answer */
 	int ncookies;
 	int clear_cache; /* ask the browser to drop what it cached of this site (logoff) */

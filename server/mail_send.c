@@ -19,6 +19,8 @@
 #include "webmsg/mime.h"
 
 #define MAX_RECIPIENTS 100
+/* Names the draft kept after a session ended, until the next logon. */
+#define KEPT_COOKIE "webmsg_kept"
 
 struct recipients {
 	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
@@ -179,7 +181,8 @@ out:
 	return status;
 }
 
-int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e)
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const char *replaces,
+			 char *id_out, size_t idlen, struct err *e)
 {
 	struct mailstore *ms;
 	struct buf msg;
@@ -192,10 +195,89 @@ int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct
 	}
 	int rc = mailbox_open(r, &ms, e);
 	if (rc == 0) {
-		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT, NULL,
-				       0, e);
+		rc = mailstore_deliver(ms, MAIL_DRAFTS, msg.data, msg.len, MAIL_SEEN | MAIL_DRAFT,
+				       id_out, idlen, e);
+		/* The old version goes only when the new one is on disk: a failure
+		 * leaves one of them, never neither. */
+		struct err old;
+		if (rc == 0 && replaces && replaces[0] &&
+		    mailstore_delete(ms, MAIL_DRAFTS, replaces, &old) < 0 && !mailstore_refused(ms))
+			log_warnx("%s: the previous version of a draft stays: %s",
+				  log_q(r->sess.user), log_q(old.msg));
 		mailstore_close(&ms);
 	}
 	buf_free(&msg);
 	return rc;
+}
+
+void mail_send_drop_draft(struct request *r, const char *id)
+{
+	struct mailstore *ms;
+	struct err e;
+	if (!id || !id[0] || mailbox_open(r, &ms, &e) < 0)
+		return;
+	if (mailstore_delete(ms, MAIL_DRAFTS, id, &e) < 0 && !mailstore_refused(ms))
+		log_warnx("%s: a sent message's draft stays in Drafts: %s", log_q(r->sess.user),
+			  log_q(e.msg));
+	mailstore_close(&ms);
+}
+
+/* Maildir unique names ("1701.M5P9Q1.host,S=1234") are made of these; a
+ * cookie value takes them with ',' (not a cookie character) as '~'. */
+#define ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-="
+
+static int cookie_of_id(const char *id, char *out, size_t len)
+{
+	size_t n = strlen(id);
+	if (!n || n >= len)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		if (id[i] && id[i] != ',' && !strchr(ID_CHARS, id[i]))
+			return -1;
+		out[i] = id[i] == ',' ? '~' : id[i];
+	}
+	return 0;
+}
+
+static int id_of_cookie(const char *cookie, char *out, size_t len)
+{
+	size_t n = strlen(cookie);
+	if (!n || n >= len)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		if (cookie[i] && cookie[i] != '~' && !strchr(ID_CHARS, cookie[i]))
+			return -1;
+		out[i] = cookie[i] == '~' ? ',' : cookie[i];
+	}
+	return 0;
+}
+
+void mail_send_note_kept(struct request *r, const char *id)
+{
+	char value[MAIL_ID_MAX];
+	/* An id a cookie cannot hold: the logon page still says where the text is. */
+	if (cookie_of_id(id, value, sizeof(value)) < 0)
+		snprintf(value, sizeof(value), "-");
+	http_add_cookie(r, KEPT_COOKIE, value, SESSION_ENDED_SECONDS);
+}
+
+int mail_send_has_kept(struct request *r)
+{
+	return http_cookie(r, KEPT_COOKIE) != NULL;
+}
+
+int mail_send_take_kept(struct request *r, char *id, size_t len)
+{
+	const char *kept = http_cookie(r, KEPT_COOKIE);
+	struct mailstore *ms;
+	struct err e;
+	char path[4096];
+	if (!kept)
+		return 0;
+	http_add_cookie(r, KEPT_COOKIE, "", 0);
+	if (id_of_cookie(kept, id, len) < 0 || mailbox_open(r, &ms, &e) < 0)
+		return 0;
+	int rc = mailstore_path(ms, MAIL_DRAFTS, id, path, sizeof(path), &e);
+	mailstore_close(&ms);
+	return rc == 0;
 }

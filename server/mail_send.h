@@ -16,7 +16,23 @@ struct request;
  * goes out from the outbox's threads, never from the request's. */
 int mail_send(struct request *r, const struct mime_compose *c, int *queued, struct err *e);
 
-/* Keeps what the user wrote in Drafts (when sending failed). */
-int mail_send_keep_draft(struct request *r, const struct mime_compose *c, struct err *e);
+/* Keeps what the user wrote in Drafts (Save draft, or sending failed). One
+ * message has one draft: replaces (its id in Drafts, or NULL/"") is removed
+ * once the new version is safely written, never before. id_out gets the new
+ * draft's id (may be NULL). */
+int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const char *replaces,
+			 char *id_out, size_t idlen, struct err *e);
+/* After a session ended, what was typed went to Drafts as draft id: the
+ * browser is told (a cookie), so that the logon page says so and the next
+ * logon leads to the draft. */
+void mail_send_note_kept(struct request *r, const char *id);
+/* The draft kept after the session ended, if the browser has one and it is
+ * in the user's Drafts: its id into id (len MAIL_ID_MAX) and 1, else 0.
+ * The cookie is spent. */
+int mail_send_take_kept(struct request *r, char *id, size_t len);
+/* 1 when the browser says a draft was kept after its session ended. */
+int mail_send_has_kept(struct request *r);
+/* Removes a draft from Drafts once its message has been sent. */
+void mail_send_drop_draft(struct request *r, const char *id);
 
 #endif

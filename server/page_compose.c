@@ -1,6 +1,8 @@
-/* page_compose.c - writing a message: new, reply, reply to all, forward, and
- * sending it. When it cannot be sent, the form comes back with what was typed
- * and the reason, and a copy is kept in Drafts. */
+/* page_compose.c - writing a message: new, reply, reply to all, forward, a
+ * draft opened again, and sending or saving it. One message has one draft in
+ * Drafts, replaced in place each time it is saved (its id travels in the
+ * form); when it cannot be sent, the form comes back with what was typed and
+ * the reason, and that same draft holds it. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,26 +18,69 @@
 #include "webmsg/config.h"
 #include "webmsg/fileio.h"
 #include "webmsg/err.h"
+#include "webmsg/html.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
 #include "webmsg/mime.h"
 
 #define MAX_ATTACHMENTS 32
 
+/* What the form is for: its heading, carried through the form so that a
+ * reply that failed to send still says "Reply". */
+static const struct {
+	const char *kind, *heading;
+} kinds[] = {
+	{ "new", "New message" }, { "reply", "Reply" },	    { "all", "Reply to all" },
+	{ "forward", "Forward" }, { "draft", "Draft" },
+};
+
+static const char *kind_known(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i].kind) == 0)
+			return kinds[i].kind;
+	return "new";
+}
+
+static const char *kind_heading(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i].kind) == 0)
+			return kinds[i].heading;
+	return kinds[0].heading;
+}
+
 /* What the form shows. */
 struct draft {
-	const char *heading, *to, *cc, *bcc, *subject, *body, *in_reply_to, *references;
-	const char *fwd_f, *fwd_id, *error;
+	const char *kind, *to, *cc, *bcc, *subject, *body, *in_reply_to, *references;
+	const char *fwd_f, *fwd_id, *error, *notice;
+	const char *draft_id;	 /* the message's draft in Drafts, or "" */
+	const char *attachments; /* the draft's attachments as HTML list items (escaped) */
 };
+
+/* The other mode's name when the page can switch to it (as the frame's link
+ * can), else NULL. */
+static const char *switch_to(struct request *r)
+{
+	if (!r->gen->daemons[LISTENER_HTTPS] ||
+	    (r->https && config_bool(r->gen->cfg, SET_SSL_FORCE)))
+		return NULL;
+	return r->https ? "regular" : "secure";
+}
 
 static enum MHD_Result show(struct request *r, unsigned status, const struct draft *d)
 {
+	const char *other = switch_to(r);
 	char max[16];
+	const char *kind = kind_known(d->kind ? d->kind : "new");
 	snprintf(max, sizeof(max), "%ld", config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
 	const struct tvar vars[] = {
-		{ "heading", d->heading },
+		{ "heading", kind_heading(kind) },
+		{ "kind", kind },
 		{ "error", d->error ? d->error : "" },
+		{ "notice", d->notice ? d->notice : "" },
 		{ "csrf", r->sess.csrf },
+		{ "draft", d->draft_id ? d->draft_id : "" },
 		{ "in_reply_to", d->in_reply_to ? d->in_reply_to : "" },
 		{ "references", d->references ? d->references : "" },
 		{ "fwd_f", d->fwd_f ? d->fwd_f : "" },
@@ -47,10 +92,99 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 		{ "bcc", d->bcc ? d->bcc : "" },
 		{ "subject", d->subject ? d->subject : "" },
 		{ "body", d->body ? d->body : "" },
+		{ "kept", d->attachments ? d->attachments : "" },
 		{ "max_mb", max },
+		/* The frame's switch link would leave what was typed behind: this
+		 * button saves the draft first and reopens it on the other side. */
+		{ "switch_label", !other ? ""
+				  : strcmp(other, "secure") == 0 ? "Save and enter Secure Mode"
+								 : "Save and return to regular mode" },
 	};
 	return http_send_framed(r, status, TPL_COMPOSE, vars, sizeof(vars) / sizeof(vars[0]),
-				d->heading);
+				kind_heading(kind));
+}
+
+static void size_text(size_t n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%zu bytes", n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%zu KiB", (n + 1023) / 1024);
+	else
+		snprintf(out, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+}
+
+/* The draft's attachments, each a ticked box: unticked, it is left out when
+ * the draft is saved or sent. Everything from the message is escaped. */
+static void kept_items(const struct mime_message *m, struct buf *out)
+{
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const struct mime_attachment *a = &m->attachments[i];
+		char size[32];
+		size_text(a->size, size, sizeof(size));
+		buf_printf(out,
+			   "<li><label><input type=\"checkbox\" name=\"keep\" value=\"%d\" "
+			   "checked> ",
+			   a->index);
+		html_escape(out, a->filename);
+		buf_puts(out, "</label> <span class=\"hint\">");
+		html_escape(out, a->content_type);
+		buf_printf(out, ", %s</span></li>\n", size);
+	}
+}
+
+/* The path of the user's draft id, or -1 when it is not there. */
+static int draft_path(struct request *r, const char *id, char *path, size_t len, struct err *e)
+{
+	struct mailstore *ms;
+	if (!id || !id[0])
+		return err_set(e, "no draft");
+	if (mailbox_open(r, &ms, e) < 0)
+		return -1;
+	int rc = mailstore_path(ms, MAIL_DRAFTS, id, path, len, e);
+	mailstore_close(&ms);
+	return rc;
+}
+
+/* The message a reply answers: the last id of its References. */
+static char *last_reference(const char *refs)
+{
+	const char *open = refs ? strrchr(refs, '<') : NULL;
+	const char *close = open ? strchr(open, '>') : NULL;
+	if (!close)
+		return NULL;
+	return strndup(open + 1, (size_t)(close - open - 1));
+}
+
+/* A draft opened again: the form as it was saved, attachments included. */
+static enum MHD_Result open_draft(struct request *r, const char *id)
+{
+	struct mime_message *m = NULL;
+	char path[4096];
+	struct err e;
+	if (draft_path(r, id, path, sizeof(path), &e) < 0 || mime_parse_file(path, &m, &e) < 0)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "That draft is not there any more.");
+	struct buf kept;
+	buf_init(&kept, 256 * 1024);
+	kept_items(m, &kept);
+	char *irt = last_reference(m->references);
+	/* The message ends its text with a line end the form never had. */
+	size_t tl = m->text ? strlen(m->text) : 0;
+	if (tl && m->text[tl - 1] == '\n')
+		m->text[--tl] = '\0';
+	if (tl && m->text[tl - 1] == '\r')
+		m->text[--tl] = '\0';
+	struct draft d = {
+		.kind = "draft", .to = m->to, .cc = m->cc, .subject = m->subject, .body = m->text,
+		.in_reply_to = irt, .references = m->references, .draft_id = id,
+		.attachments = kept.data,
+		.notice = strcmp(http_arg(r, "n"), "saved") == 0 ? "Draft saved." : NULL,
+	};
+	enum MHD_Result res = show(r, MHD_HTTP_OK, &d);
+	free(irt);
+	buf_free(&kept);
+	mime_message_free(&m);
+	return res;
 }
 
 /* "Re: x" stays "Re: x"; "x" becomes "Re: x". */
@@ -85,12 +219,14 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 {
 	const char *mode = http_arg(r, "mode"), *folder = http_arg(r, "f"), *id = http_arg(r, "id");
 	/* "to" fills in the recipient: an address clicked in a message. */
-	struct draft d = { .heading = "New message", .to = http_arg(r, "to") };
+	struct draft d = { .kind = "new", .to = http_arg(r, "to") };
 	struct mime_message *m = NULL;
 	struct mailstore *ms;
 	char path[4096];
 	struct err e;
 	(void)rest;
+	if (strcmp(mode, "draft") == 0)
+		return open_draft(r, id);
 	if (!mode[0])
 		return show(r, MHD_HTTP_OK, &d);
 	if (mailbox_open(r, &ms, &e) < 0)
@@ -106,12 +242,12 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 	struct others cc = { r->sess.user, { 0 } };
 	buf_init(&cc.list, 64 * 1024);
 	if (strcmp(mode, "forward") == 0) {
-		d.heading = "Forward";
+		d.kind = "forward";
 		subject = prefixed("Fwd:", m->subject);
 		d.fwd_f = folder;
 		d.fwd_id = id;
 	} else {
-		d.heading = strcmp(mode, "all") == 0 ? "Reply to all" : "Reply";
+		d.kind = strcmp(mode, "all") == 0 ? "all" : "reply";
 		subject = prefixed("Re:", m->subject);
 		d.to = m->reply_to && m->reply_to[0] ? m->reply_to : m->from;
 		d.in_reply_to = m->message_id;
@@ -185,15 +321,123 @@ static void upload_unmap_all(struct upload_map *maps, size_t n)
 		munmap(maps[i].data, maps[i].len);
 }
 
+/* The attachments of the previous version of the draft that stay (the boxes
+ * still ticked), read into memory before that version is replaced. */
+struct kept {
+	struct buf data[MAX_ATTACHMENTS];
+	char type[MAX_ATTACHMENTS][128];
+	char name[MAX_ATTACHMENTS][256];
+	size_t n;
+};
+
+static int kept_read(struct request *r, const char *draft_id, struct kept *k,
+		     struct mime_upload *ups, size_t *nups, struct err *e)
+{
+	char path[4096];
+	const struct form_field *f;
+	if (!form_nth(r->form, "keep", 0))
+		return 0;
+	if (draft_path(r, draft_id, path, sizeof(path), e) < 0)
+		return err_set(e, "the draft's attachments are not there any more");
+	for (size_t i = 0; (f = form_nth(r->form, "keep", i)) && *nups < MAX_ATTACHMENTS; i++) {
+		char *end;
+		long idx = strtol(f->value.data ? f->value.data : "", &end, 10);
+		if (end == f->value.data || *end || idx < 0 || idx > 100000)
+			continue;
+		struct buf *b = &k->data[k->n];
+		buf_init(b, MIME_MESSAGE_MAX);
+		if (mime_attachment_data(path, (int)idx, b, k->type[k->n], sizeof(k->type[0]),
+					 k->name[k->n], sizeof(k->name[0]), e) < 0) {
+			buf_free(b);
+			return err_set(e, "an attachment of the draft cannot be read");
+		}
+		ups[(*nups)++] = (struct mime_upload){ k->name[k->n], k->type[k->n], b->data, b->len };
+		k->n++;
+	}
+	return 0;
+}
+
+static void kept_free(struct kept *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		buf_free(&k->data[i]);
+	free(k);
+}
+
+/* The form again after a failed send or save, with the draft that now holds it. */
+static enum MHD_Result show_again(struct request *r, unsigned status, const struct mime_compose *c,
+				  const char *draft_id, int draft_new, const char *error)
+{
+	struct mime_message *m = NULL;
+	char path[4096];
+	struct err e;
+	struct buf kept;
+	buf_init(&kept, 256 * 1024);
+	if (draft_id[0] && draft_path(r, draft_id, path, sizeof(path), &e) == 0 &&
+	    mime_parse_file(path, &m, &e) == 0)
+		kept_items(m, &kept);
+	/* A new draft holds the forwarded original as an attachment already. */
+	struct draft d = {
+		.kind = form_get(r->form, "kind"), .to = c->to, .cc = c->cc, .bcc = c->bcc,
+		.subject = c->subject, .body = c->body, .in_reply_to = form_get(r->form, "in_reply_to"),
+		.references = form_get(r->form, "references"),
+		.fwd_f = draft_new ? "" : form_get(r->form, "fwd_f"),
+		.fwd_id = draft_new ? "" : form_get(r->form, "fwd_id"), .error = error,
+		.draft_id = draft_id, .attachments = kept.data,
+	};
+	enum MHD_Result res = show(r, status, &d);
+	buf_free(&kept);
+	mime_message_free(&m);
+	return res;
+}
+
+/* The session had ended: the draft is kept, and the logon page says so and
+ * leads to it. The browser's session cookie is spent. */
+static enum MHD_Result kept_after_end(struct request *r, const char *new_id)
+{
+	if (!new_id[0])
+		return page_logon_required(r);
+	log_info("user %s: a message posted after the session ended was kept in Drafts",
+		 log_q(r->sess.user));
+	mail_send_note_kept(r, new_id);
+	return http_see_other(r, "/");
+}
+
 enum MHD_Result page_compose_send(struct request *r, const char *rest)
 {
 	struct mime_upload ups[MAX_ATTACHMENTS + 1];
 	size_t nups = 0;
 	struct buf fwd;
-	struct err e;
+	struct err e = { 0 };
 	const struct form_field *f;
+	const char *draft_id = form_get(r->form, "draft");
+	/* After the session ended, what was typed is kept and never sent. */
+	const char *op = form_get(r->form, "op");
+	int to_other = strcmp(op, "switch") == 0 && switch_to(r);
+	/* autosave.js: the form without its files, every 30 s while typing. */
+	int autosave = strcmp(op, "autosave") == 0;
+	int save = r->session_ended || to_other || autosave || strcmp(op, "save") == 0;
 	(void)rest;
 
+	/* Files over the limit were dropped as they came: the form comes back
+	 * with the reason and the text (its fields come before the files). */
+	if (r->form->files_refused && !r->session_ended) {
+		char why[200];
+		snprintf(why, sizeof(why),
+			 "The attached files were not taken: together they are larger than %ld MiB, "
+			 "the most one message may carry. Your text is kept below; attach smaller "
+			 "files or send them in several messages.",
+			 config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
+		struct mime_compose c = {
+			.to = form_get(r->form, "to"), .cc = form_get(r->form, "cc"),
+			.bcc = form_get(r->form, "bcc"), .subject = form_get(r->form, "subject"),
+			.body = form_get(r->form, "body"),
+		};
+		return show_again(r, MHD_HTTP_CONTENT_TOO_LARGE, &c, draft_id, 0, why);
+	}
+	struct kept *kept = calloc(1, sizeof(*kept));
+	if (!kept)
+		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory.");
 	struct upload_map maps[MAX_ATTACHMENTS];
 	size_t nmaps = 0;
 	for (size_t i = 0; (f = form_nth(r->form, "attachment", i)); i++) {
@@ -205,6 +449,7 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 		if (upload_map(f, &maps[nmaps]) < 0) {
 			log_warn("%s: cannot read an uploaded file", r->sess.user);
 			upload_unmap_all(maps, nmaps);
+			kept_free(kept);
 			return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					       "The files sent could not be read.");
 		}
@@ -214,8 +459,9 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 						    maps[nmaps].data, maps[nmaps].len };
 		nmaps++;
 	}
+	int ok = kept_read(r, draft_id, kept, ups, &nups, &e) == 0;
 	buf_init(&fwd, MIME_MESSAGE_MAX);
-	int has_fwd = forwarded(r, &ups[nups], &fwd, &e);
+	int has_fwd = ok ? forwarded(r, &ups[nups], &fwd, &e) : -1;
 	if (has_fwd > 0)
 		nups++;
 	struct mime_compose c = {
@@ -231,22 +477,61 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 		.nattachments = nups,
 	};
 	int queued;
-	if (has_fwd >= 0 && mail_send(r, &c, &queued, &e) == 0) {
+	if (!save && has_fwd >= 0 && mail_send(r, &c, &queued, &e) == 0) {
 		buf_free(&fwd);
 		upload_unmap_all(maps, nmaps);
+		kept_free(kept);
+		mail_send_drop_draft(r, draft_id);
 		return http_see_other(r, queued ? "/mail?f=INBOX&n=queued" : "/mail?f=INBOX&n=sent");
 	}
-	/* Nothing is lost: the draft is kept, and the form comes back as it was. */
+	/* Nothing is lost: the message's one draft holds it now (unless its
+	 * attachments could not be read: then the old draft stays as it was). */
+	char new_id[MAIL_ID_MAX] = "";
 	struct err de;
-	if (mail_send_keep_draft(r, &c, &de) < 0)
+	if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
+		if (save)
+			e = de;
+		new_id[0] = '\0';
+	}
 	buf_free(&fwd);
 	upload_unmap_all(maps, nmaps);
-	struct draft d = {
-		.heading = "New message", .to = c.to, .cc = c.cc, .bcc = c.bcc, .subject = c.subject,
-		.body = c.body, .in_reply_to = form_get(r->form, "in_reply_to"),
-		.references = form_get(r->form, "references"), .fwd_f = form_get(r->form, "fwd_f"),
-		.fwd_id = form_get(r->form, "fwd_id"), .error = e.msg,
-	};
-	return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &d);
+	kept_free(kept);
+	if (r->session_ended)
+		return kept_after_end(r, new_id);
+	if (autosave) {
+		/* The script takes the new draft's id into the form. */
+		char *text = strdup(new_id[0] ? new_id : "");
+		if (!text)
+			return MHD_NO;
+		return http_send_bytes(r, new_id[0] ? MHD_HTTP_OK : MHD_HTTP_UNPROCESSABLE_CONTENT,
+				       "text/plain; charset=utf-8", text, strlen(text), NULL);
+	}
+	if (save && new_id[0]) {
+		struct buf url, draft;
+		buf_init(&url, 4096);
+		buf_init(&draft, 1024);
+		buf_puts(&draft, "/mail/compose?mode=draft&n=saved&id=");
+		http_url_encode(&draft, new_id, NULL);
+		enum MHD_Result res;
+		if (to_other) {
+			/* The switch comes back to the draft on the other listener. Not
+			 * a redirect: CSP form-action 'self' would stop the form's
+			 * navigation at the other origin; a page that moves on is a
+			 * navigation of its own. */
+			buf_printf(&url, "/mode/%s?back=", switch_to(r));
+			http_url_encode(&url, draft.data, "/");
+			const struct tvar vars[] = { { "url", url.data }, { "mode", "Draft saved" } };
+			res = http_send_page(r, MHD_HTTP_OK, TPL_SWITCH, vars, 2);
+		} else {
+			res = http_see_other(r, draft.data);
+		}
+		buf_free(&url);
+		buf_free(&draft);
+		return res;
+	}
+	if (save && !e.msg[0])
+		err_set(&e, "the draft could not be saved");
+	return show_again(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &c, new_id[0] ? new_id : draft_id,
+			  new_id[0] != 0, e.msg);
 }

@@ -5,14 +5,17 @@
 #include <time.h>
 
 #include "http.h"
+#include "mail_send.h"
 #include "pages.h"
 #include "redirect.h"
 #include "server.h"
 #include "throttle.h"
 #include "webmsg/address.h"
+#include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/mailstore.h"
 #include "webmsg/password.h"
 #include "webmsg/remember.h"
 
@@ -60,6 +63,11 @@ enum MHD_Result page_logon(struct request *r, const char *rest)
 	(void)rest;
 	if (r->has_session)
 		return http_see_other(r, HOME);
+	if (mail_send_has_kept(r))
+		return logon_page(r, MHD_HTTP_OK,
+				  "Your session had ended; your message was kept in Drafts. Log on "
+				  "again to go on with it.",
+				  "", "");
 	return logon_page(r, MHD_HTTP_OK, "", "", "");
 }
 
@@ -184,6 +192,17 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				       "service status.");
 	log_info("logon user %s from %s%s%s", log_q(user), r->client, r->sess.expire_pages ? ", expire page views" : "",
 		 remember ? ", remembered" : "");
+	/* A message kept when the last session ended: back to it. */
+	char kept[MAIL_ID_MAX];
+	if (mail_send_take_kept(r, kept, sizeof(kept))) {
+		struct buf url;
+		buf_init(&url, 4 * MAIL_ID_MAX);
+		buf_puts(&url, "/mail/compose?mode=draft&id=");
+		http_url_encode(&url, kept, NULL);
+		enum MHD_Result res = http_see_other(r, url.data);
+		buf_free(&url);
+		return res;
+	}
 	/* Where to go after logon: a page of this server, else the mailbox. */
 	return http_see_other(r, redirect_back(back, HOME));
 }

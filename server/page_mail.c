@@ -189,7 +189,13 @@ static void render_rows(struct request *r, const struct list_view *v, const stru
 		struct buf url, value;
 		buf_init(&url, 2048);
 		buf_init(&value, 2048);
-		message_url(&url, "/mail/read", folder, m[i].id);
+		/* A draft opens in compose, to be finished. */
+		if (strcmp(folder, MAIL_DRAFTS) == 0) {
+			buf_puts(&url, "/mail/compose?mode=draft&id=");
+			http_url_encode(&url, m[i].id, NULL);
+		} else {
+			message_url(&url, "/mail/read", folder, m[i].id);
+		}
 		if (v->all)
 			buf_printf(&value, "%s/%s", folder, m[i].id);
 		else

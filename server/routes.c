@@ -17,6 +17,7 @@ enum {
 	R_SESSION = 1, /* looks for the user's session */
 	R_AUTH = 2,    /* only with a session: else the logon page */
 	R_CSRF = 4,    /* a POST that must carry the session's CSRF token */
+	R_KEEP = 8,    /* after the session ended, still taken to keep what was typed */
 };
 
 /* What a POST body may hold. Text stays in memory; only a message takes files,
@@ -58,7 +59,8 @@ static const struct route routes[] = {
 	{ "/mail/action", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_action },
 	{ "/mail/folder", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_mail_folder },
 	{ "/mail/compose", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_compose },
-	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_MESSAGE, page_compose_send },
+	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF | R_KEEP, BODY_MESSAGE,
+	  page_compose_send },
 };
 
 static const struct {
@@ -113,7 +115,11 @@ int routes_begin(struct request *r, enum MHD_Result *answer)
 			continue;
 		if (rt->flags & R_SESSION)
 			websession_find(r);
-		if ((rt->flags & R_AUTH) && !r->has_session) {
+		/* A message posted just after its session ended is kept as a draft
+		 * when the cookie and, with the body, the form's token tie it to
+		 * that session's user. */
+		if ((rt->flags & R_AUTH) && !r->has_session &&
+		    !((rt->flags & R_KEEP) && websession_find_ended(r) == 0)) {
 			*answer = page_logon_required(r);
 			return 1;
 		}
@@ -133,6 +139,9 @@ enum MHD_Result routes_dispatch(struct request *r)
 	const struct route *rt = r->route;
 	if (!rt)
 		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no page at this address.");
+	/* A form that does not carry the ended session's token is not kept. */
+	if (r->session_ended && !token_equal(form_get(r->form, "csrf"), r->sess.csrf))
+		return page_logon_required(r);
 	if ((rt->flags & R_CSRF) && !token_equal(form_get(r->form, "csrf"), r->sess.csrf))
 		return http_send_error(r, MHD_HTTP_FORBIDDEN,
 				       "This form has expired. Go back, reload the page and "

@@ -18,6 +18,9 @@
 
 #define SESSION_COOKIE "webmsg_session"
 #define REMEMBER_COOKIE "webmsg_remember"
+/* After logoff, the id of the session that ended (it opens nothing): a form
+ * of that session posted from another tab can still be kept as a draft. */
+#define ENDED_COOKIE "webmsg_ended"
 
 struct websession {
 	pthread_mutex_t lock; /* guards store and problem; the store locks itself */
@@ -330,12 +333,41 @@ void websession_find(struct request *r)
 	resume_remembered(r);
 }
 
+int websession_find_ended(struct request *r)
+{
+	struct server *srv = r->gen->srv;
+	const char *id = http_cookie(r, SESSION_COOKIE);
+	struct session_store *st = store_of(srv->sessions, 0);
+	struct session x;
+	if (!id)
+		id = http_cookie(r, ENDED_COOKIE);
+	char stamp[USER_STAMP_LEN];
+	struct err e;
+	if (r->has_session || !id || !st)
+		return -1;
+	int rc = session_store_ended(st, id, &x, &e);
+	if (rc < 0)
+		store_failed(srv->sessions, "cannot look up an ended session", &e);
+	/* Unlike a live session, a database that cannot be read now ties nothing. */
+	if (rc != 0 || read_stamp(srv, x.user, stamp, sizeof(stamp)) != 1 ||
+	    !token_equal(stamp, x.stamp)) {
+		explicit_bzero(&x, sizeof(x));
+		return -1;
+	}
+	r->sess = x;
+	r->session_ended = 1;
+	explicit_bzero(&x, sizeof(x));
+	return 0;
+}
+
 void websession_end(struct request *r)
 {
 	struct server *srv = r->gen->srv;
 	const char *remember = http_cookie(r, REMEMBER_COOKIE);
-	if (r->has_session)
+	if (r->has_session) {
 		destroy(r, r->sess.key);
+		http_add_cookie(r, ENDED_COOKIE, r->sess.id, SESSION_ENDED_SECONDS);
+	}
 	struct session_store *st = store_of(srv->sessions, 0);
 	if (remember && st) {
 		struct err e;

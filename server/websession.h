@@ -40,6 +40,11 @@ int websession_begin(struct request *r, const char *user, int expire_pages, int 
 /* The request's session into r->sess (r->has_session): its cookie, else a
  * remembered logon. A session whose account changed ends here. */
 void websession_find(struct request *r);
+/* No live session: the session the cookie had, when it ended by logoff or
+ * expiry within SESSION_ENDED_SECONDS and its account is unchanged, into
+ * r->sess (r->session_ended). 0, or -1 when there is none. The caller must
+ * still check the form's CSRF token against r->sess.csrf. */
+int websession_find_ended(struct request *r);
 /* Logoff: the session and the remembered logon end, and their cookies. */
 void websession_end(struct request *r);
 

@@ -39,6 +39,9 @@ struct err;
 
 #define SESSION_STORE_NONE 1
 #define SESSION_FULL (-2)
+/* How long the user of a session that ended (logoff, idle or lifetime) is
+ * still known by its cookie: a form posted after the end is kept as a draft. */
+#define SESSION_ENDED_SECONDS (24 * 3600)
 /* How long a transfer token of a mode switch can be taken. */
 #define SESSION_TRANSFER_SECONDS 30
 
@@ -77,6 +80,11 @@ struct session_store_ops {
 	int (*rotate)(struct session_store *st, const char *key, int secure, struct session *out,
 		      struct err *e);
 	int (*destroy)(struct session_store *st, const char *key, struct err *e);
+	/* The session this cookie value belonged to, when it ended by logoff or
+	 * expiry within SESSION_ENDED_SECONDS (never one ended because its
+	 * account changed): key, user, stamp, and csrf, the token its forms
+	 * carried. It does not live again. */
+	int (*ended)(struct session_store *st, const char *id, struct session *out, struct err *e);
 	/* Ends every session of user; *count (may be NULL) gets how many. */
 	int (*destroy_user)(struct session_store *st, const char *user, long *count,
 			    struct err *e);
@@ -160,6 +168,12 @@ static inline int session_store_destroy(struct session_store *st, const char *ke
 					struct err *e)
 {
 	return st->ops->destroy(st, key, e);
+}
+
+static inline int session_store_ended(struct session_store *st, const char *id,
+				      struct session *out, struct err *e)
+{
+	return st->ops->ended(st, id, out, e);
 }
 
 static inline int session_store_destroy_user(struct session_store *st, const char *user,

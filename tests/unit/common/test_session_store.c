@@ -2,7 +2,9 @@
  * their cookie value and survive closing the store, ids change when they
  * must, a secure session never works over HTTP, a transfer token works once,
  * expiry and limits end sessions, a full store never ends another user's
- * session, and the file holds neither a session id nor a transfer token.
+ * session, the file holds neither a session id nor a transfer token, and a
+ * session that ended by logoff or expiry is still known by its cookie for a
+ * while (to keep a form posted after the end), unless its account ended it.
  * Keys with an expiry behave as Redis's SET EX, GET, DEL, INCR and EXPIRE,
  * outlive closing the store, and a schema 1 file gains them. */
 #include <pthread.h>
@@ -219,6 +221,60 @@ static void test_destroy_user(void **state)
 	/* No store yet: nothing to end, and no file made. */
 	ok(session_store_end_user("other.db", "bob@example.org", &n, NULL, &e), &e);
 	assert_int_equal(access("other-sessions.db", F_OK), -1);
+}
+
+static int ended(struct fixture *f, const char *id, struct session *out)
+{
+	struct err e = { "" };
+	int rc = session_store_ended(f->st, id, out, &e);
+	if (rc < 0)
+		fail_msg("%s", e.msg);
+	return rc;
+}
+
+static void test_ended_known_for_a_while(void **state)
+{
+	struct fixture *f = *state;
+	struct session off = make(f, "ann@example.org", &lim);
+	struct session idle = make(f, "bob@example.org", &lim);
+	struct session live = make(f, "cy@example.org", &lim), found;
+	struct err e;
+	char sql[300];
+	/* Live: not ended. */
+	assert_int_equal(ended(f, live.id, &found), SESSION_STORE_NONE);
+	/* Logged off: known by its cookie, with the token its forms carried. */
+	ok(session_store_destroy(f->st, off.key, &e), &e);
+	reopen(f);
+	assert_int_equal(ended(f, off.id, &found), 0);
+	assert_string_equal(found.user, "ann@example.org");
+	assert_string_equal(found.stamp, "stamp-1");
+	assert_string_equal(found.csrf, off.csrf);
+	assert_int_equal(find(f, off.id, 0, &found), SESSION_STORE_NONE);
+	/* Expired, found at lookup or by the sweep. */
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_seen = last_seen - 1801 WHERE key = '%s'",
+		 idle.key);
+	poke(f, sql);
+	ok(session_store_sweep(f->st, &lim, &e), &e);
+	assert_int_equal(ended(f, idle.id, &found), 0);
+	assert_string_equal(found.user, "bob@example.org");
+	/* Never a cookie of no session, nor one ended too long ago. */
+	assert_int_equal(ended(f, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &found),
+			 SESSION_STORE_NONE);
+	assert_int_equal(ended(f, "not-an-id", &found), SESSION_STORE_NONE);
+	poke(f, "UPDATE ended SET ended = ended - 86401");
+	assert_int_equal(ended(f, off.id, &found), SESSION_STORE_NONE);
+}
+
+static void test_ended_not_for_an_ended_account(void **state)
+{
+	struct fixture *f = *state;
+	struct session s = make(f, "ann@example.org", &lim), found;
+	struct err e;
+	long n;
+	ok(session_store_destroy(f->st, s.key, &e), &e);
+	assert_int_equal(ended(f, s.id, &found), 0);
+	ok(session_store_destroy_user(f->st, "ann@example.org", &n, &e), &e);
+	assert_int_equal(ended(f, s.id, &found), SESSION_STORE_NONE);
 }
 
 static void test_cap_per_user(void **state)
@@ -447,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_seen_not_every_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ended_known_for_a_while, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ended_not_for_an_ended_account, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_per_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_store_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hashes_only_on_disk, setup, teardown),

@@ -111,6 +111,30 @@ static void test_file_to_spool(void **state)
 	assert_int_equal(rmdir(dir), 0); /* left empty */
 }
 
+/* Files over the limit are dropped, the text kept; a body far over it ends. */
+static void test_files_over_limit_keep_text(void **state)
+{
+	char dir[] = "/tmp/test_form.XXXXXX";
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	struct form_limits lim = { 64, 8, dir, NULL };
+	struct form f;
+	form_init(&f, &lim);
+	assert_int_equal(put(&f, "body", NULL, "my words", 0), MHD_YES);
+	assert_int_equal(put(&f, "attachment", "a.bin", "123456", 0), MHD_YES);
+	assert_int_equal(put(&f, "attachment", "a.bin", "789", 6), MHD_YES);
+	assert_true(f.files_refused);
+	assert_false(f.too_large);
+	const struct form_field *a = form_nth(&f, "attachment", 0);
+	assert_int_equal(a->fd, -1);
+	assert_int_equal(a->size, 0);
+	assert_string_equal(form_get(&f, "body"), "my words");
+	assert_int_equal(put(&f, "attachment", "a.bin", "012345678", 9), MHD_NO);
+	assert_true(f.too_large);
+	form_free(&f);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_memory_budget(void **state)
 {
 	struct form_limits lim = { 64, 0, NULL, NULL };
@@ -132,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_token_wrong_or_not_first),
 		cmocka_unit_test(test_text_capped),
 		cmocka_unit_test(test_file_to_spool),
+		cmocka_unit_test(test_files_over_limit_keep_text),
 		cmocka_unit_test(test_memory_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
