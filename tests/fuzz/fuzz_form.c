@@ -94,15 +94,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* MHD stops calling after MHD_NO: the form said why. */
 	FUZZ_CHECK(!stopped || f.too_large || f.n == 0 || !f.fields[f.n - 1].name);
 	if (!f.too_large && !stopped) {
-		FUZZ_CHECK(f.n == ngiven && f.used + f.files == total && f.used <= lim.text_max &&
-			   f.files <= lim.file_max);
+		/* Every byte is a text field's, a kept file's, or a refused file's;
+		 * files over file_max are all dropped, the text stays. */
+		FUZZ_CHECK(f.n == ngiven && f.used + f.files + f.dropped == total &&
+			   f.used <= lim.text_max && (f.files_refused || f.files <= lim.file_max));
 		for (size_t i = 0; i < ngiven; i++) {
 			size_t nth = 0;
 			for (size_t k = 0; k < i; k++)
 				nth += strcmp(given[k].name, given[i].name) == 0;
 			const struct form_field *field = form_nth(&f, given[i].name, nth);
 			FUZZ_CHECK(field == &f.fields[i]);
-			FUZZ_CHECK(holds(field, given[i].value, given[i].len));
+			FUZZ_CHECK((f.files_refused && field->filename) ||
+				   holds(field, given[i].value, given[i].len));
 			if (nth == 0 && !field->filename)
 				FUZZ_CHECK(strcmp(form_get(&f, given[i].name), given[i].value) == 0 ||
 					   memchr(given[i].value, 0, given[i].len));
