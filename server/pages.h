@@ -27,12 +27,16 @@ enum MHD_Result page_mode(struct request *r, const char *rest);
 /* page_static.c */
 enum MHD_Result page_static(struct request *r, const char *rest);
 
-/* page_mail.c */
+/* page_list.c */
 enum MHD_Result page_mail(struct request *r, const char *rest);
+enum MHD_Result page_mail_action(struct request *r, const char *rest);
+
+/* page_message.c */
 enum MHD_Result page_mail_read(struct request *r, const char *rest);
 enum MHD_Result page_mail_html(struct request *r, const char *rest);
 enum MHD_Result page_mail_part(struct request *r, const char *rest);
-enum MHD_Result page_mail_action(struct request *r, const char *rest);
+
+/* page_folders.c */
 enum MHD_Result page_mail_folder(struct request *r, const char *rest);
 
 /* page_compose.c */

@@ -1,0 +1,31 @@
+/* mail_view.h - what the mail pages (list, message, folders) share. */
+#ifndef WEBMSGD_MAIL_VIEW_H
+#define WEBMSGD_MAIL_VIEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+struct buf;
+struct err;
+struct mailstore;
+struct request;
+
+/* The text of a notice code carried in a redirect ("" for an unknown one). */
+const char *mail_view_notice(const char *code);
+/* The folder the request names (argument f), INBOX by default. */
+const char *mail_view_folder(struct request *r);
+/* "PATH?f=FOLDER&id=ID" with both parts percent-encoded; id may be NULL. */
+void mail_view_url(struct buf *b, const char *path, const char *folder, const char *id);
+/* A date as the list shows it: the time today, else the day. */
+void mail_view_date(time_t t, char *out, size_t len);
+void mail_view_size(size_t n, char *out, size_t len);
+/* The folder list (items may be NULL), and the <option>s of the folders a
+ * message may move to; *exists: current is one of them. */
+int mail_view_folders(struct request *r, struct mailstore *ms, const char *current,
+		      struct buf *items, struct buf *options, int *exists, struct err *e);
+/* The page for a mailbox that failed: details to the log under an incident id. */
+enum MHD_Result mail_view_error(struct request *r, const struct err *e);
+
+#endif

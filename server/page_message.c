@@ -1,0 +1,410 @@
+/* page_message.c - one message: its text, its HTML part in a frame, its
+ * attachments and the pictures they hold. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "mailbox.h"
+#include "pages.h"
+#include "webmsg/buf.h"
+#include "webmsg/err.h"
+#include "webmsg/fileio.h"
+#include "webmsg/html.h"
+#include "webmsg/linkify.h"
+#include "webmsg/log.h"
+#include "webmsg/mailstore.h"
+#include "webmsg/mime.h"
+
+#include "mail_view.h"
+
+#define LIST_MAX (2 << 20)
+#define LIST_MAX (2 << 20)
+/* Pictures written into an HTML part: at most this many, of these bytes. */
+#define FRAME_IMAGES_MAX 64
+/* A message's text as HTML: escaped and with links, several times its size. */
+#define TEXT_HTML_MAX ((size_t)MIME_MESSAGE_MAX * 8)
+#define FRAME_IMAGES_BYTES (16 << 20)
+
+/* The message's file, for the pages that show a message or part of it.
+ * *missing: the failure is the user's (no such folder or message), not the
+ * server's. */
+static int message_file(struct request *r, char *path, size_t len, int *missing, struct err *e)
+{
+	struct mailstore *ms;
+	*missing = 0;
+	if (mailbox_open(r, &ms, e) < 0)
+		return -1;
+	int rc = mailstore_path(ms, mail_view_folder(r), http_arg(r, "id"), path, len, e);
+	*missing = rc < 0 && mailstore_refused(ms);
+	mailstore_close(&ms);
+	return rc;
+}
+
+/* A message that cannot be shown: gone, or a failure to tell by its id. */
+static enum MHD_Result message_error(struct request *r, int missing, const struct err *e)
+{
+	if (missing)
+		return http_send_error(r, MHD_HTTP_NOT_FOUND,
+				       "This message is not there any more: it was moved or deleted.");
+	return mail_view_error(r, e);
+}
+
+/* Image types a browser shows without running anything: what a part may be
+ * served as for viewing. Never SVG (scripts) nor anything the browser sniffs. */
+static int raster_type(const char *type)
+{
+	static const char *const types[] = { "image/png", "image/gif", "image/jpeg", "image/webp" };
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether the HTML part shows this part itself (through cid:). */
+static int shown_in_html(const struct mime_message *m, const struct mime_attachment *a)
+{
+	char ref[512];
+	if (!m->html || !a->content_id)
+		return 0;
+	int n = snprintf(ref, sizeof(ref), "cid:%s", a->content_id);
+	return n > 0 && (size_t)n < sizeof(ref) && strstr(m->html, ref) != NULL;
+}
+
+/* "/mail/part?f=...&id=...&view=1&n=": a part's address, shown in the page
+ * (view) or downloaded; its index goes last. */
+static void part_url(struct request *r, struct buf *b, int view)
+{
+	mail_view_url(b, "/mail/part", mail_view_folder(r), http_arg(r, "id"));
+	buf_puts(b, view ? "&view=1&n=" : "&n=");
+}
+
+/* The attachment list, with a thumbnail for each picture, and the pictures
+ * sent to be shown with the text (what phones and Outlook send as inline
+ * parts), which are listed too so that they can be saved. With the HTML
+ * shown (html_shown), the pictures it shows itself are left out. */
+static void render_attachments(struct request *r, const struct mime_message *m, int html_shown,
+			       struct buf *out, struct buf *inline_images)
+{
+	for (size_t i = 0; i < m->nattachments; i++) {
+		const struct mime_attachment *a = &m->attachments[i];
+		char size[32];
+		struct buf url, view;
+		if (html_shown && shown_in_html(m, a))
+			continue;
+		buf_init(&url, 4096);
+		buf_init(&view, 4096);
+		part_url(r, &url, 0);
+		buf_printf(&url, "%d", a->index);
+		int raster = raster_type(a->content_type);
+		int with_text = raster && !html_shown && (a->disposition_inline || a->inline_image);
+		if (raster) {
+			part_url(r, &view, 1);
+			buf_printf(&view, "%d", a->index);
+		}
+		mail_view_size(a->size, size, sizeof(size));
+		const struct tvar item[] = {
+			{ "url", url.data }, { "name", a->filename }, { "type", a->content_type },
+			{ "size", size }, { "preview", raster && !with_text ? view.data : "" },
+		};
+		http_render(r, TPL_ATTACHMENT_ITEM, item, 5, out);
+		if (with_text) {
+			const struct tvar img[] = { { "url", view.data }, { "name", a->filename } };
+			http_render(r, TPL_MESSAGE_IMAGE, img, 2, inline_images);
+		}
+		buf_free(&url);
+		buf_free(&view);
+	}
+}
+
+/* A message beyond the parse limits, as the reading page shows it: the
+ * reason, and the file as it is for download (part 0), so that its owner can
+ * still have it or delete it. */
+static int too_complex(const char *path, const struct err *why, struct mime_message **out)
+{
+	struct mime_message *m = calloc(1, sizeof(*m));
+	struct mime_attachment *a = calloc(1, sizeof(*a));
+	struct stat st;
+	if (m && a && asprintf(&m->text, "This message is too complex to show: %s.\n\nYou can "
+				"download it as it is (message.eml) and open it with another "
+				"program, or delete it.", why->msg) >= 0) {
+		m->subject = strdup("(a message too complex to show)");
+		a->filename = strdup("message.eml");
+		a->content_type = strdup("message/rfc822");
+		a->size = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+		m->attachments = a;
+		m->nattachments = 1;
+		a = NULL;
+		if (m->subject && m->attachments[0].filename && m->attachments[0].content_type) {
+			*out = m;
+			return 0;
+		}
+	}
+	free(a);
+	mime_message_free(&m);
+	return -1;
+}
+
+enum MHD_Result page_mail_read(struct request *r, const char *rest)
+{
+	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
+	char path[4096], date[64];
+	struct mime_message *m;
+	struct mailstore *ms;
+	struct buf urls[7], attachments, inline_images, options, text;
+	struct err e;
+	int exists, missing;
+	(void)rest;
+
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
+	int parsed = mime_parse_file(path, &m, &e);
+	if (parsed == MIME_TOO_COMPLEX && too_complex(path, &e, &m) < 0)
+		return MHD_NO;
+	if (parsed == -1)
+		return mail_view_error(r, &e);
+	/* Opening it marks it read. */
+	struct mail_summary sum = { .from = "" };
+	buf_init(&options, LIST_MAX);
+	if (mailbox_open(r, &ms, &e) == 0) {
+		/* A From that is no address shows as the list shows it: its text. */
+		if (!m->from || !m->from[0])
+			mailstore_summary(ms, folder, id, &sum, &e);
+		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
+		mail_view_folders(r, ms, folder, NULL, &options, &exists, &e);
+		mailstore_close(&ms);
+	}
+	static const char *const modes[] = { "reply", "all", "forward" };
+	for (size_t i = 0; i < 7; i++)
+		buf_init(&urls[i], 4096);
+	mail_view_url(&urls[0], "/mail", folder, NULL);
+	for (size_t i = 0; i < 3; i++) {
+		mail_view_url(&urls[1 + i], "/mail/compose", folder, id);
+		buf_printf(&urls[1 + i], "&mode=%s", modes[i]);
+	}
+	int images = strcmp(http_arg(r, "images"), "1") == 0;
+	/* One version of a message with HTML: the HTML unless plain text was
+	 * asked for, and a switch to the other. */
+	int plain = m->html && strcmp(http_arg(r, "v"), "text") == 0;
+	if (m->html) {
+		mail_view_url(&urls[6], "/mail/read", folder, id);
+		buf_puts(&urls[6], plain ? "" : "&v=text");
+		if (images)
+			buf_puts(&urls[6], "&images=1");
+	}
+	if (m->html && !plain) {
+		mail_view_url(&urls[4], "/mail/html", folder, id);
+		if (images)
+			buf_puts(&urls[4], "&images=1");
+		if (m->html_remote && !images) {
+			mail_view_url(&urls[5], "/mail/read", folder, id);
+			buf_puts(&urls[5], "&images=1");
+		}
+	}
+	buf_init(&attachments, LIST_MAX);
+	buf_init(&inline_images, LIST_MAX);
+	render_attachments(r, m, m->html && !plain, &attachments, &inline_images);
+	/* The text as HTML, its web and e-mail addresses links. */
+	buf_init(&text, TEXT_HTML_MAX);
+	if (linkify_html(&text, m->text ? m->text : "", "/mail/compose?to=") < 0) {
+		buf_free(&text);
+		html_escape(&text, m->text ? m->text : "");
+	}
+	if (m->date) {
+		struct tm tm;
+		localtime_r(&m->date, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M", &tm);
+	} else {
+		snprintf(date, sizeof(date), "unknown");
+	}
+	const struct tvar vars[] = {
+		{ "list_url", urls[0].data },
+		{ "folder", folder },
+		{ "subject", m->subject && m->subject[0] ? m->subject : "(no subject)" },
+		{ "from", m->from && m->from[0] ? m->from : sum.from },
+		{ "to", m->to ? m->to : "" },
+		{ "cc", m->cc ? m->cc : "" },
+		{ "date", date },
+		{ "reply_url", urls[1].data },
+		{ "reply_all_url", urls[2].data },
+		{ "forward_url", urls[3].data },
+		{ "csrf", r->sess.csrf },
+		{ "id", id },
+		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 ? "1" : "" },
+		{ "move_options", options.data ? options.data : "" },
+		{ "attachments", attachments.data ? attachments.data : "" },
+		{ "text_html", text.data ? text.data : "" },
+		{ "show_text", !m->html || plain ? "1" : "" },
+		{ "switch_url", urls[6].data ? urls[6].data : "" },
+		{ "plain", plain ? "1" : "" },
+		{ "inline_images", inline_images.data ? inline_images.data : "" },
+		{ "html_url", urls[4].data ? urls[4].data : "" },
+		{ "images", images ? "1" : "" },
+		{ "images_url", urls[5].data ? urls[5].data : "" },
+	};
+	enum MHD_Result rc = http_send_framed(r, MHD_HTTP_OK, TPL_MESSAGE, vars,
+					      sizeof(vars) / sizeof(vars[0]),
+					      m->subject && m->subject[0] ? m->subject : "Message");
+	for (size_t i = 0; i < 7; i++)
+		buf_free(&urls[i]);
+	buf_free(&attachments);
+	buf_free(&inline_images);
+	buf_free(&text);
+	buf_free(&options);
+	mime_message_free(&m);
+	return rc;
+}
+
+/* A picture part as a data: address (malloc'd), adding its bytes to *total;
+ * NULL when it cannot be read. */
+static char *image_data_url(const char *path, int index, size_t *total)
+{
+	char type[128], name[256];
+	struct buf data;
+	struct err e;
+	char *url = NULL;
+	buf_init(&data, FRAME_IMAGES_BYTES);
+	if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name),
+				 &e) == 0 && raster_type(type) && data.len > 0 &&
+	    *total + data.len <= FRAME_IMAGES_BYTES) {
+		size_t prefix = strlen("data:") + strlen(type) + strlen(";base64,");
+		size_t n = prefix + 4 * ((data.len + 2) / 3) + 1;
+		url = malloc(n);
+		if (url) {
+			snprintf(url, n, "data:%s;base64,", type);
+			EVP_EncodeBlock((unsigned char *)url + prefix, (const unsigned char *)data.data,
+					(int)data.len);
+			*total += data.len;
+		}
+	}
+	buf_free(&data);
+	return url;
+}
+
+enum MHD_Result page_mail_html(struct request *r, const char *rest)
+{
+	char path[4096];
+	struct mime_message *m;
+	struct err e;
+	int missing;
+	(void)rest;
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
+	if (mime_parse_file(path, &m, &e) < 0)
+		return mail_view_error(r, &e);
+	/* Pictures the HTML names by cid: come from this message's own parts,
+	 * written into the page as data: addresses: the frame has an origin of
+	 * its own, and the session cookie (SameSite=Strict) never goes along
+	 * with what it fetches from us. */
+	struct mime_frame_image images[FRAME_IMAGES_MAX];
+	char *urls[FRAME_IMAGES_MAX];
+	size_t nimages = 0, total = 0;
+	for (size_t i = 0; i < m->nattachments && nimages < FRAME_IMAGES_MAX; i++) {
+		const struct mime_attachment *a = &m->attachments[i];
+		if (!raster_type(a->content_type) || !shown_in_html(m, a) ||
+		    total + a->size > FRAME_IMAGES_BYTES)
+			continue;
+		urls[nimages] = image_data_url(path, a->index, &total);
+		if (urls[nimages]) {
+			images[nimages].content_id = a->content_id;
+			images[nimages].url = urls[nimages];
+			nimages++;
+		}
+	}
+	char *html = mime_html_for_frame(m->html ? m->html : "", images, nimages);
+	for (size_t i = 0; i < nimages; i++)
+		free(urls[i]);
+	mime_message_free(&m);
+	if (!html)
+		return MHD_NO;
+	/* Shown in a sandboxed frame of our own page: no script runs, nothing is
+	 * fetched but the message's own parts unless the user asked for remote
+	 * images, and no form goes out. Links open in a new tab that leaves the
+	 * sandbox (a web page works there as anywhere), without a referrer. */
+	int remote = strcmp(http_arg(r, "images"), "1") == 0;
+	char csp[512];
+	snprintf(csp, sizeof(csp),
+		 "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+		 "style-src 'unsafe-inline'; img-src data:%s; form-action 'none'; "
+		 "frame-ancestors 'self'", remote ? " http: https:" : "");
+	const char *const headers[] = {
+		"Content-Security-Policy", csp,
+		"X-Frame-Options", "SAMEORIGIN",
+		"Referrer-Policy", "no-referrer",
+		NULL,
+	};
+	return http_send_bytes(r, MHD_HTTP_OK, "text/html; charset=utf-8", html, strlen(html),
+			       headers);
+}
+
+/* A content type from a message, used only when it looks like one. */
+static const char *safe_type(const char *type)
+{
+	size_t len = strspn(type, "abcdefghijklmnopqrstuvwxyz0123456789+-./");
+	if (type[len] != '\0' || !strchr(type, '/') || strncmp(type, "text/html", 9) == 0 ||
+	    strstr(type, "xml") || strncmp(type, "image/svg", 9) == 0)
+		return "application/octet-stream";
+	return type;
+}
+
+/* The message file's bytes, at most data's maximum. */
+static int raw_message(const char *path, struct buf *data, struct err *e)
+{
+	if (fileio_append_path(path, O_NONBLOCK, data, e) < 0)
+		return err_prefix(e, "cannot read the message");
+	return 0;
+}
+
+enum MHD_Result page_mail_part(struct request *r, const char *rest)
+{
+	char path[4096], type[128] = "", name[256] = "", disposition[1024];
+	struct buf data, enc;
+	struct err e;
+	int index = (int)strtol(http_arg(r, "n"), NULL, 10), missing;
+	(void)rest;
+	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+		return message_error(r, missing, &e);
+	buf_init(&data, MIME_MESSAGE_MAX);
+	/* Part 0 is the message as it is: what is left to its owner when it is
+	 * too complex to show. */
+	if (strcmp(http_arg(r, "n"), "0") == 0) {
+		if (raw_message(path, &data, &e) < 0) {
+			buf_free(&data);
+			return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
+		}
+		snprintf(type, sizeof(type), "message/rfc822");
+		snprintf(name, sizeof(name), "message.eml");
+	} else if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name),
+					&e) < 0) {
+		buf_free(&data);
+		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such attachment.");
+	}
+	/* filename= for old browsers (ASCII only), filename*= with the real name. */
+	char ascii[256];
+	size_t o = 0;
+	for (const char *p = name; *p && o < sizeof(ascii) - 1; p++)
+		ascii[o++] = (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ? *p : '_';
+	ascii[o] = '\0';
+	buf_init(&enc, 1024);
+	http_url_encode(&enc, name, NULL);
+	/* Shown in the page (a picture in the message, a thumbnail, full size
+	 * on its own) only when it is a picture type that runs nothing; anything
+	 * else is a download whatever was asked. */
+	int view = strcmp(http_arg(r, "view"), "1") == 0 && raster_type(type);
+	snprintf(disposition, sizeof(disposition), "%s; filename=\"%s\"; filename*=UTF-8''%s",
+		 view ? "inline" : "attachment", ascii, enc.data ? enc.data : "");
+	buf_free(&enc);
+	const char *const headers[] = {
+		MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition,
+		"Content-Security-Policy", "sandbox; default-src 'none'",
+		"X-Content-Type-Options", "nosniff",
+		NULL,
+	};
+	size_t len;
+	char *bytes = buf_steal(&data, &len);
+	return http_send_bytes(r, MHD_HTTP_OK, view ? type : safe_type(type), bytes, len, headers);
+}
