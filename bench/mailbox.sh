@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Time to serve the first page of a folder of 1,000, 10,000 and 100,000
-# messages, logged on over HTTP, once the folder's index exists; and the ratio
-# 100k / 1k (the aim: under 2). The first request is shown too: it builds the
-# index of every folder (the folder list counts them), so it is the cost of
-# indexing all 111,000 messages once.
+# messages, logged on over HTTP: cold (the folder never indexed: the page
+# comes from the file names while a thread indexes the folder; the aim is
+# under 1 s), how long until the index holds every message, and warm (the
+# median once indexed); and the ratio warm 100k / 1k (the aim: under 2).
 #   bench/mailbox.sh [REPEATS]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,12 +62,25 @@ curl -s -c "$jar" -b "$jar" --data-urlencode "csrf=$csrf" --data-urlencode "user
 
 seconds() { curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base/mail?f=$1"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-printf '%-10s %12s %14s\n' "folder" "first (s)" "warm median (s)"
+# Polls until the page no longer says the folder is being indexed (10 min at most).
+indexed_after() {
+	local start=$EPOCHREALTIME
+	for _ in $(seq 6000); do
+		local page
+		page=$(curl -s -b "$jar" "$base/mail?f=$1")
+		[[ $page == *"being indexed for the first time"* ]] || break
+		sleep 0.1
+	done
+	python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' \
+		"$start" "$EPOCHREALTIME"
+}
+printf '%-8s %14s %16s %16s\n' "folder" "cold first (s)" "indexed after (s)" "warm median (s)"
 declare -A warm
 for f in K1 K10 K100; do
 	first=$(seconds "$f")
+	after=$(indexed_after "$f")
 	warm[$f]=$(for _ in $(seq "$repeats"); do seconds "$f"; echo; done | median)
-	printf '%-10s %12s %14s\n' "$f" "$first" "${warm[$f]}"
+	printf '%-8s %14s %16s %16s\n' "$f" "$first" "$after" "${warm[$f]}"
 done
-python3 -c 'import sys; print("ratio 100k / 1k: %.2f (aim: under 2)" % (float(sys.argv[1]) / float(sys.argv[2])))' \
+python3 -c 'import sys; print("ratio warm 100k / 1k: %.2f (aim: under 2)" % (float(sys.argv[1]) / float(sys.argv[2])))' \
 	"${warm[K100]}" "${warm[K1]}"

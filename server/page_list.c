@@ -19,11 +19,15 @@
 #define PAGE_SIZE 50
 #define LIST_MAX (2 << 20)
 
-/* Shown above a list read without the mail index (a full disk, a read-only
- * file system): the user sees why the list is plainer. */
-static const char degraded_notice[] =
-	"Your mail is shown read-only just now, newest first: the server is short of disk "
-	"space. New mail and changes may wait.";
+/* Shown above a list read without the mail index, by mailstore_degraded():
+ * the user sees why the list is plainer. */
+static const char *const degraded_notices[] = {
+	[MAILSTORE_NO_INDEX] = "Your mail is shown read-only just now, newest first: the server "
+			       "is short of disk space. New mail and changes may wait.",
+	[MAILSTORE_INDEXING] = "This folder is being indexed for the first time: its messages "
+			       "are shown newest first until that is done. Sorting and search "
+			       "will then find every message.",
+};
 
 static const struct {
 	const char *name;
@@ -182,7 +186,10 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "partial", partial ? "1" : "" },
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
-		{ "notice", degraded ? degraded_notice : mail_view_notice(http_arg(r, "n")) },
+		{ "notice", degraded > 0 && (size_t)degraded < sizeof(degraded_notices) /
+						  sizeof(degraded_notices[0])
+				    ? degraded_notices[degraded]
+				    : mail_view_notice(http_arg(r, "n")) },
 		{ "can_delete_folder", special || view.query[0] ? "" : "1" },
 		{ "here", here },
 		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 && !view.all ? "1" : "" },

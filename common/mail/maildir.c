@@ -247,9 +247,8 @@ static int path_part_ok(const char *s, const char *what, struct err *e)
 	return 0;
 }
 
-static void md_close(void *be)
+void maildir_handle_free(struct maildir *md)
 {
-	struct maildir *md = be;
 	if (!md)
 		return;
 	maildir_index_close(md);
@@ -258,12 +257,44 @@ static void md_close(void *be)
 	free(md);
 }
 
-static int md_open(const char *root, const char *domain, const char *user, void **be,
-		   struct err *e)
+static void md_close(void *be)
+{
+	maildir_handle_free(be);
+}
+
+/* A handle with no paths yet, and the parser options every message is read with. */
+static struct maildir *handle_new(void)
 {
 	/* Headers in 8-bit without a charset are most often UTF-8, else Windows'
 	 * Latin-1, which any byte is. */
 	static const char *charsets[] = { "UTF-8", "windows-1252", NULL };
+	struct maildir *md = calloc(1, sizeof(*md));
+	if (!md)
+		return NULL;
+	if (!(md->options = g_mime_parser_options_new())) {
+		free(md);
+		return NULL;
+	}
+	g_mime_parser_options_set_fallback_charsets(md->options, charsets);
+	return md;
+}
+
+struct maildir *maildir_handle_copy(const struct maildir *md)
+{
+	struct maildir *copy = handle_new();
+	if (!copy)
+		return NULL;
+	memcpy(copy->base, md->base, sizeof(copy->base));
+	memcpy(copy->index_path, md->index_path, sizeof(copy->index_path));
+	memcpy(copy->host, md->host, sizeof(copy->host));
+	memcpy(copy->address, md->address, sizeof(copy->address));
+	copy->quota = md->quota;
+	return copy;
+}
+
+static int md_open(const char *root, const char *domain, const char *user, void **be,
+		   struct err *e)
+{
 	static const char *const specials[] = { MAIL_SENT, MAIL_TRASH, MAIL_DRAFTS };
 	struct maildir *md;
 	char dir[PATH_MAX];
@@ -273,22 +304,17 @@ static int md_open(const char *root, const char *domain, const char *user, void 
 		return err_set(e, "no mail root folder is configured");
 	if (path_part_ok(domain, "domain", e) < 0 || path_part_ok(user, "user", e) < 0)
 		return -1;
-	if (!(md = calloc(1, sizeof(*md))))
+	if (!(md = handle_new()))
 		return err_set(e, "out of memory");
 	if (snprintf(md->base, sizeof(md->base), "%s/%s/%s", root, domain, user) >=
 		    (int)sizeof(md->base) ||
 	    snprintf(md->index_path, sizeof(md->index_path), "%s/%s", md->base, INDEX_NAME) >=
 		    (int)sizeof(md->index_path)) {
-		free(md);
+		maildir_handle_free(md);
 		return err_set(e, "the mailbox path under %s is too long", root);
 	}
 	host_name(md->host, sizeof(md->host));
 	snprintf(md->address, sizeof(md->address), "%s@%s", user, domain);
-	if (!(md->options = g_mime_parser_options_new())) {
-		free(md);
-		return err_set(e, "out of memory");
-	}
-	g_mime_parser_options_set_fallback_charsets(md->options, charsets);
 	if (make_dirs(md->base, e) < 0 || maildir_make(md->base, 0, e) < 0)
 		goto fail;
 	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)

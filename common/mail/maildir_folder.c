@@ -171,25 +171,39 @@ static int folders_once(struct maildir *md, struct mail_folder **out, size_t *n,
 	struct mail_folder *v = NULL;
 	size_t nv = 0;
 	char dir[PATH_MAX];
+	unsigned char *cold = NULL;
 
 	if (maildir_folders_on_disk(md, &v, &nv, e) < 0)
 		goto fail;
-	for (size_t i = 0; i < nv; i++)
+	if (!(cold = calloc(nv ? nv : 1, 1))) {
+		err_set(e, "out of memory");
+		goto fail;
+	}
+	/* A large folder seen for the first time is counted from its file
+	 * names while a thread indexes it. */
+	for (size_t i = 0; i < nv; i++) {
+		int rc;
 		if (maildir_folder_dir(md, v[i].name, dir, sizeof(dir), e) < 0 ||
-		    maildir_sync_folder(md, v[i].name, dir, 0, e) < 0)
+		    (rc = maildir_sync_or_defer(md, v[i].name, dir, e)) < 0)
 			goto fail;
+		if ((cold[i] = rc == 1))
+			maildir_noindex_count(dir, &v[i].total, &v[i].unread);
+	}
 	if (forget_folders(md, v, nv, e) < 0 || maildir_index_exec(md, "BEGIN", e) < 0)
 		goto fail;
 	for (size_t i = 0; i < nv; i++)
-		if (maildir_folder_count(md, v[i].name, &v[i].total, &v[i].unread, e) < 0)
+		if (!cold[i] &&
+		    maildir_folder_count(md, v[i].name, &v[i].total, &v[i].unread, e) < 0)
 			goto fail;
 	if (maildir_index_commit(md, e) < 0)
 		goto fail;
+	free(cold);
 	*out = v;
 	*n = nv;
 	return 0;
 fail:
 	maildir_index_rollback(md);
+	free(cold);
 	free(v);
 	return -1;
 }

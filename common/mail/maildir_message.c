@@ -66,8 +66,8 @@ static int list_once(struct maildir *md, const char *folder, enum mail_sort sort
 
 	if (maildir_folder_existing(md, folder, dir, sizeof(dir), e) < 0)
 		return MAILSTORE_REFUSED;
-	if (maildir_sync_folder(md, folder, dir, 0, e) < 0)
-		return -1;
+	if ((rc = maildir_sync_or_defer(md, folder, dir, e)) != 0)
+		return rc < 0 ? -1 : MAILDIR_COLD;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM messages WHERE folder = ? ORDER BY %s"
 		 " LIMIT ? OFFSET ?", maildir_summary_columns,
 		 maildir_list_orders[sort][ascending ? 1 : 0]);
@@ -121,10 +121,16 @@ int maildir_message_list(void *be, const char *folder, enum mail_sort sort, int 
 			rc = list_once(md, folder, sort, ascending, offset, limit, out, n, total,
 				       e);
 		while (maildir_index_retry(md, rc, &tries, e));
+		if (rc == MAILDIR_COLD) {
+			/* By arrival until the index has every message. */
+			md->degraded = MAILSTORE_INDEXING;
+			return maildir_noindex_list(md, folder, ascending, offset, limit, out, n,
+						    total, e);
+		}
 		if (rc == 0 || !md->index_failed)
 			return rc;
 	}
-	md->degraded = 1;
+	md->degraded = MAILSTORE_NO_INDEX;
 	return maildir_noindex_list(md, folder, ascending, offset, limit, out, n, total, e);
 }
 
@@ -187,8 +193,11 @@ static int locate(struct maildir *md, const char *folder, const char *id, struct
 	loc->folder = folder;
 	if (maildir_folder_existing(md, folder, loc->dir, sizeof(loc->dir), e) < 0)
 		return MAILSTORE_REFUSED;
+	int cold = maildir_sync_or_defer(md, folder, loc->dir, e);
+	if (cold != 0)
+		return cold < 0 ? -1 : MAILDIR_COLD;
 	for (int force = 0; force < 2; force++) {
-		if (maildir_sync_folder(md, folder, loc->dir, force, e) < 0 ||
+		if ((force && maildir_sync_folder(md, folder, loc->dir, 1, e) < 0) ||
 		    lookup(md, folder, id, loc, &found, e) < 0)
 			return -1;
 		/* A regular file only: never hand out a symbolic link's target. */
@@ -244,10 +253,14 @@ static int locate_ready(struct maildir *md, const char *folder, const char *id,
 		do
 			rc = locate(md, folder, id, loc, e);
 		while (maildir_index_retry(md, rc, &tries, e));
+		if (rc == MAILDIR_COLD) {
+			md->degraded = MAILSTORE_INDEXING;
+			return dir_locate(md, folder, id, loc, e);
+		}
 		if (rc == 0 || !md->index_failed)
 			return rc;
 	}
-	md->degraded = 1;
+	md->degraded = MAILSTORE_NO_INDEX;
 	return dir_locate(md, folder, id, loc, e);
 }
 

@@ -20,7 +20,7 @@ int maildir_noindex_name_ok(const char *name, size_t len)
 }
 
 /* Total and unread of a folder, counted in its directories. */
-static void dir_count(const char *dir, long *total, long *unread)
+void maildir_noindex_count(const char *dir, long *total, long *unread)
 {
 	struct entries l = { 0 };
 	*total = *unread = 0;
@@ -44,7 +44,7 @@ int maildir_noindex_folders(struct maildir *md, struct mail_folder **out, size_t
 	}
 	for (size_t i = 0; i < nv; i++)
 		if (maildir_folder_dir(md, v[i].name, dir, sizeof(dir), NULL) == 0)
-			dir_count(dir, &v[i].total, &v[i].unread);
+			maildir_noindex_count(dir, &v[i].total, &v[i].unread);
 	*out = v;
 	*n = nv;
 	return 0;

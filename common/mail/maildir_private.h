@@ -71,7 +71,8 @@ struct maildir {
 	sqlite3 *sql;        /* NULL after a failed rebuild: opened again on next use */
 	int broken;          /* the index answered "corrupt": rebuild before next use */
 	int index_failed;    /* the index failed during the current call */
-	int degraded;        /* the last list or read went around the index */
+	int degraded;        /* 0, or MAILSTORE_NO_INDEX / MAILSTORE_INDEXING: the last
+			      * list or read went around the index */
 	long long quota;     /* bytes; 0: no limit */
 	GMimeParserOptions *options;
 };
@@ -115,6 +116,10 @@ int maildir_make(const char *dir, int folder, struct err *e);
 int maildir_remove_tree(const char *path);
 int maildir_sync_dir(const char *path, struct err *e);
 extern const char *const maildir_subdirs[];
+/* A handle on the same mailbox with an index connection of its own (NULL:
+ * out of memory); maildir_handle_free closes either kind. */
+struct maildir *maildir_handle_copy(const struct maildir *md);
+void maildir_handle_free(struct maildir *md);
 
 /* maildir_meta.c: a message's headers for the index */
 void maildir_meta_parse(struct maildir *md, const char *p, size_t len, time_t fallback_date,
@@ -144,6 +149,16 @@ int maildir_sync_folder(struct maildir *md, const char *folder, const char *dir,
 			struct err *e);
 extern const char maildir_sync_insert_sql[];
 
+/* maildir_cold.c: a large folder never indexed: its first page from the
+ * directories while a thread indexes it */
+/* What a part returns when the folder is being indexed that way. */
+#define MAILDIR_COLD 2
+/* maildir_sync_folder, unless the folder holds many messages and has never
+ * been indexed: then a thread indexes it and this returns 1 at once. */
+int maildir_sync_or_defer(struct maildir *md, const char *folder, const char *dir, struct err *e);
+/* 1 while a thread of this process indexes the folder. */
+int maildir_cold_running(const struct maildir *md, const char *folder);
+
 /* maildir_folder.c: folders */
 int maildir_folder_count(struct maildir *md, const char *folder, long *total, long *unread,
 			 struct err *e);
@@ -155,6 +170,7 @@ int maildir_folder_delete(void *be, const char *name, struct err *e);
 
 /* maildir_noindex.c: without the index */
 int maildir_noindex_name_ok(const char *name, size_t len);
+void maildir_noindex_count(const char *dir, long *total, long *unread);
 int maildir_noindex_folders(struct maildir *md, struct mail_folder **out, size_t *n, struct err *e);
 void maildir_noindex_summary(struct maildir *md, const char *dir, const struct entry *x,
 			     char *buf, struct mail_summary *s);

@@ -300,24 +300,30 @@ out:
 }
 
 /* Compares the folder (or every folder) with its directories first, so that
- * a search sees the mail the list would. */
+ * a search sees the mail the list would. Returns how many folders are still
+ * being indexed for the first time (their messages are not all found yet). */
 static int sync_for_search(struct maildir *md, const char *folder, struct err *e)
 {
 	char dir[PATH_MAX];
 	if (folder) {
 		if (maildir_folder_existing(md, folder, dir, sizeof(dir), e) < 0)
 			return MAILSTORE_REFUSED;
-		return maildir_sync_folder(md, folder, dir, 0, e);
+		return maildir_sync_or_defer(md, folder, dir, e);
 	}
 	struct mail_folder *v = NULL;
 	size_t nv = 0;
-	int ret = maildir_folders_on_disk(md, &v, &nv, e);
-	for (size_t i = 0; ret == 0 && i < nv; i++)
-		if (maildir_folder_dir(md, v[i].name, dir, sizeof(dir), e) < 0 ||
-		    maildir_sync_folder(md, v[i].name, dir, 0, e) < 0)
+	int ret = maildir_folders_on_disk(md, &v, &nv, e), deferred = 0;
+	for (size_t i = 0; ret == 0 && i < nv; i++) {
+		int rc = -1;
+		if (maildir_folder_dir(md, v[i].name, dir, sizeof(dir), e) == 0)
+			rc = maildir_sync_or_defer(md, v[i].name, dir, e);
+		if (rc < 0)
 			ret = -1;
+		else
+			deferred += rc;
+	}
 	free(v);
-	return ret;
+	return ret < 0 ? ret : deferred;
 }
 
 static int search_once(struct maildir *md, const char *folder, const struct terms *t,
@@ -332,14 +338,14 @@ static int search_once(struct maildir *md, const char *folder, const struct term
 	struct mail_summary *v = NULL;
 	size_t nv = 0, cap = 0;
 	sqlite3_stmt *st = NULL;
-	int rc, ret = -1, left = 0;
+	int rc, ret = -1, left = 0, deferred;
 	size_t w;
 
-	if ((rc = sync_for_search(md, folder, e)) < 0)
-		return rc;
+	if ((deferred = sync_for_search(md, folder, e)) < 0)
+		return deferred;
 	if (index_bodies(md, folder, SEARCH_INDEX_BUDGET_MS, &left, e) < 0)
 		return -1;
-	*partial = left;
+	*partial = left || deferred;
 	w = (size_t)snprintf(where, sizeof(where),
 			     "rowid IN (SELECT rowid FROM search WHERE search MATCH ?1");
 	if (left) {

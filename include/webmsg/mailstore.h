@@ -118,9 +118,16 @@ int mailstore_usage(struct mailstore *ms, long long *bytes, long long *limit, st
  * there), so that its message is for the user; 0 when the store itself
  * failed, and the message (paths, causes) is for the log only. */
 int mailstore_refused(const struct mailstore *ms);
-/* 1 when the last list or read was served from the folders' directories
- * because the index could not be used (a full disk, a read-only file
- * system): the listing is sorted by arrival only, and changes may fail. */
+/* Why the last list or read was served from the folders' directories,
+ * sorted by arrival only: 0 when it was not. */
+enum mailstore_degraded {
+	/* The index cannot be used (a full disk, a read-only file system):
+	 * changes may fail. */
+	MAILSTORE_NO_INDEX = 1,
+	/* A large folder seen for the first time is being indexed in the
+	 * background: sorting and search are complete once it is done. */
+	MAILSTORE_INDEXING = 2,
+};
 int mailstore_degraded(const struct mailstore *ms);
 
 /* A folder name a user may create: not empty, no '/', no leading '.', no
