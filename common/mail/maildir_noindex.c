@@ -50,11 +50,35 @@ int maildir_noindex_folders(struct maildir *md, struct mail_folder **out, size_t
 	return 0;
 }
 
-/* Unique names begin with the delivery time in seconds: in version order
- * (numbers by value) they are in the order of arrival. */
-static int entry_newest_first(const void *a, const void *b)
+/* An entry with the delivery time its unique name begins with, read once:
+ * sorting 100,000 names by arrival is then mostly comparing numbers. */
+struct arrival {
+	unsigned long long when;
+	const struct entry *x;
+};
+
+/* In version order (numbers by value) names are in the order of arrival. */
+static int arrival_newest_first(const void *a, const void *b)
 {
-	return strverscmp(((const struct entry *)b)->name, ((const struct entry *)a)->name);
+	const struct arrival *x = a, *y = b;
+	if (x->when != y->when)
+		return x->when < y->when ? 1 : -1;
+	return strverscmp(y->x->name, x->x->name);
+}
+
+/* The entries newest first (free it); NULL when out of memory. */
+static struct arrival *by_arrival(const struct entries *l)
+{
+	struct arrival *v = malloc((l->n ? l->n : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		v[i].x = &l->v[i];
+		v[i].when = strtoull(l->v[i].name, NULL, 10);
+	}
+	if (l->n > 1)
+		qsort(v, l->n, sizeof(*v), arrival_newest_first);
+	return v;
 }
 
 void maildir_noindex_summary(struct maildir *md, const char *dir, const struct entry *x,
@@ -87,14 +111,17 @@ int maildir_noindex_list(struct maildir *md, const char *folder, int ascending, 
 	struct entries l = { 0 };
 	char dir[PATH_MAX], *buf = NULL;
 	struct mail_summary *v = NULL;
+	struct arrival *order = NULL;
 	size_t nv = 0;
 
 	if (maildir_folder_existing(md, folder, dir, sizeof(dir), e) < 0)
 		return MAILSTORE_REFUSED;
 	if (maildir_entries_read(dir, ALL_DIRS, &l, e) < 0)
 		goto fail;
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof(*l.v), entry_newest_first);
+	if (!(order = by_arrival(&l))) {
+		err_set(e, "out of memory");
+		goto fail;
+	}
 	*total = (long)l.n;
 	if (offset < l.n) {
 		size_t want = limit && limit < l.n - offset ? limit : l.n - offset;
@@ -104,15 +131,17 @@ int maildir_noindex_list(struct maildir *md, const char *folder, int ascending, 
 		}
 		for (; nv < want; nv++) {
 			size_t at = ascending ? l.n - 1 - offset - nv : offset + nv;
-			maildir_noindex_summary(md, dir, &l.v[at], buf, &v[nv]);
+			maildir_noindex_summary(md, dir, order[at].x, buf, &v[nv]);
 		}
 	}
+	free(order);
 	free(buf);
 	maildir_entries_free(&l);
 	*out = v;
 	*n = nv;
 	return 0;
 fail:
+	free(order);
 	free(buf);
 	free(v);
 	maildir_entries_free(&l);
