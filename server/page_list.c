@@ -170,8 +170,6 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	snprintf(first, sizeof(first), "%ld", total ? page * PAGE_SIZE + 1 : 0);
 	snprintf(last, sizeof(last), "%ld", page * PAGE_SIZE + (long)n);
 	snprintf(title, sizeof(title), "%s%s", view.query[0] ? "Search – " : "", folder);
-	int special = !strcmp(folder, MAIL_INBOX) || !strcmp(folder, MAIL_SENT) ||
-		      !strcmp(folder, MAIL_TRASH) || !strcmp(folder, MAIL_DRAFTS);
 	const struct tvar vars[] = {
 		{ "folders", items.data ? items.data : "" },
 		{ "csrf", r->sess.csrf },
@@ -183,7 +181,6 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
 		{ "notice", degraded ? degraded_notice : mail_view_notice(http_arg(r, "n")) },
-		{ "can_delete_folder", special || view.query[0] ? "" : "1" },
 		{ "here", here },
 		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 && !view.all ? "1" : "" },
 		{ "move_options", options.data ? options.data : "" },
