@@ -1,6 +1,6 @@
 /* mail_view.c - what the mail pages share: folder and message addresses,
- * dates and sizes as shown, the folder list, the notices after an action and
- * the page for a mailbox that failed. */
+ * dates and sizes as shown, the folder list (a tree of sub-folders), the
+ * notices after an action and the page for a mailbox that failed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,9 @@ static const struct {
 	{ "moved", "Moved." },
 	{ "marked", "Marked." },
 	{ "created", "Folder created." },
-	{ "removed", "Folder deleted." },
+	{ "renamed", "Folder renamed." },
+	{ "removed", "Folder deleted; its messages are in Trash." },
+	{ "emptied", "Trash emptied." },
 };
 
 const char *mail_view_notice(const char *code)
@@ -76,6 +78,97 @@ void mail_view_size(size_t n, char *out, size_t len)
 		snprintf(out, len, "%.1f MB", (double)n / (1024 * 1024));
 }
 
+const char *mail_view_child_label(const char *name, const char *parent)
+{
+	size_t len = parent ? strlen(parent) : 0;
+	if (len && strncmp(name, parent, len) == 0 && name[len] == MAIL_FOLDER_SEP)
+		return name + len + 1;
+	return name;
+}
+
+/* Renders the folders from *i on that lie inside parent (all when NULL),
+ * each with its own sub-folders rendered first into "children". */
+static void tree_level(struct request *r, const struct mail_folder *v, size_t n, size_t *i,
+		       const char *parent, mail_view_item_fn fn, void *arg, struct buf *out)
+{
+	size_t len = parent ? strlen(parent) : 0;
+	while (*i < n && (!parent || (strncmp(v[*i].name, parent, len) == 0 &&
+				      v[*i].name[len] == MAIL_FOLDER_SEP))) {
+		size_t me = (*i)++;
+		struct buf kids;
+		buf_init(&kids, out->max);
+		tree_level(r, v, n, i, v[me].name, fn, arg, &kids);
+		fn(r, &v[me], mail_view_child_label(v[me].name, parent), kids.data ? kids.data : "",
+		   arg, out);
+		buf_free(&kids);
+	}
+}
+
+void mail_view_tree(struct request *r, const struct mail_folder *v, size_t n,
+		    mail_view_item_fn fn, void *arg, struct buf *out)
+{
+	/* A folder whose parent is not there (made by another program) stands
+	 * at the top with its full name. */
+	for (size_t i = 0; i < n;)
+		tree_level(r, v, n, &i, NULL, fn, arg, out);
+}
+
+/* "Work › Projects": a folder's place in the tree, on one line. */
+void mail_view_folder_path(const char *name, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (const char *p = name; *p && o + 4 < outlen; p++) {
+		if (*p == MAIL_FOLDER_SEP) {
+			memcpy(out + o, " \xe2\x80\xba ", 5);
+			o += 5;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+static void folder_item(struct request *r, const struct mail_folder *f, const char *label,
+			const char *children, void *arg, struct buf *out)
+{
+	const char *current = arg;
+	struct buf url;
+	char unread[24] = "";
+	buf_init(&url, 1024);
+	mail_view_url(&url, "/mail", f->name, NULL);
+	if (f->unread)
+		snprintf(unread, sizeof(unread), "%ld", f->unread);
+	const struct tvar item[] = {
+		{ "current", strcmp(f->name, current) == 0 ? "1" : "" },
+		{ "url", url.data },
+		{ "name", label },
+		{ "unread", unread },
+		{ "children", children },
+	};
+	http_render(r, TPL_FOLDER_ITEM, item, sizeof(item) / sizeof(item[0]), out);
+	buf_free(&url);
+}
+
+void mail_view_folder_list(struct request *r, const struct mail_folder *v, size_t n,
+			   const char *current, struct buf *items, struct buf *options,
+			   const char *selected)
+{
+	if (items)
+		mail_view_tree(r, v, n, folder_item, (void *)current, items);
+	for (size_t i = 0; options && i < n; i++) {
+		char label[MAIL_FOLDER_MAX * 2];
+		if (current && strcmp(v[i].name, current) == 0)
+			continue;
+		mail_view_folder_path(v[i].name, label, sizeof(label));
+		const struct tvar opt[] = {
+			{ "value", v[i].name },
+			{ "label", label },
+			{ "selected", selected && strcmp(v[i].name, selected) == 0 ? "1" : "" },
+		};
+		http_render(r, TPL_OPTION, opt, 3, options);
+	}
+}
+
 /* The folder list (items may be NULL), and the <option>s of the folders a
  * message may move to. */
 int mail_view_folders(struct request *r, struct mailstore *ms, const char *current,
@@ -86,30 +179,9 @@ int mail_view_folders(struct request *r, struct mailstore *ms, const char *curre
 	*exists = 0;
 	if (mailstore_folders(ms, &folders, &n, e) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct buf url;
-		char unread[24] = "";
-		int here = strcmp(folders[i].name, current) == 0;
-		*exists |= here;
-		buf_init(&url, 1024);
-		mail_view_url(&url, "/mail", folders[i].name, NULL);
-		if (folders[i].unread)
-			snprintf(unread, sizeof(unread), "%ld", folders[i].unread);
-		const struct tvar item[] = {
-			{ "current", here ? "1" : "" },
-			{ "url", url.data },
-			{ "name", folders[i].name },
-			{ "unread", unread },
-		};
-		if (items)
-			http_render(r, TPL_FOLDER_ITEM, item, 4, items);
-		if (!here && options) {
-			const struct tvar opt[] = { { "value", folders[i].name },
-						    { "label", folders[i].name } };
-			http_render(r, TPL_OPTION, opt, 2, options);
-		}
-		buf_free(&url);
-	}
+	for (size_t i = 0; i < n; i++)
+		*exists |= strcmp(folders[i].name, current) == 0;
+	mail_view_folder_list(r, folders, n, current, items, options, NULL);
 	free(folders);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 struct buf;
 struct err;
+struct mail_folder;
 struct mailstore;
 struct request;
 
@@ -21,6 +22,24 @@ void mail_view_url(struct buf *b, const char *path, const char *folder, const ch
 /* A date as the list shows it: the time today, else the day. */
 void mail_view_date(time_t t, char *out, size_t len);
 void mail_view_size(size_t n, char *out, size_t len);
+/* One folder of a tree: label is its own name under its parent (its full
+ * name where its parent is missing); children its sub-folders, rendered. */
+typedef void (*mail_view_item_fn)(struct request *r, const struct mail_folder *f,
+				  const char *label, const char *children, void *arg,
+				  struct buf *out);
+/* Renders folders (in mailstore_folders' order) as a tree with fn. */
+void mail_view_tree(struct request *r, const struct mail_folder *v, size_t n,
+		    mail_view_item_fn fn, void *arg, struct buf *out);
+/* name without its parent's name and separator, when parent is its parent. */
+const char *mail_view_child_label(const char *name, const char *parent);
+/* "Work › Projects" for "Work.Projects". */
+void mail_view_folder_path(const char *name, char *out, size_t outlen);
+/* From folders already read: the folder list (items may be NULL) and the
+ * <option>s of the folders other than current (options may be NULL; one
+ * selected when its name is selected). */
+void mail_view_folder_list(struct request *r, const struct mail_folder *v, size_t n,
+			   const char *current, struct buf *items, struct buf *options,
+			   const char *selected);
 /* The folder list (items may be NULL), and the <option>s of the folders a
  * message may move to; *exists: current is one of them. */
 int mail_view_folders(struct request *r, struct mailstore *ms, const char *current,

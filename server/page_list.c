@@ -174,8 +174,6 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	snprintf(first, sizeof(first), "%ld", total ? page * PAGE_SIZE + 1 : 0);
 	snprintf(last, sizeof(last), "%ld", page * PAGE_SIZE + (long)n);
 	snprintf(title, sizeof(title), "%s%s", view.query[0] ? "Search – " : "", folder);
-	int special = !strcmp(folder, MAIL_INBOX) || !strcmp(folder, MAIL_SENT) ||
-		      !strcmp(folder, MAIL_TRASH) || !strcmp(folder, MAIL_DRAFTS);
 	const struct tvar vars[] = {
 		{ "folders", items.data ? items.data : "" },
 		{ "csrf", r->sess.csrf },
@@ -190,7 +188,6 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 						  sizeof(degraded_notices[0])
 				    ? degraded_notices[degraded]
 				    : mail_view_notice(http_arg(r, "n")) },
-		{ "can_delete_folder", special || view.query[0] ? "" : "1" },
 		{ "here", here },
 		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 && !view.all ? "1" : "" },
 		{ "move_options", options.data ? options.data : "" },

@@ -37,6 +37,9 @@ enum MHD_Result page_mail_html(struct request *r, const char *rest);
 enum MHD_Result page_mail_part(struct request *r, const char *rest);
 
 /* page_folders.c */
+enum MHD_Result page_folders(struct request *r, const char *rest);
+enum MHD_Result page_folder_delete_ask(struct request *r, const char *rest);
+enum MHD_Result page_folder_empty_ask(struct request *r, const char *rest);
 enum MHD_Result page_mail_folder(struct request *r, const char *rest);
 
 /* page_compose.c */

@@ -28,6 +28,9 @@ static const char *const template_files[TPL_COUNT] = {
 	[TPL_MESSAGE_IMAGE] = "message_image.html",
 	[TPL_COMPOSE] = "compose.html",
 	[TPL_SWITCH] = "switch.html",
+	[TPL_FOLDERS] = "folders.html",
+	[TPL_FOLDER_ROW] = "folder_row.html",
+	[TPL_FOLDER_CONFIRM] = "folder_confirm.html",
 };
 
 static const struct {

@@ -417,7 +417,7 @@ int maildir_message_remove(void *be, const char *folder, const char *id, struct 
 
 /* Renames without replacing: two messages never share a name, but if one
  * ever did, the older must not vanish. */
-static int rename_new(const char *from, const char *to)
+int maildir_rename_new(const char *from, const char *to)
 {
 	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
 		return 0;
@@ -470,7 +470,7 @@ int maildir_message_deliver(void *be, const char *folder, const void *data, size
 		return -1;
 	}
 	if (close(fd) < 0 || maildir_file_path(dir, sub, name, path, sizeof(path), NULL) < 0 ||
-	    rename_new(tmp, path) < 0) {
+	    maildir_rename_new(tmp, path) < 0) {
 		err_sys(e, "cannot deliver a message into %s", folder);
 		unlink(tmp);
 		return -1;

@@ -98,6 +98,14 @@ struct entries {
 	size_t n, cap;
 };
 
+/* The files of a directory by id, so that comparing 100,000 of them with
+ * the index is a walk and a lookup each, not two sorts. Open addressing;
+ * a slot holds an index into the entries plus one, 0 when empty. */
+struct id_table {
+	size_t *slots;
+	size_t mask;
+};
+
 #define MAILDIR_FLAGS (MAIL_SEEN | MAIL_ANSWERED | MAIL_FLAGGED | MAIL_DRAFT)
 
 /* maildir.c: names, flags and paths */
@@ -142,6 +150,11 @@ int maildir_entry_same_id(const struct entry *x, const struct entry *y);
 int maildir_entries_add(struct entries *l, const char *name, int dir);
 void maildir_entries_free(struct entries *l);
 int maildir_entries_read(const char *dir, unsigned subs, struct entries *out, struct err *e);
+/* Builds t over l, marking l's entries that share an id with another (dup);
+ * free t->slots. */
+int maildir_id_table_build(struct id_table *t, struct entries *l);
+struct entry *maildir_id_table_find(const struct id_table *t, const struct entries *l,
+				    const struct entry *x);
 int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *folder,
 			    const char *name, int dir, const struct meta *m, long size,
 			    struct err *e);
@@ -166,7 +179,9 @@ int maildir_folders_on_disk(struct maildir *md, struct mail_folder **v, size_t *
 			    struct err *e);
 int maildir_folders(void *be, struct mail_folder **out, size_t *n, struct err *e);
 int maildir_folder_create(void *be, const char *name, struct err *e);
+int maildir_folder_rename(void *be, const char *from, const char *to, struct err *e);
 int maildir_folder_delete(void *be, const char *name, struct err *e);
+int maildir_folder_empty(void *be, const char *name, struct err *e);
 
 /* maildir_noindex.c: without the index */
 int maildir_noindex_name_ok(const char *name, size_t len);
@@ -191,6 +206,9 @@ int maildir_message_set_flags(void *be, const char *folder, const char *id, unsi
 int maildir_message_move(void *be, const char *folder, const char *id, const char *to,
 			 struct err *e);
 int maildir_message_remove(void *be, const char *folder, const char *id, struct err *e);
+/* rename(2) that never replaces a file (RENAME_NOREPLACE where the file
+ * system has it). */
+int maildir_rename_new(const char *from, const char *to);
 int maildir_message_deliver(void *be, const char *folder, const void *data, size_t len,
 			    unsigned flags, char *id_out, size_t idlen, struct err *e);
 

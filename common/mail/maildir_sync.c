@@ -24,14 +24,6 @@ int maildir_entry_same_id(const struct entry *x, const struct entry *y)
 	return x->idlen == y->idlen && memcmp(x->name, y->name, x->idlen) == 0;
 }
 
-/* The files of a directory by id, so that comparing 100,000 of them with
- * the index is a walk and a lookup each, not two sorts. Open addressing;
- * a slot holds an index into the entries plus one, 0 when empty. */
-struct id_table {
-	size_t *slots;
-	size_t mask;
-};
-
 static size_t id_hash(const struct entry *x)
 {
 	uint64_t h = 14695981039346656037u; /* FNV-1a */
@@ -44,7 +36,7 @@ static size_t id_hash(const struct entry *x)
 	return (size_t)h;
 }
 
-static int id_table_build(struct id_table *t, struct entries *l)
+int maildir_id_table_build(struct id_table *t, struct entries *l)
 {
 	size_t size = 16;
 	while (size < l->n * 2)
@@ -73,7 +65,7 @@ static int id_table_build(struct id_table *t, struct entries *l)
 }
 
 /* The entry of l with x's id, or NULL. */
-static struct entry *id_table_find(const struct id_table *t, const struct entries *l,
+struct entry *maildir_id_table_find(const struct id_table *t, const struct entries *l,
 				   const struct entry *x)
 {
 	for (size_t at = id_hash(x) & t->mask; t->slots[at]; at = (at + 1) & t->mask)
@@ -337,14 +329,14 @@ int maildir_sync_folder(struct maildir *md, const char *folder, const char *dir,
 		err_set(e, "out of memory");
 		goto out;
 	}
-	if (id_table_build(&table, &disk) < 0) {
+	if (maildir_id_table_build(&table, &disk) < 0) {
 		err_set(e, "out of memory");
 		goto out;
 	}
 	/* What the index holds: still there, renamed (flags, new/ to cur/), or gone. */
 	for (size_t j = 0; j < rows.n; j++) {
 		const struct entry *r = &rows.v[j];
-		struct entry *d = id_table_find(&table, &disk, r);
+		struct entry *d = maildir_id_table_find(&table, &disk, r);
 		if (!d) {
 			if (run_row(md, del, folder, r->name, (int)r->idlen, 0, NULL, e) < 0)
 				goto out;

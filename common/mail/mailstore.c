@@ -1,5 +1,6 @@
 /* mailstore.c - the mail store interface: checks what callers pass and hands
  * each call to the back-end's table of functions (Maildir for now). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,35 +60,136 @@ static size_t utf8_char(const unsigned char *s, unsigned *cp)
 	return len;
 }
 
+/* White space a name may not begin or end with: a name of it alone would be
+ * invisible in the folder list. */
+static int is_space(unsigned cp)
+{
+	return cp == ' ' || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 ||
+	       cp == 0xfeff;
+}
+
+/* What a refused name's message ends with: what a name may be. */
+#define NAME_RULES "folder names are letters, digits, spaces and punctuation other than '.' and '/'"
+
+/* One level of a folder name, len bytes at s. */
+static int level_ok(const unsigned char *s, size_t len, struct err *e)
+{
+	unsigned cp = 0;
+	int first = 1;
+	if (len == 0)
+		return err_set(e, "a folder needs a name (%s)", NAME_RULES);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char(s + i, &cp);
+		if (n == 0 || i + n > len)
+			return err_set(e, "a folder name must be valid UTF-8 text");
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return err_set(e, "a folder name cannot contain control characters (%s)",
+				       NAME_RULES);
+		if (cp == '/')
+			return err_set(e, "a folder name cannot contain '/'; to make a folder "
+					  "inside another, choose that one as its parent");
+		if (first && is_space(cp))
+			return err_set(e, "a folder name cannot begin with a space");
+		first = 0;
+		i += n;
+	}
+	if (is_space(cp))
+		return err_set(e, "a folder name cannot end with a space");
+	return 0;
+}
+
 int mailstore_folder_name_ok(const char *name, struct err *e)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	size_t len = strlen(name);
 
 	if (len == 0)
-		return err_set(e, "a folder needs a name");
+		return err_set(e, "a folder needs a name (%s)", NAME_RULES);
 	if (len >= MAIL_FOLDER_MAX)
-		return err_set(e, "a folder name has at most %d bytes", MAIL_FOLDER_MAX - 1);
-	for (size_t i = 0; i < len;) {
-		unsigned cp;
-		size_t n = utf8_char(s + i, &cp);
-		if (n == 0)
-			return err_set(e, "a folder name must be valid UTF-8 text");
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-			return err_set(e, "a folder name cannot contain control characters");
-		if (cp == '/')
-			return err_set(e, "a folder name cannot contain '/'");
-		/* '.' separates levels of Maildir++ folders (".Work.Old"), and a
-		 * leading one would hide the folder. */
-		if (cp == '.')
-			return err_set(e, "a folder name cannot contain '.'");
-		i += n;
+		return err_set(e, "a folder name has at most %d bytes, its parents' names "
+				  "included", MAIL_FOLDER_MAX - 1);
+	/* Each level between the separators: a leading '.' (a hidden
+	 * directory), "..", and "a..b" are empty levels. */
+	for (size_t at = 0;;) {
+		const char *sep = memchr(s + at, MAIL_FOLDER_SEP, len - at);
+		size_t end = sep ? (size_t)(sep - name) : len;
+		if (end == at && (sep || at > 0))
+			return err_set(e, "a folder name cannot contain '%c' (%s)", MAIL_FOLDER_SEP,
+				       NAME_RULES);
+		if (level_ok(s + at, end - at, e) < 0)
+			return -1;
+		if (!sep)
+			break;
+		at = end + 1;
 	}
-	/* Case-insensitively: "trash" beside "Trash" would only confuse. */
+	/* Case-insensitively: "trash" beside "Trash" would only confuse. A
+	 * sub-folder of one ("Trash.Old") is the user's like any other. */
 	for (size_t i = 0; i < sizeof(special_folders) / sizeof(special_folders[0]); i++)
 		if (strcasecmp(name, special_folders[i]) == 0)
 			return err_set(e, "'%s' is the name of a folder every mailbox has",
 				       special_folders[i]);
+	return 0;
+}
+
+int mailstore_folder_join(const char *parent, const char *typed, char *out, size_t outlen,
+			  struct err *e)
+{
+	const unsigned char *s = (const unsigned char *)typed;
+	size_t start = 0, end = strlen(typed);
+	unsigned cp;
+	size_t n;
+
+	/* Trimmed at both ends, white space of every kind. */
+	while (start < end && (n = utf8_char(s + start, &cp)) && start + n <= end &&
+	       (is_space(cp) || cp == '\t' || cp == '\r' || cp == '\n'))
+		start += n;
+	while (end > start) {
+		size_t back = end - 1;
+		while (back > start && (s[back] & 0xc0) == 0x80)
+			back--;
+		if (!(n = utf8_char(s + back, &cp)) || back + n != end ||
+		    !(is_space(cp) || cp == '\t' || cp == '\r' || cp == '\n'))
+			break;
+		end = back;
+	}
+	if (start == end)
+		return err_set(e, "a folder needs a name; spaces alone are not one (%s)",
+			       NAME_RULES);
+	if (memchr(s + start, MAIL_FOLDER_SEP, end - start))
+		return err_set(e, "a folder name cannot contain '%c'; to make a folder inside "
+				  "another, choose that one as its parent", MAIL_FOLDER_SEP);
+	if (level_ok(s + start, end - start, e) < 0)
+		return -1;
+	int w = parent && *parent
+			? snprintf(out, outlen, "%s%c%.*s", parent, MAIL_FOLDER_SEP,
+				   (int)(end - start), typed + start)
+			: snprintf(out, outlen, "%.*s", (int)(end - start), typed + start);
+	if (w < 0 || (size_t)w >= outlen || (size_t)w >= MAIL_FOLDER_MAX)
+		return err_set(e, "a folder name has at most %d bytes, its parents' names "
+				  "included", MAIL_FOLDER_MAX - 1);
+	return mailstore_folder_name_ok(out, e);
+}
+
+const char *mailstore_folder_leaf(const char *name)
+{
+	const char *sep = strrchr(name, MAIL_FOLDER_SEP);
+	return sep ? sep + 1 : name;
+}
+
+int mailstore_folder_depth(const char *name)
+{
+	int depth = 0;
+	for (const char *p = name; (p = strchr(p, MAIL_FOLDER_SEP)); p++)
+		depth++;
+	return depth;
+}
+
+int mailstore_folder_special(const char *name)
+{
+	for (size_t i = 0; i < sizeof(special_folders) / sizeof(special_folders[0]); i++)
+		if (strcasecmp(name, special_folders[i]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -149,16 +251,50 @@ int mailstore_folder_create(struct mailstore *ms, const char *name, struct err *
 	return result(ms, ms->ops->folder_create(ms->be, name, e));
 }
 
-int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *e)
+/* A folder a user may change: an existing one, not a special one. */
+static int user_folder_ok(struct mailstore *ms, const char *name, const char *what,
+			  struct err *e)
 {
 	if (folder_ok(name, e) < 0)
 		return refuse(ms);
 	for (size_t i = 0; i < sizeof(special_folders) / sizeof(special_folders[0]); i++)
 		if (strcasecmp(name, special_folders[i]) == 0) {
-			err_set(e, "the folder %s cannot be deleted", special_folders[i]);
+			err_set(e, "the folder %s cannot be %s", special_folders[i], what);
 			return refuse(ms);
 		}
+	return 0;
+}
+
+int mailstore_folder_rename(struct mailstore *ms, const char *from, const char *to,
+			    struct err *e)
+{
+	size_t len;
+	if (user_folder_ok(ms, from, "renamed", e) < 0)
+		return -1;
+	if (mailstore_folder_name_ok(to, e) < 0)
+		return refuse(ms);
+	if (strcmp(from, to) == 0)
+		return 0;
+	len = strlen(from);
+	if (strncmp(to, from, len) == 0 && to[len] == MAIL_FOLDER_SEP) {
+		err_set(e, "the folder %s cannot go inside itself", from);
+		return refuse(ms);
+	}
+	return result(ms, ms->ops->folder_rename(ms->be, from, to, e));
+}
+
+int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *e)
+{
+	if (user_folder_ok(ms, name, "deleted", e) < 0)
+		return -1;
 	return result(ms, ms->ops->folder_delete(ms->be, name, e));
+}
+
+int mailstore_folder_empty(struct mailstore *ms, const char *name, struct err *e)
+{
+	if (folder_ok(name, e) < 0)
+		return refuse(ms);
+	return result(ms, ms->ops->folder_empty(ms->be, name, e));
 }
 
 int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort, int ascending,

@@ -24,7 +24,10 @@ struct mailstore_ops {
 	void (*close)(void *be);
 	int (*folders)(void *be, struct mail_folder **out, size_t *n, struct err *e);
 	int (*folder_create)(void *be, const char *name, struct err *e);
+	int (*folder_rename)(void *be, const char *from, const char *to, struct err *e);
+	/* Messages to Trash, then the folder; refused when it has sub-folders. */
 	int (*folder_delete)(void *be, const char *name, struct err *e);
+	int (*folder_empty)(void *be, const char *name, struct err *e);
 	int (*list)(void *be, const char *folder, enum mail_sort sort, int ascending,
 		    size_t offset, size_t limit, struct mail_summary **out, size_t *n, long *total,
 		    struct err *e);

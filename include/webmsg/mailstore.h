@@ -60,11 +60,27 @@ int mailstore_open(const char *root, const char *domain, const char *user, struc
 		   struct err *e);
 void mailstore_close(struct mailstore **ms);
 
-/* INBOX first, then Drafts, Sent, Trash, then the user's folders by name. */
+/* Sub-folders: a folder's name is its parent's, MAIL_FOLDER_SEP and its own
+ * ("Work.Projects" is Projects inside Work), as Maildir++ names them. */
+#define MAIL_FOLDER_SEP '.'
+
+/* INBOX first, then Drafts, Sent, Trash, then the user's folders by name;
+ * each folder's sub-folders right after it (a tree, depth first). */
 int mailstore_folders(struct mailstore *ms, struct mail_folder **out, size_t *n, struct err *e);
+/* name is a full name: the parent (which must exist) and the new level. */
 int mailstore_folder_create(struct mailstore *ms, const char *name, struct err *e);
-/* Deletes a user folder and the messages in it. */
+/* Renames a user folder and its sub-folders with it ("Work" to "Jobs" makes
+ * "Work.Old" "Jobs.Old"); their messages, counts and search follow. to must
+ * not be taken, and its parent must exist. The special folders are neither
+ * renamed nor the target. */
+int mailstore_folder_rename(struct mailstore *ms, const char *from, const char *to,
+			    struct err *e);
+/* Deletes a user folder without sub-folders (refused while it has some):
+ * its messages go to Trash first, each keeping a unique name there. */
 int mailstore_folder_delete(struct mailstore *ms, const char *name, struct err *e);
+/* Removes every message of the folder for good (the user's "Empty Trash");
+ * its sub-folders are left alone. */
+int mailstore_folder_empty(struct mailstore *ms, const char *name, struct err *e);
 
 /* One page of a folder: newest first for MAIL_SORT_DATE unless ascending. *total
  * gets the number of messages in the folder. Free *out. */
@@ -130,8 +146,21 @@ enum mailstore_degraded {
 };
 int mailstore_degraded(const struct mailstore *ms);
 
-/* A folder name a user may create: not empty, no '/', no leading '.', no
- * control characters, not a special folder's name. */
+/* A folder name a user may create: each level (between MAIL_FOLDER_SEP)
+ * valid UTF-8, not empty, not beginning or ending with white space, without
+ * '/' or control characters; the whole under MAIL_FOLDER_MAX bytes; the top
+ * level not a special folder's name (in any case). */
 int mailstore_folder_name_ok(const char *name, struct err *e);
+/* The full name of a folder the user called `typed` inside parent (NULL or
+ * "" for the top level): typed is trimmed of white space, and must be one
+ * level (no MAIL_FOLDER_SEP); e says what is allowed when it is not. */
+int mailstore_folder_join(const char *parent, const char *typed, char *out, size_t outlen,
+			  struct err *e);
+/* A folder's own name, the last level of name (borrowed from name). */
+const char *mailstore_folder_leaf(const char *name);
+/* How deep the folder is: 0 for a top-level folder. */
+int mailstore_folder_depth(const char *name);
+/* 1 for INBOX, Sent, Drafts and Trash: never renamed or deleted. */
+int mailstore_folder_special(const char *name);
 
 #endif

@@ -9,14 +9,15 @@
 /* Every name share/templates uses, and a few short ones. */
 static const char *const names[] = {
 	"a", "b", "c", "x", "answered", "attachment", "attachments", "back", "bcc", "body",
-	"can_delete_folder", "cc", "client_email", "client_subject", "csrf", "csrf_pre",
-	"current", "date", "error", "expire_default", "first", "folder", "folders",
-	"forward_url", "forwarding", "from", "fwd_f", "fwd_id", "heading", "here", "hostname",
-	"html_url", "id", "images", "images_url", "in_reply_to", "in_trash", "label", "last",
-	"list_url", "max_mb", "message", "mode", "mode_link", "move_options", "name", "newer",
-	"notice", "older", "one", "references", "remember_allowed", "reply_all_url",
-	"reply_url", "rows", "secure", "size", "sort_date", "sort_from", "sort_subject",
-	"status", "subject", "text", "title", "to", "total", "type", "unread", "url", "user",
+	"button", "cancel", "cc", "children", "client_email", "client_subject", "create_error",
+	"csrf", "csrf_pre", "current", "date", "delete_url", "error", "expire_default", "first",
+	"folder", "folders", "forward_url", "forwarding", "from", "fwd_f", "fwd_id", "heading",
+	"here", "hostname", "html_url", "id", "images", "images_url", "in_reply_to", "in_trash",
+	"label", "last", "list_url", "max_mb", "message", "mode", "mode_link", "move_options",
+	"name", "newer", "notice", "older", "one", "op", "parents", "question", "references",
+	"refusal", "remember_allowed", "reply_all_url", "reply_url", "rows", "secure",
+	"selected", "size", "sort_date", "sort_from", "sort_subject", "status", "subject",
+	"text", "title", "to", "total", "trash", "type", "typed", "unread", "url", "user",
 	"user_value", "value",
 };
 #define NNAMES (sizeof(names) / sizeof(names[0]))

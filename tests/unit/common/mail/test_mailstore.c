@@ -921,13 +921,17 @@ static void test_quota_recalculated(void **state)
 	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
 	assert_int_equal(used, 705 + 3 * (long long)len);
 
-	/* A deleted folder's mail stops counting. */
+	/* A deleted folder's mail counts in Trash, and stops counting once
+	 * Trash is emptied. */
 	ok(mailstore_folder_create(f->ms, "Old", &e), &e);
 	drop_file(f, ".Old/cur/1600000002.c.mx,S=50000:2,S", "x");
 	file_write(path, "", 0);
 	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
 	assert_int_equal(used, 50000 + 705 + 3 * (long long)len);
 	ok(mailstore_folder_delete(f->ms, "Old", &e), &e);
+	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
+	assert_int_equal(used, 50000 + 705 + 3 * (long long)len);
+	ok(mailstore_folder_empty(f->ms, MAIL_TRASH, &e), &e);
 	ok(mailstore_usage(f->ms, &used, &limit, &e), &e);
 	assert_int_equal(used, 705 + 3 * (long long)len);
 }
