@@ -28,6 +28,7 @@ static const char *const template_files[TPL_COUNT] = {
 	[TPL_MESSAGE_IMAGE] = "message_image.html",
 	[TPL_COMPOSE] = "compose.html",
 	[TPL_SWITCH] = "switch.html",
+	[TPL_SETTINGS] = "settings.html",
 };
 
 static const struct {

@@ -21,6 +21,7 @@ enum site_template {
 	TPL_MESSAGE_IMAGE,
 	TPL_COMPOSE,
 	TPL_SWITCH,
+	TPL_SETTINGS,
 	TPL_COUNT
 };
 
