@@ -55,9 +55,8 @@ enum MHD_Result page_addresses(struct request *r, const char *rest)
 		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory.");
 	q += strspn(q, " \t");
 	qlen = strlen(q);
-	if (qlen >= PREFIX_MAX)
-		qlen = 0, q = "\n"; /* nothing starts with it */
-	if (mailbox_open(r, &ms, &e) == 0) {
+	/* Longer than any address: nothing starts with it. */
+	if (qlen < PREFIX_MAX && mailbox_open(r, &ms, &e) == 0) {
 		if (mailstore_recent_get(ms, &recent, &nrecent, &e) < 0)
 			log_warnx("%s: recent recipients: %s", log_q(r->sess.user), log_q(e.msg));
 		mailstore_close(&ms);
@@ -68,7 +67,7 @@ enum MHD_Result page_addresses(struct request *r, const char *rest)
 	free(recent);
 	/* The whole domain only for a prefix: never a list of every user. */
 	const char *domain = address_domain(r->sess.user);
-	if (qlen > 0 && domain && a->n < ADDRESSES_MAX &&
+	if (qlen > 0 && qlen < PREFIX_MAX && domain && a->n < ADDRESSES_MAX &&
 	    account_domain_users(r->gen->srv, domain, q, ADDRESSES_MAX, answer_add, a, &e) < 0)
 		log_warnx("%s: users of the domain: %s", log_q(r->sess.user), log_q(e.msg));
 	buf_init(&out, ADDRESSES_MAX * (MAIL_ADDRESS_MAX * 6 + 4) + 8);
