@@ -168,6 +168,13 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 		if (mailstore_deliver(ms, MAIL_SENT, msg.data, msg.len, MAIL_SEEN, NULL, 0,
 				      &sent_err) < 0)
 			log_warnx("%s: no copy in Sent: %s", log_q(r->sess.user), log_q(sent_err.msg));
+		/* Remembered for address completion in the compose form. */
+		const char *sent_to[MAX_RECIPIENTS];
+		for (size_t i = 0; i < rc->n; i++)
+			sent_to[i] = rc->addr[i];
+		if (mailstore_recent_add(ms, sent_to, rc->n, &sent_err) < 0)
+			log_warnx("%s: recent recipients: %s", log_q(r->sess.user),
+				  log_q(sent_err.msg));
 		mailstore_close(&ms);
 	}
 	log_info("user %s sent a message to %zu recipient%s%s", log_q(r->sess.user), rc->n,

@@ -8,9 +8,12 @@
 
 #include "http.h"
 #include "incident.h"
+#include "mailbox.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
+#include "webmsg/log.h"
 #include "webmsg/mailstore.h"
+#include "webmsg/tz.h"
 
 #include "mail_view.h"
 
@@ -56,16 +59,45 @@ void mail_view_url(struct buf *b, const char *path, const char *folder, const ch
 	}
 }
 
-void mail_view_date(time_t t, char *out, size_t len)
+/* In the user's zone, never the process's: TZ is shared by every thread,
+ * so the zone's own rules convert (tz.h), and strftime formats only fields
+ * (no %Z, which would read the process's zone). */
+void mail_view_date(const char *zone, time_t t, char *out, size_t len)
 {
+	const struct tz *z = tz_get(zone);
 	struct tm tm, now_tm;
 	time_t now = time(NULL);
-	localtime_r(&t, &tm);
-	localtime_r(&now, &now_tm);
+	tz_localtime(z, t, &tm, NULL, 0);
+	tz_localtime(z, now, &now_tm, NULL, 0);
 	if (tm.tm_year == now_tm.tm_year && tm.tm_yday == now_tm.tm_yday)
 		strftime(out, len, "%H:%M", &tm);
 	else
 		strftime(out, len, "%d %b %Y", &tm);
+}
+
+void mail_view_date_long(const char *zone, time_t t, char *out, size_t len)
+{
+	const struct tz *z = tz_get(zone);
+	struct tm tm;
+	char abbr[16];
+	tz_localtime(z, t, &tm, abbr, sizeof(abbr));
+	size_t n = strftime(out, len, "%a, %d %b %Y %H:%M", &tm);
+	if (n > 0 && n < len)
+		snprintf(out + n, len - n, " %s", abbr);
+}
+
+void mail_view_prefs(struct request *r, struct mailstore *ms, struct mail_prefs *p)
+{
+	struct mailstore *own = NULL;
+	struct err e;
+	mailstore_prefs_default(p);
+	if (!ms && mailbox_open(r, &own, &e) < 0) {
+		log_warnx("%s: settings: %s", log_q(r->sess.user), log_q(e.msg));
+		return;
+	}
+	if (mailstore_prefs_get(ms ? ms : own, p, &e) < 0)
+		log_warnx("%s: settings: %s", log_q(r->sess.user), log_q(e.msg));
+	mailstore_close(&own);
 }
 
 void mail_view_size(size_t n, char *out, size_t len)

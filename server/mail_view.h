@@ -19,8 +19,15 @@ const char *mail_view_notice(const char *code);
 const char *mail_view_folder(struct request *r);
 /* "PATH?f=FOLDER&id=ID" with both parts percent-encoded; id may be NULL. */
 void mail_view_url(struct buf *b, const char *path, const char *folder, const char *id);
-/* A date as the list shows it: the time today, else the day. */
-void mail_view_date(time_t t, char *out, size_t len);
+/* A date as the list shows it, in the time zone named zone ("": UTC): the
+ * time today, else the day. */
+void mail_view_date(const char *zone, time_t t, char *out, size_t len);
+/* A date and time in full as the message shows it, in zone. */
+void mail_view_date_long(const char *zone, time_t t, char *out, size_t len);
+/* The user's settings from ms (NULL: the request's mailbox, opened for
+ * this); the defaults when they cannot be read (logged). */
+struct mail_prefs;
+void mail_view_prefs(struct request *r, struct mailstore *ms, struct mail_prefs *p);
 void mail_view_size(size_t n, char *out, size_t len);
 /* One folder of a tree: label is its own name under its parent (its full
  * name where its parent is missing); children its sub-folders, rendered. */

@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "mail_send.h"
+#include "mail_view.h"
 #include "mailbox.h"
 #include "pages.h"
 #include "server.h"
@@ -68,12 +69,35 @@ static const char *switch_to(struct request *r)
 	return r->https ? "regular" : "secure";
 }
 
+/* "Ann Example <ann@example.com>" as the form shows the sender. */
+static void from_label(struct request *r, char *out, size_t len)
+{
+	struct mail_prefs p;
+	mail_view_prefs(r, NULL, &p);
+	if (!p.display_name[0] ||
+	    snprintf(out, len, "%s <%s>", p.display_name, r->sess.user) >= (int)len)
+		snprintf(out, len, "%s", r->sess.user);
+}
+
+/* body, then the user's signature after "-- " (the separator mail programs
+ * know); NULL when there is no signature. */
+static char *signed_body(struct request *r, const char *body)
+{
+	struct mail_prefs p;
+	char *out;
+	mail_view_prefs(r, NULL, &p);
+	if (!p.signature[0] || asprintf(&out, "%s\n\n-- \n%s", body ? body : "", p.signature) < 0)
+		return NULL;
+	return out;
+}
+
 static enum MHD_Result show(struct request *r, unsigned status, const struct draft *d)
 {
 	const char *other = switch_to(r);
-	char max[16];
+	char max[16], from[MAIL_PREFS_NAME_MAX + USER_ADDRESS_MAX + 4];
 	const char *kind = kind_known(d->kind ? d->kind : "new");
 	snprintf(max, sizeof(max), "%ld", config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
+	from_label(r, from, sizeof(from));
 	const struct tvar vars[] = {
 		{ "heading", kind_heading(kind) },
 		{ "kind", kind },
@@ -86,7 +110,7 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 		{ "fwd_f", d->fwd_f ? d->fwd_f : "" },
 		{ "fwd_id", d->fwd_id ? d->fwd_id : "" },
 		{ "forwarding", d->fwd_id && d->fwd_id[0] ? "1" : "" },
-		{ "from", r->sess.user },
+		{ "from", from },
 		{ "to", d->to ? d->to : "" },
 		{ "cc", d->cc ? d->cc : "" },
 		{ "bcc", d->bcc ? d->bcc : "" },
@@ -227,8 +251,13 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 	(void)rest;
 	if (strcmp(mode, "draft") == 0)
 		return open_draft(r, id);
-	if (!mode[0])
-		return show(r, MHD_HTTP_OK, &d);
+	if (!mode[0]) {
+		char *body = signed_body(r, "");
+		d.body = body;
+		enum MHD_Result res = show(r, MHD_HTTP_OK, &d);
+		free(body);
+		return res;
+	}
 	if (mailbox_open(r, &ms, &e) < 0)
 		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Your mailbox cannot be read.");
 	int rc = mailstore_path(ms, folder, id, path, sizeof(path), &e);
@@ -270,7 +299,11 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 		}
 	}
 	d.subject = subject;
+	char *body = signed_body(r, d.body);
+	if (body)
+		d.body = body;
 	enum MHD_Result res = show(r, MHD_HTTP_OK, &d);
+	free(body);
 	free(subject);
 	free(references);
 	free(quoted);
@@ -464,8 +497,11 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	int has_fwd = ok ? forwarded(r, &ups[nups], &fwd, &e) : -1;
 	if (has_fwd > 0)
 		nups++;
+	struct mail_prefs prefs;
+	mail_view_prefs(r, NULL, &prefs);
 	struct mime_compose c = {
 		.from = r->sess.user,
+		.from_name = prefs.display_name,
 		.to = form_get(r->form, "to"),
 		.cc = form_get(r->form, "cc"),
 		.bcc = form_get(r->form, "bcc"),

@@ -16,7 +16,6 @@
 
 #include "mail_view.h"
 
-#define PAGE_SIZE 50
 #define LIST_MAX (2 << 20)
 
 /* Shown above a list read without the mail index, by mailstore_degraded():
@@ -40,6 +39,7 @@ struct list_view {
 	const char *folder;
 	const char *query; /* "" when not searching */
 	int all;           /* the search was in all folders */
+	const char *zone;  /* the user's time zone, for the dates */
 };
 
 /* A list address: this view, sorted by `sort`, page `page`. */
@@ -79,7 +79,7 @@ static void render_rows(struct request *r, const struct list_view *v, const stru
 			buf_printf(&value, "%s/%s", folder, m[i].id);
 		else
 			buf_puts(&value, m[i].id);
-		mail_view_date(m[i].date, date, sizeof(date));
+		mail_view_date(v->zone, m[i].date, date, sizeof(date));
 		mail_view_size((size_t)m[i].size, size, sizeof(size));
 		const struct tvar row[] = {
 			{ "unread", m[i].flags & MAIL_SEEN ? "" : "1" },
@@ -105,7 +105,8 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 {
 	const char *sort_name = http_arg(r, "s");
 	struct list_view view = { mail_view_folder(r), http_arg(r, "q"),
-				  strcmp(http_arg(r, "all"), "1") == 0 };
+				  strcmp(http_arg(r, "all"), "1") == 0, "" };
+	struct mail_prefs prefs;
 	const char *folder = view.folder;
 	int ascending = strcmp(http_arg(r, "a"), "1") == 0, exists, partial = 0;
 	long page = strtol(http_arg(r, "p"), NULL, 10), total = 0;
@@ -130,6 +131,10 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		view.all = 0;
 	if (mailbox_open(r, &ms, &e) < 0)
 		return mail_view_error(r, &e);
+	/* Messages per page and the time zone are the user's. */
+	mail_view_prefs(r, ms, &prefs);
+	long page_size = prefs.per_page;
+	view.zone = prefs.zone;
 	buf_init(&items, LIST_MAX);
 	buf_init(&options, LIST_MAX);
 	buf_init(&rows, LIST_MAX);
@@ -138,11 +143,11 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	int failed = mail_view_folders(r, ms, folder, &items, &options, &exists, &e) < 0;
 	if (!failed && exists && view.query[0])
 		failed = mailstore_search(ms, view.all ? NULL : folder, view.query, sort, ascending,
-					  (size_t)page * PAGE_SIZE, PAGE_SIZE, &msgs, &n, &total,
+					  (size_t)page * page_size, page_size, &msgs, &n, &total,
 					  &partial, &e) < 0;
 	else if (!failed && exists)
-		failed = mailstore_list(ms, folder, sort, ascending, (size_t)page * PAGE_SIZE,
-					PAGE_SIZE, &msgs, &n, &total, &e) < 0;
+		failed = mailstore_list(ms, folder, sort, ascending, (size_t)page * page_size,
+					page_size, &msgs, &n, &total, &e) < 0;
 	int degraded = mailstore_degraded(ms);
 	mailstore_close(&ms);
 	enum MHD_Result rc;
@@ -161,7 +166,7 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		list_url(&links[i], &view, sorts[i].name, sorts[i].sort == sort ? !ascending : 0, 0);
 	if (page > 0)
 		list_url(&links[3], &view, sort_name, ascending, page - 1);
-	if ((page + 1) * PAGE_SIZE < total)
+	if ((page + 1) * page_size < total)
 		list_url(&links[4], &view, sort_name, ascending, page + 1);
 	mail_view_url(&links[5], "/mail", folder, NULL);
 	char here[4096], count[24], first[24], last[24], title[MAIL_FOLDER_MAX + 16];
@@ -171,8 +176,8 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	snprintf(here, sizeof(here), "%s", h.data ? h.data : "/mail");
 	buf_free(&h);
 	snprintf(count, sizeof(count), "%ld", total);
-	snprintf(first, sizeof(first), "%ld", total ? page * PAGE_SIZE + 1 : 0);
-	snprintf(last, sizeof(last), "%ld", page * PAGE_SIZE + (long)n);
+	snprintf(first, sizeof(first), "%ld", total ? page * page_size + 1 : 0);
+	snprintf(last, sizeof(last), "%ld", page * page_size + (long)n);
 	snprintf(title, sizeof(title), "%s%s", view.query[0] ? "Search – " : "", folder);
 	const struct tvar vars[] = {
 		{ "folders", items.data ? items.data : "" },

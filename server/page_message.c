@@ -169,8 +169,11 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		return mail_view_error(r, &e);
 	/* Opening it marks it read. */
 	struct mail_summary sum = { .from = "" };
+	struct mail_prefs prefs;
+	mailstore_prefs_default(&prefs);
 	buf_init(&options, LIST_MAX);
 	if (mailbox_open(r, &ms, &e) == 0) {
+		mail_view_prefs(r, ms, &prefs);
 		/* A From that is no address shows as the list shows it: its text. */
 		if (!m->from || !m->from[0])
 			mailstore_summary(ms, folder, id, &sum, &e);
@@ -187,12 +190,14 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		buf_printf(&urls[1 + i], "&mode=%s", modes[i]);
 	}
 	int images = strcmp(http_arg(r, "images"), "1") == 0;
-	/* One version of a message with HTML: the HTML unless plain text was
-	 * asked for, and a switch to the other. */
-	int plain = m->html && strcmp(http_arg(r, "v"), "text") == 0;
+	/* One version of a message with HTML: the one the user's settings put
+	 * first unless the other was asked for, and a switch to the other. */
+	const char *v = http_arg(r, "v");
+	int plain = m->html &&
+		    (strcmp(v, "text") == 0 || (prefs.plain_first && strcmp(v, "html") != 0));
 	if (m->html) {
 		mail_view_url(&urls[6], "/mail/read", folder, id);
-		buf_puts(&urls[6], plain ? "" : "&v=text");
+		buf_puts(&urls[6], plain ? "&v=html" : "&v=text");
 		if (images)
 			buf_puts(&urls[6], "&images=1");
 	}
@@ -215,9 +220,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 		html_escape(&text, m->text ? m->text : "");
 	}
 	if (m->date) {
-		struct tm tm;
-		localtime_r(&m->date, &tm);
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M", &tm);
+		mail_view_date_long(prefs.zone, m->date, date, sizeof(date));
 	} else {
 		snprintf(date, sizeof(date), "unknown");
 	}

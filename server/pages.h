@@ -46,4 +46,11 @@ enum MHD_Result page_mail_folder(struct request *r, const char *rest);
 enum MHD_Result page_compose(struct request *r, const char *rest);
 enum MHD_Result page_compose_send(struct request *r, const char *rest);
 
+/* page_settings.c */
+enum MHD_Result page_settings(struct request *r, const char *rest);
+enum MHD_Result page_settings_post(struct request *r, const char *rest);
+
+/* page_addresses.c */
+enum MHD_Result page_addresses(struct request *r, const char *rest);
+
 #endif

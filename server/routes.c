@@ -66,6 +66,9 @@ static const struct route routes[] = {
 	{ "/mail/compose", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_compose },
 	{ "/mail/send", 0, M_POST, R_SESSION | R_AUTH | R_CSRF | R_KEEP, BODY_MESSAGE,
 	  page_compose_send },
+	{ "/mail/addresses", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_addresses },
+	{ "/settings", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_settings },
+	{ "/settings", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_settings_post },
 };
 
 static const struct {

@@ -31,6 +31,7 @@ static const char *const template_files[TPL_COUNT] = {
 	[TPL_FOLDERS] = "folders.html",
 	[TPL_FOLDER_ROW] = "folder_row.html",
 	[TPL_FOLDER_CONFIRM] = "folder_confirm.html",
+	[TPL_SETTINGS] = "settings.html",
 };
 
 static const struct {

@@ -24,6 +24,7 @@ enum site_template {
 	TPL_FOLDERS,
 	TPL_FOLDER_ROW,
 	TPL_FOLDER_CONFIRM,
+	TPL_SETTINGS,
 	TPL_COUNT
 };
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "throttle.h"
+#include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/session_store.h"
@@ -310,4 +311,15 @@ long throttle_resume(struct throttle *t, long per_minute, const char *addr, time
 		wait = (long)(start + RESUME_WINDOW - (long long)now);
 	pthread_mutex_unlock(&t->lock);
 	return wait;
+}
+
+struct throttle_rules throttle_logon_rules(const struct config_snapshot *cfg)
+{
+	struct throttle_rules rules = {
+		config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
+		config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY),
+	};
+	return rules;
 }

@@ -26,6 +26,10 @@ struct throttle_attempt {
 	char user[320];
 };
 
+/* The rules of login.throttle_* in a configuration. */
+struct config_snapshot;
+struct throttle_rules throttle_logon_rules(const struct config_snapshot *cfg);
+
 /* Counts in store (borrowed: it must outlive the throttle); NULL keeps them
  * in a store of its own in memory, lost at exit. */
 int throttle_new(struct throttle **out, struct session_store *store);

@@ -356,4 +356,6 @@ const struct mailstore_ops mailstore_maildir_ops = {
 	.set_quota = maildir_quota_set,
 	.usage = maildir_quota_usage,
 	.degraded = md_degraded,
+	.data_read = maildir_data_read,
+	.data_write = maildir_data_write,
 };

@@ -228,4 +228,10 @@ void maildir_quota_add(struct maildir *md, long long bytes, long long count);
 void maildir_quota_set(void *be, long long bytes);
 int maildir_quota_usage(void *be, long long *bytes, long long *limit, struct err *e);
 
+/* maildir_data.c: the user's small files of settings, USER/webmsg-NAME */
+int maildir_data_read(void *be, const char *name, size_t max, char **data, size_t *len,
+		      struct err *e);
+int maildir_data_write(void *be, const char *name, const char *data, size_t len,
+		       struct err *e);
+
 #endif

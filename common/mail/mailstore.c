@@ -404,3 +404,15 @@ int mailstore_degraded(const struct mailstore *ms)
 {
 	return ms->ops->degraded(ms->be);
 }
+
+int mailstore_data_read(struct mailstore *ms, const char *name, size_t max, char **data,
+			size_t *len, struct err *e)
+{
+	return result(ms, ms->ops->data_read(ms->be, name, max, data, len, e));
+}
+
+int mailstore_data_write(struct mailstore *ms, const char *name, const char *data, size_t len,
+			 struct err *e)
+{
+	return result(ms, ms->ops->data_write(ms->be, name, data, len, e));
+}

@@ -48,8 +48,21 @@ struct mailstore_ops {
 	void (*set_quota)(void *be, long long bytes);
 	int (*usage)(void *be, long long *bytes, long long *limit, struct err *e);
 	int (*degraded)(void *be);
+	/* The user's small files of settings ("prefs", "recent"): *data NULL
+	 * when there is none; more than max bytes is an error. Written whole,
+	 * atomically, readable by the user only. */
+	int (*data_read)(void *be, const char *name, size_t max, char **data, size_t *len,
+			 struct err *e);
+	int (*data_write)(void *be, const char *name, const char *data, size_t len,
+			  struct err *e);
 };
 
 extern const struct mailstore_ops mailstore_maildir_ops;
+
+/* mailstore.c, for mailstore_prefs.c: the back-end's settings files. */
+int mailstore_data_read(struct mailstore *ms, const char *name, size_t max, char **data,
+			size_t *len, struct err *e);
+int mailstore_data_write(struct mailstore *ms, const char *name, const char *data, size_t len,
+			 struct err *e);
 
 #endif

@@ -198,6 +198,15 @@ int mime_build(const struct mime_compose *c, const char *domain, struct buf *out
 		err_set(e, "the message has no sender address");
 		goto out;
 	}
+	if (c->from_name && c->from_name[0]) {
+		char *name = mime_text_clean_line(c->from_name);
+		if (!name) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		internet_address_set_name(INTERNET_ADDRESS(sender), name);
+		free(name);
+	}
 	if (!domain || !*domain) /* the Message-ID's right side: the sender's domain */
 		domain = address_domain(internet_address_mailbox_get_addr(sender));
 	if (!(subject = mime_text_clean_line(c->subject)) || !(body = body_text(c->body))) {

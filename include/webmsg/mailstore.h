@@ -163,4 +163,64 @@ int mailstore_folder_depth(const char *name);
 /* 1 for INBOX, Sent, Drafts and Trash: never renamed or deleted. */
 int mailstore_folder_special(const char *name);
 
+/* ---- what a user chose, kept with the mail (never in the configuration
+ * database: whoever serves the mail pages may not open that). ---- */
+
+#define MAIL_PREFS_NAME_MAX 128       /* bytes of a display name, UTF-8 */
+#define MAIL_PREFS_SIGNATURE_MAX 2048 /* bytes of a signature */
+#define MAIL_PREFS_ZONE_MAX 64        /* an IANA time zone name */
+#define MAIL_PREFS_PER_PAGE_MIN 10
+#define MAIL_PREFS_PER_PAGE_MAX 200
+#define MAIL_PREFS_PER_PAGE_DEFAULT 50
+/* Addresses remembered as the user's recent recipients. */
+#define MAIL_RECENT_MAX 200
+#define MAIL_ADDRESS_MAX 320
+
+struct mail_prefs {
+	char display_name[MAIL_PREFS_NAME_MAX]; /* "" : the bare address */
+	char signature[MAIL_PREFS_SIGNATURE_MAX]; /* plain text, "\n" between lines */
+	char zone[MAIL_PREFS_ZONE_MAX];         /* "" : UTC */
+	long per_page;
+	int plain_first; /* show a message's plain text before its HTML */
+};
+
+enum mail_prefs_field {
+	MAIL_PREFS_DISPLAY_NAME,
+	MAIL_PREFS_SIGNATURE,
+	MAIL_PREFS_ZONE,
+	MAIL_PREFS_PER_PAGE,
+	MAIL_PREFS_FIELDS
+};
+
+/* What is wrong with each field, for the form to show beside it ("" for a
+ * good one); count is how many are wrong. */
+struct mail_prefs_problems {
+	char msg[MAIL_PREFS_FIELDS][160];
+	int count;
+};
+
+void mailstore_prefs_default(struct mail_prefs *p);
+/* Checks every field: lengths, valid UTF-8 without control characters (the
+ * signature may hold line ends and tabs), the time zone a zone of the
+ * system's zoneinfo (zone_dir NULL: TZ_DIR), messages per page in range.
+ * 0, or -1 with each problem in *pr (may be NULL). */
+int mailstore_prefs_check(const struct mail_prefs *p, const char *zone_dir,
+			  struct mail_prefs_problems *pr);
+/* The user's choices; the defaults for what was never saved. A saved value
+ * that no longer passes the checks (a zone removed from the system) is
+ * replaced by its default. */
+int mailstore_prefs_get(struct mailstore *ms, struct mail_prefs *out, struct err *e);
+/* Saves them all, checked first (with TZ_DIR), atomically: a reader sees the
+ * old set or the new one, never part of one. */
+int mailstore_prefs_set(struct mailstore *ms, const struct mail_prefs *p, struct err *e);
+
+/* The user's recent recipients, most recent first, at most MAIL_RECENT_MAX
+ * (free *out). */
+int mailstore_recent_get(struct mailstore *ms, char (**out)[MAIL_ADDRESS_MAX], size_t *n,
+			 struct err *e);
+/* Puts the bare addresses sent to first (again, when known already; case is
+ * ignored), forgetting the oldest beyond MAIL_RECENT_MAX. */
+int mailstore_recent_add(struct mailstore *ms, const char *const *addrs, size_t n,
+			 struct err *e);
+
 #endif

@@ -76,6 +76,9 @@ struct mime_upload {
 
 struct mime_compose {
 	const char *from;    /* "Name <user@example.org>" or "user@example.org" */
+	/* NULL or "": the name in from, if any; else the sender's display name
+	 * as the user typed it (any text: quoted or RFC 2047-encoded as needed). */
+	const char *from_name;
 	const char *to, *cc, *bcc; /* comma-separated address lists as typed */
 	const char *subject;
 	const char *body;    /* UTF-8 text */

@@ -1,0 +1,239 @@
+/* page_settings.c - the user's settings page: display name, signature, time
+ * zone, messages per page, HTML or plain text first (kept in the mail store),
+ * and changing the password (account.c), each problem shown beside its field. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "http.h"
+#include "mailbox.h"
+#include "pages.h"
+#include "server.h"
+#include "throttle.h"
+#include "webmsg/buf.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/mailstore.h"
+#include "webmsg/password.h"
+
+#include "mail_view.h"
+
+/* What a redirect after saving may say: codes in the address, never text. */
+static const struct {
+	const char *code, *text;
+} notices[] = {
+	{ "saved", "Your settings were saved." },
+	{ "password", "Your password was changed. Your other sessions have ended." },
+};
+
+/* The password form's problems, beside its fields. */
+struct pw_problems {
+	const char *form, *old, *new1, *new2;
+};
+
+static const char *notice_text(const char *code)
+{
+	for (size_t i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (strcmp(code, notices[i].code) == 0)
+			return notices[i].text;
+	return "";
+}
+
+static enum MHD_Result show(struct request *r, unsigned status, const struct mail_prefs *p,
+			    const struct mail_prefs_problems *pr, const struct pw_problems *pw,
+			    const char *error)
+{
+	static const struct mail_prefs_problems none;
+	static const struct pw_problems pw_none;
+	char per_page[24], min[16], max[16], pwmin[16], per_page_typed[24];
+	struct buf example;
+	if (!pr)
+		pr = &none;
+	if (!pw)
+		pw = &pw_none;
+	snprintf(per_page, sizeof(per_page), "%ld", p->per_page);
+	snprintf(min, sizeof(min), "%d", MAIL_PREFS_PER_PAGE_MIN);
+	snprintf(max, sizeof(max), "%d", MAIL_PREFS_PER_PAGE_MAX);
+	snprintf(pwmin, sizeof(pwmin), "%d", PASSWORD_MIN);
+	/* A number that did not parse comes back as it was typed. */
+	snprintf(per_page_typed, sizeof(per_page_typed), "%s",
+		 pr->msg[MAIL_PREFS_PER_PAGE][0] && r->form ? form_get(r->form, "per_page") : per_page);
+	buf_init(&example, 1024);
+	if (p->display_name[0])
+		buf_printf(&example, "%s <%s>", p->display_name, r->sess.user);
+	else
+		buf_puts(&example, r->sess.user);
+	const struct tvar vars[] = {
+		{ "notice", notice_text(http_arg(r, "n")) },
+		{ "error", error ? error : "" },
+		{ "csrf", r->sess.csrf },
+		{ "display_name", p->display_name },
+		{ "display_name_example", example.data ? example.data : r->sess.user },
+		{ "err_name", pr->msg[MAIL_PREFS_DISPLAY_NAME] },
+		{ "signature", p->signature },
+		{ "err_signature", pr->msg[MAIL_PREFS_SIGNATURE] },
+		{ "zone", p->zone },
+		{ "err_zone", pr->msg[MAIL_PREFS_ZONE] },
+		{ "per_page", per_page_typed },
+		{ "per_page_min", min },
+		{ "per_page_max", max },
+		{ "err_per_page", pr->msg[MAIL_PREFS_PER_PAGE] },
+		{ "plain_first", p->plain_first ? "1" : "" },
+		{ "pw_error", pw->form ? pw->form : "" },
+		{ "err_old", pw->old ? pw->old : "" },
+		{ "err_new", pw->new1 ? pw->new1 : "" },
+		{ "err_new2", pw->new2 ? pw->new2 : "" },
+		{ "password_min", pwmin },
+	};
+	enum MHD_Result rc = http_send_framed(r, status, TPL_SETTINGS, vars,
+					      sizeof(vars) / sizeof(vars[0]), "Settings");
+	buf_free(&example);
+	return rc;
+}
+
+/* The saved settings, the defaults when they cannot be read. */
+static int load(struct request *r, struct mail_prefs *p, struct err *e)
+{
+	struct mailstore *ms;
+	mailstore_prefs_default(p);
+	if (mailbox_open(r, &ms, e) < 0)
+		return -1;
+	int rc = mailstore_prefs_get(ms, p, e);
+	mailstore_close(&ms);
+	return rc;
+}
+
+enum MHD_Result page_settings(struct request *r, const char *rest)
+{
+	struct mail_prefs p;
+	struct err e;
+	(void)rest;
+	if (load(r, &p, &e) < 0)
+		return mail_view_error(r, &e);
+	return show(r, MHD_HTTP_OK, &p, NULL, NULL, NULL);
+}
+
+/* Copies a typed field: NULL when it does not fit (the check then says so). */
+static void field(struct request *r, const char *name, char *out, size_t len, int one_line)
+{
+	const char *v = form_get(r->form, name);
+	size_t n = 0;
+	if (one_line) /* spaces around a name or a zone are never meant */
+		v += strspn(v, " \t");
+	for (const char *p = v; *p; p++) {
+		if (*p == '\r' && p[1] == '\n')
+			continue; /* a browser's line ends */
+		if (n + 1 >= len) {
+			/* Too long: left without its end, so that the check refuses it. */
+			memset(out, 'x', len);
+			return;
+		}
+		out[n++] = *p;
+	}
+	while (one_line && n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+}
+
+static enum MHD_Result save_prefs(struct request *r)
+{
+	struct mail_prefs p, old;
+	struct mail_prefs_problems pr;
+	struct mailstore *ms;
+	struct err e;
+	char *end;
+	if (load(r, &old, &e) < 0)
+		return mail_view_error(r, &e);
+	mailstore_prefs_default(&p);
+	field(r, "display_name", p.display_name, sizeof(p.display_name), 1);
+	field(r, "signature", p.signature, sizeof(p.signature), 0);
+	field(r, "zone", p.zone, sizeof(p.zone), 1);
+	const char *n = form_get(r->form, "per_page");
+	p.per_page = strtol(n, &end, 10);
+	if (end == n || *end)
+		p.per_page = -1;
+	p.plain_first = strcmp(form_get(r->form, "first"), "text") == 0;
+	if (mailstore_prefs_check(&p, NULL, &pr) < 0) {
+		/* What was typed comes back, each problem beside its field; a field
+		 * too long to hold is shown as it was saved. */
+		if (memchr(p.display_name, '\0', sizeof(p.display_name)) == NULL)
+			memcpy(p.display_name, old.display_name, sizeof(p.display_name));
+		if (memchr(p.signature, '\0', sizeof(p.signature)) == NULL)
+			memcpy(p.signature, old.signature, sizeof(p.signature));
+		if (memchr(p.zone, '\0', sizeof(p.zone)) == NULL)
+			memcpy(p.zone, old.zone, sizeof(p.zone));
+		return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, &pr, NULL,
+			    "Nothing was saved: please correct what is marked below.");
+	}
+	if (mailbox_open(r, &ms, &e) < 0)
+		return mail_view_error(r, &e);
+	int rc = mailstore_prefs_set(ms, &p, &e);
+	mailstore_close(&ms);
+	if (rc < 0)
+		return mail_view_error(r, &e);
+	return http_see_other(r, "/settings?n=saved");
+}
+
+static enum MHD_Result change_password(struct request *r)
+{
+	struct server *srv = r->gen->srv;
+	struct throttle_rules rules = throttle_logon_rules(r->gen->cfg);
+	const char *old = form_get(r->form, "old"), *new1 = form_get(r->form, "new"),
+		   *new2 = form_get(r->form, "new2");
+	struct pw_problems pw = { 0 };
+	struct mail_prefs p;
+	struct err e = { "" };
+	char msg[160], user[USER_ADDRESS_MAX];
+	long wait = 0;
+	int expire = r->sess.expire_pages;
+
+	if (load(r, &p, &e) < 0)
+		mailstore_prefs_default(&p);
+	if (strcmp(new1, new2) != 0) {
+		pw.new2 = "The two new passwords differ.";
+		return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, NULL, &pw, NULL);
+	}
+	if (password_acceptable(new1, &e) < 0) {
+		pw.new1 = e.msg;
+		return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, NULL, &pw, NULL);
+	}
+	snprintf(user, sizeof(user), "%s", r->sess.user);
+	int rc = account_change_password(srv, &rules, r->client, user, old, new1, &wait, &e);
+	switch (rc) {
+	case 0:
+		break;
+	case ACCOUNT_WAIT:
+		log_warnx("password change refused for user %s from %s: too many failures, %ld s "
+			  "to wait", log_q(user), r->client, wait);
+		snprintf(msg, sizeof(msg), "Too many wrong passwords. Try again in %ld second%s.",
+			 wait, wait == 1 ? "" : "s");
+		pw.form = msg;
+		return show(r, MHD_HTTP_TOO_MANY_REQUESTS, &p, NULL, &pw, NULL);
+	case ACCOUNT_WRONG_PASSWORD:
+		/* The line fail2ban matches, as for a logon. */
+		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
+		pw.old = "That is not your current password.";
+		return show(r, MHD_HTTP_UNAUTHORIZED, &p, NULL, &pw, NULL);
+	case ACCOUNT_REFUSED:
+		pw.new1 = e.msg;
+		return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, NULL, &pw, NULL);
+	default:
+		return mail_view_error(r, &e);
+	}
+	log_info("user %s changed the password from %s", log_q(user), r->client);
+	/* Every session of the user ended with the account's new stamp; this
+	 * browser goes on in a new one. */
+	r->has_session = 0;
+	if (websession_begin(r, user, expire, 0) != 0)
+		return http_see_other(r, "/");
+	return http_see_other(r, "/settings?n=password");
+}
+
+enum MHD_Result page_settings_post(struct request *r, const char *rest)
+{
+	(void)rest;
+	if (strcmp(form_get(r->form, "op"), "password") == 0)
+		return change_password(r);
+	return save_prefs(r);
+}
