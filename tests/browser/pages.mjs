@@ -2,7 +2,9 @@
 // layout and accessibility tests walk: adding a page (settings, folders) is
 // one line here. Each entry opens its page in a browser page that is logged
 // on (or not, for `loggedOff` pages) and waits until it is on screen.
-import { openMessage } from './lib.mjs';
+// A page's template marks its main content <main id="main" tabindex="-1">:
+// the skip link of frame.html leads there (a11y.mjs checks it).
+import { logOn, openMessage, withPage } from './lib.mjs';
 
 // A message whose words, addresses and link do not break by themselves: the
 // phone layout must wrap them instead of widening the page.
@@ -55,3 +57,17 @@ export const PAGES = [
   { name: 'compose', open: (page, base) => goto(page, base, '/mail/compose', 'textarea#body') },
   { name: 'error', open: (page, base) => goto(page, base, '/mail/read?f=INBOX&id=nothing-here', 'main') },
 ];
+
+// Opens every page of PAGES in turn (the logged-off ones in a profile of
+// their own) with these browser context options, and calls fn(page, entry).
+export async function eachPage(browser, base, options, fn) {
+  for (const loggedOff of [true, false]) {
+    await withPage(browser, async (page) => {
+      if (!loggedOff) await logOn(page, base);
+      for (const entry of PAGES.filter((p) => !!p.loggedOff === loggedOff)) {
+        await entry.open(page, base);
+        await fn(page, entry);
+      }
+    }, options);
+  }
+}

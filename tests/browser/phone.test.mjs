@@ -5,7 +5,7 @@
 // usable; and a desktop window keeps the folders beside the list.
 import assert from 'node:assert/strict';
 import { browserSuite, logOn, messageRow, withPage } from './lib.mjs';
-import { PAGES, PAGES_INSTANCE } from './pages.mjs';
+import { eachPage, PAGES_INSTANCE } from './pages.mjs';
 
 const WIDTH = 390;
 const PHONE = { viewport: { width: WIDTH, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 };
@@ -38,16 +38,10 @@ async function box(locator) {
 browserSuite('phone', { instance: { ...PAGES_INSTANCE, ssl: true } }, (env, test) => {
   test('no page scrolls sideways at 390x844', async () => {
     const wide = [];
-    for (const loggedOff of [true, false]) {
-      await withPage(env.browser, async (page) => {
-        if (!loggedOff) await logOn(page, env.inst.base);
-        for (const p of PAGES.filter((x) => !!x.loggedOff === loggedOff)) {
-          await p.open(page, env.inst.base);
-          const s = await sideways(page);
-          if (s.scrollWidth > WIDTH || s.innerWidth !== WIDTH) wide.push({ page: p.name, ...s });
-        }
-      }, PHONE);
-    }
+    await eachPage(env.browser, env.inst.base, PHONE, async (page, entry) => {
+      const s = await sideways(page);
+      if (s.scrollWidth > WIDTH || s.innerWidth !== WIDTH) wide.push({ page: entry.name, ...s });
+    });
     assert.deepEqual(wide, [], 'pages wider than the phone');
   });
 
