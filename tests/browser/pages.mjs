@@ -55,6 +55,9 @@ export const PAGES = [
     },
   },
   { name: 'compose', open: (page, base) => goto(page, base, '/mail/compose', 'textarea#body') },
+  { name: 'settings', open: (page, base) => goto(page, base, '/settings', 'main.settings form') },
+  { name: 'folders', open: (page, base) => goto(page, base, '/mail/folders', 'main.manage-folders') },
+  { name: 'empty Trash', open: (page, base) => goto(page, base, '/mail/folders/empty', 'main.confirm') },
   { name: 'error', open: (page, base) => goto(page, base, '/mail/read?f=INBOX&id=nothing-here', 'main') },
 ];
 
