@@ -30,6 +30,7 @@ static const char index_schema[] =
 	"  from_sort TEXT NOT NULL,"
 	"  subject TEXT NOT NULL,"
 	"  subject_sort TEXT NOT NULL,"
+	"  to_text TEXT NOT NULL DEFAULT '',"
 	"  size INTEGER NOT NULL,"
 	"  flags INTEGER NOT NULL,"
 	"  attachment INTEGER NOT NULL,"

@@ -168,8 +168,8 @@ static int index_rows(struct maildir *md, const char *folder, unsigned subs,
 
 const char maildir_sync_insert_sql[] =
 	"INSERT OR REPLACE INTO messages (folder, id, dir, filename, date, from_name, from_addr,"
-	" from_sort, subject, subject_sort, size, flags, attachment)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" from_sort, subject, subject_sort, size, flags, attachment, to_text)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *folder,
 			    const char *name, int dir, const struct meta *m, long size,
@@ -191,6 +191,7 @@ int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *fo
 	sqlite3_bind_int64(st, 11, size);
 	sqlite3_bind_int(st, 12, (int)maildir_flags_of_name(name));
 	sqlite3_bind_int(st, 13, m->attachment);
+	sqlite3_bind_text(st, 14, m->to, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	g_free(from_key);
