@@ -24,6 +24,9 @@ static const struct {
 	{ "trashed", "Moved to Trash." },
 	{ "moved", "Moved." },
 	{ "marked", "Marked." },
+	{ "none", "Nothing selected." },
+	{ "no_target", "Choose the folder to move to." },
+	{ "unknown", "Nothing was done." },
 	{ "created", "Folder created." },
 	{ "removed", "Folder deleted." },
 };
