@@ -249,10 +249,14 @@ out:
 	return rc;
 }
 
-/* Where to go after an action: a page of the mailbox, with a notice. */
+/* Where to go after an action: a page of the mailbox, with a notice. A
+ * message page names where to go once its message left the list (gone). */
 static enum MHD_Result back_to(struct request *r, const char *folder, const char *notice)
 {
-	const char *back = form_get(r->form, "back");
+	const char *back = form_get(r->form, "back"), *gone = form_get(r->form, "gone");
+	if (gone[0] && (strcmp(notice, "trashed") == 0 || strcmp(notice, "deleted") == 0 ||
+			strcmp(notice, "moved") == 0))
+		back = gone;
 	struct buf b;
 	buf_init(&b, 8192);
 	if (strncmp(back, "/mail", 5) == 0 && redirect_target_ok(back))
