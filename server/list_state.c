@@ -12,6 +12,7 @@ static const char *const sort_names[] = {
 	[MAIL_SORT_DATE] = "date",
 	[MAIL_SORT_FROM] = "from",
 	[MAIL_SORT_SUBJECT] = "subject",
+	[MAIL_SORT_TO] = "to",
 };
 
 const char *list_state_sort_name(enum mail_sort sort)

@@ -388,6 +388,7 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 		.references = form_get(r->form, "references"),
 		.fwd_f = draft_new ? "" : form_get(r->form, "fwd_f"),
 		.fwd_id = draft_new ? "" : form_get(r->form, "fwd_id"), .error = error,
+		.re_f = form_get(r->form, "re_f"), .re_id = form_get(r->form, "re_id"),
 		.draft_id = draft_id, .attachments = kept.data,
 	};
 	enum MHD_Result res = show(r, status, &d);

@@ -177,8 +177,11 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	render_rows(r, &st, msgs, n, &rows);
 	free(msgs);
 	msgs = NULL;
-	static const enum mail_sort col_sorts[3] = { MAIL_SORT_DATE, MAIL_SORT_FROM,
-						      MAIL_SORT_SUBJECT };
+	/* The second column is the sender, or in Sent and Drafts the recipient. */
+	const enum mail_sort col_sorts[3] = {
+		MAIL_SORT_DATE, lists_recipients(folder) && !st.all ? MAIL_SORT_TO : MAIL_SORT_FROM,
+		MAIL_SORT_SUBJECT
+	};
 	for (size_t i = 0; i < 3; i++)
 		column_make(&cols[i], &st, col_sorts[i]);
 	if (st.page > 0)

@@ -48,10 +48,11 @@ void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s)
 
 /* Ascending is exactly the reverse of descending, so that either is a
  * walk along one index, forwards or backwards. */
-const char *const maildir_list_orders[3][2] = {
+const char *const maildir_list_orders[MAIL_SORT_COUNT][2] = {
 	[MAIL_SORT_DATE] = { "date DESC, id DESC", "date, id" },
 	[MAIL_SORT_FROM] = { "from_sort DESC, date DESC, id DESC", "from_sort, date, id" },
 	[MAIL_SORT_SUBJECT] = { "subject_sort DESC, date DESC, id DESC", "subject_sort, date, id" },
+	[MAIL_SORT_TO] = { "to_sort DESC, date DESC, id DESC", "to_sort, date, id" },
 };
 
 static int list_once(struct maildir *md, const char *folder, enum mail_sort sort, int ascending,

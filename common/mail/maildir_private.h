@@ -187,7 +187,7 @@ int maildir_search(void *be, const char *folder, const char *query, enum mail_so
 extern const char maildir_summary_columns[];
 #define MAILDIR_SUMMARY_NCOLS 9 /* the columns of maildir_summary_columns */
 void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s);
-extern const char *const maildir_list_orders[3][2];
+extern const char *const maildir_list_orders[MAIL_SORT_COUNT][2];
 
 /* maildir_quota.c: quota (Maildir++ maildirsize) */
 int maildir_quota_path(const struct maildir *md, char *out, size_t outlen);

@@ -36,7 +36,9 @@ enum mail_flag {
 	MAIL_HAS_ATTACHMENT = 1 << 8, /* from the index, not a Maildir flag */
 };
 
-enum mail_sort { MAIL_SORT_DATE, MAIL_SORT_FROM, MAIL_SORT_SUBJECT };
+/* MAIL_SORT_TO: by the first recipient, what lists of sent mail show. */
+enum mail_sort { MAIL_SORT_DATE, MAIL_SORT_FROM, MAIL_SORT_SUBJECT, MAIL_SORT_TO };
+#define MAIL_SORT_COUNT 4
 
 struct mail_folder {
 	char name[MAIL_FOLDER_MAX]; /* "INBOX", "Sent", "Work" */

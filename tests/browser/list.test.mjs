@@ -158,6 +158,7 @@ browserSuite('list', { instance: { sampleMail: false, messages: INBOX } }, (env,
 
   test('Sent lists who a message went to, under a "To" header', async () => {
     await env.inst.deliver(mail(USER, 'Trip photos', 4, { to: 'Zoë Müller <zoe@example.org>, max@example.org' }), 'Sent');
+    await env.inst.deliver(mail(USER, 'Plans', 3, { to: 'adam@example.org' }), 'Sent');
     {
       const page = await shared(env);
       await page.goto(`${env.inst.base}/mail?f=INBOX`);
@@ -166,6 +167,11 @@ browserSuite('list', { instance: { sampleMail: false, messages: INBOX } }, (env,
       assert.equal(await page.locator('table.messages thead th', { hasText: /^From/ }).count(), 0);
       assert.equal((await messageRow(page, 'Trip photos').locator('td.from').innerText()).trim(), 'Zoë Müller + 1');
       assert.equal(await page.getByRole('checkbox', { name: 'Select message to Zoë Müller + 1: Trip photos' }).count(), 1);
+      // The "To" column sorts by recipient, A to Z at its first click.
+      await follow(page, page.locator('table.messages thead th', { hasText: /^To/ }).locator('a'));
+      assert.equal(new URL(page.url()).searchParams.get('s'), 'to');
+      assert.equal(await page.locator('table.messages thead th', { hasText: /^To/ }).getAttribute('aria-sort'), 'ascending');
+      assert.deepEqual(await subjects(page), ['Plans', 'Trip photos']);
     }
   });
 

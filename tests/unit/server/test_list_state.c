@@ -75,6 +75,10 @@ static void test_sort_and_direction(void **state)
 	assert_int_equal(list_state_first_ascending(MAIL_SORT_DATE), 0);
 	assert_int_equal(list_state_first_ascending(MAIL_SORT_FROM), 1);
 	assert_int_equal(list_state_first_ascending(MAIL_SORT_SUBJECT), 1);
+	assert_int_equal(list_state_first_ascending(MAIL_SORT_TO), 1);
+	list_state_parse(&st, "Sent", "", "", "to", "", "");
+	assert_int_equal(st.sort, MAIL_SORT_TO);
+	assert_string_equal(list_state_sort_name(st.sort), "to");
 	/* Spaces are no search, and "all" needs a search. */
 	list_state_parse(&st, "Work", "  \t", "1", "", "", "");
 	assert_string_equal(st.query, "");

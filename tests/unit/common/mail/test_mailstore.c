@@ -1062,6 +1062,9 @@ static void test_recipients_in_summary(void **state)
 	assert_string_equal(p.v[2].subject, "two");
 	assert_string_equal(p.v[2].to, "bob@example.org + 2");
 	free(p.v);
+	/* By recipient: none first, then bob, then Zoë (case and accents aside). */
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_TO, 1, 0, 10, NULL), "three,two,one");
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_TO, 0, 0, 10, NULL), "one,two,three");
 	struct err e = { "" };
 	struct mail_summary s;
 	ok(mailstore_summary(f->ms, MAIL_SENT, "1700000001.r1.host", &s, &e), &e);
