@@ -288,3 +288,16 @@ int mail_send_take_kept(struct request *r, char *id, size_t len)
 	mailstore_close(&ms);
 	return rc == 0;
 }
+
+void mail_send_mark_original(struct request *r, const char *folder, const char *id,
+			     unsigned flag)
+{
+	struct mailstore *ms;
+	struct err e;
+	if (!id || !id[0] || mailbox_open(r, &ms, &e) < 0)
+		return;
+	if (mailstore_set_flags(ms, folder && folder[0] ? folder : MAIL_INBOX, id, flag, 0, &e) < 0)
+		log_warnx("%s: the original of a message sent is not flagged: %s",
+			  log_q(r->sess.user), log_q(e.msg));
+	mailstore_close(&ms);
+}

@@ -32,6 +32,11 @@ void mail_send_note_kept(struct request *r, const char *id);
 int mail_send_take_kept(struct request *r, char *id, size_t len);
 /* 1 when the browser says a draft was kept after its session ended. */
 int mail_send_has_kept(struct request *r);
+/* Once a reply or a forward is sent: flags the original (MAIL_ANSWERED,
+ * MAIL_FORWARDED) where the form says it is. Nothing when id is ""; a
+ * message gone meanwhile is only logged: the mail went out all the same. */
+void mail_send_mark_original(struct request *r, const char *folder, const char *id,
+			     unsigned flag);
 /* Removes a draft from Drafts once its message has been sent. */
 void mail_send_drop_draft(struct request *r, const char *id);
 

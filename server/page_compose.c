@@ -55,6 +55,7 @@ static const char *kind_heading(const char *kind)
 struct draft {
 	const char *kind, *to, *cc, *bcc, *subject, *body, *in_reply_to, *references;
 	const char *fwd_f, *fwd_id, *error, *notice;
+	const char *re_f, *re_id; /* the message a reply answers, flagged Answered once sent */
 	const char *draft_id;	 /* the message's draft in Drafts, or "" */
 	const char *attachments; /* the draft's attachments as HTML list items (escaped) */
 };
@@ -109,6 +110,8 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 		{ "references", d->references ? d->references : "" },
 		{ "fwd_f", d->fwd_f ? d->fwd_f : "" },
 		{ "fwd_id", d->fwd_id ? d->fwd_id : "" },
+		{ "re_f", d->re_f ? d->re_f : "" },
+		{ "re_id", d->re_id ? d->re_id : "" },
 		{ "forwarding", d->fwd_id && d->fwd_id[0] ? "1" : "" },
 		{ "from", from },
 		{ "to", d->to ? d->to : "" },
@@ -280,6 +283,8 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 		subject = prefixed("Re:", m->subject);
 		d.to = m->reply_to && m->reply_to[0] ? m->reply_to : m->from;
 		d.in_reply_to = m->message_id;
+		d.re_f = folder;
+		d.re_id = id;
 		/* The thread so far, then the message answered. */
 		if (m->message_id && asprintf(&references, "%s%s<%s>", m->references ? m->references : "",
 					      m->references && m->references[0] ? " " : "",
@@ -416,6 +421,7 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 		.references = form_get(r->form, "references"),
 		.fwd_f = draft_new ? "" : form_get(r->form, "fwd_f"),
 		.fwd_id = draft_new ? "" : form_get(r->form, "fwd_id"), .error = error,
+		.re_f = form_get(r->form, "re_f"), .re_id = form_get(r->form, "re_id"),
 		.draft_id = draft_id, .attachments = kept.data,
 	};
 	enum MHD_Result res = show(r, status, &d);
@@ -518,6 +524,10 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 		upload_unmap_all(maps, nmaps);
 		kept_free(kept);
 		mail_send_drop_draft(r, draft_id);
+		mail_send_mark_original(r, form_get(r->form, "re_f"), form_get(r->form, "re_id"),
+					MAIL_ANSWERED);
+		mail_send_mark_original(r, form_get(r->form, "fwd_f"), form_get(r->form, "fwd_id"),
+					MAIL_FORWARDED);
 		return http_see_other(r, queued ? "/mail?f=INBOX&n=queued" : "/mail?f=INBOX&n=sent");
 	}
 	/* Nothing is lost: the message's one draft holds it now (unless its

@@ -14,6 +14,7 @@
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
 
+#include "list_state.h"
 #include "mail_view.h"
 
 #define LIST_MAX (2 << 20)
@@ -28,126 +29,148 @@ static const char *const degraded_notices[] = {
 			       "will then find every message.",
 };
 
-static const struct {
-	const char *name;
-	enum mail_sort sort;
-} sorts[] = { { "date", MAIL_SORT_DATE }, { "from", MAIL_SORT_FROM }, { "subject", MAIL_SORT_SUBJECT } };
-
-/* What a list page shows: a folder, or what a search found in it or in all
- * folders (query non-empty). */
-struct list_view {
-	const char *folder;
-	const char *query; /* "" when not searching */
-	int all;           /* the search was in all folders */
-	const char *zone;  /* the user's time zone, for the dates */
-};
-
-/* A list address: this view, sorted by `sort`, page `page`. */
-static void list_url(struct buf *b, const struct list_view *v, const char *sort, int ascending,
-		     long page)
+/* Sent and Drafts are lists of what the user wrote: who it went to is what
+ * tells their messages apart. */
+static int lists_recipients(const char *folder)
 {
-	mail_view_url(b, "/mail", v->folder, NULL);
-	if (v->query[0]) {
-		buf_puts(b, "&q=");
-		http_url_encode(b, v->query, NULL);
-		if (v->all)
-			buf_puts(b, "&all=1");
-	}
-	buf_printf(b, "&s=%s&a=%d&p=%ld", sort, ascending, page);
+	return strcmp(folder, MAIL_SENT) == 0 || strcmp(folder, MAIL_DRAFTS) == 0;
 }
 
 /* Rows of a search in all folders carry their folder, in the link and in
  * the value of the checkbox ("FOLDER/ID": neither may hold a '/'), so that
- * the actions apply to each message where it is. */
-static void render_rows(struct request *r, const struct list_view *v, const struct mail_summary *m,
-			size_t n, struct buf *rows)
+ * the actions apply to each message where it is. Each row's link carries the
+ * list's state, for the message's previous/next and its way back. */
+static void render_rows(struct request *r, const struct list_state *st, const char *zone,
+			const struct mail_summary *m, size_t n, struct buf *rows)
 {
 	for (size_t i = 0; i < n; i++) {
 		char date[32], size[32];
-		const char *folder = v->all && m[i].folder[0] ? m[i].folder : v->folder;
-		struct buf url, value;
-		buf_init(&url, 2048);
+		const char *folder = st->all && m[i].folder[0] ? m[i].folder : st->folder;
+		int to = lists_recipients(folder);
+		const char *who = to ? m[i].to : m[i].from[0] ? m[i].from : m[i].from_addr;
+		struct buf url, value, label;
+		buf_init(&url, 4096);
 		buf_init(&value, 2048);
+		buf_init(&label, 2048);
 		/* A draft opens in compose, to be finished. */
 		if (strcmp(folder, MAIL_DRAFTS) == 0) {
 			buf_puts(&url, "/mail/compose?mode=draft&id=");
 			http_url_encode(&url, m[i].id, NULL);
 		} else {
 			mail_view_url(&url, "/mail/read", folder, m[i].id);
+			list_state_args(&url, st, folder, st->page);
 		}
-		if (v->all)
+		if (st->all)
 			buf_printf(&value, "%s/%s", folder, m[i].id);
 		else
 			buf_puts(&value, m[i].id);
-		mail_view_date(v->zone, m[i].date, date, sizeof(date));
+		const char *subject = m[i].subject[0] ? m[i].subject : "(no subject)";
+		/* What a screen reader says for the checkbox: the message it selects. */
+		buf_printf(&label, "Select message %s %s: %s", to ? "to" : "from",
+			   who[0] ? who : "(unknown)", subject);
+		mail_view_date(zone, m[i].date, date, sizeof(date));
 		mail_view_size((size_t)m[i].size, size, sizeof(size));
 		const struct tvar row[] = {
 			{ "unread", m[i].flags & MAIL_SEEN ? "" : "1" },
 			{ "value", value.data ? value.data : "" },
+			{ "label", label.data ? label.data : "Select message" },
 			{ "attachment", m[i].flags & MAIL_HAS_ATTACHMENT ? "1" : "" },
 			{ "answered", m[i].flags & MAIL_ANSWERED ? "1" : "" },
-			{ "from", m[i].from[0] ? m[i].from : m[i].from_addr },
-			{ "in_folder", v->all ? folder : "" },
-			{ "subject", m[i].subject[0] ? m[i].subject : "(no subject)" },
-			{ "url", url.data },
+			{ "forwarded", m[i].flags & MAIL_FORWARDED ? "1" : "" },
+			{ "from", who },
+			{ "in_folder", st->all ? folder : "" },
+			{ "subject", subject },
+			{ "url", url.data ? url.data : "" },
 			{ "date", date },
 			{ "size", size },
 		};
 		http_render(r, TPL_MESSAGE_ROW, row, sizeof(row) / sizeof(row[0]), rows);
 		buf_free(&url);
 		buf_free(&value);
+		buf_free(&label);
 	}
 }
 
+/* The unread messages of a folder, for the tab's title (0 when unknown). */
+static long folder_unread(struct mailstore *ms, const char *folder)
+{
+	struct mail_folder *folders;
+	size_t n;
+	long unread = 0;
+	struct err e;
+	if (mailstore_folders(ms, &folders, &n, &e) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(folders[i].name, folder) == 0)
+			unread = folders[i].unread;
+	free(folders);
+	return unread;
+}
+
+/* A column header: its link (the first click sorts it the column's own way,
+ * the next turns the order round), and, for the sorted one, the order said
+ * in aria-sort and shown as an arrow. */
+struct column {
+	struct buf url;
+	const char *aria, *arrow;
+};
+
+static void column_make(struct column *c, const struct list_state *st, enum mail_sort sort)
+{
+	int sorted = st->sort == sort;
+	buf_init(&c->url, 4096);
+	list_state_url(&c->url, st, sort,
+		       sorted ? !st->ascending : list_state_first_ascending(sort), 0);
+	c->aria = !sorted ? "" : st->ascending ? "ascending" : "descending";
+	c->arrow = !sorted ? "" : st->ascending ? "\u25b2" : "\u25bc";
+}
+
 /* The folder list, or a search's results in the same form: ?q=WORDS searches
- * the folder f, or every folder with all=1. */
+ * the folder f, or every folder with all=1. A page beyond the last (an old
+ * link, a folder that shrank) shows the last. */
 enum MHD_Result page_mail(struct request *r, const char *rest)
 {
-	const char *sort_name = http_arg(r, "s");
-	struct list_view view = { mail_view_folder(r), http_arg(r, "q"),
-				  strcmp(http_arg(r, "all"), "1") == 0, "" };
+	struct list_state st;
 	struct mail_prefs prefs;
-	const char *folder = view.folder;
-	int ascending = strcmp(http_arg(r, "a"), "1") == 0, exists, partial = 0;
-	long page = strtol(http_arg(r, "p"), NULL, 10), total = 0;
-	enum mail_sort sort = MAIL_SORT_DATE;
+	list_state_parse(&st, http_arg(r, "f"), http_arg(r, "q"), http_arg(r, "all"),
+			 http_arg(r, "s"), http_arg(r, "a"), http_arg(r, "p"));
+	const char *folder = st.folder;
+	int exists, partial = 0;
+	long total = 0, unread = 0;
 	struct mailstore *ms;
 	struct mail_summary *msgs = NULL;
-	struct buf items, options, rows, links[6];
+	struct buf items, options, rows, links[3];
+	struct column cols[3];
 	size_t n = 0;
 	struct err e;
 	(void)rest;
 
-	for (size_t i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
-		if (strcmp(sort_name, sorts[i].name) == 0)
-			sort = sorts[i].sort;
-	sort_name = sorts[sort].name;
-	if (page < 0)
-		page = 0;
-	/* A query of spaces is no search: the folder is shown. */
-	if (strspn(view.query, " \t") == strlen(view.query))
-		view.query = "";
-	if (!view.query[0])
-		view.all = 0;
 	if (mailbox_open(r, &ms, &e) < 0)
 		return mail_view_error(r, &e);
 	/* Messages per page and the time zone are the user's. */
 	mail_view_prefs(r, ms, &prefs);
-	long page_size = prefs.per_page;
-	view.zone = prefs.zone;
+	st.page_size = prefs.per_page;
 	buf_init(&items, LIST_MAX);
 	buf_init(&options, LIST_MAX);
 	buf_init(&rows, LIST_MAX);
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 3; i++)
 		buf_init(&links[i], 4096);
 	int failed = mail_view_folders(r, ms, folder, &items, &options, &exists, &e) < 0;
-	if (!failed && exists && view.query[0])
-		failed = mailstore_search(ms, view.all ? NULL : folder, view.query, sort, ascending,
-					  (size_t)page * page_size, page_size, &msgs, &n, &total,
-					  &partial, &e) < 0;
-	else if (!failed && exists)
-		failed = mailstore_list(ms, folder, sort, ascending, (size_t)page * page_size,
-					page_size, &msgs, &n, &total, &e) < 0;
+	if (!failed && exists) {
+		failed = list_state_fetch(ms, &st, (size_t)st.page * (size_t)st.page_size,
+					  (size_t)st.page_size, &msgs, &n, &total, &partial, &e) < 0;
+		long last = list_state_clamp(&st, total);
+		if (!failed && last != st.page) {
+			free(msgs);
+			msgs = NULL;
+			st.page = last;
+			failed = list_state_fetch(ms, &st, (size_t)st.page * (size_t)st.page_size,
+						  (size_t)st.page_size, &msgs, &n, &total, &partial,
+						  &e) < 0;
+		}
+		if (!failed && !st.query[0])
+			unread = folder_unread(ms, folder);
+	}
 	int degraded = mailstore_degraded(ms);
 	mailstore_close(&ms);
 	enum MHD_Result rc;
@@ -159,33 +182,46 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		rc = http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such folder.");
 		goto out;
 	}
-	render_rows(r, &view, msgs, n, &rows);
+	render_rows(r, &st, prefs.zone, msgs, n, &rows);
 	free(msgs);
-	/* Clicking the sorted column again turns the order round. */
+	msgs = NULL;
+	/* The second column is the sender, or in Sent and Drafts the recipient. */
+	const enum mail_sort col_sorts[3] = {
+		MAIL_SORT_DATE, lists_recipients(folder) && !st.all ? MAIL_SORT_TO : MAIL_SORT_FROM,
+		MAIL_SORT_SUBJECT
+	};
 	for (size_t i = 0; i < 3; i++)
-		list_url(&links[i], &view, sorts[i].name, sorts[i].sort == sort ? !ascending : 0, 0);
-	if (page > 0)
-		list_url(&links[3], &view, sort_name, ascending, page - 1);
-	if ((page + 1) * page_size < total)
-		list_url(&links[4], &view, sort_name, ascending, page + 1);
-	mail_view_url(&links[5], "/mail", folder, NULL);
-	char here[4096], count[24], first[24], last[24], title[MAIL_FOLDER_MAX + 16];
+		column_make(&cols[i], &st, col_sorts[i]);
+	if (st.page > 0)
+		list_state_url(&links[0], &st, st.sort, st.ascending, st.page - 1);
+	if ((st.page + 1) * st.page_size < total)
+		list_state_url(&links[1], &st, st.sort, st.ascending, st.page + 1);
+	mail_view_url(&links[2], "/mail", folder, NULL);
+	char here[4096], count[24], first[24], last[24], title[MAIL_FOLDER_MAX + 48];
 	struct buf h;
 	buf_init(&h, sizeof(here) - 1);
-	list_url(&h, &view, sort_name, ascending, page);
+	list_state_url(&h, &st, st.sort, st.ascending, st.page);
 	snprintf(here, sizeof(here), "%s", h.data ? h.data : "/mail");
 	buf_free(&h);
 	snprintf(count, sizeof(count), "%ld", total);
-	snprintf(first, sizeof(first), "%ld", total ? page * page_size + 1 : 0);
-	snprintf(last, sizeof(last), "%ld", page * page_size + (long)n);
-	snprintf(title, sizeof(title), "%s%s", view.query[0] ? "Search – " : "", folder);
+	snprintf(first, sizeof(first), "%ld", total ? st.page * st.page_size + 1 : 0);
+	snprintf(last, sizeof(last), "%ld", st.page * st.page_size + (long)n);
+	/* The unread count first, where a tab's title shows it even when cut. */
+	if (st.query[0])
+		snprintf(title, sizeof(title), "Search – %s", folder);
+	else if (unread > 0)
+		snprintf(title, sizeof(title), "(%ld) %s", unread, folder);
+	else
+		snprintf(title, sizeof(title), "%s", folder);
+	int special = !strcmp(folder, MAIL_INBOX) || !strcmp(folder, MAIL_SENT) ||
+		      !strcmp(folder, MAIL_TRASH) || !strcmp(folder, MAIL_DRAFTS);
 	const struct tvar vars[] = {
 		{ "folders", items.data ? items.data : "" },
 		{ "csrf", r->sess.csrf },
 		{ "folder", folder },
-		{ "query", view.query },
-		{ "all", view.all ? "1" : "" },
-		{ "folder_url", links[5].data ? links[5].data : "/mail" },
+		{ "query", st.query },
+		{ "all", st.all ? "1" : "" },
+		{ "folder_url", links[2].data ? links[2].data : "/mail" },
 		{ "partial", partial ? "1" : "" },
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
@@ -193,33 +229,48 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 						  sizeof(degraded_notices[0])
 				    ? degraded_notices[degraded]
 				    : mail_view_notice(http_arg(r, "n")) },
+		{ "can_delete_folder", special || st.query[0] ? "" : "1" },
 		{ "here", here },
-		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 && !view.all ? "1" : "" },
+		{ "in_trash", strcmp(folder, MAIL_TRASH) == 0 && !st.all ? "1" : "" },
 		{ "move_options", options.data ? options.data : "" },
-		{ "sort_date", links[0].data },
-		{ "sort_from", links[1].data },
-		{ "sort_subject", links[2].data },
+		{ "who", lists_recipients(folder) && !st.all ? "To" : "From" },
+		{ "sort_date", cols[0].url.data },
+		{ "aria_date", cols[0].aria },
+		{ "arrow_date", cols[0].arrow },
+		{ "sort_from", cols[1].url.data },
+		{ "aria_from", cols[1].aria },
+		{ "arrow_from", cols[1].arrow },
+		{ "sort_subject", cols[2].url.data },
+		{ "aria_subject", cols[2].aria },
+		{ "arrow_subject", cols[2].arrow },
 		{ "rows", rows.data ? rows.data : "" },
-		{ "newer", links[3].data ? links[3].data : "" },
-		{ "older", links[4].data ? links[4].data : "" },
+		{ "newer", links[0].data ? links[0].data : "" },
+		{ "older", links[1].data ? links[1].data : "" },
 		{ "first", first },
 		{ "last", last },
 	};
 	rc = http_send_framed(r, MHD_HTTP_OK, TPL_MAILBOX, vars, sizeof(vars) / sizeof(vars[0]),
 			      title);
+	for (size_t i = 0; i < 3; i++)
+		buf_free(&cols[i].url);
 out:
+	free(msgs);
 	buf_free(&items);
 	buf_free(&options);
 	buf_free(&rows);
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 3; i++)
 		buf_free(&links[i]);
 	return rc;
 }
 
-/* Where to go after an action: a page of the mailbox, with a notice. */
+/* Where to go after an action: a page of the mailbox, with a notice. A
+ * message page names where to go once its message left the list (gone). */
 static enum MHD_Result back_to(struct request *r, const char *folder, const char *notice)
 {
-	const char *back = form_get(r->form, "back");
+	const char *back = form_get(r->form, "back"), *gone = form_get(r->form, "gone");
+	if (gone[0] && (strcmp(notice, "trashed") == 0 || strcmp(notice, "deleted") == 0 ||
+			strcmp(notice, "moved") == 0))
+		back = gone;
 	struct buf b;
 	buf_init(&b, 8192);
 	if (strncmp(back, "/mail", 5) == 0 && redirect_target_ok(back))
@@ -232,23 +283,61 @@ static enum MHD_Result back_to(struct request *r, const char *folder, const char
 	return rc;
 }
 
+/* What an action does to one message; its notice code. */
+static int act(struct mailstore *ms, const char *op, const char *in, const char *mid,
+	       const char *to, const char **notice, struct err *e)
+{
+	if (strcmp(op, "delete") == 0 && strcmp(in, MAIL_TRASH) == 0) {
+		*notice = "deleted";
+		return mailstore_delete(ms, in, mid, e);
+	}
+	if (strcmp(op, "delete") == 0) {
+		*notice = "trashed";
+		return mailstore_move(ms, in, mid, MAIL_TRASH, e);
+	}
+	if (strcmp(op, "move") == 0) {
+		*notice = "moved";
+		return mailstore_move(ms, in, mid, to, e);
+	}
+	*notice = "marked";
+	if (strcmp(op, "unread") == 0)
+		return mailstore_set_flags(ms, in, mid, 0, MAIL_SEEN, e);
+	return mailstore_set_flags(ms, in, mid, MAIL_SEEN, 0, e);
+}
+
+/* Delete, Move and Mark on the messages ticked in the list (or the one
+ * message shown). Nothing ticked, a move without a folder chosen, or an
+ * action this page does not offer change nothing and say so. */
 enum MHD_Result page_mail_action(struct request *r, const char *rest)
 {
 	const char *folder = form_get(r->form, "f"), *op = form_get(r->form, "op");
-	const char *to = form_get(r->form, "to"), *notice = "marked";
+	const char *to = form_get(r->form, "to"), *notice = "none";
+	static const char *const ops[] = { "delete", "move", "unread", "read" };
 	struct mailstore *ms;
 	struct err e;
 	const struct form_field *id;
+	int known = 0, any = 0;
 	(void)rest;
 	if (!folder[0])
 		folder = MAIL_INBOX;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		known |= strcmp(op, ops[i]) == 0;
+	for (size_t i = 0; (id = form_nth(r->form, "id", i)); i++)
+		any |= id->value.data && id->value.data[0];
+	if (!known)
+		return back_to(r, folder, "unknown");
+	if (!any)
+		return back_to(r, folder, "none");
+	if (strcmp(op, "move") == 0 && !to[0])
+		return back_to(r, folder, "no_target");
 	if (mailbox_open(r, &ms, &e) < 0)
 		return mail_view_error(r, &e);
 	for (size_t i = 0; (id = form_nth(r->form, "id", i)); i++) {
 		const char *mid = id->value.data ? id->value.data : "";
 		char where[MAIL_FOLDER_MAX];
 		const char *in = folder;
-		int rc = 0;
+		if (!mid[0])
+			continue;
 		/* "FOLDER/ID" from a search in all folders: the message's own
 		 * folder (neither part may hold a '/'). */
 		const char *slash = strchr(mid, '/');
@@ -257,21 +346,7 @@ enum MHD_Result page_mail_action(struct request *r, const char *rest)
 			in = where;
 			mid = slash + 1;
 		}
-		if (strcmp(op, "delete") == 0 && strcmp(in, MAIL_TRASH) == 0) {
-			rc = mailstore_delete(ms, in, mid, &e);
-			notice = "deleted";
-		} else if (strcmp(op, "delete") == 0) {
-			rc = mailstore_move(ms, in, mid, MAIL_TRASH, &e);
-			notice = "trashed";
-		} else if (strcmp(op, "move") == 0 && to[0]) {
-			rc = mailstore_move(ms, in, mid, to, &e);
-			notice = "moved";
-		} else if (strcmp(op, "unread") == 0) {
-			rc = mailstore_set_flags(ms, in, mid, 0, MAIL_SEEN, &e);
-		} else if (strcmp(op, "read") == 0) {
-			rc = mailstore_set_flags(ms, in, mid, MAIL_SEEN, 0, &e);
-		}
-		if (rc < 0)
+		if (act(ms, op, in, mid, to, &notice, &e) < 0)
 			log_warnx("%s: %s %s: %s", log_q(r->sess.user), log_q(op), log_q(mid),
 				  log_q(e.msg));
 	}

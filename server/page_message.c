@@ -20,9 +20,9 @@
 #include "webmsg/mailstore.h"
 #include "webmsg/mime.h"
 
+#include "list_state.h"
 #include "mail_view.h"
 
-#define LIST_MAX (2 << 20)
 #define LIST_MAX (2 << 20)
 /* Pictures written into an HTML part: at most this many, of these bytes. */
 #define FRAME_IMAGES_MAX 64
@@ -149,6 +149,68 @@ static int too_complex(const char *path, const struct err *why, struct mime_mess
 	return -1;
 }
 
+/* Where a message page leads in its list: the messages before and after it
+ * in the list's order (a folder's or a search's), the list's page that holds
+ * it, and where to go once it leaves the list (deleted or moved: the next
+ * message, else that page). */
+struct message_nav {
+	struct buf prev, next, list, gone;
+};
+
+/* A message of the list, at position pos, with the list's state. */
+static void nav_message_url(struct buf *b, const struct list_state *st,
+			    const struct mail_summary *m, size_t pos)
+{
+	const char *folder = st->all && m->folder[0] ? m->folder : st->folder;
+	mail_view_url(b, "/mail/read", folder, m->id);
+	list_state_args(b, st, folder, list_state_page_of(st, pos));
+}
+
+/* The list around the page the address names (one message more on each
+ * side, for a neighbour that is on the next page or that moved up by one
+ * when the message before it was deleted) holds the message: its
+ * neighbours come from there. A message not found there (the list changed
+ * under it) has no neighbours, and the list's page is the one named. */
+static void message_nav_make(struct mailstore *ms, const struct list_state *st, const char *folder,
+			     const char *id, struct message_nav *nav)
+{
+	struct mail_summary *v = NULL;
+	size_t n = 0, offset = st->page > 0 ? (size_t)st->page * (size_t)st->page_size - 1 : 0;
+	long total, page = st->page;
+	int partial;
+	struct err e;
+	buf_init(&nav->prev, 4096);
+	buf_init(&nav->next, 4096);
+	buf_init(&nav->list, 4096);
+	buf_init(&nav->gone, 4096);
+	if (ms && list_state_fetch(ms, st, offset, (size_t)st->page_size + 2, &v, &n, &total, &partial,
+				   &e) == 0) {
+		long at = list_state_find(v, n, folder, id, st->all);
+		if (at >= 0) {
+			page = list_state_page_of(st, offset + (size_t)at);
+			if (at > 0)
+				nav_message_url(&nav->prev, st, &v[at - 1], offset + (size_t)at - 1);
+			/* The next one takes this one's place once this is gone. */
+			if ((size_t)at + 1 < n) {
+				nav_message_url(&nav->next, st, &v[at + 1], offset + (size_t)at + 1);
+				nav_message_url(&nav->gone, st, &v[at + 1], offset + (size_t)at);
+			}
+		}
+		free(v);
+	}
+	list_state_url(&nav->list, st, st->sort, st->ascending, page);
+	if (!nav->gone.len)
+		buf_puts(&nav->gone, nav->list.data ? nav->list.data : "/mail");
+}
+
+static void message_nav_free(struct message_nav *nav)
+{
+	buf_free(&nav->prev);
+	buf_free(&nav->next);
+	buf_free(&nav->list);
+	buf_free(&nav->gone);
+}
+
 enum MHD_Result page_mail_read(struct request *r, const char *rest)
 {
 	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
@@ -156,9 +218,16 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	struct mime_message *m;
 	struct mailstore *ms;
 	struct buf urls[7], attachments, inline_images, options, text;
+	struct message_nav nav;
+	struct list_state st;
 	struct err e;
 	int exists, missing;
 	(void)rest;
+	/* The list the message was opened from: its folder is lf when that is
+	 * not the message's own (a search in all folders). */
+	const char *list_folder = http_arg(r, "lf");
+	list_state_parse(&st, list_folder[0] ? list_folder : folder, http_arg(r, "q"),
+			 http_arg(r, "all"), http_arg(r, "s"), http_arg(r, "a"), http_arg(r, "p"));
 
 	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
 		return message_error(r, missing, &e);
@@ -174,17 +243,21 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	buf_init(&options, LIST_MAX);
 	if (mailbox_open(r, &ms, &e) == 0) {
 		mail_view_prefs(r, ms, &prefs);
+		st.page_size = prefs.per_page;
 		/* A From that is no address shows as the list shows it: its text. */
 		if (!m->from || !m->from[0])
 			mailstore_summary(ms, folder, id, &sum, &e);
 		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
 		mail_view_folders(r, ms, folder, NULL, &options, &exists, &e);
+		message_nav_make(ms, &st, folder, id, &nav);
 		mailstore_close(&ms);
+	} else {
+		message_nav_make(NULL, &st, folder, id, &nav);
 	}
 	static const char *const modes[] = { "reply", "all", "forward" };
 	for (size_t i = 0; i < 7; i++)
 		buf_init(&urls[i], 4096);
-	mail_view_url(&urls[0], "/mail", folder, NULL);
+	buf_puts(&urls[0], nav.list.data ? nav.list.data : "/mail");
 	for (size_t i = 0; i < 3; i++) {
 		mail_view_url(&urls[1 + i], "/mail/compose", folder, id);
 		buf_printf(&urls[1 + i], "&mode=%s", modes[i]);
@@ -226,6 +299,12 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	}
 	const struct tvar vars[] = {
 		{ "list_url", urls[0].data },
+		{ "list_folder", st.folder },
+		{ "search", st.query[0] ? "1" : "" },
+		{ "prev_url", nav.prev.data ? nav.prev.data : "" },
+		{ "next_url", nav.next.data ? nav.next.data : "" },
+		{ "gone_url", nav.gone.data ? nav.gone.data : "" },
+		{ "notice", mail_view_notice(http_arg(r, "n")) },
 		{ "folder", folder },
 		{ "subject", m->subject && m->subject[0] ? m->subject : "(no subject)" },
 		{ "from", m->from && m->from[0] ? m->from : sum.from },
@@ -258,6 +337,7 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	buf_free(&inline_images);
 	buf_free(&text);
 	buf_free(&options);
+	message_nav_free(&nav);
 	mime_message_free(&m);
 	return rc;
 }

@@ -38,6 +38,7 @@ static const struct {
 	/* In ASCII order, as Maildir wants them written. */
 	{ MAIL_DRAFT, 'D' },
 	{ MAIL_FLAGGED, 'F' },
+	{ MAIL_FORWARDED, 'P' },
 	{ MAIL_ANSWERED, 'R' },
 	{ MAIL_SEEN, 'S' },
 };
@@ -58,7 +59,7 @@ unsigned maildir_flags_of_name(const char *name)
 }
 
 /* The file name of id after changing flags: letters this module does not
- * know (Dovecot's keywords 'a'-'z', 'P', 'T') are kept; all in ASCII order. */
+ * know (Dovecot's keywords 'a'-'z', 'T') are kept; all in ASCII order. */
 int maildir_name_with_flags(const char *old, size_t idlen, unsigned set, unsigned clear,
 			    char *out, size_t outlen)
 {

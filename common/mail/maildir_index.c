@@ -30,6 +30,8 @@ static const char index_schema[] =
 	"  from_sort TEXT NOT NULL,"
 	"  subject TEXT NOT NULL,"
 	"  subject_sort TEXT NOT NULL,"
+	"  to_text TEXT NOT NULL DEFAULT '',"
+	"  to_sort TEXT NOT NULL DEFAULT '',"
 	"  size INTEGER NOT NULL,"
 	"  flags INTEGER NOT NULL,"
 	"  attachment INTEGER NOT NULL,"
@@ -41,6 +43,8 @@ static const char index_schema[] =
 	"CREATE INDEX messages_date ON messages (folder, date, id);"
 	"CREATE INDEX messages_from ON messages (folder, from_sort, date, id);"
 	"CREATE INDEX messages_subject ON messages (folder, subject_sort, date, id);"
+	/* None for to_sort: only Sent and Drafts are sorted by it, and an index
+	 * would cost every delivery to every folder; those are sorted whole. */
 	/* What comparing with a directory reads: the few files of new/ without
 	 * the many of cur/, and without reading whole rows. */
 	"CREATE INDEX messages_files ON messages (folder, dir, filename);"

@@ -23,7 +23,7 @@
 
 const char maildir_summary_columns[] =
 	"id, date, CASE WHEN from_name <> '' THEN from_name ELSE from_addr END, from_addr,"
-	" subject, size, flags, attachment";
+	" subject, size, flags, attachment, to_text";
 
 static void column_copy(sqlite3_stmt *st, int col, char *out, size_t outlen)
 {
@@ -43,14 +43,16 @@ void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s)
 	s->flags = (unsigned)sqlite3_column_int(st, 6) & MAILDIR_FLAGS;
 	if (sqlite3_column_int(st, 7))
 		s->flags |= MAIL_HAS_ATTACHMENT;
+	column_copy(st, 8, s->to, sizeof(s->to));
 }
 
 /* Ascending is exactly the reverse of descending, so that either is a
  * walk along one index, forwards or backwards. */
-const char *const maildir_list_orders[3][2] = {
+const char *const maildir_list_orders[MAIL_SORT_COUNT][2] = {
 	[MAIL_SORT_DATE] = { "date DESC, id DESC", "date, id" },
 	[MAIL_SORT_FROM] = { "from_sort DESC, date DESC, id DESC", "from_sort, date, id" },
 	[MAIL_SORT_SUBJECT] = { "subject_sort DESC, date DESC, id DESC", "subject_sort, date, id" },
+	[MAIL_SORT_TO] = { "to_sort DESC, date DESC, id DESC", "to_sort, date, id" },
 };
 
 static int list_once(struct maildir *md, const char *folder, enum mail_sort sort, int ascending,
@@ -158,10 +160,11 @@ static int lookup(struct maildir *md, const char *folder, const char *id, struct
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 9);
-		size_t len = (size_t)sqlite3_column_bytes(st, 9);
+		const char *name = (const char *)sqlite3_column_text(st, MAILDIR_SUMMARY_NCOLS + 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, MAILDIR_SUMMARY_NCOLS + 1);
 		maildir_summary_from_row(st, &loc->summary);
-		loc->sub = sqlite3_column_int(st, 8) == DIR_CUR ? DIR_CUR : DIR_NEW;
+		loc->sub = sqlite3_column_int(st, MAILDIR_SUMMARY_NCOLS) == DIR_CUR ? DIR_CUR
+										  : DIR_NEW;
 		/* The index is a file in the user's folder, which other programs
 		 * (and the user, with shell access) can write: a name that is not
 		 * one file of this folder, or not of this id, is not used. The

@@ -2,6 +2,7 @@
  * subject, attachment), read from its header block only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,10 +40,10 @@ static ssize_t read_header_block(int fd, char *buf, size_t max)
 }
 
 struct raw_headers {
-	char *subject, *from, *date, *content_type; /* unfolded values, or NULL */
+	char *subject, *from, *to, *date, *content_type; /* unfolded values, or NULL */
 };
 
-/* The first Subject, From, Date and Content-Type of a header block, unfolded
+/* The first Subject, From, To, Date and Content-Type of a header block, unfolded
  * and trimmed. Stops at the blank line; a header cut by HEADER_MAX counts as
  * far as it goes. */
 static void scan_headers(const char *p, size_t len, struct raw_headers *h)
@@ -53,6 +54,7 @@ static void scan_headers(const char *p, size_t len, struct raw_headers *h)
 	} wanted[] = {
 		{ "Subject", offsetof(struct raw_headers, subject) },
 		{ "From", offsetof(struct raw_headers, from) },
+		{ "To", offsetof(struct raw_headers, to) },
 		{ "Date", offsetof(struct raw_headers, date) },
 		{ "Content-Type", offsetof(struct raw_headers, content_type) },
 	};
@@ -105,6 +107,7 @@ static void raw_headers_free(struct raw_headers *h)
 {
 	free(h->subject);
 	free(h->from);
+	free(h->to);
 	free(h->date);
 	free(h->content_type);
 }
@@ -150,14 +153,19 @@ static void decode_text(struct maildir *md, const char *raw, char *out, size_t o
 	g_free(text);
 }
 
-static void decode_from(struct maildir *md, const char *raw, struct meta *m)
+/* The first mailbox of an address list: its display name and address
+ * (either may come back empty). "Team: ann@x.org, bob@x.org;" is taken as its
+ * first member. Returns how many addresses the list holds at its top. */
+static int first_address(struct maildir *md, const char *raw, char *name, size_t namelen,
+			 char *addr, size_t addrlen)
 {
 	InternetAddressList *list = internet_address_list_parse(md->options, raw);
 	InternetAddress *ia = NULL;
+	int count = list ? internet_address_list_length(list) : 0;
 
-	if (list && internet_address_list_length(list) > 0)
+	name[0] = addr[0] = '\0';
+	if (count > 0)
 		ia = internet_address_list_get_address(list, 0);
-	/* "Team: ann@x.org, bob@x.org;" is shown as its first member. */
 	if (ia && INTERNET_ADDRESS_IS_GROUP(ia)) {
 		InternetAddressList *members =
 			internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia));
@@ -166,16 +174,40 @@ static void decode_from(struct maildir *md, const char *raw, struct meta *m)
 			     : NULL;
 	}
 	if (ia && INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-		const char *name = internet_address_get_name(ia);
-		const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-		clean_text(name ? name : "", m->from_name, sizeof(m->from_name));
-		clean_text(addr ? addr : "", m->from_addr, sizeof(m->from_addr));
+		const char *n = internet_address_get_name(ia);
+		const char *a = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+		clean_text(n ? n : "", name, namelen);
+		clean_text(a ? a : "", addr, addrlen);
 	}
+	if (list)
+		g_object_unref(list);
+	return count;
+}
+
+static void decode_from(struct maildir *md, const char *raw, struct meta *m)
+{
+	first_address(md, raw, m->from_name, sizeof(m->from_name), m->from_addr,
+		      sizeof(m->from_addr));
 	/* Not an address at all, or an empty one: show what it says. */
 	if (!m->from_name[0] && !m->from_addr[0])
 		decode_text(md, raw, m->from_name, sizeof(m->from_name));
-	if (list)
-		g_object_unref(list);
+}
+
+/* The recipients as a list of sent mail shows them: the first one's name
+ * (else address), and "+ N" for the others. */
+static void decode_to(struct maildir *md, const char *raw, struct meta *m)
+{
+	char name[sizeof(m->to)], addr[sizeof(m->to)];
+	int count = first_address(md, raw, name, sizeof(name), addr, sizeof(addr));
+	const char *first = name[0] ? name : addr;
+	if (!first[0]) {
+		decode_text(md, raw, m->to, sizeof(m->to));
+		return;
+	}
+	if (count > 1)
+		snprintf(m->to, sizeof(m->to), "%.280s + %d", first, count - 1);
+	else
+		snprintf(m->to, sizeof(m->to), "%s", first);
 }
 
 /* What the index keeps of a message whose header block is p; fallback_date
@@ -192,6 +224,8 @@ void maildir_meta_parse(struct maildir *md, const char *p, size_t len, time_t fa
 		decode_text(md, h.subject, m->subject, sizeof(m->subject));
 	if (h.from)
 		decode_from(md, h.from, m);
+	if (h.to)
+		decode_to(md, h.to, m);
 	if (h.date) {
 		GDateTime *dt = g_mime_utils_header_decode_date(h.date);
 		if (dt) {

@@ -97,6 +97,7 @@ void maildir_noindex_summary(struct maildir *md, const char *dir, const struct e
 	snprintf(s->from, sizeof(s->from), "%s", m.from_name[0] ? m.from_name : m.from_addr);
 	snprintf(s->from_addr, sizeof(s->from_addr), "%s", m.from_addr);
 	snprintf(s->subject, sizeof(s->subject), "%s", m.subject);
+	snprintf(s->to, sizeof(s->to), "%s", m.to);
 	s->size = size;
 	if (m.attachment)
 		s->flags |= MAIL_HAS_ATTACHMENT;

@@ -40,8 +40,8 @@ struct err;
 
 #define INDEX_NAME ".webmsg-index.sqlite"
 #define INDEX_APPLICATION_ID 0x776d6978 /* "wmix" */
-/* 2: the search table */
-#define INDEX_VERSION 2
+/* 2: the search table; 3: the recipients (to_text) */
+#define INDEX_VERSION 3
 #define INDEX_BUSY_MS 10000
 /* A folder being deleted is renamed to this first, so that no reader sees it
  * half gone; the leading ".." keeps it out of every folder list. */
@@ -81,6 +81,7 @@ struct maildir {
 struct meta {
 	time_t date;
 	char from_name[320], from_addr[320], subject[512];
+	char to[320]; /* the first recipient, as the list of sent mail shows it */
 	int attachment;
 };
 
@@ -106,7 +107,7 @@ struct id_table {
 	size_t mask;
 };
 
-#define MAILDIR_FLAGS (MAIL_SEEN | MAIL_ANSWERED | MAIL_FLAGGED | MAIL_DRAFT)
+#define MAILDIR_FLAGS (MAIL_SEEN | MAIL_ANSWERED | MAIL_FLAGGED | MAIL_DRAFT | MAIL_FORWARDED)
 
 /* maildir.c: names, flags and paths */
 size_t maildir_id_len(const char *name);
@@ -218,8 +219,9 @@ int maildir_search(void *be, const char *folder, const char *query, enum mail_so
 		   size_t *n, long *total, int *partial, struct err *e);
 /* Shared with the list: the columns of a summary, and how one is read. */
 extern const char maildir_summary_columns[];
+#define MAILDIR_SUMMARY_NCOLS 9 /* the columns of maildir_summary_columns */
 void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s);
-extern const char *const maildir_list_orders[3][2];
+extern const char *const maildir_list_orders[MAIL_SORT_COUNT][2];
 
 /* maildir_quota.c: quota (Maildir++ maildirsize) */
 int maildir_quota_path(const struct maildir *md, char *out, size_t outlen);

@@ -414,7 +414,7 @@ static int search_once(struct maildir *md, const char *folder, const struct term
 			}
 			maildir_summary_from_row(st, &v[nv]);
 			snprintf(v[nv].folder, sizeof(v[nv].folder), "%s",
-				 or_empty((const char *)sqlite3_column_text(st, 8)));
+				 or_empty((const char *)sqlite3_column_text(st, MAILDIR_SUMMARY_NCOLS)));
 			nv++;
 		}
 		if (rc != SQLITE_DONE) {

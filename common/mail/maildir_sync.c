@@ -160,8 +160,8 @@ static int index_rows(struct maildir *md, const char *folder, unsigned subs,
 
 const char maildir_sync_insert_sql[] =
 	"INSERT OR REPLACE INTO messages (folder, id, dir, filename, date, from_name, from_addr,"
-	" from_sort, subject, subject_sort, size, flags, attachment)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" from_sort, subject, subject_sort, size, flags, attachment, to_text, to_sort)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *folder,
 			    const char *name, int dir, const struct meta *m, long size,
@@ -169,6 +169,7 @@ int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *fo
 {
 	char *from_key = maildir_meta_sort_key(m->from_name[0] ? m->from_name : m->from_addr, 0);
 	char *subject_key = maildir_meta_sort_key(m->subject, 1);
+	char *to_key = maildir_meta_sort_key(m->to, 0);
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, (int)maildir_id_len(name), SQLITE_STATIC);
@@ -183,10 +184,13 @@ int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *fo
 	sqlite3_bind_int64(st, 11, size);
 	sqlite3_bind_int(st, 12, (int)maildir_flags_of_name(name));
 	sqlite3_bind_int(st, 13, m->attachment);
+	sqlite3_bind_text(st, 14, m->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, to_key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	g_free(from_key);
 	g_free(subject_key);
+	g_free(to_key);
 	if (rc != SQLITE_DONE)
 		return maildir_index_error(md, e, "cannot update the mail index");
 	return 0;

@@ -306,7 +306,7 @@ int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort
 	*total = 0;
 	if (folder_ok(folder, e) < 0)
 		return refuse(ms);
-	if (sort != MAIL_SORT_DATE && sort != MAIL_SORT_FROM && sort != MAIL_SORT_SUBJECT) {
+	if ((unsigned)sort >= MAIL_SORT_COUNT) {
 		err_set(e, "unknown sort order");
 		return refuse(ms);
 	}
@@ -325,7 +325,7 @@ int mailstore_search(struct mailstore *ms, const char *folder, const char *query
 	*partial = 0;
 	if ((folder && folder_ok(folder, e) < 0) || !query)
 		return refuse(ms);
-	if (sort != MAIL_SORT_DATE && sort != MAIL_SORT_FROM && sort != MAIL_SORT_SUBJECT) {
+	if ((unsigned)sort >= MAIL_SORT_COUNT) {
 		err_set(e, "unknown sort order");
 		return refuse(ms);
 	}

@@ -32,10 +32,13 @@ enum mail_flag {
 	MAIL_ANSWERED = 1 << 1, /* 'R' */
 	MAIL_FLAGGED = 1 << 2,  /* 'F' */
 	MAIL_DRAFT = 1 << 3,    /* 'D' */
+	MAIL_FORWARDED = 1 << 4, /* 'P' ("passed"); IMAP's $Forwarded */
 	MAIL_HAS_ATTACHMENT = 1 << 8, /* from the index, not a Maildir flag */
 };
 
-enum mail_sort { MAIL_SORT_DATE, MAIL_SORT_FROM, MAIL_SORT_SUBJECT };
+/* MAIL_SORT_TO: by the first recipient, what lists of sent mail show. */
+enum mail_sort { MAIL_SORT_DATE, MAIL_SORT_FROM, MAIL_SORT_SUBJECT, MAIL_SORT_TO };
+#define MAIL_SORT_COUNT 4
 
 struct mail_folder {
 	char name[MAIL_FOLDER_MAX]; /* "INBOX", "Sent", "Work" */
@@ -49,6 +52,7 @@ struct mail_summary {
 	char from[320];       /* decoded display name, else the address */
 	char from_addr[320];
 	char subject[512];    /* decoded, UTF-8 */
+	char to[320];         /* the first recipient's name, else address; " + N" for more */
 	long size;
 	unsigned flags;
 	char folder[MAIL_FOLDER_MAX]; /* set by mailstore_search only; "" otherwise */

@@ -1044,6 +1044,56 @@ static void test_reading_without_the_index(void **state)
 }
 
 /* A From that is no address shows what it says, never nothing. */
+/* Sent mail is listed by its recipients: the first one's name, else its
+ * address, and how many more; read from the index and without it alike. */
+static void test_recipients_in_summary(void **state)
+{
+	struct fixture *f = *state;
+	drop_file(f, ".Sent/cur/1700000001.r1.host:2,S",
+		  "From: alice@example.com\r\nTo: =?UTF-8?B?Wm/Dqw==?= <zoe@example.org>\r\n"
+		  "Subject: one\r\n\r\nx\r\n");
+	drop_file(f, ".Sent/cur/1700000002.r2.host:2,S",
+		  "From: alice@example.com\r\nTo: bob@example.org,\r\n carol@example.org, "
+		  "Dan <d@example.org>\r\nSubject: two\r\n\r\nx\r\n");
+	drop_file(f, ".Sent/cur/1700000003.r3.host:2,S",
+		  "From: alice@example.com\r\nSubject: three\r\n\r\nx\r\n");
+	struct page p = list(f, MAIL_SENT, MAIL_SORT_SUBJECT, 1, 0, 10);
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.v[0].subject, "one");
+	assert_string_equal(p.v[0].to, "Zoë");
+	assert_string_equal(p.v[1].subject, "three");
+	assert_string_equal(p.v[1].to, "");
+	assert_string_equal(p.v[2].subject, "two");
+	assert_string_equal(p.v[2].to, "bob@example.org + 2");
+	free(p.v);
+	/* By recipient: none first, then bob, then Zoë (case and accents aside). */
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_TO, 1, 0, 10, NULL), "three,two,one");
+	assert_string_equal(subjects(f, MAIL_SENT, MAIL_SORT_TO, 0, 0, 10, NULL), "one,two,three");
+	struct err e = { "" };
+	struct mail_summary s;
+	ok(mailstore_summary(f->ms, MAIL_SENT, "1700000001.r1.host", &s, &e), &e);
+	assert_string_equal(s.to, "Zoë");
+}
+
+/* Forwarded is Maildir's 'P' (IMAP $Forwarded), in its place among the
+ * letters, and read back from a name another program wrote. */
+static void test_forwarded_flag(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char id[MAIL_ID_MAX], rel[PATH_MAX];
+	deliver(f, "pass it on", BASE_DATE, id);
+	ok(mailstore_set_flags(f->ms, MAIL_INBOX, id, MAIL_SEEN | MAIL_FORWARDED, 0, &e), &e);
+	snprintf(rel, sizeof(rel), "cur/%s:2,PS", id);
+	assert_true(file_exists(box_path(f, rel)));
+	assert_int_equal(only(f, MAIL_INBOX).flags, MAIL_SEEN | MAIL_FORWARDED);
+	ok(mailstore_set_flags(f->ms, MAIL_INBOX, id, MAIL_ANSWERED, MAIL_FORWARDED, &e), &e);
+	snprintf(rel, sizeof(rel), "cur/%s:2,RS", id);
+	assert_true(file_exists(box_path(f, rel)));
+	drop_file(f, ".Trash/cur/1600000000.p1.host:2,PRS", message("a@b.c", "both", BASE_DATE));
+	assert_int_equal(only(f, MAIL_TRASH).flags, MAIL_SEEN | MAIL_ANSWERED | MAIL_FORWARDED);
+}
+
 static void test_malformed_from(void **state)
 {
 	struct fixture *f = *state;
@@ -1084,6 +1134,8 @@ int main(void)
 		T(test_index_filename_is_checked),
 		T(test_reading_without_the_index),
 		T(test_malformed_from),
+		T(test_recipients_in_summary),
+		T(test_forwarded_flag),
 	};
 #undef T
 	g_mime_init();
