@@ -63,8 +63,9 @@ static int drained(const struct reaper *r, const struct draining *d)
 	}
 	if (age < DRAIN_MAX_SECONDS && !(r->stopping && seconds_since(&r->stop_at) >= STOP_SECONDS))
 		return 0;
-	log_warnx("cutting %d request%s still running %.0f s after %s", l.active,
-		  l.active == 1 ? "" : "s", r->stopping ? seconds_since(&r->stop_at) : age,
+	log_warnx("cutting %u connection%s (%d request%s running) %.0f s after %s", l.connections,
+		  l.connections == 1 ? "" : "s", l.active, l.active == 1 ? "" : "s",
+		  r->stopping ? seconds_since(&r->stop_at) : age,
 		  r->stopping ? "the stop" : "a reload");
 	return 1;
 }
@@ -96,7 +97,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&r->lock);
 		if (ndone == 0 && r->count > 0) {
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
+			clock_gettime(CLOCK_MONOTONIC, &until);
 			until.tv_nsec += POLL_MS * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
@@ -116,8 +117,13 @@ int reaper_start(struct reaper **out, struct err *e)
 	*out = NULL;
 	if (!r)
 		return err_set(e, "out of memory");
+	pthread_condattr_t attr;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	/* Deadlines on the monotonic clock: setting the date moves none. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	int rc = pthread_create(&r->thread, NULL, run, r);
 	if (rc != 0) {
 		pthread_mutex_destroy(&r->lock);
