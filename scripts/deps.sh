@@ -2,6 +2,7 @@
 # Installs the Debian packages webmsg needs and are missing.
 #   scripts/deps.sh build   to build and run webmsg
 #   scripts/deps.sh test    to build and run the whole test suite
+#   scripts/deps.sh bench   to build and run the benchmarks in bench/
 set -euo pipefail
 
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
@@ -9,13 +10,16 @@ build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-de
 	openssl)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
-	clang libclang-rt-dev)
+	clang libclang-rt-dev wrk)
+# The benchmarks load webmsgd and nginx, its peer, with wrk.
+bench_pkgs=(curl sqlite3 python3 procps openssl wrk nginx-light)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
 build) ;;
 test) want+=("${test_pkgs[@]}") ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+bench) want+=("${bench_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 # The browser tests run on Node.js: the machine's own when it has one, else Debian's.
@@ -35,3 +39,7 @@ sudo=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged nginx on port 80; the benchmarks run their own.
+case " ${missing[*]} " in
+*" nginx-light "*) "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true ;;
+esac

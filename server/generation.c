@@ -16,8 +16,6 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 
-/* Seconds a connection may sit idle (the guard also bounds headers and bodies). */
-#define CONNECTION_TIMEOUT 15
 #define CONNECTION_MEMORY (32 * 1024)
 /* A thread per connection: a request that waits (a relay that does not answer,
  * a large message to parse) holds only its own thread, never the one that
@@ -76,7 +74,8 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 		return err_sys(e, "dup");
 	add_option(opts, &n, MHD_OPTION_LISTEN_SOCKET, copy, NULL);
 	add_option(opts, &n, MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL);
-	add_option(opts, &n, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL);
+	/* Idle time only: the guard bounds headers and bodies. */
+	add_option(opts, &n, MHD_OPTION_CONNECTION_TIMEOUT, GENERATION_IDLE_TIMEOUT, NULL);
 	/* The guard counts all listeners together and keeps room for new
 	 * addresses; MHD's own limit is only the backstop. */
 	add_option(opts, &n, MHD_OPTION_CONNECTION_LIMIT, config_int(cfg, SET_WEB_MAX_CONNECTIONS),
@@ -165,20 +164,21 @@ void generation_retire(struct generation *g)
 	}
 }
 
-int generation_idle(struct generation *g)
+void generation_load(struct generation *g, struct generation_load *out)
 {
-	unsigned n = 0;
-	if (atomic_load(&g->active) == 0 && atomic_load(&g->fresh) == 0)
-		return 1;
+	out->connections = 0;
+	out->active = atomic_load(&g->active);
+	out->fresh = atomic_load(&g->fresh);
 	for (int k = 0; k < LISTENER_KINDS; k++) {
 		if (!g->daemons[k])
 			continue;
+		/* With a thread per connection this counts a connection until its
+		 * thread is gone, after MHD_CONNECTION_NOTIFY_CLOSED. */
 		const union MHD_DaemonInfo *info =
 			MHD_get_daemon_info(g->daemons[k], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if (info)
-			n += info->num_connections;
+			out->connections += info->num_connections;
 	}
-	return n == 0;
 }
 
 void generation_free(struct generation **g)

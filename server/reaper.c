@@ -6,60 +6,106 @@
 #include <time.h>
 
 #include "server.h"
+#include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 
-/* Requests in flight get this long to finish; idle keep-alive connections
- * are closed once none is left (browsers retry on a fresh connection). */
-#define DRAIN_SECONDS 20
+/* After a reload a retired generation is freed when its last connection is
+ * gone: each ends with the answer to its next request or, idle, by the idle
+ * timeout. Past that (and a margin for a busy machine) only connections with a
+ * request on the way are left, bounded by the guard's header and body limits;
+ * a request still running after DRAIN_MAX_SECONDS is cut. */
+#define IDLE_SECONDS (GENERATION_IDLE_TIMEOUT + 5)
+#define DRAIN_MAX_SECONDS 600
+/* When the daemon stops nobody will be served again: idle connections are
+ * closed at once, requests in flight get this long to finish. */
+#define STOP_SECONDS 20
 #define POLL_MS 50
-#define QUEUE_MAX 16
+/* Reloads in a row faster than generations drain wait for a place rather
+ * than hold unbounded threads and memory. */
+#define DRAINING_MAX 32
+
+struct draining {
+	struct generation *gen;
+	struct timespec since;
+};
 
 struct reaper {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct generation *queue[QUEUE_MAX];
+	struct draining list[DRAINING_MAX];
 	int count;
 	int stopping;
+	struct timespec stop_at;
 };
 
-static void drain(struct generation *g)
+static double seconds_since(const struct timespec *t)
 {
-	struct timespec start, now, pause = { 0, POLL_MS * 1000000L };
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (generation_idle(g))
-			break;
-		if (now.tv_sec - start.tv_sec >= DRAIN_SECONDS) {
-			log_warnx("cutting %d request%s still running %d s after a reload",
-				  atomic_load(&g->active), atomic_load(&g->active) == 1 ? "" : "s",
-				  DRAIN_SECONDS);
-			break;
-		}
-		nanosleep(&pause, NULL);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* 1 when d's generation may be stopped now. Called with the lock held. */
+static int drained(const struct reaper *r, const struct draining *d)
+{
+	struct generation_load l;
+	double age = seconds_since(&d->since);
+	generation_load(d->gen, &l);
+	int waiting = l.active > 0 || l.fresh > 0;
+	/* With nothing on the way only idle connections are left: nothing is cut. */
+	if (l.connections == 0 || (!waiting && (r->stopping || age >= IDLE_SECONDS))) {
+		if (!r->stopping)
+			log_info("the generation of configuration version %ld drained %.1f s "
+				 "after the reload", d->gen->cfg->version, age);
+		return 1;
 	}
-	generation_free(&g);
+	if (age < DRAIN_MAX_SECONDS && !(r->stopping && seconds_since(&r->stop_at) >= STOP_SECONDS))
+		return 0;
+	log_warnx("cutting %u connection%s (%d request%s running) %.0f s after %s", l.connections,
+		  l.connections == 1 ? "" : "s", l.active, l.active == 1 ? "" : "s",
+		  r->stopping ? seconds_since(&r->stop_at) : age,
+		  r->stopping ? "the stop" : "a reload");
+	return 1;
 }
 
 static void *run(void *arg)
 {
 	struct reaper *r = arg;
+	struct generation *done[DRAINING_MAX];
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		while (r->count == 0 && !r->stopping)
 			pthread_cond_wait(&r->cond, &r->lock);
 		if (r->count == 0)
 			break;
-		struct generation *g = r->queue[0];
-		for (int i = 1; i < r->count; i++)
-			r->queue[i - 1] = r->queue[i];
-		r->count--;
-		pthread_cond_broadcast(&r->cond);
+		int ndone = 0, kept = 0;
+		for (int i = 0; i < r->count; i++) {
+			if (drained(r, &r->list[i]))
+				done[ndone++] = r->list[i].gen;
+			else
+				r->list[kept++] = r->list[i];
+		}
+		r->count = kept;
+		if (ndone > 0)
+			pthread_cond_broadcast(&r->cond);
 		pthread_mutex_unlock(&r->lock);
-		drain(g);
+		/* Stopping a daemon joins its threads: never under the lock. */
+		for (int i = 0; i < ndone; i++)
+			generation_free(&done[i]);
 		pthread_mutex_lock(&r->lock);
+		if (ndone == 0 && r->count > 0) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += POLL_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			/* A new generation or the stop wakes it early. */
+			pthread_cond_timedwait(&r->cond, &r->lock, &until);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -71,10 +117,17 @@ int reaper_start(struct reaper **out, struct err *e)
 	*out = NULL;
 	if (!r)
 		return err_set(e, "out of memory");
+	pthread_condattr_t attr;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	/* Deadlines on the monotonic clock: setting the date moves none. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &attr);
+	pthread_condattr_destroy(&attr);
 	int rc = pthread_create(&r->thread, NULL, run, r);
 	if (rc != 0) {
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->cond);
 		free(r);
 		errno = rc;
 		return err_sys(e, "cannot start a thread");
@@ -86,10 +139,11 @@ int reaper_start(struct reaper **out, struct err *e)
 void reaper_add(struct reaper *r, struct generation *g)
 {
 	pthread_mutex_lock(&r->lock);
-	/* Many reloads in a row: wait for a place rather than hold unbounded state. */
-	while (r->count == QUEUE_MAX)
+	while (r->count == DRAINING_MAX)
 		pthread_cond_wait(&r->cond, &r->lock);
-	r->queue[r->count++] = g;
+	r->list[r->count].gen = g;
+	clock_gettime(CLOCK_MONOTONIC, &r->list[r->count].since);
+	r->count++;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }
@@ -101,6 +155,7 @@ void reaper_stop(struct reaper **rp)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->stopping = 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->stop_at);
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);

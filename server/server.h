@@ -76,14 +76,28 @@ struct generation {
 	atomic_int fresh;  /* connections accepted that have not sent a request yet */
 };
 
+/* Seconds a connection may sit idle before MHD closes it. A retired
+ * generation's connections that are idle when it retires are gone this long
+ * after; the others end with the answer to their next request. */
+#define GENERATION_IDLE_TIMEOUT 15
+
+/* What a retired generation still holds. */
+struct generation_load {
+	unsigned connections; /* open, whatever they are doing */
+	int active;	      /* requests being received or answered */
+	int fresh;	      /* connections that have not sent a request yet */
+};
+
 /* generation.c */
 int generation_build(struct server *srv, struct config_snapshot *cfg, struct generation **out,
 		     struct err *e);
-/* Stops accepting; connections in flight go on. */
+/* Stops accepting: new connections, those waiting in the listening socket's
+ * backlog included, go to the generation serving now. Connections already
+ * open go on, and every answer they get from now on ends them
+ * ("Connection: close"), so a keep-alive client sends once more and then
+ * comes back on a fresh connection. */
 void generation_retire(struct generation *g);
-/* 1 once nothing is in flight: no request being answered or about to come on a
- * new connection (idle keep-alive connections may be closed), or no connection left. */
-int generation_idle(struct generation *g);
+void generation_load(struct generation *g, struct generation_load *out);
 void generation_free(struct generation **g);
 
 /* sockets.c */
@@ -93,10 +107,12 @@ int sockets_get(struct server *srv, const char *bind, int port, int *fd, struct 
 void sockets_prune(struct server *srv);
 void sockets_close_all(struct server *srv);
 
-/* reaper.c: a thread that lets retired generations drain, then frees them. */
+/* reaper.c: a thread that lets retired generations drain, all at once, and
+ * frees each when its last connection is gone. */
 int reaper_start(struct reaper **out, struct err *e);
 void reaper_add(struct reaper *r, struct generation *g);
-/* Waits for every generation to go (each within its drain deadline), then ends. */
+/* The daemon stops: idle connections are closed now, requests in flight get
+ * a short deadline; returns when every generation is freed. */
 void reaper_stop(struct reaper **r);
 
 /* main.c: the request threads' database connection. */
