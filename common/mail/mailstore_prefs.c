@@ -250,7 +250,9 @@ int mailstore_recent_get(struct mailstore *ms, char (**out)[MAIL_ADDRESS_MAX], s
 		free(data);
 		return err_set(e, "out of memory");
 	}
-	for (char *s = data, *end = data + len; data && s < end && *n < MAIL_RECENT_MAX;) {
+	if (!data) /* nobody written to yet */
+		return 0;
+	for (char *s = data, *end = data + len; s < end && *n < MAIL_RECENT_MAX;) {
 		char *nl = memchr(s, '\n', (size_t)(end - s));
 		if (nl)
 			*nl = '\0';
