@@ -14,6 +14,8 @@
 
 #include "guard.h"
 #include "outbox.h"
+#include "parent.h"
+#include "privsep.h"
 #include "server.h"
 #include "websession.h"
 #include "throttle.h"
@@ -64,23 +66,6 @@ struct db *server_db_lock(struct server *srv)
 void server_db_unlock(struct server *srv)
 {
 	pthread_mutex_unlock(&srv->req_db_lock);
-}
-
-void server_note_sessions(struct server *srv)
-{
-	struct generation *g = srv->current;
-	struct err e;
-	if (!g)
-		return;
-	long n = websession_count(srv->sessions, g->cfg);
-	if (n < 0)
-		return;
-	struct db *db = server_db_lock(srv);
-	int rc = status_note_sessions(db, n, &e);
-	server_db_unlock(srv);
-	/* The count is for the console only: the logon or logoff goes on. */
-	if (rc < 0)
-		log_warnx("%s", e.msg);
 }
 
 static void __attribute__((noreturn)) fail_start(struct server *srv, const char *msg)
@@ -176,7 +161,16 @@ static int server_apply(struct server *srv, struct err *e)
 	if (config_load(srv->db, &cfg, e) < 0)
 		return -1;
 	srv->status.attempted_version = cfg->version;
+	/* The requests of the new generation's first connections are decided by
+	 * its rules; a generation that does not start gives the old ones back. */
+	struct parent_rules before = parent_rules_get(srv);
+	parent_rules_set(srv, cfg);
 	int rc = generation_build(srv, cfg, &g, e);
+	if (rc < 0) {
+		pthread_mutex_lock(&srv->rules_lock);
+		srv->rules = before;
+		pthread_mutex_unlock(&srv->rules_lock);
+	}
 	if (rc == 0) {
 		struct generation *old = srv->current;
 		srv->current = g;
@@ -198,7 +192,7 @@ static int server_apply(struct server *srv, struct err *e)
 	if (rc == 0) {
 		/* Serving, but without sessions: said where the operator looks. */
 		char sessions[300];
-		websession_problem(srv->sessions, sessions, sizeof(sessions));
+		websession_problem(srv->store, sessions, sizeof(sessions));
 		snprintf(st->message, sizeof(st->message), "serving configuration version %ld%s%s%s",
 			 st->config_version, restart, sessions[0] ? "; " : "", sessions);
 	} else
@@ -232,6 +226,11 @@ static void shutdown_server(struct server *srv, int sig)
 		srv->current = NULL;
 	}
 	reaper_stop(&srv->reaper);
+	/* No request is left to ask anything. */
+	outbox_stop(&srv->spool);
+	websession_free(&srv->sessions);
+	privsep_client_free(&srv->ps);
+	parent_services_stop(&srv->services);
 	/* No request is left to queue mail: what waits stays on disk for the next start. */
 	outbox_stop(&srv->outbox);
 	sockets_close_all(srv);
@@ -241,6 +240,26 @@ static void shutdown_server(struct server *srv, int sig)
 	srv->status.listeners[0] = '\0';
 	if (status_write(srv->db, &srv->status, &e) < 0)
 		log_warnx("%s", e.msg);
+}
+
+static int kick(void *arg, const char *id, struct err *e)
+{
+	return privsep_kick(arg, id, e);
+}
+
+/* The request channels, and what the pages reach through them: sessions in
+ * the parent's store, and the outbox's folder to spool to. */
+static int start_services(struct server *srv, const char *queue_dir, struct err *e)
+{
+	struct session_store *remote;
+	if (parent_services_pair(srv, &srv->services, &srv->ps, e) < 0 ||
+	    session_store_remote_open(srv->ps, &remote, e) < 0)
+		return -1;
+	if (websession_new_with(&srv->sessions, remote) < 0) {
+		session_store_close(&remote);
+		return err_set(e, "out of memory");
+	}
+	return outbox_spool_open(queue_dir, kick, srv->ps, &srv->spool, e);
 }
 
 static void print_problem(const char *problem, void *arg)
@@ -316,6 +335,7 @@ int main(int argc, char **argv)
 	    db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.req_db, &e) < 0)
 		fail_start(NULL, e.msg);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
+	pthread_mutex_init(&srv.rules_lock, NULL);
 	srv.started_at = (long)time(NULL);
 	srv.status.pid = (long)getpid();
 	srv.status.started_at = srv.started_at;
@@ -328,8 +348,8 @@ int main(int argc, char **argv)
 	/* Sessions live in a store beside the database: they outlive reloads and
 	 * restarts, and so do the throttle's counts. A store that cannot be used
 	 * refuses logons, not the start (the throttle counts in memory then). */
-	if (websession_new(&srv.sessions, srv.dbpath) < 0 ||
-	    throttle_new(&srv.throttle, websession_store(srv.sessions)) < 0)
+	if (websession_new(&srv.store, srv.dbpath) < 0 ||
+	    throttle_new(&srv.throttle, websession_store(srv.store)) < 0)
 		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);
 	snprintf(srv.status.pidfile, sizeof(srv.status.pidfile), "%s", pidpath);
@@ -342,7 +362,8 @@ int main(int argc, char **argv)
 		pidfile_release(&pidfile);
 		fail_start(&srv, e.msg);
 	}
-	if (reaper_start(&srv.reaper, &e) < 0 || server_apply(&srv, &e) < 0) {
+	if (start_services(&srv, queue_dir, &e) < 0 || reaper_start(&srv.reaper, &e) < 0 ||
+	    server_apply(&srv, &e) < 0) {
 		outbox_stop(&srv.outbox);
 		pidfile_release(&pidfile);
 		fail_start(&srv, e.msg);
@@ -380,7 +401,7 @@ int main(int argc, char **argv)
 	guard_stop(&srv.guard);
 	log_info("webmsgd stopped");
 	pidfile_release(&pidfile);
-	websession_free(&srv.sessions);
+	websession_free(&srv.store);
 	throttle_free(&srv.throttle);
 	db_close(&srv.req_db);
 	db_close(&srv.db);

@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "parent.h"
 #include "tls_client.h"
 #include "webmsg/config_check.h"
 #include "webmsg/status.h"
@@ -19,6 +20,8 @@ struct err;
 struct guard;
 struct MHD_Daemon;
 struct outbox;
+struct parent_services;
+struct privsep_client;
 struct request;
 struct reaper;
 struct site;
@@ -39,8 +42,18 @@ struct server {
 	/* The request threads' connection: one at a time, for short statements only. */
 	struct db *req_db;
 	pthread_mutex_t req_db_lock;
-	struct websession *sessions; /* the session store: outlives generations and restarts */
+	/* The parent's: the session store (outlives workers and restarts), the
+	 * throttle, and what it decides requests by. */
+	struct websession *store;
 	struct throttle *throttle;
+	pthread_mutex_t rules_lock;
+	struct parent_rules rules;
+	/* The worker's: its requests to the parent, sessions through them, and
+	 * the outbox's folder it spools to. */
+	struct privsep_client *ps;
+	struct websession *sessions;
+	struct outbox *spool;
+	struct parent_services *services; /* the parent's end of the worker's channels */
 	char share_dir[PATH_MAX];
 	long started_at;
 	struct generation *current;
@@ -99,11 +112,9 @@ void reaper_add(struct reaper *r, struct generation *g);
 /* Waits for every generation to go (each within its drain deadline), then ends. */
 void reaper_stop(struct reaper **r);
 
-/* main.c: the request threads' database connection. */
+/* main.c: the parent's request threads' database connection. */
 struct db *server_db_lock(struct server *srv);
 void server_db_unlock(struct server *srv);
-/* Records the number of open sessions in the status row (after a logon or logoff). */
-void server_note_sessions(struct server *srv);
 
 /* check.c: the configuration checks shared by `webmsgd -n` and every reload.
  * Calls report for each problem; returns the number found. */
