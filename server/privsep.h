@@ -58,6 +58,7 @@ enum privsep_type {
 	PRIVSEP_READY,         /* worker: serving */
 	PRIVSEP_FAILED,        /* worker: why it cannot serve */
 	PRIVSEP_RETIRE,        /* parent: stop accepting, finish what is in flight, exit */
+	PRIVSEP_LOG,           /* parent: the log file reopened (fd), or syslog (none) */
 };
 
 /* AUTH's results. */

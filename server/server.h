@@ -21,12 +21,15 @@ struct guard;
 struct MHD_Daemon;
 struct outbox;
 struct parent_services;
+struct worker;
 struct privsep_client;
 struct request;
 struct reaper;
 struct site;
 
 #define SERVER_MAX_SOCKETS 4
+#define LISTENER_KINDS_MAX 2
+#define WORKER_DEATHS_KEPT 5
 
 /* A listening socket the process owns; MHD daemons get dup()s of it, so a
  * reload can hand the same socket to the next generation. */
@@ -53,7 +56,22 @@ struct server {
 	struct privsep_client *ps;
 	struct websession *sessions;
 	struct outbox *spool;
-	struct parent_services *services; /* the parent's end of the worker's channels */
+	struct parent_services *services; /* in-process channels (tests) */
+	/* The parent's workers: the one serving, and those still draining. */
+	struct worker *workers;
+	struct worker *worker;
+	struct config_snapshot *served; /* the configuration the worker serves */
+	struct config_check_tls served_tls; /* its TLS material, for a worker started again */
+	int serving[LISTENER_KINDS_MAX]; /* the sockets it listens on, or -1 */
+	char listeners[256];
+	/* A worker that died unexpectedly: when the next one starts (CLOCK_MONOTONIC
+	 * seconds, 0: none pending), and the recent deaths for the back-off. */
+	double restart_at;
+	double deaths[WORKER_DEATHS_KEPT];
+	int ndeaths;
+	long backoff;
+	int handed; /* a worker: only sockets its parent handed over listen */
+	int worker_quiet; /* workers get /dev/null for standard input and output */
 	char share_dir[PATH_MAX];
 	long started_at;
 	struct generation *current;
@@ -65,6 +83,7 @@ struct server {
 };
 
 enum listener_kind { LISTENER_HTTP, LISTENER_HTTPS, LISTENER_KINDS };
+_Static_assert(LISTENER_KINDS == LISTENER_KINDS_MAX, "one serving socket per listener");
 
 /* What MHD hands the access handler: which generation, which listener. */
 struct listener_ctx {
@@ -90,8 +109,10 @@ struct generation {
 };
 
 /* generation.c */
-int generation_build(struct server *srv, struct config_snapshot *cfg, struct generation **out,
-		     struct err *e);
+/* Starts serving cfg (taken over) with the TLS material the parent checked
+ * (tls taken over and left zero; NULL when SSL is off). */
+int generation_build(struct server *srv, struct config_snapshot *cfg,
+		     struct config_check_tls *tls, struct generation **out, struct err *e);
 /* Stops accepting; connections in flight go on. */
 void generation_retire(struct generation *g);
 /* 1 once nothing is in flight: no request being answered or about to come on a
@@ -102,7 +123,7 @@ void generation_free(struct generation **g);
 /* sockets.c */
 /* An owned socket listening on bind:port, opened when there is none yet. */
 int sockets_get(struct server *srv, const char *bind, int port, int *fd, struct err *e);
-/* Closes the sockets the current generation does not listen on. */
+/* Closes the sockets the serving worker does not listen on (srv->serving). */
 void sockets_prune(struct server *srv);
 void sockets_close_all(struct server *srv);
 
