@@ -260,8 +260,11 @@ int worker_main(struct server *srv)
 		if (type == PRIVSEP_RETIRE)
 			break;
 	}
-	/* What is in flight is answered; then the process ends. */
+	/* What is in flight is answered; then the process ends. Its copies of
+	 * the listening sockets go at once: a port the new configuration no
+	 * longer uses closes when the parent closes its own. */
 	generation_retire(g);
+	sockets_close_all(srv);
 	srv->current = NULL;
 	reaper_add(srv->reaper, g);
 	reaper_stop(&srv->reaper);
