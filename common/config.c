@@ -82,6 +82,24 @@ void config_snapshot_free(struct config_snapshot **s)
 	*s = NULL;
 }
 
+int config_snapshot_new(long version, const char *dbdir, struct config_snapshot **out,
+			struct err *e)
+{
+	struct config_snapshot *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (!s || !(s->dbdir = strdup(dbdir)))
+		goto oom;
+	s->version = version;
+	for (int i = 0; i < SET_COUNT; i++)
+		if (!(s->values[i] = strdup(settings_get((enum setting_id)i)->def)))
+			goto oom;
+	*out = s;
+	return 0;
+oom:
+	config_snapshot_free(&s);
+	return err_set(e, "out of memory");
+}
+
 int config_snapshot_override(struct config_snapshot *s, enum setting_id id, const char *value,
 			     struct err *e)
 {

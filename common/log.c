@@ -79,6 +79,28 @@ int log_open(const char *target, enum log_level level, struct err *e)
 	return 0;
 }
 
+int log_fd(void)
+{
+	pthread_mutex_lock(&lg.lock);
+	int fd = lg.use_syslog || lg.path[0] == '\0' ? -1 : lg.fd;
+	pthread_mutex_unlock(&lg.lock);
+	return fd;
+}
+
+void log_use_fd(int fd, enum log_level level)
+{
+	pthread_mutex_lock(&lg.lock);
+	if (lg.fd > STDERR_FILENO && lg.fd != fd)
+		close(lg.fd);
+	if (lg.use_syslog)
+		closelog();
+	lg.use_syslog = 0;
+	lg.fd = fd;
+	lg.level = level;
+	lg.path[0] = '\0';
+	pthread_mutex_unlock(&lg.lock);
+}
+
 int log_reopen(struct err *e)
 {
 	int fd;

@@ -62,7 +62,7 @@ int check_config_load(struct server *srv, const struct config_snapshot *cfg,
 	memset(&env, 0, sizeof(env));
 	if (tls)
 		memset(tls, 0, sizeof(*tls));
-	if (srv->current) {
+	if (srv->served) {
 		/* A reload: the sockets this process listens on stay its own. */
 		for (int i = 0; i < SERVER_MAX_SOCKETS && env.nheld < CONFIG_CHECK_MAX_HELD; i++) {
 			if (srv->sockets[i].fd < 0)
@@ -71,7 +71,7 @@ int check_config_load(struct server *srv, const struct config_snapshot *cfg,
 				 srv->sockets[i].bind);
 			env.held[env.nheld++].port = srv->sockets[i].port;
 		}
-		env.served = srv->current->cfg;
+		env.served = srv->served;
 	} else if (!srv->status.pid && config_check_env_running(srv->db, &env, &e) < 0) {
 		/* `webmsgd -n` beside a running daemon: its ports are not "in use". */
 		report(e.msg, arg);

@@ -41,13 +41,6 @@ static void __attribute__((format(printf, 2, 0))) mhd_log(void *cls, const char 
 	log_debug("http: %s", log_q(msg));
 }
 
-static void first_problem(const char *problem, void *arg)
-{
-	struct err *e = arg;
-	if (e->msg[0] == '\0')
-		snprintf(e->msg, sizeof(e->msg), "%s", problem);
-}
-
 static void add_option(struct MHD_OptionItem *opts, int *n, enum MHD_OPTION o, intptr_t value,
 		       void *ptr)
 {
@@ -114,8 +107,8 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	return 0;
 }
 
-int generation_build(struct server *srv, struct config_snapshot *cfg, struct generation **out,
-		     struct err *e)
+int generation_build(struct server *srv, struct config_snapshot *cfg,
+		     struct config_check_tls *tls, struct generation **out, struct err *e)
 {
 	struct generation *g = calloc(1, sizeof(*g));
 	*out = NULL;
@@ -131,9 +124,11 @@ int generation_build(struct server *srv, struct config_snapshot *cfg, struct gen
 	int ssl = config_bool(cfg, SET_SSL_ENABLE);
 	if (!srv->guard && guard_start(&srv->guard, e) < 0)
 		goto fail;
-	/* The decision reads the TLS files once and hands over what it checked. */
-	if (check_config_load(srv, cfg, first_problem, e, ssl ? &g->tls : NULL) > 0)
-		goto fail;
+	/* The parent's decision read the TLS files once and handed over what it checked. */
+	if (ssl && tls) {
+		g->tls = *tls;
+		memset(tls, 0, sizeof(*tls));
+	}
 	if (ssl && (!g->tls.cert_pem || !g->tls.key_pem || !g->tls.priority)) {
 		err_set(e, "SSL initialisation failed: the TLS material was not handed over");
 		goto fail;

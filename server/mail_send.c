@@ -9,6 +9,7 @@
 #include "mail_send.h"
 #include "mailbox.h"
 #include "outbox.h"
+#include "privsep.h"
 #include "server.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
@@ -54,11 +55,8 @@ static int classify(struct server *srv, struct recipients *rc, int *external, st
 			*external = 1;
 			continue;
 		}
-		struct db *db = server_db_lock(srv);
-		int fail = domain_exists(db, address_domain(norm), &domain, e) < 0 ||
-			   (domain && user_exists(db, norm, &user, e) < 0);
-		server_db_unlock(srv);
-		if (fail)
+		if (privsep_domain_exists(srv->ps, address_domain(norm), &domain, e) < 0 ||
+		    (domain && privsep_user_exists(srv->ps, norm, &user, e) < 0))
 			return -1;
 		if (domain && !user)
 			return err_set(e, "there is no user %s here", norm);
@@ -112,7 +110,7 @@ static int queue_external(struct request *r, const struct recipients *rc, const 
 	for (size_t i = 0; i < rc->n; i++)
 		if (!rc->local[i])
 			rcpts[n++] = rc->addr[i];
-	if (outbox_enqueue(r->gen->srv->outbox, r->sess.user, rcpts, n, msg->data, msg->len,
+	if (outbox_enqueue(r->gen->srv->spool, r->sess.user, rcpts, n, msg->data, msg->len,
 			   &why) == 0)
 		return 0;
 	/* The reason names server paths: it is for the log, not for the user. */
@@ -146,7 +144,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	}
 	if (classify(srv, rc, &external, e) < 0)
 		goto out;
-	if (external && (!config_str(cfg, SET_SMTP_RELAY)[0] || !srv->outbox)) {
+	if (external && (!config_str(cfg, SET_SMTP_RELAY)[0] || !srv->spool)) {
 		err_set(e, "mail to other hosts cannot be sent from here: no mail server for it is "
 			   "configured (smtp.relay). Your message is kept in Drafts");
 		goto out;

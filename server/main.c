@@ -7,15 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
 
-#include "guard.h"
 #include "outbox.h"
+#include "parent.h"
+#include "privsep.h"
 #include "server.h"
 #include "websession.h"
+#include "worker.h"
 #include "throttle.h"
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
@@ -64,23 +67,6 @@ struct db *server_db_lock(struct server *srv)
 void server_db_unlock(struct server *srv)
 {
 	pthread_mutex_unlock(&srv->req_db_lock);
-}
-
-void server_note_sessions(struct server *srv)
-{
-	struct generation *g = srv->current;
-	struct err e;
-	if (!g)
-		return;
-	long n = websession_count(srv->sessions, g->cfg);
-	if (n < 0)
-		return;
-	struct db *db = server_db_lock(srv);
-	int rc = status_note_sessions(db, n, &e);
-	server_db_unlock(srv);
-	/* The count is for the console only: the logon or logoff goes on. */
-	if (rc < 0)
-		log_warnx("%s", e.msg);
 }
 
 static void __attribute__((noreturn)) fail_start(struct server *srv, const char *msg)
@@ -166,49 +152,210 @@ static void note_restart_settings(const struct config_snapshot *old,
 		snprintf(out, outlen, "; restart to apply %s", names);
 }
 
-/* Build, validate, swap: the new generation serves only when all of it works. */
+static void first_problem(const char *problem, void *arg)
+{
+	struct err *e = arg;
+	if (e->msg[0] == '\0')
+		snprintf(e->msg, sizeof(e->msg), "%s", problem);
+}
+
+static const enum setting_id listener_port[LISTENER_KINDS] = {
+	[LISTENER_HTTP] = SET_WEB_HTTP_PORT,
+	[LISTENER_HTTPS] = SET_WEB_HTTPS_PORT,
+};
+
+/* The sockets cfg listens on, opened when not yet held. */
+static int listen_sockets(struct server *srv, const struct config_snapshot *cfg, int *fds,
+			  struct err *e)
+{
+	for (int k = 0; k < LISTENER_KINDS; k++) {
+		fds[k] = -1;
+		if (k == LISTENER_HTTPS && !config_bool(cfg, SET_SSL_ENABLE))
+			continue;
+		if (sockets_get(srv, config_str(cfg, SET_WEB_BIND),
+				(int)config_int(cfg, listener_port[k]), &fds[k], e) < 0)
+			return err_prefix(e, "%s", settings_get(listener_port[k])->name);
+	}
+	return 0;
+}
+
+/* The status row as it is now: the last result and message, the listeners. */
+static void write_status(struct server *srv, int ok, const char *msg)
+{
+	struct service_status *st = &srv->status;
+	struct err werr;
+	snprintf(st->result, sizeof(st->result), ok ? "ok" : "error");
+	snprintf(st->message, sizeof(st->message), "%s", msg);
+	snprintf(st->listeners, sizeof(st->listeners), "%s", srv->worker ? srv->listeners : "");
+	if (status_write(srv->db, st, &werr) < 0)
+		log_warnx("%s", werr.msg);
+}
+
+static void serving_message(struct server *srv, const char *extra, char *out, size_t len)
+{
+	char sessions[300];
+	/* Serving, but without sessions: said where the operator looks. */
+	websession_problem(srv->store, sessions, sizeof(sessions));
+	snprintf(out, len, "serving configuration version %ld%s%s%s", srv->status.config_version,
+		 extra, sessions[0] ? "; " : "", sessions);
+}
+
+/* Build, check, swap: a new worker serves the new configuration only when all
+ * of it works; then the old one retires. Anything less leaves the old serving. */
 static int server_apply(struct server *srv, struct err *e)
 {
 	struct config_snapshot *cfg;
-	struct generation *g;
-	char restart[256] = "";
+	struct config_check_tls tls;
+	struct worker *w = NULL;
+	char restart[256] = "", listeners[sizeof(srv->listeners)], msg[512];
+	int fds[LISTENER_KINDS];
 
+	memset(&tls, 0, sizeof(tls));
 	if (config_load(srv->db, &cfg, e) < 0)
 		return -1;
 	srv->status.attempted_version = cfg->version;
-	int rc = generation_build(srv, cfg, &g, e);
+	int ssl = config_bool(cfg, SET_SSL_ENABLE);
+	struct parent_rules before = parent_rules_get(srv);
+	err_clear(e);
+	/* The decision reads the TLS files once and hands over what it checked. */
+	int rc = check_config_load(srv, cfg, first_problem, e, ssl ? &tls : NULL) > 0 ? -1 : 0;
+	if (rc == 0 && ssl && (!tls.cert_pem || !tls.key_pem || !tls.priority))
+		rc = err_set(e, "SSL initialisation failed: the TLS material was not handed over");
+	if (rc == 0)
+		rc = listen_sockets(srv, cfg, fds, e);
 	if (rc == 0) {
-		struct generation *old = srv->current;
-		srv->current = g;
-		if (apply_log(g->cfg, e) < 0)
+		if (apply_log(cfg, e) < 0)
 			log_warnx("%s; keeping the previous log", e->msg);
-		/* The outbox keeps what it has queued; only its settings change. */
-		if (srv->outbox && outbox_configure(srv->outbox, g->cfg, e) < 0)
-			log_warnx("outbox: %s; keeping the previous SMTP settings", e->msg);
-		if (old) {
-			note_restart_settings(old->cfg, g->cfg, restart, sizeof(restart));
-			generation_retire(old);
-			reaper_add(srv->reaper, old);
+		/* The new worker's first requests are decided by its configuration's rules. */
+		parent_rules_set(srv, cfg);
+		rc = parent_worker_start(srv, cfg, ssl ? &tls : NULL, fds, listeners,
+					 sizeof(listeners), &w, e);
+		if (rc < 0) {
+			pthread_mutex_lock(&srv->rules_lock);
+			srv->rules = before;
+			pthread_mutex_unlock(&srv->rules_lock);
 		}
-		srv->status.config_version = g->cfg->version;
 	}
-	sockets_prune(srv);
-	struct service_status *st = &srv->status;
-	snprintf(st->result, sizeof(st->result), rc == 0 ? "ok" : "error");
 	if (rc == 0) {
-		/* Serving, but without sessions: said where the operator looks. */
-		char sessions[300];
-		websession_problem(srv->sessions, sessions, sizeof(sessions));
-		snprintf(st->message, sizeof(st->message), "serving configuration version %ld%s%s%s",
-			 st->config_version, restart, sessions[0] ? "; " : "", sessions);
-	} else
-		snprintf(st->message, sizeof(st->message), "%s", e->msg);
-	if (srv->current)
-		snprintf(st->listeners, sizeof(st->listeners), "%s", srv->current->listeners);
-	struct err werr;
-	if (status_write(srv->db, st, &werr) < 0)
-		log_warnx("%s", werr.msg);
+		struct worker *old = srv->worker;
+		srv->worker = w;
+		srv->restart_at = 0;
+		/* The outbox keeps what it has queued; only its settings change. */
+		if (srv->outbox && outbox_configure(srv->outbox, cfg, e) < 0)
+			log_warnx("outbox: %s; keeping the previous SMTP settings", e->msg);
+		if (srv->served)
+			note_restart_settings(srv->served, cfg, restart, sizeof(restart));
+		if (old)
+			parent_worker_retire(old);
+		config_snapshot_free(&srv->served);
+		srv->served = cfg;
+		cfg = NULL;
+		config_check_tls_free(&srv->served_tls);
+		srv->served_tls = tls;
+		memset(&tls, 0, sizeof(tls));
+		memcpy(srv->serving, fds, sizeof(srv->serving));
+		snprintf(srv->listeners, sizeof(srv->listeners), "%s", listeners);
+		srv->status.config_version = srv->served->version;
+		log_info("worker %ld serves configuration version %ld", (long)w->pid,
+			 srv->status.config_version);
+	}
+	config_check_tls_free(&tls);
+	config_snapshot_free(&cfg);
+	sockets_prune(srv);
+	if (rc == 0)
+		serving_message(srv, restart, msg, sizeof(msg));
+	write_status(srv, rc == 0, rc == 0 ? msg : e->msg);
 	return rc;
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A worker that died unexpectedly is replaced at once; one that keeps dying
+ * (WORKER_DEATHS_KEPT within CRASH_WINDOW seconds) waits 1, 2, 4 .. 30 s. */
+#define CRASH_WINDOW 10.0
+#define BACKOFF_MAX 30
+
+static void schedule_restart(struct server *srv, const char *why)
+{
+	double now = monotonic();
+	char msg[512];
+	if (srv->ndeaths == WORKER_DEATHS_KEPT) {
+		memmove(srv->deaths, srv->deaths + 1, sizeof(srv->deaths[0]) * (WORKER_DEATHS_KEPT - 1));
+		srv->ndeaths--;
+	}
+	srv->deaths[srv->ndeaths++] = now;
+	if (srv->ndeaths == WORKER_DEATHS_KEPT && now - srv->deaths[0] <= CRASH_WINDOW)
+		srv->backoff = srv->backoff ? (srv->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX
+									: srv->backoff * 2)
+					    : 1;
+	else
+		srv->backoff = 0;
+	srv->restart_at = now + (double)srv->backoff;
+	if (srv->backoff) {
+		snprintf(msg, sizeof(msg), "%s; the worker keeps ending (%d times in %.0f s): "
+			 "next start in %ld s", why, WORKER_DEATHS_KEPT, CRASH_WINDOW, srv->backoff);
+		log_error("%s", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "%s; starting a new worker", why);
+	}
+	write_status(srv, 0, msg);
+}
+
+/* The serving worker started again with what the last one served. */
+static void restart_worker(struct server *srv)
+{
+	struct worker *w;
+	struct err e;
+	char listeners[sizeof(srv->listeners)], msg[512];
+	srv->restart_at = 0;
+	if (!srv->served || srv->worker)
+		return;
+	if (parent_worker_start(srv, srv->served, srv->served_tls.cert_pem ? &srv->served_tls : NULL,
+				srv->serving, listeners, sizeof(listeners), &w, &e) < 0) {
+		snprintf(msg, sizeof(msg), "a new worker did not start: %s", e.msg);
+		log_error("%s", msg);
+		schedule_restart(srv, msg);
+		return;
+	}
+	srv->worker = w;
+	snprintf(srv->listeners, sizeof(srv->listeners), "%s", listeners);
+	log_info("worker %ld serves configuration version %ld (started again)", (long)w->pid,
+		 srv->status.config_version);
+	serving_message(srv, "", msg, sizeof(msg));
+	write_status(srv, 1, msg);
+}
+
+/* SIGCHLD: every worker that ended is forgotten; the serving one, when it
+ * was not told to go, is replaced. */
+static void reap(struct server *srv)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct worker *w = parent_worker_take(srv, pid);
+		char why[256];
+		if (!w)
+			continue;
+		if (w->retiring) {
+			log_debug("worker %ld finished", (long)pid);
+		} else {
+			if (WIFSIGNALED(status))
+				snprintf(why, sizeof(why), "worker %ld killed by signal %d (%s)",
+					 (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+			else
+				snprintf(why, sizeof(why), "worker %ld exited with status %d",
+					 (long)pid, WEXITSTATUS(status));
+			log_error("%s", why);
+			if (!srv->worker)
+				schedule_restart(srv, why);
+		}
+		parent_worker_free(&w);
+	}
 }
 
 static void reload(struct server *srv)
@@ -226,12 +373,8 @@ static void shutdown_server(struct server *srv, int sig)
 {
 	struct err e;
 	log_info("stopping on %s", strsignal(sig));
-	if (srv->current) {
-		generation_retire(srv->current);
-		reaper_add(srv->reaper, srv->current);
-		srv->current = NULL;
-	}
-	reaper_stop(&srv->reaper);
+	/* The workers finish what is in flight (each within its drain deadline). */
+	parent_worker_stop_all(srv, 25);
 	/* No request is left to queue mail: what waits stays on disk for the next start. */
 	outbox_stop(&srv->outbox);
 	sockets_close_all(srv);
@@ -273,6 +416,16 @@ int main(int argc, char **argv)
 	sigset_t set;
 	struct err e;
 
+	if (argc == 2 && strcmp(argv[1], WORKER_ARG) == 0) {
+		/* A worker its parent just started: everything it needs comes over
+		 * the control socket. */
+		log_init("webmsgd", 1);
+		g_mime_init();
+		find_share_dir(&srv);
+		for (int i = 0; i < SERVER_MAX_SOCKETS; i++)
+			srv.sockets[i].fd = -1;
+		return worker_main(&srv);
+	}
 	while ((opt = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (opt) {
 		case 'c': srv.dbpath = optarg; break;
@@ -289,6 +442,8 @@ int main(int argc, char **argv)
 	find_share_dir(&srv);
 	for (int i = 0; i < SERVER_MAX_SOCKETS; i++)
 		srv.sockets[i].fd = -1;
+	for (int k = 0; k < LISTENER_KINDS; k++)
+		srv.serving[k] = -1;
 
 	/* Blocked before any thread exists: every thread inherits the mask and
 	 * only the main loop takes these signals. */
@@ -297,6 +452,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -311,11 +467,15 @@ int main(int argc, char **argv)
 	}
 	if (!foreground)
 		daemonize();
+	/* Workers of a daemon write nowhere but the log; in the foreground they
+	 * share the terminal. */
+	srv.worker_quiet = !foreground;
 	umask(027);
 	if (db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.db, &e) < 0 ||
 	    db_open(srv.dbpath, DB_OPEN_EXISTING, &srv.req_db, &e) < 0)
 		fail_start(NULL, e.msg);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
+	pthread_mutex_init(&srv.rules_lock, NULL);
 	srv.started_at = (long)time(NULL);
 	srv.status.pid = (long)getpid();
 	srv.status.started_at = srv.started_at;
@@ -328,8 +488,8 @@ int main(int argc, char **argv)
 	/* Sessions live in a store beside the database: they outlive reloads and
 	 * restarts, and so do the throttle's counts. A store that cannot be used
 	 * refuses logons, not the start (the throttle counts in memory then). */
-	if (websession_new(&srv.sessions, srv.dbpath) < 0 ||
-	    throttle_new(&srv.throttle, websession_store(srv.sessions)) < 0)
+	if (websession_new(&srv.store, srv.dbpath) < 0 ||
+	    throttle_new(&srv.throttle, websession_store(srv.store)) < 0)
 		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);
 	snprintf(srv.status.pidfile, sizeof(srv.status.pidfile), "%s", pidpath);
@@ -342,7 +502,8 @@ int main(int argc, char **argv)
 		pidfile_release(&pidfile);
 		fail_start(&srv, e.msg);
 	}
-	if (reaper_start(&srv.reaper, &e) < 0 || server_apply(&srv, &e) < 0) {
+	if (server_apply(&srv, &e) < 0) {
+		parent_worker_stop_all(&srv, 5);
 		outbox_stop(&srv.outbox);
 		pidfile_release(&pidfile);
 		fail_start(&srv, e.msg);
@@ -359,29 +520,47 @@ int main(int argc, char **argv)
 	}
 
 	for (;;) {
-		if ((sig = sigwaitinfo(&set, NULL)) < 0) {
+		if (srv.restart_at > 0) {
+			double left = srv.restart_at - monotonic();
+			if (left <= 0) {
+				restart_worker(&srv);
+				continue;
+			}
+			struct timespec ts = { (time_t)left,
+					       (long)((left - (double)(time_t)left) * 1e9) };
+			sig = sigtimedwait(&set, NULL, &ts);
+			if (sig < 0 && errno == EAGAIN)
+				continue;
+		} else {
+			sig = sigwaitinfo(&set, NULL);
+		}
+		if (sig < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("sigwaitinfo");
 			sig = SIGTERM;
 		}
-		if (sig == SIGHUP) {
+		if (sig == SIGCHLD) {
+			reap(&srv);
+		} else if (sig == SIGHUP) {
 			reload(&srv);
 		} else if (sig == SIGUSR1) {
 			if (log_reopen(&e) < 0)
 				log_warnx("%s", e.msg);
 			else
 				log_info("log file reopened");
+			parent_worker_send_log(&srv);
 		} else {
 			break;
 		}
 	}
 	shutdown_server(&srv, sig);
-	guard_stop(&srv.guard);
 	log_info("webmsgd stopped");
 	pidfile_release(&pidfile);
-	websession_free(&srv.sessions);
+	websession_free(&srv.store);
 	throttle_free(&srv.throttle);
+	config_snapshot_free(&srv.served);
+	config_check_tls_free(&srv.served_tls);
 	db_close(&srv.req_db);
 	db_close(&srv.db);
 	log_close();

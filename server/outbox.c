@@ -76,6 +76,9 @@ struct outbox {
 	atomic_int stopping;
 	pthread_t threads[OUTBOX_THREADS];
 	int nthreads;
+	/* A spool only (a worker's): who delivers what it wrote, instead of the threads. */
+	int (*kick)(void *arg, const char *id, struct err *e);
+	void *kick_arg;
 };
 
 enum outcome { SENT, TRY_AGAIN, RETURNED, ABORTED, BROKEN };
@@ -700,11 +703,67 @@ int outbox_enqueue(struct outbox *ob, const char *sender, const char *const *rcp
 		remove_files(ob, id);
 		goto out;
 	}
-	rc = add_item(ob, id, (time_t)env->next, e);
+	rc = ob->kick ? ob->kick(ob->kick_arg, id, e) : add_item(ob, id, (time_t)env->next, e);
+	if (rc < 0)
+		remove_files(ob, id);
 	if (rc == 0)
 		log_info("outbox: %s queued from %s for %zu recipient%s", id, sender, n,
 			 n == 1 ? "" : "s");
 out:
+	free(env);
+	return rc;
+}
+
+int outbox_spool_open(const char *dir, int (*kick)(void *arg, const char *id, struct err *e),
+		      void *arg, struct outbox **out, struct err *e)
+{
+	struct outbox *ob = calloc(1, sizeof(*ob));
+	*out = NULL;
+	if (!ob)
+		return err_set(e, "out of memory");
+	pthread_mutex_init(&ob->lock, NULL);
+	pthread_cond_init(&ob->wake, NULL);
+	ob->kick = kick;
+	ob->kick_arg = arg;
+	if (snprintf(ob->dir, sizeof(ob->dir), "%s", dir) >= (int)sizeof(ob->dir)) {
+		outbox_stop(&ob);
+		return err_set(e, "the outbox path %s is too long", dir);
+	}
+	*out = ob;
+	return 0;
+}
+
+int outbox_kick(struct outbox *ob, const char *id, struct err *e)
+{
+	if (!id_ok(id, strlen(id)))
+		return err_set(e, "%s is not a queue id", log_q(id));
+	pthread_mutex_lock(&ob->lock);
+	int known = 0;
+	for (struct item *it = ob->items; it && !known; it = it->link)
+		known = strcmp(it->id, id) == 0;
+	pthread_mutex_unlock(&ob->lock);
+	/* Told twice: it is delivered once. */
+	if (known)
+		return 0;
+	/* Written by a process that may be hostile: plain files of their own,
+	 * never a link to something it could not read itself. */
+	static const char *const exts[] = { ".env", ".eml" };
+	for (size_t i = 0; i < 2; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (path_of(ob, "", id, exts[i], path, sizeof(path), e) < 0)
+			return -1;
+		if (lstat(path, &st) < 0)
+			return err_sys(e, "%s", path);
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+			return err_set(e, "%s is not a plain file of its own", path);
+	}
+	struct envelope *env = malloc(sizeof(*env));
+	if (!env)
+		return err_set(e, "out of memory");
+	int rc = env_read(ob, id, env, e);
+	if (rc == 0)
+		rc = add_item(ob, id, (time_t)env->next, e);
 	free(env);
 	return rc;
 }

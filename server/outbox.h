@@ -26,6 +26,13 @@ int outbox_configure(struct outbox *ob, const struct config_snapshot *cfg, struc
  * even if the daemon stops the next moment. */
 int outbox_enqueue(struct outbox *ob, const char *sender, const char *const *rcpts, size_t n,
 		   const void *msg, size_t len, struct err *e);
+/* A spool only, for a process that does not deliver (the worker): the
+ * folder must exist; each message written is handed to kick by its queue id. */
+int outbox_spool_open(const char *dir, int (*kick)(void *arg, const char *id, struct err *e),
+		      void *arg, struct outbox **out, struct err *e);
+/* The message spooled under id by a spool (outbox_spool_open) is delivered
+ * from now on; an id already waiting is not taken twice. */
+int outbox_kick(struct outbox *ob, const char *id, struct err *e);
 /* Messages waiting (for the status and tests). */
 size_t outbox_count(struct outbox *ob);
 /* Ends a delivery in progress (it is tried again after the next start),

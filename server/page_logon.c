@@ -7,16 +7,15 @@
 #include "http.h"
 #include "mail_send.h"
 #include "pages.h"
+#include "privsep.h"
 #include "redirect.h"
 #include "server.h"
-#include "throttle.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
-#include "webmsg/password.h"
 #include "webmsg/remember.h"
 
 #define PRE_COOKIE "webmsg_pre"
@@ -100,44 +99,13 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 		snprintf(candidate, sizeof(candidate), "%s@%s", typed, d);
 		if (user_address_normalize(candidate, norm, sizeof(norm), NULL) < 0)
 			continue;
-		struct db *db = server_db_lock(srv);
-		domain_exists(db, address_domain(norm), &exists, NULL);
-		server_db_unlock(srv);
+		struct err e;
+		if (privsep_domain_exists(srv->ps, address_domain(norm), &exists, &e) < 0)
+			log_warnx("logon: %s", log_q(e.msg));
 		if (exists)
 			return snprintf(out, len, "%s", norm) < (int)len ? 0 : -1;
 	}
 	return -1;
-}
-
-static struct throttle_rules throttle_rules_of(const struct config_snapshot *cfg)
-{
-	struct throttle_rules rules = {
-		config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
-		config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
-		config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
-		config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY),
-	};
-	return rules;
-}
-
-/* Checks the password without holding the database while Argon2 runs. */
-static int password_ok(struct server *srv, const char *user, const char *password)
-{
-	char hash[PASSWORD_HASH_MAX];
-	struct err e;
-	int exists = 0;
-	struct db *db = server_db_lock(srv);
-	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
-	server_db_unlock(srv);
-	if (rc < 0) {
-		log_error("logon: %s", log_q(e.msg));
-		return 0;
-	}
-	if (!exists) {
-		password_verify_dummy(password);
-		return 0;
-	}
-	return password_verify(hash, password) == 1;
 }
 
 enum MHD_Result page_logon_post(struct request *r, const char *rest)
@@ -146,9 +114,10 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *typed = form_get(r->form, "user"), *back = form_get(r->form, "back");
 	const char *pre = http_cookie(r, PRE_COOKIE);
-	char user[USER_ADDRESS_MAX] = "", msg[160];
-	struct throttle_rules rules = throttle_rules_of(cfg);
-	struct throttle_attempt attempt;
+	char user[USER_ADDRESS_MAX] = "", canon[USER_ADDRESS_MAX], msg[160];
+	enum privsep_auth result;
+	struct err e;
+	long wait = 0;
 	(void)rest;
 
 	if (!pre || !token_equal(form_get(r->form, "csrf"), pre))
@@ -156,19 +125,23 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (full_address(r, typed, user, sizeof(user)) < 0)
 		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
-	/* Decided and counted under the throttle's lock: parallel attempts see
-	 * this one before its password is checked. */
-	long wait = throttle_begin(srv->throttle, &rules, r->client, user, time(NULL), &attempt);
-	if (wait > 0) {
+	/* The parent checks the password and keeps the throttle: this process
+	 * never sees a password hash. */
+	if (privsep_auth(srv->ps, user, form_get(r->form, "password"), r->client, &result, &wait,
+			 canon, sizeof(canon), &e) < 0) {
+		log_error("logon user %s from %s: %s", log_q(user), r->client, log_q(e.msg));
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Logons are not possible just now. Please try again in a "
+				       "moment.");
+	}
+	if (result == PRIVSEP_AUTH_WAIT) {
 		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
 			  log_q(user), r->client, wait);
 		snprintf(msg, sizeof(msg), "Too many failed logons. Try again in %ld second%s.", wait,
 			 wait == 1 ? "" : "s");
 		return logon_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, typed, back);
 	}
-	int ok = password_ok(srv, user, form_get(r->form, "password"));
-	throttle_end(srv->throttle, &rules, &attempt, ok, time(NULL));
-	if (!ok) {
+	if (result != PRIVSEP_AUTH_OK) {
 		/* The line share/fail2ban/webmsgd.conf matches: the address is its last
 		 * field, and the quoted user ID cannot hold a '"' or end the line. */
 		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
@@ -176,6 +149,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  back);
 	}
 
+	snprintf(user, sizeof(user), "%s", canon);
 	int remember = form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME);
 	int rc = websession_begin(r, user, form_get(r->form, "expire")[0] != '\0', remember);
 	if (rc == SESSION_FULL) {

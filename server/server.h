@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "parent.h"
 #include "tls_client.h"
 #include "webmsg/config_check.h"
 #include "webmsg/status.h"
@@ -19,11 +20,16 @@ struct err;
 struct guard;
 struct MHD_Daemon;
 struct outbox;
+struct parent_services;
+struct worker;
+struct privsep_client;
 struct request;
 struct reaper;
 struct site;
 
 #define SERVER_MAX_SOCKETS 4
+#define LISTENER_KINDS_MAX 2
+#define WORKER_DEATHS_KEPT 5
 
 /* A listening socket the process owns; MHD daemons get dup()s of it, so a
  * reload can hand the same socket to the next generation. */
@@ -39,8 +45,33 @@ struct server {
 	/* The request threads' connection: one at a time, for short statements only. */
 	struct db *req_db;
 	pthread_mutex_t req_db_lock;
-	struct websession *sessions; /* the session store: outlives generations and restarts */
+	/* The parent's: the session store (outlives workers and restarts), the
+	 * throttle, and what it decides requests by. */
+	struct websession *store;
 	struct throttle *throttle;
+	pthread_mutex_t rules_lock;
+	struct parent_rules rules;
+	/* The worker's: its requests to the parent, sessions through them, and
+	 * the outbox's folder it spools to. */
+	struct privsep_client *ps;
+	struct websession *sessions;
+	struct outbox *spool;
+	struct parent_services *services; /* in-process channels (tests) */
+	/* The parent's workers: the one serving, and those still draining. */
+	struct worker *workers;
+	struct worker *worker;
+	struct config_snapshot *served; /* the configuration the worker serves */
+	struct config_check_tls served_tls; /* its TLS material, for a worker started again */
+	int serving[LISTENER_KINDS_MAX]; /* the sockets it listens on, or -1 */
+	char listeners[256];
+	/* A worker that died unexpectedly: when the next one starts (CLOCK_MONOTONIC
+	 * seconds, 0: none pending), and the recent deaths for the back-off. */
+	double restart_at;
+	double deaths[WORKER_DEATHS_KEPT];
+	int ndeaths;
+	long backoff;
+	int handed; /* a worker: only sockets its parent handed over listen */
+	int worker_quiet; /* workers get /dev/null for standard input and output */
 	char share_dir[PATH_MAX];
 	long started_at;
 	struct generation *current;
@@ -52,6 +83,7 @@ struct server {
 };
 
 enum listener_kind { LISTENER_HTTP, LISTENER_HTTPS, LISTENER_KINDS };
+_Static_assert(LISTENER_KINDS == LISTENER_KINDS_MAX, "one serving socket per listener");
 
 /* What MHD hands the access handler: which generation, which listener. */
 struct listener_ctx {
@@ -89,8 +121,10 @@ struct generation_load {
 };
 
 /* generation.c */
-int generation_build(struct server *srv, struct config_snapshot *cfg, struct generation **out,
-		     struct err *e);
+/* Starts serving cfg (taken over) with the TLS material the parent checked
+ * (tls taken over and left zero; NULL when SSL is off). */
+int generation_build(struct server *srv, struct config_snapshot *cfg,
+		     struct config_check_tls *tls, struct generation **out, struct err *e);
 /* Stops accepting: new connections, those waiting in the listening socket's
  * backlog included, go to the generation serving now. Connections already
  * open go on, and every answer they get from now on ends them
@@ -103,7 +137,7 @@ void generation_free(struct generation **g);
 /* sockets.c */
 /* An owned socket listening on bind:port, opened when there is none yet. */
 int sockets_get(struct server *srv, const char *bind, int port, int *fd, struct err *e);
-/* Closes the sockets the current generation does not listen on. */
+/* Closes the sockets the serving worker does not listen on (srv->serving). */
 void sockets_prune(struct server *srv);
 void sockets_close_all(struct server *srv);
 
@@ -115,11 +149,9 @@ void reaper_add(struct reaper *r, struct generation *g);
  * a short deadline; returns when every generation is freed. */
 void reaper_stop(struct reaper **r);
 
-/* main.c: the request threads' database connection. */
+/* main.c: the parent's request threads' database connection. */
 struct db *server_db_lock(struct server *srv);
 void server_db_unlock(struct server *srv);
-/* Records the number of open sessions in the status row (after a logon or logoff). */
-void server_note_sessions(struct server *srv);
 
 /* check.c: the configuration checks shared by `webmsgd -n` and every reload.
  * Calls report for each problem; returns the number found. */

@@ -19,6 +19,8 @@ int sockets_get(struct server *srv, const char *bind_addr, int port, int *fd, st
 		if (s->fd < 0 && !free_slot)
 			free_slot = s;
 	}
+	if (srv->handed)
+		return err_set(e, "no socket on %s port %d was handed over", bind_addr, port);
 	if (!free_slot)
 		return err_set(e, "too many listening sockets");
 	if ((*fd = net_listen(bind_addr, port, e)) < 0)
@@ -31,11 +33,8 @@ int sockets_get(struct server *srv, const char *bind_addr, int port, int *fd, st
 
 static int in_use(const struct server *srv, const struct listen_socket *s)
 {
-	const struct generation *g = srv->current;
-	if (!g)
-		return 0;
 	for (int k = 0; k < LISTENER_KINDS; k++)
-		if (g->sockets[k] == s->fd)
+		if (srv->serving[k] == s->fd)
 			return 1;
 	return 0;
 }

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "http.h"
+#include "privsep.h"
 #include "server.h"
-#include "throttle.h"
 #include "websession.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -113,6 +113,16 @@ struct session_store *websession_store(struct websession *ws)
 	return store_of(ws, 0);
 }
 
+struct session_store *websession_store_reopen(struct websession *ws)
+{
+	return store_of(ws, 1);
+}
+
+void websession_store_failed(struct websession *ws, const char *what, const struct err *e)
+{
+	store_failed(ws, what, e);
+}
+
 void websession_problem(struct websession *ws, char *out, size_t len)
 {
 	pthread_mutex_lock(&ws->lock);
@@ -148,15 +158,10 @@ long websession_count(struct websession *ws, const struct config_snapshot *cfg)
 static int read_stamp(struct server *srv, const char *user, char *out, size_t len)
 {
 	struct err e;
-	int exists;
-	struct db *db = server_db_lock(srv);
-	int rc = user_session_stamp(db, user, out, len, &exists, &e);
-	server_db_unlock(srv);
-	if (rc < 0) {
+	int rc = privsep_user_stamp(srv->ps, user, out, len, &e);
+	if (rc < 0)
 		log_warnx("session stamp of user %s: %s", log_q(user), log_q(e.msg));
-		return -1;
-	}
-	return exists;
+	return rc;
 }
 
 /* The stamp a new session of user gets; "" when it cannot be read (logged). */
@@ -231,7 +236,7 @@ int websession_begin(struct request *r, const char *user, int expire_pages, int 
 			http_add_cookie(r, REMEMBER_COOKIE, cookie, days * 86400L);
 		explicit_bzero(cookie, sizeof(cookie));
 	}
-	server_note_sessions(srv);
+	privsep_note_sessions(srv->ps);
 	return 0;
 }
 
@@ -256,8 +261,9 @@ static void resume_remembered(struct request *r)
 		return;
 	}
 	/* Refused before the token is used: it stays good for a later try. */
-	long wait = throttle_resume(srv->throttle, config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
-				    r->client, time(NULL));
+	long wait = privsep_resume(srv->ps, r->client);
+	if (wait < 0)
+		return;
 	if (wait > 0) {
 		log_warnx("remembered logon refused from %s: too many, %ld s to wait", r->client,
 			  wait);
@@ -303,7 +309,7 @@ static void resume_remembered(struct request *r)
 		return;
 	}
 	log_info("logon user %s from %s (remembered)", log_q(user), r->client);
-	server_note_sessions(srv);
+	privsep_note_sessions(srv->ps);
 }
 
 void websession_find(struct request *r)
@@ -327,7 +333,7 @@ void websession_find(struct request *r)
 				 log_q(r->sess.user), r->client);
 			destroy(r, r->sess.key);
 			explicit_bzero(&r->sess, sizeof(r->sess));
-			server_note_sessions(srv);
+			privsep_note_sessions(srv->ps);
 		}
 	}
 	resume_remembered(r);
@@ -377,7 +383,7 @@ void websession_end(struct request *r)
 	r->has_session = 0;
 	http_add_cookie(r, SESSION_COOKIE, "", 0);
 	http_add_cookie(r, REMEMBER_COOKIE, "", 0);
-	server_note_sessions(srv);
+	privsep_note_sessions(srv->ps);
 }
 
 int websession_switch_out(struct request *r, char *token, size_t len)

@@ -16,6 +16,7 @@
 #include "webmsg/session_store.h"
 
 struct config_snapshot;
+struct err;
 struct request;
 struct websession;
 
@@ -28,6 +29,10 @@ int websession_new_with(struct websession **out, struct session_store *store);
 void websession_free(struct websession **ws);
 /* The store when it is open, else NULL; borrowed until websession_free. */
 struct session_store *websession_store(struct websession *ws);
+/* The store, opened again when it could not be before. */
+struct session_store *websession_store_reopen(struct websession *ws);
+/* A store operation failed: said in the log and in websession_problem. */
+void websession_store_failed(struct websession *ws, const char *what, const struct err *e);
 /* Why sessions cannot be kept just now, for the status row; "" when they can. */
 void websession_problem(struct websession *ws, char *out, size_t len);
 /* Live sessions, -1 when the store cannot say. */

@@ -32,6 +32,11 @@ int config_log_file(const struct config_snapshot *s, char *out, size_t outlen, s
 /* web.hostname, or this machine's name when it is empty. */
 void config_hostname(const struct config_snapshot *s, char *out, size_t outlen);
 
+/* A snapshot of every default, for a process that gets the values from
+ * elsewhere (the worker, from its parent) through config_snapshot_override. */
+int config_snapshot_new(long version, const char *dbdir, struct config_snapshot **out,
+			struct err *e);
+
 /* Replaces one value in a snapshot (after validating it), to check a
  * configuration before it is saved. value NULL: the default. */
 int config_snapshot_override(struct config_snapshot *s, enum setting_id id, const char *value,

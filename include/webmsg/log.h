@@ -17,6 +17,10 @@ int log_open(const char *target, enum log_level level, struct err *e);
 /* Reopens the current file (after logrotate moved it). */
 int log_reopen(struct err *e);
 void log_set_level(enum log_level level);
+/* The open log file's descriptor (borrowed), -1 when logging to syslog or stderr. */
+int log_fd(void);
+/* Logs to fd from now on (taken over; a process handed its parent's log). */
+void log_use_fd(int fd, enum log_level level);
 int log_level_parse(const char *name, enum log_level *out);
 void log_close(void);
 

@@ -24,6 +24,8 @@
 #include "fuzz.h"
 #include "guard.h"
 #include "http.h"
+#include "parent.h"
+#include "privsep.h"
 #include "server.h"
 #include "websession.h"
 #include "site.h"
@@ -47,9 +49,9 @@ static unsigned long inputs;
 static struct server srv;
 static struct generation gen;
 static struct session sess;
-static struct session_store *store; /* owned by srv.sessions */
+static struct session_store *store; /* owned by srv.store */
 
-/* What the daemon's main.c provides to the modules; the same here. */
+/* What the daemon's main.c provides to the parent's side; the same here. */
 struct db *server_db_lock(struct server *s)
 {
 	pthread_mutex_lock(&s->req_db_lock);
@@ -59,21 +61,6 @@ struct db *server_db_lock(struct server *s)
 void server_db_unlock(struct server *s)
 {
 	pthread_mutex_unlock(&s->req_db_lock);
-}
-
-void server_note_sessions(struct server *s)
-{
-	long n = websession_count(s->sessions, s->current->cfg);
-	struct err e;
-	struct db *db;
-	int rc;
-	if (n < 0)
-		return;
-	db = server_db_lock(s);
-	rc = status_note_sessions(db, n, &e);
-	server_db_unlock(s);
-	if (rc < 0)
-		log_warnx("%s", e.msg);
 }
 
 static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -90,6 +77,9 @@ static void clean_up(void)
 	site_free(&gen.site);
 	config_snapshot_free(&gen.cfg);
 	websession_free(&srv.sessions);
+	privsep_client_free(&srv.ps);
+	parent_services_stop(&srv.services);
+	websession_free(&srv.store);
 	guard_stop(&srv.guard);
 	throttle_free(&srv.throttle);
 	db_close(&srv.req_db);
@@ -129,16 +119,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	must(user_add(srv.db, "ann@example.org", "fuzz-password", &e), &e);
 	must(db_open(dbpath, DB_OPEN_EXISTING, &srv.req_db, &e), &e);
 	pthread_mutex_init(&srv.req_db_lock, NULL);
+	pthread_mutex_init(&srv.rules_lock, NULL);
 	/* The daemon's store on disk, kept in memory here: an input is not a write. */
 	must(session_store_sqlite_open(":memory:", &store, &e), &e);
-	FUZZ_CHECK(websession_new_with(&srv.sessions, store) == 0 &&
+	FUZZ_CHECK(websession_new_with(&srv.store, store) == 0 &&
 		   throttle_new(&srv.throttle, store) == 0);
+	/* The pages ask the parent's side over its channels, as in a worker. */
+	struct session_store *remote;
+	must(parent_services_pair(&srv, &srv.services, &srv.ps, &e), &e);
+	must(session_store_remote_open(srv.ps, &remote, &e), &e);
+	FUZZ_CHECK(websession_new_with(&srv.sessions, remote) == 0);
 	must(guard_start(&srv.guard, &e), &e);
 
 	must(config_load(srv.db, &gen.cfg, &e), &e);
 	must(config_snapshot_override(gen.cfg, SET_MAIL_ROOT, mailroot, &e), &e);
 	must(config_snapshot_override(gen.cfg, SET_LOGIN_REMEMBER_ME, "on", &e), &e);
 	must(site_load(srv.share_dir, &gen.site, &e), &e);
+	parent_rules_set(&srv, gen.cfg);
 	gen.srv = &srv;
 	srv.current = &gen;
 	/* The row a started daemon writes, which logons and logoffs then update. */

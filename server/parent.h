@@ -1,0 +1,72 @@
+/* parent.h - the privileged parent's answers to a worker's requests: one
+ * thread per request channel, each reading a request, deciding it with what
+ * only the parent holds (the database, the session store, the throttle, the
+ * outbox) and answering. */
+#ifndef WEBMSGD_PARENT_H
+#define WEBMSGD_PARENT_H
+
+#include <sys/types.h>
+
+#include "throttle.h"
+#include "webmsg/session_store.h"
+
+struct config_check_tls;
+struct config_snapshot;
+struct err;
+struct parent_services;
+struct privsep_client;
+struct server;
+
+/* What the parent decides requests by, taken from the configuration it
+ * serves (never from the worker). */
+struct parent_rules {
+	struct throttle_rules throttle;
+	struct session_limits sessions;
+	long resume_per_minute;
+};
+
+/* After every start and reload: the rules from cfg. */
+void parent_rules_set(struct server *srv, const struct config_snapshot *cfg);
+struct parent_rules parent_rules_get(struct server *srv);
+
+/* Starts answering on the n channel sockets (taken over). */
+int parent_services_start(struct server *srv, const int *fds, int n,
+			  struct parent_services **out, struct err *e);
+/* Channels whose worker end stays in this process (the fuzzer, tests): the
+ * pages ask through client as a worker would. */
+int parent_services_pair(struct server *srv, struct parent_services **ps,
+			 struct privsep_client **client, struct err *e);
+/* Ends the channels (a worker still asking gets no answer) and their threads. */
+void parent_services_stop(struct parent_services **ps);
+
+/* parent_worker.c: a worker process, from its start until it is reaped. */
+struct worker {
+	pid_t pid;
+	int ctl; /* the control socket */
+	struct parent_services *services;
+	int retiring;
+	long started;
+	struct worker *next;
+};
+
+/* Starts a worker serving cfg with tls (NULL: SSL off) on sockets (one per
+ * listener kind, -1 for none; the server's own), and waits until it serves
+ * (its listeners into listeners) or says why not (e). The worker is added to
+ * srv->workers. */
+int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
+			const struct config_check_tls *tls, const int *sockets, char *listeners,
+			size_t len, struct worker **out, struct err *e);
+/* Tells a worker to stop accepting, finish what is in flight and exit. */
+void parent_worker_retire(struct worker *w);
+/* Hands every worker the log file after the parent reopened it (SIGUSR1). */
+void parent_worker_send_log(struct server *srv);
+/* The worker of a reaped pid, taken off srv->workers (NULL: not one of ours). */
+struct worker *parent_worker_take(struct server *srv, pid_t pid);
+void parent_worker_free(struct worker **w);
+/* Retires every worker and reaps them; those still running after seconds are killed. */
+void parent_worker_stop_all(struct server *srv, int seconds);
+
+/* The status row's count of open sessions, from the store the parent holds. */
+void parent_note_sessions(struct server *srv);
+
+#endif

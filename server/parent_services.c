@@ -1,0 +1,482 @@
+/* parent_services.c - the parent answers a worker's requests: password checks
+ * with the throttle, account lookups, the session store and the outbox. The
+ * worker is taken for hostile: every field is bounded, a request acts only on
+ * what it names, no path or SQL comes from it, the throttle's counters are
+ * not its to touch, and the limits are the parent's own. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "outbox.h"
+#include "parent.h"
+#include "privsep.h"
+#include "server.h"
+#include "websession.h"
+#include "webmsg/config.h"
+#include "webmsg/err.h"
+#include "webmsg/log.h"
+#include "webmsg/password.h"
+#include "webmsg/status.h"
+#include "webmsg/users.h"
+
+/* The only keys a worker may reach with the key-value operations: the
+ * remembered logons (remember.c). The throttle's stay with the parent. */
+#define WORKER_KV_PREFIX "remember:"
+#define KV_KEY_MAX 512
+
+struct channel {
+	struct server *srv;
+	int fd;
+	pthread_t thread;
+	int started;
+};
+
+struct parent_services {
+	struct channel ch[PRIVSEP_CHANNELS];
+	int n;
+};
+
+void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
+{
+	struct parent_rules r = {
+		.throttle = { config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
+			      config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
+			      config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
+			      config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY) },
+		.sessions = { config_int(cfg, SET_SESSION_IDLE_TIMEOUT),
+			      config_int(cfg, SET_SESSION_MAX_LIFETIME),
+			      config_int(cfg, SET_SESSION_MAX_SESSIONS),
+			      config_int(cfg, SET_SESSION_MAX_PER_USER) },
+		.resume_per_minute = config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
+	};
+	pthread_mutex_lock(&srv->rules_lock);
+	srv->rules = r;
+	pthread_mutex_unlock(&srv->rules_lock);
+}
+
+struct parent_rules parent_rules_get(struct server *srv)
+{
+	pthread_mutex_lock(&srv->rules_lock);
+	struct parent_rules r = srv->rules;
+	pthread_mutex_unlock(&srv->rules_lock);
+	return r;
+}
+
+void parent_note_sessions(struct server *srv)
+{
+	struct parent_rules rules = parent_rules_get(srv);
+	struct session_store *st = websession_store(srv->store);
+	struct err e;
+	long n;
+	if (!st)
+		return;
+	if (session_store_count(st, &rules.sessions, &n, &e) < 0) {
+		websession_store_failed(srv->store, "cannot count sessions", &e);
+		return;
+	}
+	struct db *db = server_db_lock(srv);
+	int rc = status_note_sessions(db, n, &e);
+	server_db_unlock(srv);
+	if (rc < 0)
+		log_warnx("%s", e.msg);
+}
+
+/* ---- Accounts ---- */
+
+/* Checks the password without holding the database while Argon2 runs. */
+static int password_ok(struct server *srv, const char *user, const char *password)
+{
+	char hash[PASSWORD_HASH_MAX];
+	struct err e;
+	int exists = 0;
+	struct db *db = server_db_lock(srv);
+	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0) {
+		log_error("logon: %s", log_q(e.msg));
+		return 0;
+	}
+	if (!exists) {
+		password_verify_dummy(password);
+		return 0;
+	}
+	rc = password_verify(hash, password) == 1;
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
+}
+
+static int do_auth(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char user[USER_ADDRESS_MAX], password[PASSWORD_MAX + 1], client[64], canon[USER_ADDRESS_MAX];
+	struct throttle_attempt attempt;
+	if (privsep_get_str(q, user, sizeof(user)) < 0 ||
+	    privsep_get_str(q, password, sizeof(password)) < 0 ||
+	    privsep_get_str(q, client, sizeof(client)) < 0)
+		return -1;
+	struct parent_rules rules = parent_rules_get(srv);
+	/* Decided and counted under the throttle's lock: parallel attempts see
+	 * this one before its password is checked. */
+	long wait = throttle_begin(srv->throttle, &rules.throttle, client, user, time(NULL),
+				   &attempt);
+	if (wait > 0) {
+		privsep_put_long(a, PRIVSEP_AUTH_WAIT);
+		privsep_put_long(a, wait);
+		privsep_put_str(a, "");
+	} else {
+		int ok = password_ok(srv, user, password);
+		throttle_end(srv->throttle, &rules.throttle, &attempt, ok, time(NULL));
+		if (!ok || user_address_normalize(user, canon, sizeof(canon), NULL) < 0)
+			snprintf(canon, sizeof(canon), "%s", ok ? user : "");
+		privsep_put_long(a, ok ? PRIVSEP_AUTH_OK : PRIVSEP_AUTH_WRONG);
+		privsep_put_long(a, 0);
+		privsep_put_str(a, canon);
+	}
+	explicit_bzero(password, sizeof(password));
+	return 0;
+}
+
+static int do_user_stamp(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char user[USER_ADDRESS_MAX], stamp[USER_STAMP_LEN] = "";
+	struct err e;
+	int exists = 0;
+	if (privsep_get_str(q, user, sizeof(user)) < 0)
+		return -1;
+	struct db *db = server_db_lock(srv);
+	int rc = user_session_stamp(db, user, stamp, sizeof(stamp), &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0)
+		log_warnx("session stamp of user %s: %s", log_q(user), log_q(e.msg));
+	privsep_put_long(a, rc < 0 ? -1 : exists);
+	privsep_put_str(a, rc < 0 ? "" : stamp);
+	return 0;
+}
+
+static int do_exists(struct server *srv, uint32_t type, struct privsep_msg *q,
+		     struct privsep_msg *a)
+{
+	char name[USER_ADDRESS_MAX];
+	struct err e;
+	int exists = 0;
+	if (privsep_get_str(q, name, sizeof(name)) < 0)
+		return -1;
+	struct db *db = server_db_lock(srv);
+	int rc = type == PRIVSEP_USER_EXISTS ? user_exists(db, name, &exists, &e)
+					     : domain_exists(db, name, &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0)
+		log_warnx("%s", log_q(e.msg));
+	privsep_put_long(a, rc < 0 ? -1 : 0);
+	privsep_put_long(a, exists);
+	return 0;
+}
+
+static int do_resume(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char client[64];
+	if (privsep_get_str(q, client, sizeof(client)) < 0)
+		return -1;
+	struct parent_rules rules = parent_rules_get(srv);
+	privsep_put_long(a, throttle_resume(srv->throttle, rules.resume_per_minute, client,
+					    time(NULL)));
+	return 0;
+}
+
+static int do_kick(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char id[128];
+	struct err e;
+	if (privsep_get_str(q, id, sizeof(id)) < 0)
+		return -1;
+	int rc = srv->outbox ? outbox_kick(srv->outbox, id, &e) : err_set(&e, "no outbox");
+	if (rc < 0)
+		log_error("outbox: %s", e.msg);
+	privsep_put_long(a, rc);
+	return 0;
+}
+
+/* ---- The session store ---- */
+
+/* The answer of a store operation: its code and, when -1, why. */
+static void store_rc(struct server *srv, struct privsep_msg *a, int rc, const struct err *e)
+{
+	if (rc == -1)
+		websession_store_failed(srv->store, "sessions", e);
+	privsep_put_long(a, rc);
+	privsep_put_str(a, rc == -1 ? e->msg : "");
+}
+
+static int kv_key(struct privsep_msg *q, char *key, size_t len)
+{
+	if (privsep_get_str(q, key, len) < 0)
+		return -1;
+	/* Not a protocol error: the worker asked for what is not its own. */
+	return strncmp(key, WORKER_KV_PREFIX, strlen(WORKER_KV_PREFIX)) == 0 ? 0 : 1;
+}
+
+static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
+		    struct privsep_msg *a)
+{
+	struct parent_rules rules = parent_rules_get(srv);
+	struct session_store *st = websession_store_reopen(srv->store);
+	struct session s;
+	struct err e;
+	char id[SESSION_ID_LEN + 1], key[KV_KEY_MAX], value[PRIVSEP_MSG_MAX / 2];
+	char user[USER_ADDRESS_MAX], stamp[USER_STAMP_LEN];
+	long long x = 0, y = 0;
+	long n = 0;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if (!st) {
+		err_set(&e, "sessions cannot be kept just now");
+		store_rc(srv, a, -1, &e);
+		return 0;
+	}
+	switch (type) {
+	case PRIVSEP_SS_CREATE:
+		if (privsep_get_str(q, user, sizeof(user)) < 0 ||
+		    privsep_get_str(q, stamp, sizeof(stamp)) < 0 || privsep_get_long(q, &x) < 0 ||
+		    privsep_get_long(q, &y) < 0)
+			return -1;
+		rc = session_store_create(st, user, stamp, x != 0, y != 0, &rules.sessions, &s, &e);
+		store_rc(srv, a, rc, &e);
+		break;
+	case PRIVSEP_SS_FIND:
+		if (privsep_get_str(q, id, sizeof(id)) < 0 || privsep_get_long(q, &x) < 0)
+			return -1;
+		rc = session_store_find(st, id, x != 0, &rules.sessions, &s, &e);
+		store_rc(srv, a, rc, &e);
+		break;
+	case PRIVSEP_SS_ROTATE:
+		if (privsep_get_str(q, key, sizeof(key)) < 0 || privsep_get_long(q, &x) < 0)
+			return -1;
+		rc = session_store_rotate(st, key, x != 0, &s, &e);
+		store_rc(srv, a, rc, &e);
+		break;
+	case PRIVSEP_SS_DESTROY:
+		if (privsep_get_str(q, key, sizeof(key)) < 0)
+			return -1;
+		store_rc(srv, a, session_store_destroy(st, key, &e), &e);
+		return 0;
+	case PRIVSEP_SS_ENDED:
+		if (privsep_get_str(q, id, sizeof(id)) < 0)
+			return -1;
+		rc = session_store_ended(st, id, &s, &e);
+		store_rc(srv, a, rc, &e);
+		break;
+	case PRIVSEP_SS_DESTROY_USER:
+		if (privsep_get_str(q, user, sizeof(user)) < 0)
+			return -1;
+		rc = session_store_destroy_user(st, user, &n, &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_long(a, n);
+		return 0;
+	case PRIVSEP_SS_COUNT:
+		rc = session_store_count(st, &rules.sessions, &n, &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_long(a, n);
+		return 0;
+	case PRIVSEP_SS_TRANSFER_NEW:
+		if (privsep_get_str(q, key, sizeof(key)) < 0)
+			return -1;
+		rc = session_store_transfer_new(st, key, value, sizeof(value), &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_str(a, rc == 0 ? value : "");
+		explicit_bzero(value, sizeof(value));
+		return 0;
+	case PRIVSEP_SS_TRANSFER_TAKE:
+		if (privsep_get_str(q, value, sizeof(value)) < 0)
+			return -1;
+		rc = session_store_transfer_take(st, value, &rules.sessions, &s, &e);
+		store_rc(srv, a, rc, &e);
+		break;
+	case PRIVSEP_SS_SWEEP:
+		store_rc(srv, a, session_store_sweep(st, &rules.sessions, &e), &e);
+		return 0;
+	case PRIVSEP_KV_SET:
+		if ((rc = kv_key(q, key, sizeof(key))) < 0 ||
+		    privsep_get_str(q, value, sizeof(value)) < 0 || privsep_get_long(q, &x) < 0 ||
+		    x < 0 || x > 10L * 365 * 86400)
+			return -1;
+		rc = rc ? err_set(&e, "not a worker's key") : session_store_kv_set(st, key, value,
+										  (long)x, &e);
+		store_rc(srv, a, rc, &e);
+		return 0;
+	case PRIVSEP_KV_GET:
+		if ((rc = kv_key(q, key, sizeof(key))) < 0 || privsep_get_long(q, &x) < 0 || x < 1)
+			return -1;
+		if ((size_t)x > sizeof(value))
+			x = sizeof(value);
+		rc = rc ? err_set(&e, "not a worker's key") : session_store_kv_get(st, key, value,
+										  (size_t)x, &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_str(a, rc == 0 ? value : "");
+		return 0;
+	case PRIVSEP_KV_DEL:
+		if ((rc = kv_key(q, key, sizeof(key))) < 0)
+			return -1;
+		rc = rc ? err_set(&e, "not a worker's key") : session_store_kv_del(st, key, &n, &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_long(a, n);
+		return 0;
+	case PRIVSEP_KV_INCR:
+		if ((rc = kv_key(q, key, sizeof(key))) < 0 || privsep_get_long(q, &x) < 0 || x < 0 ||
+		    x > 10L * 365 * 86400)
+			return -1;
+		rc = rc ? err_set(&e, "not a worker's key")
+			: session_store_kv_incr(st, key, (long)x, &y, &e);
+		store_rc(srv, a, rc, &e);
+		privsep_put_long(a, y);
+		return 0;
+	case PRIVSEP_KV_EXPIRE:
+		if ((rc = kv_key(q, key, sizeof(key))) < 0 || privsep_get_long(q, &x) < 0 || x < 0 ||
+		    x > 10L * 365 * 86400)
+			return -1;
+		rc = rc ? err_set(&e, "not a worker's key") : session_store_kv_expire(st, key, (long)x,
+										     &e);
+		store_rc(srv, a, rc, &e);
+		return 0;
+	default:
+		return -1;
+	}
+	if (rc == 0)
+		privsep_put_session(a, &s);
+	explicit_bzero(&s, sizeof(s));
+	return 0;
+}
+
+/* One request into its answer; -1 for a request that is not well formed. */
+static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	long long type;
+	if (privsep_get_long(q, &type) < 0)
+		return -1;
+	switch (type) {
+	case PRIVSEP_AUTH: return do_auth(srv, q, a);
+	case PRIVSEP_USER_STAMP: return do_user_stamp(srv, q, a);
+	case PRIVSEP_USER_EXISTS:
+	case PRIVSEP_DOMAIN_EXISTS: return do_exists(srv, (uint32_t)type, q, a);
+	case PRIVSEP_NOTE_SESSIONS:
+		parent_note_sessions(srv);
+		privsep_put_long(a, 0);
+		return 0;
+	case PRIVSEP_RESUME: return do_resume(srv, q, a);
+	case PRIVSEP_KICK: return do_kick(srv, q, a);
+	default:
+		if (type >= PRIVSEP_SS_CREATE && type < PRIVSEP_REQUESTS_END)
+			return do_store(srv, (uint32_t)type, q, a);
+		return -1;
+	}
+}
+
+static void *serve(void *arg)
+{
+	struct channel *ch = arg;
+	unsigned char *qbuf = malloc(PRIVSEP_MSG_MAX), *abuf = malloc(PRIVSEP_MSG_MAX);
+	struct privsep_msg q, a;
+	struct err e;
+	while (qbuf && abuf) {
+		privsep_msg_init(&q, qbuf, PRIVSEP_MSG_MAX, 0);
+		if (privsep_recv(ch->fd, &q, &e) < 0)
+			break; /* the worker is gone (or sent what no worker sends) */
+		for (int i = 0; i < q.nfds; i++)
+			close(q.fds[i]);
+		privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, privsep_msg_type(&q));
+		int rc = dispatch(ch->srv, &q, &a);
+		explicit_bzero(qbuf, q.len);
+		if (rc < 0 || q.pos != q.len || a.bad) {
+			log_error("a worker sent a malformed request (type %u); its channel is closed",
+				  privsep_msg_type(&q));
+			break;
+		}
+		if (privsep_send(ch->fd, &a, &e) < 0)
+			break;
+		explicit_bzero(abuf, a.len);
+	}
+	free(qbuf);
+	free(abuf);
+	/* Whoever waits on this channel learns at once that nobody answers. */
+	shutdown(ch->fd, SHUT_RDWR);
+	return NULL;
+}
+
+int parent_services_start(struct server *srv, const int *fds, int n,
+			  struct parent_services **out, struct err *e)
+{
+	struct parent_services *ps = calloc(1, sizeof(*ps));
+	*out = NULL;
+	if (!ps) {
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		return err_set(e, "out of memory");
+	}
+	for (int i = 0; i < n && i < PRIVSEP_CHANNELS; i++) {
+		ps->ch[i].srv = srv;
+		ps->ch[i].fd = fds[i];
+		ps->n++;
+	}
+	for (int i = 0; i < ps->n; i++) {
+		int rc = pthread_create(&ps->ch[i].thread, NULL, serve, &ps->ch[i]);
+		if (rc != 0) {
+			errno = rc;
+			err_sys(e, "cannot start a thread");
+			parent_services_stop(&ps);
+			return -1;
+		}
+		ps->ch[i].started = 1;
+	}
+	*out = ps;
+	return 0;
+}
+
+void parent_services_stop(struct parent_services **psp)
+{
+	struct parent_services *ps = psp ? *psp : NULL;
+	if (!ps)
+		return;
+	for (int i = 0; i < ps->n; i++)
+		shutdown(ps->ch[i].fd, SHUT_RDWR);
+	for (int i = 0; i < ps->n; i++) {
+		if (ps->ch[i].started)
+			pthread_join(ps->ch[i].thread, NULL);
+		close(ps->ch[i].fd);
+	}
+	free(ps);
+	*psp = NULL;
+}
+
+int parent_services_pair(struct server *srv, struct parent_services **ps,
+			 struct privsep_client **client, struct err *e)
+{
+	int ours[PRIVSEP_CHANNELS], theirs[PRIVSEP_CHANNELS], n = 0;
+	*ps = NULL;
+	*client = NULL;
+	for (; n < PRIVSEP_CHANNELS; n++) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			err_sys(e, "socketpair");
+			goto fail;
+		}
+		ours[n] = sv[0];
+		theirs[n] = sv[1];
+	}
+	if (privsep_client_new(theirs, n, client, e) < 0)
+		goto fail;
+	if (parent_services_start(srv, ours, n, ps, e) < 0) {
+		privsep_client_free(client);
+		return -1;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < n; i++) {
+		close(ours[i]);
+		close(theirs[i]);
+	}
+	return -1;
+}

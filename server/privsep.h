@@ -1,0 +1,136 @@
+/* privsep.h - the channel between the worker, which serves HTTP, and the
+ * parent, which holds the database, the session store, the throttle and the
+ * SMTP password: framed messages over SOCK_SEQPACKET socket pairs, the request
+ * table, and the worker's side of every request.
+ *
+ * A message is a type and a sequence of fields (a 32-bit length, then that
+ * many bytes); SOCK_SEQPACKET keeps message boundaries, so a message is one
+ * send and one receive. Every field is checked for its length on both sides:
+ * the parent treats whatever comes from a worker as hostile. */
+#ifndef WEBMSGD_PRIVSEP_H
+#define WEBMSGD_PRIVSEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "webmsg/session_store.h"
+
+struct err;
+struct session_store;
+
+/* A request or its answer; the handover of TLS material uses PRIVSEP_BLOB_MAX. */
+#define PRIVSEP_MSG_MAX (16 * 1024)
+#define PRIVSEP_BLOB_MAX (200 * 1024)
+/* Request channels per worker: as many logons may check a password at once. */
+#define PRIVSEP_CHANNELS 8
+/* File descriptors one message may carry. */
+#define PRIVSEP_MAX_FDS 16
+
+enum privsep_type {
+	/* Worker -> parent requests; each gets one answer of the same type. */
+	PRIVSEP_AUTH = 1,     /* user, password, client -> result, wait, user */
+	PRIVSEP_USER_STAMP,   /* user -> rc (1 exists, 0 none, -1 unknown), stamp */
+	PRIVSEP_USER_EXISTS,  /* address -> rc, exists */
+	PRIVSEP_DOMAIN_EXISTS, /* domain -> rc, exists */
+	PRIVSEP_NOTE_SESSIONS, /* -> rc */
+	PRIVSEP_RESUME,       /* client -> seconds to wait (0: go) */
+	PRIVSEP_KICK,         /* queue id -> rc */
+	PRIVSEP_SS_CREATE,    /* the session store's operations, one type each */
+	PRIVSEP_SS_FIND,
+	PRIVSEP_SS_ROTATE,
+	PRIVSEP_SS_DESTROY,
+	PRIVSEP_SS_ENDED,
+	PRIVSEP_SS_DESTROY_USER,
+	PRIVSEP_SS_COUNT,
+	PRIVSEP_SS_TRANSFER_NEW,
+	PRIVSEP_SS_TRANSFER_TAKE,
+	PRIVSEP_SS_SWEEP,
+	PRIVSEP_KV_SET,
+	PRIVSEP_KV_GET,
+	PRIVSEP_KV_DEL,
+	PRIVSEP_KV_INCR,
+	PRIVSEP_KV_EXPIRE,
+	PRIVSEP_REQUESTS_END,
+	/* Parent <-> worker control, on the worker's first socket. */
+	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
+	PRIVSEP_SETUP_TLS,     /* cert, key, trust, priority, client_auth */
+	PRIVSEP_SETUP_FDS,     /* count, (bind, port) each; fds: sockets, log, channels */
+	PRIVSEP_READY,         /* worker: serving */
+	PRIVSEP_FAILED,        /* worker: why it cannot serve */
+	PRIVSEP_RETIRE,        /* parent: stop accepting, finish what is in flight, exit */
+	PRIVSEP_LOG,           /* parent: the log file reopened (fd), or syslog (none) */
+};
+
+/* AUTH's results. */
+enum privsep_auth { PRIVSEP_AUTH_OK, PRIVSEP_AUTH_WRONG, PRIVSEP_AUTH_WAIT };
+
+struct privsep_msg {
+	unsigned char *data; /* borrowed: cap bytes */
+	size_t cap, len, pos;
+	int bad; /* a put did not fit or a get found less than it needed */
+	int fds[PRIVSEP_MAX_FDS];
+	int nfds;
+};
+
+void privsep_msg_init(struct privsep_msg *m, void *buf, size_t cap, uint32_t type);
+/* The type of a received message (its first field). */
+uint32_t privsep_msg_type(const struct privsep_msg *m);
+void privsep_put_bytes(struct privsep_msg *m, const void *p, size_t len);
+void privsep_put_str(struct privsep_msg *m, const char *s);
+void privsep_put_long(struct privsep_msg *m, long long v);
+/* A field of at most max bytes (borrowed, not NUL-terminated): -1 when absent or longer. */
+int privsep_get_bytes(struct privsep_msg *m, const void **p, size_t *len, size_t max);
+/* A text field into out (NUL-terminated): -1 when absent, longer than out or holding NUL. */
+int privsep_get_str(struct privsep_msg *m, char *out, size_t len);
+/* A text field in a new allocation of at most max bytes (freed by the caller). */
+int privsep_get_strdup(struct privsep_msg *m, char **out, size_t max);
+int privsep_get_long(struct privsep_msg *m, long long *v);
+
+/* One message, with m->fds passed along (SCM_RIGHTS). */
+int privsep_send(int fd, const struct privsep_msg *m, struct err *e);
+/* One message into m (initialised by the caller with its buffer): 0, or -1
+ * (the peer is gone, or the message was cut or malformed). Passed file
+ * descriptors land in m->fds, close-on-exec. */
+int privsep_recv(int fd, struct privsep_msg *m, struct err *e);
+
+/* The worker's side: a pool of request channels, each used by one thread at a time. */
+struct privsep_client;
+/* Takes over the n (<= PRIVSEP_CHANNELS) channel sockets. */
+int privsep_client_new(const int *fds, int n, struct privsep_client **out, struct err *e);
+void privsep_client_free(struct privsep_client **c);
+/* Sends req and receives its answer into reply (reply's buffer set by the
+ * caller); the answer's type is checked against the request's. */
+int privsep_call(struct privsep_client *c, const struct privsep_msg *req,
+		 struct privsep_msg *reply, struct err *e);
+
+/* The requests, as the pages use them. -1 (e filled) when the parent cannot be asked. */
+/* The password check and the throttle: PRIVSEP_AUTH_OK with the canonical
+ * user in user_out, _WRONG, or _WAIT with the seconds in *wait. */
+int privsep_auth(struct privsep_client *c, const char *user, const char *password,
+		 const char *client, enum privsep_auth *result, long *wait, char *user_out,
+		 size_t len, struct err *e);
+/* 1 and the stamp, 0 for no such user, -1 when it cannot be read. */
+int privsep_user_stamp(struct privsep_client *c, const char *user, char *stamp, size_t len,
+		       struct err *e);
+int privsep_user_exists(struct privsep_client *c, const char *address, int *exists,
+			struct err *e);
+int privsep_domain_exists(struct privsep_client *c, const char *domain, int *exists,
+			  struct err *e);
+/* The status row gets the number of open sessions (after a logon or logoff). */
+void privsep_note_sessions(struct privsep_client *c);
+/* Remembered-logon resumptions from client: 0 go, else seconds to wait (the
+ * throttle's answer; -1 when the parent cannot be asked). */
+long privsep_resume(struct privsep_client *c, const char *client);
+/* A message spooled in the outbox's folder under id: the parent delivers it. */
+int privsep_kick(struct privsep_client *c, const char *id, struct err *e);
+
+/* The session store's operations through the parent (session_store_remote.c);
+ * c is borrowed and must outlive the store. */
+int session_store_remote_open(struct privsep_client *c, struct session_store **out,
+			      struct err *e);
+
+/* A session on the wire (both sides). */
+void privsep_put_session(struct privsep_msg *m, const struct session *s);
+int privsep_get_session(struct privsep_msg *m, struct session *s);
+
+#endif
