@@ -1,7 +1,9 @@
 /* account.c - a user's own account in the configuration database: the
  * password change of the settings page and the domain's users for address
- * completion. The request threads share one connection (server_db_lock); no
- * Argon2 work is done while holding it but the new password's hash. */
+ * completion. The parent runs these for a worker's requests (PRIVSEP_PASSWD,
+ * PRIVSEP_DOMAIN_USERS); its request threads share one connection
+ * (server_db_lock), and no Argon2 work is done while holding it but the new
+ * password's hash. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -60,7 +62,7 @@ int account_change_password(struct server *srv, const struct throttle_rules *rul
 		return -1;
 	/* The new stamp ends the sessions as they are met; the store forgets
 	 * them and the remembered logons now. */
-	struct session_store *st = websession_store(srv->sessions);
+	struct session_store *st = websession_store(srv->store);
 	struct err se;
 	if (st && (session_store_destroy_user(st, user, NULL, &se) < 0 ||
 		   remember_end_user(st, user, NULL, &se) < 0))

@@ -1,8 +1,8 @@
 /* account.h - what a signed-on user does to their own account in the
  * configuration database: change the password, find the users of their
- * domain for address completion. Every database access of the settings and
- * compose pages is here, in one place, so that it can move to a privileged
- * process whole. */
+ * domain for address completion. The parent runs these; a worker's pages ask
+ * for them over the channel (privsep_passwd, privsep_domain_users) and get
+ * the same codes. */
 #ifndef WEBMSGD_ACCOUNT_H
 #define WEBMSGD_ACCOUNT_H
 

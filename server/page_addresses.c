@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "account.h"
 #include "http.h"
 #include "mailbox.h"
 #include "pages.h"
+#include "privsep.h"
 #include "server.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
@@ -68,7 +68,7 @@ enum MHD_Result page_addresses(struct request *r, const char *rest)
 	/* The whole domain only for a prefix: never a list of every user. */
 	const char *domain = address_domain(r->sess.user);
 	if (qlen > 0 && qlen < PREFIX_MAX && domain && a->n < ADDRESSES_MAX &&
-	    account_domain_users(r->gen->srv, domain, q, ADDRESSES_MAX, answer_add, a, &e) < 0)
+	    privsep_domain_users(r->gen->srv->ps, domain, q, ADDRESSES_MAX, answer_add, a, &e) < 0)
 		log_warnx("%s: users of the domain: %s", log_q(r->sess.user), log_q(e.msg));
 	buf_init(&out, ADDRESSES_MAX * (MAIL_ADDRESS_MAX * 6 + 4) + 8);
 	buf_puts(&out, "[");

@@ -9,8 +9,8 @@
 #include "http.h"
 #include "mailbox.h"
 #include "pages.h"
+#include "privsep.h"
 #include "server.h"
-#include "throttle.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -178,7 +178,6 @@ static enum MHD_Result save_prefs(struct request *r)
 static enum MHD_Result change_password(struct request *r)
 {
 	struct server *srv = r->gen->srv;
-	struct throttle_rules rules = throttle_logon_rules(r->gen->cfg);
 	const char *old = form_get(r->form, "old"), *new1 = form_get(r->form, "new"),
 		   *new2 = form_get(r->form, "new2");
 	struct pw_problems pw = { 0 };
@@ -199,7 +198,7 @@ static enum MHD_Result change_password(struct request *r)
 		return show(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, NULL, &pw, NULL);
 	}
 	snprintf(user, sizeof(user), "%s", r->sess.user);
-	int rc = account_change_password(srv, &rules, r->client, user, old, new1, &wait, &e);
+	int rc = privsep_passwd(srv->ps, r->client, user, old, new1, &wait, &e);
 	switch (rc) {
 	case 0:
 		break;

@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "outbox.h"
 #include "parent.h"
 #include "privsep.h"
 #include "server.h"
+#include "throttle.h"
 #include "websession.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -44,10 +46,7 @@ struct parent_services {
 void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
 {
 	struct parent_rules r = {
-		.throttle = { config_int(cfg, SET_LOGIN_THROTTLE_PAIR_FAILURES),
-			      config_int(cfg, SET_LOGIN_THROTTLE_USER_FAILURES),
-			      config_int(cfg, SET_LOGIN_THROTTLE_ADDRESS_FAILURES),
-			      config_int(cfg, SET_LOGIN_THROTTLE_MAX_DELAY) },
+		.throttle = throttle_logon_rules(cfg),
 		.sessions = { config_int(cfg, SET_SESSION_IDLE_TIMEOUT),
 			      config_int(cfg, SET_SESSION_MAX_LIFETIME),
 			      config_int(cfg, SET_SESSION_MAX_SESSIONS),
@@ -351,6 +350,72 @@ static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
 	return 0;
 }
 
+static int do_passwd(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char user[USER_ADDRESS_MAX], old[PASSWORD_MAX + 1], new_password[PASSWORD_MAX + 1],
+		client[64];
+	struct err e = { "" };
+	long wait = 0;
+	int rc = -1;
+	if (privsep_get_str(q, user, sizeof(user)) == 0 &&
+	    privsep_get_str(q, old, sizeof(old)) == 0 &&
+	    privsep_get_str(q, new_password, sizeof(new_password)) == 0 &&
+	    privsep_get_str(q, client, sizeof(client)) == 0) {
+		struct parent_rules rules = parent_rules_get(srv);
+		rc = account_change_password(srv, &rules.throttle, client, user, old, new_password,
+					     &wait, &e);
+		if (rc == -1)
+			log_error("password change of user %s: %s", log_q(user), log_q(e.msg));
+		privsep_put_long(a, rc);
+		privsep_put_long(a, wait);
+		privsep_put_str(a, rc == ACCOUNT_REFUSED ? e.msg : "");
+		rc = 0;
+	}
+	explicit_bzero(old, sizeof(old));
+	explicit_bzero(new_password, sizeof(new_password));
+	return rc;
+}
+
+struct users_answer {
+	char copies[PRIVSEP_DOMAIN_USERS_MAX][USER_ADDRESS_MAX];
+	size_t n;
+};
+
+static void users_answer_add(const char *address, void *arg)
+{
+	struct users_answer *u = arg;
+	if (u->n < PRIVSEP_DOMAIN_USERS_MAX)
+		snprintf(u->copies[u->n++], USER_ADDRESS_MAX, "%s", address);
+}
+
+static int do_domain_users(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char domain[USER_ADDRESS_MAX], prefix[USER_ADDRESS_MAX];
+	long long max;
+	struct err e;
+	if (privsep_get_str(q, domain, sizeof(domain)) < 0 ||
+	    privsep_get_str(q, prefix, sizeof(prefix)) < 0 || privsep_get_long(q, &max) < 0 ||
+	    max < 0)
+		return -1;
+	struct users_answer *u = calloc(1, sizeof(*u));
+	if (!u) {
+		privsep_put_long(a, -1);
+		return 0;
+	}
+	size_t limit = max < PRIVSEP_DOMAIN_USERS_MAX ? (size_t)max : PRIVSEP_DOMAIN_USERS_MAX;
+	int rc = account_domain_users(srv, domain, prefix, limit, users_answer_add, u, &e);
+	if (rc < 0)
+		log_warnx("users of domain %s: %s", log_q(domain), log_q(e.msg));
+	privsep_put_long(a, rc < 0 ? -1 : 0);
+	if (rc == 0) {
+		privsep_put_long(a, (long long)u->n);
+		for (size_t i = 0; i < u->n; i++)
+			privsep_put_str(a, u->copies[i]);
+	}
+	free(u);
+	return 0;
+}
+
 /* One request into its answer; -1 for a request that is not well formed. */
 static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
 {
@@ -368,6 +433,8 @@ static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_ms
 		return 0;
 	case PRIVSEP_RESUME: return do_resume(srv, q, a);
 	case PRIVSEP_KICK: return do_kick(srv, q, a);
+	case PRIVSEP_PASSWD: return do_passwd(srv, q, a);
+	case PRIVSEP_DOMAIN_USERS: return do_domain_users(srv, q, a);
 	default:
 		if (type >= PRIVSEP_SS_CREATE && type < PRIVSEP_REQUESTS_END)
 			return do_store(srv, (uint32_t)type, q, a);

@@ -9,9 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "privsep.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/password.h"
 #include "webmsg/users.h"
 
 /* ---- Messages ---- */
@@ -375,6 +377,77 @@ long privsep_resume(struct privsep_client *c, const char *client)
 		return -1;
 	}
 	return (long)wait;
+}
+
+int privsep_passwd(struct privsep_client *c, const char *client, const char *user,
+		   const char *old, const char *new_password, long *wait, struct err *e)
+{
+	unsigned char qbuf[2 * PASSWORD_MAX + USER_ADDRESS_MAX + 256], abuf[512];
+	struct privsep_msg q, a;
+	long long rc, w;
+	char why[sizeof(e->msg)];
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_PASSWD);
+	privsep_put_str(&q, user);
+	privsep_put_str(&q, old);
+	privsep_put_str(&q, new_password);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called < 0)
+		return -1;
+	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, why, sizeof(why)) < 0)
+		return err_set(e, "the parent process's answer was malformed");
+	*wait = (long)w;
+	if (rc == ACCOUNT_REFUSED)
+		err_set(e, "%s", why);
+	else if (rc < 0 && rc != ACCOUNT_WRONG_PASSWORD && rc != ACCOUNT_WAIT)
+		err_set(e, "the user database cannot be changed just now");
+	return rc == 0 || rc == ACCOUNT_REFUSED || rc == ACCOUNT_WRONG_PASSWORD ||
+			       rc == ACCOUNT_WAIT
+		       ? (int)rc
+		       : -1;
+}
+
+int privsep_domain_users(struct privsep_client *c, const char *domain, const char *prefix,
+			 size_t max, void (*fn)(const char *address, void *arg), void *arg,
+			 struct err *e)
+{
+	unsigned char qbuf[1024];
+	struct privsep_msg q, a;
+	long long rc, n;
+	unsigned char *abuf = malloc(PRIVSEP_MSG_MAX);
+	if (!abuf)
+		return err_set(e, "out of memory");
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_DOMAIN_USERS);
+	privsep_put_str(&q, domain);
+	privsep_put_str(&q, prefix);
+	privsep_put_long(&q, (long long)(max < PRIVSEP_DOMAIN_USERS_MAX ? max
+									 : PRIVSEP_DOMAIN_USERS_MAX));
+	privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, 0);
+	int ret = -1;
+	if (call_rc(c, &q, &a, &rc, e) < 0)
+		goto out;
+	if (rc < 0) {
+		err_set(e, "the user database cannot be read just now");
+		goto out;
+	}
+	if (privsep_get_long(&a, &n) < 0 || n < 0 || n > PRIVSEP_DOMAIN_USERS_MAX) {
+		err_set(e, "the parent process's answer was malformed");
+		goto out;
+	}
+	for (long long i = 0; i < n; i++) {
+		char address[USER_ADDRESS_MAX];
+		if (privsep_get_str(&a, address, sizeof(address)) < 0) {
+			err_set(e, "the parent process's answer was malformed");
+			goto out;
+		}
+		fn(address, arg);
+	}
+	ret = 0;
+out:
+	free(abuf);
+	return ret;
 }
 
 int privsep_kick(struct privsep_client *c, const char *id, struct err *e)

@@ -35,6 +35,8 @@ enum privsep_type {
 	PRIVSEP_NOTE_SESSIONS, /* -> rc */
 	PRIVSEP_RESUME,       /* client -> seconds to wait (0: go) */
 	PRIVSEP_KICK,         /* queue id -> rc */
+	PRIVSEP_PASSWD,       /* user, old, new, client -> rc, wait, why */
+	PRIVSEP_DOMAIN_USERS, /* domain, prefix, max -> rc, count, addresses */
 	PRIVSEP_SS_CREATE,    /* the session store's operations, one type each */
 	PRIVSEP_SS_FIND,
 	PRIVSEP_SS_ROTATE,
@@ -123,6 +125,15 @@ void privsep_note_sessions(struct privsep_client *c);
 long privsep_resume(struct privsep_client *c, const char *client);
 /* A message spooled in the outbox's folder under id: the parent delivers it. */
 int privsep_kick(struct privsep_client *c, const char *id, struct err *e);
+/* account_change_password (account.h) in the parent: its codes, *wait for
+ * ACCOUNT_WAIT, e says which rule for ACCOUNT_REFUSED. */
+int privsep_passwd(struct privsep_client *c, const char *client, const char *user,
+		   const char *old, const char *new_password, long *wait, struct err *e);
+/* account_domain_users in the parent: at most PRIVSEP_DOMAIN_USERS_MAX. */
+#define PRIVSEP_DOMAIN_USERS_MAX 40
+int privsep_domain_users(struct privsep_client *c, const char *domain, const char *prefix,
+			 size_t max, void (*fn)(const char *address, void *arg), void *arg,
+			 struct err *e);
 
 /* The session store's operations through the parent (session_store_remote.c);
  * c is borrowed and must outlive the store. */
