@@ -246,7 +246,7 @@ static int server_apply(struct server *srv, struct err *e)
 		if (srv->served)
 			note_restart_settings(srv->served, cfg, restart, sizeof(restart));
 		if (old)
-			parent_worker_retire(old);
+			parent_worker_retire(old, 0);
 		config_snapshot_free(&srv->served);
 		srv->served = cfg;
 		cfg = NULL;

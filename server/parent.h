@@ -56,8 +56,9 @@ struct worker {
 int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
 			const struct config_check_tls *tls, const int *sockets, char *listeners,
 			size_t len, struct worker **out, struct err *e);
-/* Tells a worker to stop accepting, finish what is in flight and exit. */
-void parent_worker_retire(struct worker *w);
+/* Tells a worker to stop accepting, finish what is in flight and exit:
+ * stopping 1 when the service stops, 0 when a new worker took over. */
+void parent_worker_retire(struct worker *w, int stopping);
 /* Hands every worker the log file after the parent reopened it (SIGUSR1). */
 void parent_worker_send_log(struct server *srv);
 /* The worker of a reaped pid, taken off srv->workers (NULL: not one of ours). */

@@ -214,7 +214,7 @@ fail:
 	return -1;
 }
 
-void parent_worker_retire(struct worker *w)
+void parent_worker_retire(struct worker *w, int stopping)
 {
 	unsigned char buf[64];
 	struct privsep_msg m;
@@ -223,6 +223,7 @@ void parent_worker_retire(struct worker *w)
 		return;
 	w->retiring = 1;
 	privsep_msg_init(&m, buf, sizeof(buf), PRIVSEP_RETIRE);
+	privsep_put_long(&m, stopping);
 	/* A worker already gone learns nothing; its end is reaped all the same. */
 	if (privsep_send(w->ctl, &m, &e) < 0)
 		log_debug("worker %ld: %s", (long)w->pid, e.msg);
@@ -275,7 +276,7 @@ void parent_worker_stop_all(struct server *srv, int seconds)
 	struct timespec pause = { 0, 50 * 1000000L };
 	time_t until = time(NULL) + seconds;
 	for (struct worker *w = srv->workers; w; w = w->next)
-		parent_worker_retire(w);
+		parent_worker_retire(w, 1);
 	while (srv->workers) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);

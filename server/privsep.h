@@ -59,7 +59,9 @@ enum privsep_type {
 	PRIVSEP_SETUP_FDS,     /* count, (bind, port) each; fds: sockets, log, channels */
 	PRIVSEP_READY,         /* worker: serving */
 	PRIVSEP_FAILED,        /* worker: why it cannot serve */
-	PRIVSEP_RETIRE,        /* parent: stop accepting, finish what is in flight, exit */
+	PRIVSEP_RETIRE,        /* parent: stop accepting, finish what is in flight, exit;
+				* stopping: 1 when the service stops (idle
+				* connections close at once), 0 after a reload */
 	PRIVSEP_LOG,           /* parent: the log file reopened (fd), or syslog (none) */
 };
 

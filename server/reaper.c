@@ -148,6 +148,14 @@ void reaper_add(struct reaper *r, struct generation *g)
 	pthread_mutex_unlock(&r->lock);
 }
 
+void reaper_drain(struct reaper *r)
+{
+	pthread_mutex_lock(&r->lock);
+	while (r->count > 0)
+		pthread_cond_wait(&r->cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
 void reaper_stop(struct reaper **rp)
 {
 	struct reaper *r = *rp;

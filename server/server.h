@@ -145,6 +145,8 @@ void sockets_close_all(struct server *srv);
  * frees each when its last connection is gone. */
 int reaper_start(struct reaper **out, struct err *e);
 void reaper_add(struct reaper *r, struct generation *g);
+/* Returns when every generation has drained as after a reload. */
+void reaper_drain(struct reaper *r);
 /* The daemon stops: idle connections are closed now, requests in flight get
  * a short deadline; returns when every generation is freed. */
 void reaper_stop(struct reaper **r);

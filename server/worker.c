@@ -245,6 +245,7 @@ int worker_main(struct server *srv)
 	struct privsep_msg m;
 	enum log_level level = LOG_LEVEL_INFO;
 	log_level_parse(config_str(g->cfg, SET_LOG_LEVEL), &level);
+	long long stopping = 1;
 	for (;;) {
 		privsep_msg_init(&m, buf, sizeof(buf), 0);
 		if (privsep_recv(ctl, &m, &e) < 0)
@@ -257,8 +258,13 @@ int worker_main(struct server *srv)
 		}
 		for (int i = 0; i < m.nfds; i++)
 			close(m.fds[i]);
-		if (type == PRIVSEP_RETIRE)
+		if (type == PRIVSEP_RETIRE) {
+			long long skip;
+			/* The type, then whether the service stops. */
+			if (privsep_get_long(&m, &skip) < 0 || privsep_get_long(&m, &stopping) < 0)
+				stopping = 1;
 			break;
+		}
 	}
 	/* What is in flight is answered; then the process ends. Its copies of
 	 * the listening sockets go at once: a port the new configuration no
@@ -267,6 +273,10 @@ int worker_main(struct server *srv)
 	sockets_close_all(srv);
 	srv->current = NULL;
 	reaper_add(srv->reaper, g);
+	/* After a reload each connection is answered once more and then ends;
+	 * when the service stops, idle ones end now. */
+	if (!stopping)
+		reaper_drain(srv->reaper);
 	reaper_stop(&srv->reaper);
 	guard_stop(&srv->guard);
 	outbox_stop(&srv->spool);
