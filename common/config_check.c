@@ -17,6 +17,7 @@
 #include "webmsg/err.h"
 #include "webmsg/net.h"
 #include "webmsg/service.h"
+#include "webmsg/service_user.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/status.h"
 #include "webmsg/tls_material.h"
@@ -202,6 +203,44 @@ static void rule_mail_root(struct run *r)
 		       "mail.root: %s", e.msg);
 	else
 		report(r, CONFIG_CHECK_OK, SET_MAIL_ROOT, NULL, "mail folder %s", path);
+}
+
+/* Who the workers that parse HTTP, TLS and mail serve as. Started as root,
+ * service.user and service.group must exist, and the mail folder must be
+ * within their reach; started by another user, that user is who serves. */
+static void rule_service_user(struct run *r)
+{
+	struct service_user u;
+	char path[PATH_MAX];
+	struct err e;
+	if (service_user_resolve(r->cfg, &u, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL,
+		       strncmp(e.msg, "service.group", 13) == 0 ? SET_SERVICE_GROUP
+								 : SET_SERVICE_USER,
+		       "useradd --system --no-create-home --shell /usr/sbin/nologin webmsg",
+		       "%s", e.msg);
+		return;
+	}
+	if (geteuid() != 0) {
+		report(r, CONFIG_CHECK_OK, SET_SERVICE_USER, NULL,
+		       "workers serve as the user starting webmsgd (uid %ld)", (long)u.uid);
+		return;
+	}
+	if (!u.change) {
+		report(r, CONFIG_CHECK_WARN, SET_SERVICE_USER,
+		       "webmsg-admin config set service.user webmsg",
+		       "service.user is %s: the workers that parse HTTP, TLS and mail run as "
+		       "root", u.user);
+		return;
+	}
+	if (config_path(r->cfg, SET_MAIL_ROOT, path, sizeof(path), &e) == 0 && path[0] &&
+	    service_user_can_reach(&u, path, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_ROOT, NULL, "mail.root: %s", e.msg);
+		return;
+	}
+	report(r, CONFIG_CHECK_OK, SET_SERVICE_USER, NULL,
+	       "workers serve as %s (uid %ld), group %s (gid %ld)", u.user, (long)u.uid,
+	       u.group, (long)u.gid);
 }
 
 /* The log file must be writable, or its folder when it does not exist yet. */
@@ -444,6 +483,7 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 	rule_force(&r);
 	rule_ssl(&r);
 	rule_mail_root(&r);
+	rule_service_user(&r);
 	rule_log(&r);
 	rule_pidfile(&r);
 	rule_restart(&r);
