@@ -18,15 +18,47 @@
 
 #define NSS_BUF 16384 /* getpwnam_r's buffer; entries with more are refused */
 
+int service_user_find_user(const char *name, uid_t *uid, struct err *e)
+{
+	struct passwd pw, *found = NULL;
+	char *buf = malloc(NSS_BUF);
+	if (!buf)
+		return err_set(e, "out of memory");
+	int rc = getpwnam_r(name, &pw, buf, NSS_BUF, &found);
+	if (found)
+		*uid = pw.pw_uid;
+	free(buf);
+	if (found)
+		return 0;
+	if (rc != 0 && rc != ENOENT && rc != ESRCH)
+		return err_set(e, "service.user %s cannot be looked up: %s", name, strerror(rc));
+	return err_set(e, "service.user %s does not exist: create it with `useradd --system %s` "
+			  "or set service.user", name, name);
+}
+
+int service_user_find_group(const char *name, gid_t *gid, struct err *e)
+{
+	struct group gr, *found = NULL;
+	char *buf = malloc(NSS_BUF);
+	if (!buf)
+		return err_set(e, "out of memory");
+	int rc = getgrnam_r(name, &gr, buf, NSS_BUF, &found);
+	if (found)
+		*gid = gr.gr_gid;
+	free(buf);
+	if (found)
+		return 0;
+	if (rc != 0 && rc != ENOENT && rc != ESRCH)
+		return err_set(e, "service.group %s cannot be looked up: %s", name, strerror(rc));
+	return err_set(e, "service.group %s does not exist: create it with `groupadd --system "
+			  "%s` or set service.group", name, name);
+}
+
 int service_user_resolve(const struct config_snapshot *cfg, struct service_user *u,
 			 struct err *e)
 {
 	const char *user = config_str(cfg, SET_SERVICE_USER);
 	const char *group = config_str(cfg, SET_SERVICE_GROUP);
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
-	char *buf;
-	int rc;
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->user, sizeof(u->user), "%s", user);
@@ -36,29 +68,9 @@ int service_user_resolve(const struct config_snapshot *cfg, struct service_user 
 	/* Started by someone else: they are who the workers run as. */
 	if (u->uid != 0)
 		return 0;
-	if (!(buf = malloc(NSS_BUF)))
-		return err_set(e, "out of memory");
-	rc = getpwnam_r(user, &pw, buf, NSS_BUF, &pwp);
-	if (rc != 0 || !pwp) {
-		free(buf);
-		if (rc != 0 && rc != ENOENT && rc != ESRCH)
-			return err_set(e, "service.user %s cannot be looked up: %s", user,
-				       strerror(rc));
-		return err_set(e, "service.user %s does not exist: create it with `useradd "
-				  "--system %s` or set service.user", user, user);
-	}
-	u->uid = pw.pw_uid;
-	rc = getgrnam_r(group, &gr, buf, NSS_BUF, &grp);
-	if (rc != 0 || !grp) {
-		free(buf);
-		if (rc != 0 && rc != ENOENT && rc != ESRCH)
-			return err_set(e, "service.group %s cannot be looked up: %s", group,
-				       strerror(rc));
-		return err_set(e, "service.group %s does not exist: create it with `groupadd "
-				  "--system %s` or set service.group", group, group);
-	}
-	u->gid = gr.gr_gid;
-	free(buf);
+	if (service_user_find_user(user, &u->uid, e) < 0 ||
+	    service_user_find_group(group, &u->gid, e) < 0)
+		return -1;
 	/* The user's own groups (a mail group shared with the MTA, say), the
 	 * service group first; getgrouplist adds the one it is given. */
 	int n = SERVICE_USER_MAX_GROUPS;
@@ -83,6 +95,19 @@ int service_user_chown(const struct service_user *u, const char *path, struct er
 int service_user_own_folder(const struct service_user *u, const char *path, struct err *e)
 {
 	struct stat sb;
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return err_set(e, "%s: path too long", path);
+	/* Folders above it that are missing are made passable (0711, whatever
+	 * the umask) and stay root's; the folder itself is the user's alone. */
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0711) == 0)
+			chmod(dir, 0711);
+		else if (errno != EEXIST)
+			return err_sys(e, "cannot make %s", dir);
+		*slash = '/';
+	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return err_sys(e, "cannot make %s", path);
 	if (lstat(path, &sb) < 0)

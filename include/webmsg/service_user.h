@@ -32,6 +32,11 @@ struct service_user {
 int service_user_resolve(const struct config_snapshot *cfg, struct service_user *u,
 			 struct err *e);
 
+/* One name each, as the decision reports them apart: "service.user NAME
+ * does not exist: create it with `useradd --system NAME` or set service.user". */
+int service_user_find_user(const char *name, uid_t *uid, struct err *e);
+int service_user_find_group(const char *name, gid_t *gid, struct err *e);
+
 /* Makes the folder when missing (0700) and, when u->change, gives it to the
  * service user: the mail root and the outbox are the workers' to write, as
  * Dovecot's vmail owns its mail. Only that folder: what is under it is left

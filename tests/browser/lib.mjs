@@ -190,11 +190,11 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
 
   try {
     await inst.admin(['init']);
-    await inst.admin(['config', 'set', 'web.bind', '127.0.0.1']);
     // Served as whoever runs the tests, as the integration tests are.
     for (const [key, flag] of [['service.user', '-un'], ['service.group', '-gn']]) {
       await inst.admin(['config', 'set', key, execFileSync('id', [flag]).toString().trim()]);
     }
+    await inst.admin(['config', 'set', 'web.bind', '127.0.0.1']);
     await usePorts(inst, ssl);
     if (ssl) {
       await mkdir(join(dir, 'ssl'), { mode: 0o700 });
