@@ -46,6 +46,9 @@ nginx_port=$(port)
 mkdir -m 700 "$work/ssl"
 "$admin" init >/dev/null
 "$admin" config set web.bind 127.0.0.1 >/dev/null
+# Served as whoever runs the benchmark: no webmsg user needed.
+"$admin" config set service.user "$(id -un)" >/dev/null
+"$admin" config set service.group "$(id -gn)" >/dev/null
 "$admin" config set web.http_port "$http_port" >/dev/null
 "$admin" config set web.https_port "$https_port" >/dev/null
 "$admin" config set log.level error >/dev/null

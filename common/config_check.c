@@ -17,6 +17,7 @@
 #include "webmsg/err.h"
 #include "webmsg/net.h"
 #include "webmsg/service.h"
+#include "webmsg/service_user.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/status.h"
 #include "webmsg/tls_material.h"
@@ -202,6 +203,57 @@ static void rule_mail_root(struct run *r)
 		       "mail.root: %s", e.msg);
 	else
 		report(r, CONFIG_CHECK_OK, SET_MAIL_ROOT, NULL, "mail folder %s", path);
+}
+
+/* Who the workers that parse HTTP, TLS and mail serve as. Started as root,
+ * service.user and service.group must exist, and the mail folder must be
+ * within their reach; started by another user, that user is who serves. */
+static void rule_service_user(struct run *r)
+{
+	struct service_user u;
+	char path[PATH_MAX];
+	struct err e;
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() == 0) {
+		/* Each apart: setting one right is progress while the other is wrong. */
+		int bad = 0;
+		if (service_user_find_user(config_str(r->cfg, SET_SERVICE_USER), &uid, &e) < 0 &&
+		    ++bad)
+			report(r, CONFIG_CHECK_FAIL, SET_SERVICE_USER, "useradd --system "
+			       "--no-create-home --shell /usr/sbin/nologin NAME", "%s", e.msg);
+		if (service_user_find_group(config_str(r->cfg, SET_SERVICE_GROUP), &gid, &e) < 0 &&
+		    ++bad)
+			report(r, CONFIG_CHECK_FAIL, SET_SERVICE_GROUP, "groupadd --system NAME",
+			       "%s", e.msg);
+		if (bad)
+			return;
+	}
+	if (service_user_resolve(r->cfg, &u, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_SERVICE_USER, NULL, "%s", e.msg);
+		return;
+	}
+	if (geteuid() != 0) {
+		report(r, CONFIG_CHECK_OK, SET_SERVICE_USER, NULL,
+		       "workers serve as the user starting webmsgd (uid %ld)", (long)u.uid);
+		return;
+	}
+	if (!u.change) {
+		/* A note, not a warning: the tests and a single-user demo run so. */
+		report(r, CONFIG_CHECK_NOTE, SET_SERVICE_USER,
+		       "webmsg-admin config set service.user webmsg",
+		       "service.user is %s: the workers that parse HTTP, TLS and mail run as "
+		       "root", u.user);
+		return;
+	}
+	if (config_path(r->cfg, SET_MAIL_ROOT, path, sizeof(path), &e) == 0 && path[0] &&
+	    service_user_can_reach(&u, path, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_ROOT, NULL, "mail.root: %s", e.msg);
+		return;
+	}
+	report(r, CONFIG_CHECK_OK, SET_SERVICE_USER, NULL,
+	       "workers serve as %s (uid %ld), group %s (gid %ld)", u.user, (long)u.uid,
+	       u.group, (long)u.gid);
 }
 
 /* The log file must be writable, or its folder when it does not exist yet. */
@@ -444,6 +496,7 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 	rule_force(&r);
 	rule_ssl(&r);
 	rule_mail_root(&r);
+	rule_service_user(&r);
 	rule_log(&r);
 	rule_pidfile(&r);
 	rule_restart(&r);

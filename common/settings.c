@@ -50,6 +50,23 @@ static int check_relay(const char *value, struct err *e)
 	return 0;
 }
 
+/* A user or group name as useradd takes it (the account itself is looked up
+ * by the decision, config_check.c, on the machine that serves). */
+static int check_account(const char *value, struct err *e)
+{
+	size_t len = strlen(value);
+	if (len == 0 || len > 32)
+		return err_set(e, "a user or group name has 1 to 32 characters");
+	if (value[0] == '-')
+		return err_set(e, "'%s' is not a user or group name (it starts with '-')", value);
+	for (const char *p = value; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.' &&
+		    !(*p == '$' && p[1] == '\0'))
+			return err_set(e, "'%s' is not a user or group name (letters, digits, "
+					  "'_', '-' and '.')", value);
+	return 0;
+}
+
 /* Empty: the cipher profile's own string. */
 static int check_priority(const char *value, struct err *e)
 {
@@ -180,6 +197,13 @@ static const struct setting table[SET_COUNT] = {
 			    "Least important messages logged" },
 	[SET_SERVICE_PIDFILE] = { "service.pidfile", SETTING_PATH, "webmsgd.pid", 0, 0, NULL, NULL,
 				  SETTING_RESTART, "The daemon's pidfile" },
+	[SET_SERVICE_USER] = { "service.user", SETTING_STRING, "webmsg", 0, 0, NULL, check_account,
+			       SETTING_RESTART,
+			       "User the workers serve as when webmsgd starts as root (they "
+			       "parse HTTP, TLS and mail); it owns the mail folder and the outbox" },
+	[SET_SERVICE_GROUP] = { "service.group", SETTING_STRING, "webmsg", 0, 0, NULL,
+				check_account, SETTING_RESTART,
+				"Group the workers serve as when webmsgd starts as root" },
 };
 
 const struct setting *settings_get(enum setting_id id)

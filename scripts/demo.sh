@@ -19,9 +19,19 @@ fi
 
 if [ ! -e var/webmsg.db ]; then
 	mkdir -p var
-	chmod 700 var
+	# 0711: the service user passes through to var/mail without listing var;
+	# the database (0600) and var/ssl (0700) stay the starting user's.
+	chmod 711 var
 	"${admin[@]}" init
 	"${admin[@]}" config set web.bind 127.0.0.1 >/dev/null
+	# Started as root, the workers serve as webmsg (scripts/deps.sh made it)
+	# when it can reach var/mail from here; a clone in a closed home (/root)
+	# is served as root instead, and webmsg-admin check notes it.
+	if [ "$(id -u)" -eq 0 ] && ! runuser -u webmsg -- test -x "$top/var" 2>/dev/null; then
+		echo "note: webmsg cannot reach $top/var; the demo serves as root"
+		"${admin[@]}" config set service.user root >/dev/null
+		"${admin[@]}" config set service.group root >/dev/null
+	fi
 	"${admin[@]}" config set web.hostname localhost >/dev/null
 	# HTTPS on 8384 with a self-signed certificate (browsers will warn about it).
 	mkdir -m 700 var/ssl
@@ -40,6 +50,12 @@ if [ ! -e var/webmsg.db ]; then
 		cp "$msg" "$maildir/tmp/$name"
 		mv "$maildir/tmp/$name" "$maildir/new/$name"
 	done
+	# Mail seeded as root is given to the user that serves it, as an MTA
+	# delivering for virtual users writes it (webmsgd gives var/mail itself).
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R "$("${admin[@]}" config get service.user):$("${admin[@]}" config get service.group)" \
+			var/mail
+	fi
 	cat <<MSG
 
 Demo user: demo@example.org

@@ -3,11 +3,22 @@
 #   scripts/deps.sh build   to build and run webmsg
 #   scripts/deps.sh test    to build and run the whole test suite
 #   scripts/deps.sh bench   to build and run the benchmarks in bench/
+#   scripts/deps.sh user    only the webmsg system user and group (build and
+#                           test make them too, when run as root)
 set -euo pipefail
+
+# The user webmsgd's workers serve as when it starts as root (service.user,
+# service.group), as the install makes it: no home, no shell.
+service_user() {
+	getent group webmsg >/dev/null || groupadd --system webmsg
+	getent passwd webmsg >/dev/null ||
+		useradd --system --gid webmsg --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin --comment "webmsg Web Messaging workers" webmsg
+}
 
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
-	openssl)
+	libseccomp-dev openssl)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
 	clang libclang-rt-dev wrk)
@@ -19,8 +30,14 @@ case "${1:-build}" in
 build) ;;
 test) want+=("${test_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+user)
+	[ "$(id -u)" -eq 0 ] || { echo "$0 user: run it as root" >&2; exit 1; }
+	service_user
+	exit 0
+	;;
+*) echo "usage: $0 build|test|bench|user" >&2; exit 2 ;;
 esac
+[ "$(id -u)" -ne 0 ] || service_user
 
 # The browser tests run on Node.js: the machine's own when it has one, else Debian's.
 if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then

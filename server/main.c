@@ -26,6 +26,7 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/pidfile.h"
+#include "webmsg/service_user.h"
 
 static void usage(void)
 {
@@ -412,7 +413,8 @@ int main(int argc, char **argv)
 	struct server srv = { .dbpath = db_default_path() };
 	struct pidfile *pidfile = NULL;
 	int foreground = 0, check = 0, opt, sig;
-	char pidpath[PATH_MAX], queue_dir[PATH_MAX];
+	char pidpath[PATH_MAX], queue_dir[PATH_MAX], mail_root[PATH_MAX];
+	struct service_user service_user;
 	sigset_t set;
 	struct err e;
 
@@ -483,7 +485,15 @@ int main(int argc, char **argv)
 	struct config_snapshot *boot;
 	if (config_load(srv.db, &boot, &e) < 0 ||
 	    config_path(boot, SET_SERVICE_PIDFILE, pidpath, sizeof(pidpath), &e) < 0 ||
-	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0)
+	    config_path(boot, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), &e) < 0 ||
+	    config_path(boot, SET_MAIL_ROOT, mail_root, sizeof(mail_root), &e) < 0)
+		fail_start(NULL, e.msg);
+	/* Looked up here, as root, once: the workers serve as this user and
+	 * write the mail folder and the outbox, as Dovecot's vmail owns its
+	 * mail. Only the two folders are given to it, not what is in them. */
+	if (service_user_resolve(boot, &service_user, &e) < 0 ||
+	    service_user_own_folder(&service_user, mail_root, &e) < 0 ||
+	    service_user_own_folder(&service_user, queue_dir, &e) < 0)
 		fail_start(NULL, e.msg);
 	/* Sessions live in a store beside the database: they outlive reloads and
 	 * restarts, and so do the throttle's counts. A store that cannot be used

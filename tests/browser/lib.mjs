@@ -7,7 +7,7 @@
 // webmsg-admin; WEBMSG_SHARE_DIR the share folder (templates, sample mail);
 // CHROMIUM the browser (default /usr/bin/chromium); WEBMSG_KEEP=1 keeps each
 // instance's folder for a look afterwards.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -190,6 +190,10 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
 
   try {
     await inst.admin(['init']);
+    // Served as whoever runs the tests, as the integration tests are.
+    for (const [key, flag] of [['service.user', '-un'], ['service.group', '-gn']]) {
+      await inst.admin(['config', 'set', key, execFileSync('id', [flag]).toString().trim()]);
+    }
     await inst.admin(['config', 'set', 'web.bind', '127.0.0.1']);
     await usePorts(inst, ssl);
     if (ssl) {

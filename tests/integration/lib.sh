@@ -95,7 +95,12 @@ daemon_pid() {
 new_instance() {
 	admin init >/dev/null || { fail "webmsg-admin init"; finish; }
 	HTTP_PORT=$(free_port)
-	admin config set web.bind 127.0.0.1 >/dev/null &&
+	# Served as whoever runs the test (no change of user; root in CI):
+	# test_worker_confined.sh is the one that serves as webmsg. First, so
+	# that every later version (a revert's target) has them.
+	admin config set service.user "$(id -un)" >/dev/null &&
+		admin config set service.group "$(id -gn)" >/dev/null &&
+		admin config set web.bind 127.0.0.1 >/dev/null &&
 		admin config set web.http_port "$HTTP_PORT" >/dev/null ||
 		{ fail "configure the instance"; finish; }
 }

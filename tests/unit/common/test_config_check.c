@@ -3,6 +3,8 @@
  * mail folder, what a change implies, a refused change saving nothing, and
  * the TLS material the decision hands over. */
 #include <arpa/inet.h>
+#include <grp.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,6 +75,9 @@ static int setup(void **state)
 	set(f, SET_WEB_BIND, "127.0.0.1");
 	snprintf(port, sizeof(port), "%d", f->free_port);
 	set(f, SET_WEB_HTTP_PORT, port);
+	/* Served as whoever runs the test, as the integration tests do. */
+	set(f, SET_SERVICE_USER, getpwuid(geteuid())->pw_name);
+	set(f, SET_SERVICE_GROUP, getgrgid(getegid())->gr_name);
 	*state = f;
 	return 0;
 }
@@ -184,6 +189,42 @@ static void test_mail_root_unusable(void **state)
 	set(f, SET_MAIL_ROOT, "not/yet/there");
 	assert_int_equal(run(f, NULL, &it), 0);
 	assert_false(file_exists("not"));
+}
+
+/* Started as root, the workers' user and group must exist, and the mail
+ * folder must be within their reach; started by a user, that user serves. */
+static void test_service_user(void **state)
+{
+	struct fixture *f = *state;
+	struct items it;
+	set(f, SET_SERVICE_USER, "webmsg-no-such-user");
+	if (geteuid() != 0) {
+		assert_int_equal(run(f, NULL, &it), 0);
+		return;
+	}
+	assert_int_equal(run(f, NULL, &it), 1);
+	assert_contains(it.fail, "service.user|service.user webmsg-no-such-user does not exist: "
+				 "create it with `useradd --system webmsg-no-such-user` or set "
+				 "service.user");
+	set(f, SET_SERVICE_USER, "nobody");
+	set(f, SET_SERVICE_GROUP, "webmsg-no-such-group");
+	assert_int_equal(run(f, NULL, &it), 1);
+	assert_contains(it.fail, "service.group|service.group webmsg-no-such-group does not exist");
+	/* nobody cannot pass a folder of root's with mode 0700 (the test's own
+	 * folder, made 0700, is opened to it first). */
+	assert_int_equal(chmod(f->dir.path, 0711), 0);
+	set(f, SET_SERVICE_GROUP, getgrgid(65534) ? getgrgid(65534)->gr_name : "root");
+	assert_int_equal(mkdir("closed", 0700), 0);
+	set(f, SET_MAIL_ROOT, "closed/mail");
+	assert_int_equal(run(f, NULL, &it), 1);
+	assert_contains(it.fail, "mail.root|mail.root: service.user nobody cannot reach ");
+	assert_contains(it.fail, "/closed is mode 0700");
+	assert_int_equal(chmod("closed", 0711), 0);
+	assert_int_equal(run(f, NULL, &it), 0);
+	/* service.user root: served (with a note), as the tests are. */
+	set(f, SET_SERVICE_USER, "root");
+	assert_int_equal(run(f, NULL, &it), 0);
+	assert_null(strstr(it.warn, "service.user"));
 }
 
 static void test_client_auth_needs_ca(void **state)
@@ -348,6 +389,7 @@ int main(void)
 		T(test_equal_ports),
 		T(test_force_needs_ssl),
 		T(test_mail_root_unusable),
+		T(test_service_user),
 		T(test_client_auth_needs_ca),
 		T(test_refused_change_saves_nothing),
 		T(test_implied),
