@@ -135,6 +135,8 @@ int generation_build(struct server *srv, struct config_snapshot *cfg,
 	}
 	if (site_load(srv->share_dir, &g->site, e) < 0)
 		goto fail;
+	if (srv->confine && srv->confine(srv, e) < 0)
+		goto fail;
 	if (start_listener(g, LISTENER_HTTP, e) < 0 ||
 	    (ssl && start_listener(g, LISTENER_HTTPS, e) < 0))
 		goto fail;

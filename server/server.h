@@ -56,6 +56,9 @@ struct server {
 	struct privsep_client *ps;
 	struct websession *sessions;
 	struct outbox *spool;
+	/* The worker's confinement, run by generation_build once the site's
+	 * files are read and before its listeners start; NULL: none. */
+	int (*confine)(struct server *srv, struct err *e);
 	struct parent_services *services; /* in-process channels (tests) */
 	/* The parent's workers: the one serving, and those still draining. */
 	struct worker *workers;

@@ -14,20 +14,33 @@
 #include "guard.h"
 #include "outbox.h"
 #include "privsep.h"
+#include "sandbox.h"
 #include "server.h"
 #include "websession.h"
 #include "worker.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/service_user.h"
 
-int worker_confine(struct err *e)
+/* What the worker confines itself to: looked up while it may still look
+ * things up, entered once its files are read and before it serves. */
+static struct sandbox_spec confine_spec;
+static char confine_mail_root[PATH_MAX];
+
+static int confine_prepare(const struct config_snapshot *cfg, struct err *e)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return err_sys(e, "cannot set no-new-privileges");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return err_sys(e, "cannot make the worker undumpable");
+	if (service_user_resolve(cfg, &confine_spec.user, e) < 0 ||
+	    config_path(cfg, SET_MAIL_ROOT, confine_mail_root, sizeof(confine_mail_root), e) < 0)
+		return -1;
+	confine_spec.mail_root = confine_mail_root;
 	return 0;
+}
+
+int worker_confine(struct server *srv, struct err *e)
+{
+	(void)srv;
+	return sandbox_enter(&confine_spec, e);
 }
 
 /* SETUP_CONFIG: the settings, secrets never among them. */
@@ -194,9 +207,11 @@ static int set_up(struct server *srv, int ctl, struct generation **g, struct err
 	if (config_path(cfg, SET_SMTP_QUEUE_DIR, queue_dir, sizeof(queue_dir), e) < 0 ||
 	    outbox_spool_open(queue_dir, kick, srv->ps, &srv->spool, e) < 0)
 		goto out;
-	/* Confined before the first byte from the network is read. */
-	if (worker_confine(e) < 0)
+	/* Confined once the site's files are read, before the first byte from
+	 * the network is (generation_build calls srv->confine). */
+	if (confine_prepare(cfg, e) < 0)
 		goto out;
+	srv->confine = worker_confine;
 	rc = generation_build(srv, cfg, has_tls ? &tls : NULL, g, e);
 	cfg = NULL; /* taken over */
 out:

@@ -16,9 +16,9 @@ struct server;
 /* Runs a worker to its end; the process's exit status. */
 int worker_main(struct server *srv);
 
-/* Everything a worker gives up before it serves: today no new privileges
- * (no set-uid gain through exec) and not dumpable (no ptrace, no core, no
- * /proc/PID/mem by the same user). The sandbox (uid drop, seccomp) joins here. */
-int worker_confine(struct err *e);
+/* Everything a worker gives up before it serves (sandbox.h): the service
+ * user's credentials, no new privileges, not dumpable (no ptrace, no core, no
+ * /proc/PID/mem by the same user) and the seccomp filter. */
+int worker_confine(struct server *srv, struct err *e);
 
 #endif
