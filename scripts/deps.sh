@@ -6,10 +6,10 @@ set -euo pipefail
 
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
-	openssl)
+	libhiredis-dev openssl)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
-	clang libclang-rt-dev)
+	clang libclang-rt-dev redis-server)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

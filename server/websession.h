@@ -19,10 +19,13 @@ struct config_snapshot;
 struct request;
 struct websession;
 
-/* The daemon's sessions, in the store beside the database at dbpath. A store
- * that cannot be opened is logged and tried again at the next logon; only
- * out of memory is -1. */
-int websession_new(struct websession **out, const char *dbpath);
+/* The daemon's sessions, in the store the settings choose
+ * (session_store_open): beside the database at dbpath, or Redis. A local
+ * store that cannot be opened is logged and tried again at the next logon;
+ * a Redis that does not answer is logged and reached again by each
+ * operation. Only out of memory is -1. */
+int websession_new(struct websession **out, const struct config_snapshot *cfg,
+		   const char *dbpath);
 /* A store built by the caller (tests, the fuzzer); taken over. */
 int websession_new_with(struct websession **out, struct session_store *store);
 void websession_free(struct websession **ws);
