@@ -134,10 +134,11 @@ static struct timeval timeout(void)
 	return tv;
 }
 
-/* Locked. A reply to argv, or NULL with e filled (the connection dropped when
- * it failed, so the next call connects again). The caller frees the reply. */
-static redisReply *call_argv(struct redis_store *s, int argc, const char **argv,
-			     const size_t *lens, struct err *e);
+/* Locked, connected. A reply to argv, or NULL with e filled (the connection
+ * dropped when it failed, so the next call connects again). The caller
+ * frees the reply. */
+static redisReply *call_once(struct redis_store *s, int argc, const char **argv,
+			     struct err *e);
 
 /* Locked. Connects, authenticates and selects the database. */
 static int connect_locked(struct redis_store *s, struct err *e)
@@ -162,14 +163,14 @@ static int connect_locked(struct redis_store *s, struct err *e)
 	snprintf(db, sizeof(db), "%d", s->addr.db);
 	if (s->password[0]) {
 		const char *argv[] = { "AUTH", s->password };
-		redisReply *r = call_argv(s, 2, argv, NULL, e);
+		redisReply *r = call_once(s, 2, argv, e);
 		if (!r)
 			return -1;
 		freeReplyObject(r);
 	}
 	if (s->addr.db != 0) {
 		const char *argv[] = { "SELECT", db };
-		redisReply *r = call_argv(s, 2, argv, NULL, e);
+		redisReply *r = call_once(s, 2, argv, e);
 		if (!r)
 			return -1;
 		freeReplyObject(r);
@@ -177,12 +178,9 @@ static int connect_locked(struct redis_store *s, struct err *e)
 	return 0;
 }
 
-static redisReply *call_argv(struct redis_store *s, int argc, const char **argv,
-			     const size_t *lens, struct err *e)
+/* Locked. What a command gave, as call_once returns it. */
+static redisReply *answer(struct redis_store *s, redisReply *r, const char **argv, struct err *e)
 {
-	if (connect_locked(s, e) < 0)
-		return NULL;
-	redisReply *r = redisCommandArgv(s->c, argc, argv, lens);
 	if (!r) {
 		err_set(e, "Redis at %s is unreachable: %s", s->where,
 			s->c->errstr[0] ? s->c->errstr : "no answer");
@@ -200,11 +198,39 @@ static redisReply *call_argv(struct redis_store *s, int argc, const char **argv,
 	return r;
 }
 
+static redisReply *call_once(struct redis_store *s, int argc, const char **argv,
+			     struct err *e)
+{
+	return answer(s, redisCommandArgv(s->c, argc, argv, NULL), argv, e);
+}
+
+/* Locked. Connects when there is no connection. A connection Redis closed
+ * while it sat idle (Redis restarted, a timeout on its side) shows only at
+ * the next command: that one is sent once more on a new connection, so the
+ * first request after Redis is back does not fail. Only for a closed
+ * connection, never after a timeout (the command may have run). */
+static redisReply *call_argv(struct redis_store *s, int argc, const char **argv, struct err *e)
+{
+	int reused = s->c != NULL;
+	if (connect_locked(s, e) < 0)
+		return NULL;
+	redisReply *r = redisCommandArgv(s->c, argc, argv, NULL);
+	if (!r && reused &&
+	    (s->c->err == REDIS_ERR_EOF ||
+	     (s->c->err == REDIS_ERR_IO && (errno == EPIPE || errno == ECONNRESET)))) {
+		drop(s);
+		if (connect_locked(s, e) < 0)
+			return NULL;
+		r = redisCommandArgv(s->c, argc, argv, NULL);
+	}
+	return answer(s, r, argv, e);
+}
+
 /* Runs a command of NUL-terminated strings under the lock. */
 static redisReply *run(struct redis_store *s, int argc, const char **argv, struct err *e)
 {
 	pthread_mutex_lock(&s->lock);
-	redisReply *r = call_argv(s, argc, argv, NULL, e);
+	redisReply *r = call_argv(s, argc, argv, e);
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }

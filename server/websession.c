@@ -26,6 +26,7 @@ struct websession {
 	pthread_mutex_t lock; /* guards store and problem; the store locks itself */
 	struct session_store *store; /* NULL while it cannot be opened */
 	char dbpath[4096]; /* the local store is beside it; "" for a store given */
+	int redis;         /* the store is Redis: said so when logons are refused */
 	char problem[300];
 };
 
@@ -102,6 +103,7 @@ int websession_new(struct websession **out, const struct config_snapshot *cfg,
 	if (websession_new_with(out, NULL) < 0)
 		return -1;
 	ws = *out;
+	ws->redis = session_store_is_redis(cfg);
 	if (session_store_open(cfg, dbpath, &ws->store, &e) < 0) {
 		log_error("sessions cannot be kept, logons are refused: %s", e.msg);
 		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);
@@ -140,6 +142,15 @@ void websession_problem(struct websession *ws, char *out, size_t len)
 	pthread_mutex_lock(&ws->lock);
 	snprintf(out, len, "%s", ws->problem);
 	pthread_mutex_unlock(&ws->lock);
+}
+
+const char *websession_refusal(struct websession *ws)
+{
+	return ws->redis ? "Logons are not possible just now: the session store (Redis) is "
+			   "unreachable. Please try again in a few minutes; the administrator "
+			   "can see why in the log and the service status."
+			 : "Logons are not possible just now: the server cannot keep sessions. "
+			   "The administrator can see why in the log and the service status.";
 }
 
 static struct session_limits limits_of(const struct config_snapshot *cfg)

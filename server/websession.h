@@ -33,6 +33,8 @@ void websession_free(struct websession **ws);
 struct session_store *websession_store(struct websession *ws);
 /* Why sessions cannot be kept just now, for the status row; "" when they can. */
 void websession_problem(struct websession *ws, char *out, size_t len);
+/* What the logon page says when the store refuses a logon. */
+const char *websession_refusal(struct websession *ws);
 /* Live sessions, -1 when the store cannot say. */
 long websession_count(struct websession *ws, const struct config_snapshot *cfg);
 

@@ -155,6 +155,11 @@ int session_store_is_redis(const struct config_snapshot *cfg);
 /* Whether the store answers now: 0, or -1 with e saying why (a Redis that
  * cannot be reached, a damaged file). */
 int session_store_ping(struct session_store *st, struct err *e);
+/* For the admin tool: where the store of cfg is (where, "Redis at URL" or the
+ * file), and whether it answers now: 0, or -1 with e saying why. A local
+ * store not made yet is no problem and is not made here. */
+int session_store_probe(const struct config_snapshot *cfg, const char *dbpath, char *where,
+			size_t len, struct err *e);
 /* The store beside the configuration database: "dir/webmsg.db" gives
  * "dir/webmsg-sessions.db". */
 int session_store_default_path(const char *dbpath, char *out, size_t len, struct err *e);

@@ -590,6 +590,14 @@ static void test_redis_down_and_back(void **state)
 	ok(session_store_ping(f->st, &e), &e);
 	s = make(f, "ann@example.org", &lim);
 	assert_int_equal(find(f, s.id, 0, &found), 0);
+	/* Restarted while the store held a connection: the first operation after
+	 * it works (the closed connection is replaced, the command sent again). */
+	redisFree(f->c);
+	f->c = NULL;
+	stop_redis();
+	start_redis();
+	f->c = redisConnectUnixWithTimeout(sock, tv);
+	ok(session_store_ping(f->st, &e), &e);
 }
 
 /* A password Redis wants: AUTH with it; a wrong one is said, and never shown. */
