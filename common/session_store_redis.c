@@ -384,9 +384,10 @@ static int op_create(struct session_store *st, const char *user, const char *sta
 	return rc;
 }
 
-/* ARGV: prefix key now idle lifetime touch_max. The session's fields, nil
- * when there is none or it is past its time (then it ended: its e: record
- * lives SESSION_ENDED_SECONDS from now). Its last use is written when older
+/* ARGV: prefix key now idle lifetime touch_max https. The session's fields,
+ * nil when there is none or it is past its time (then it ended: its e:
+ * record lives SESSION_ENDED_SECONDS from now), or when it is secure and
+ * this is plain HTTP (kept, untouched: it goes on over HTTPS). Its last use is written when older
  * than touch_max, and its expiry moves with it. */
 static const char FIND[] =
 	"local p, key, now = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
@@ -400,6 +401,7 @@ static const char FIND[] =
 	"  redis.call('EXPIRE', p .. 'e:' .. key, " STR(SESSION_ENDED_SECONDS) ")\n"
 	"  return nil\n"
 	"end\n"
+	"if ARGV[7] == '0' and v[6] == '1' then return nil end\n"
 	"if now - last >= touch then\n"
 	"  local ttl = math.max(1, math.min(idle, life - (now - created)))\n"
 	"  redis.call('HSET', s, 'last_seen', now); redis.call('EXPIRE', s, ttl)\n"
@@ -423,8 +425,8 @@ static int op_find(struct session_store *st, const char *id, int https,
 	num(idle, sizeof(idle), lim->idle);
 	num(life, sizeof(life), lim->lifetime);
 	num(touch, sizeof(touch), touch_max(lim));
-	const char *args[] = { x.key, now, idle, life, touch };
-	redisReply *r = eval(s, FIND, 5, args, e);
+	const char *args[] = { x.key, now, idle, life, touch, https ? "1" : "0" };
+	redisReply *r = eval(s, FIND, 6, args, e);
 	if (!r)
 		return -1;
 	int rc = r->type == REDIS_REPLY_NIL ? SESSION_STORE_NONE : fields(r, 0, &x);
