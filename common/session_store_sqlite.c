@@ -945,8 +945,8 @@ int session_store_default_path(const char *dbpath, char *out, size_t len, struct
 	return 0;
 }
 
-int session_store_end_user(const char *dbpath, const char *user, long *count, long *remembered,
-			   struct err *e)
+int session_store_end_user(const struct config_snapshot *cfg, const char *dbpath,
+			   const char *user, long *count, long *remembered, struct err *e)
 {
 	char path[4096];
 	struct session_store *st;
@@ -956,10 +956,10 @@ int session_store_end_user(const char *dbpath, const char *user, long *count, lo
 		*remembered = 0;
 	if (session_store_default_path(dbpath, path, sizeof(path), e) < 0)
 		return -1;
-	/* No store yet: no session to end, and no file made for nothing. */
-	if (access(path, F_OK) < 0 && errno == ENOENT)
+	/* No local store yet: no session to end, and no file made for nothing. */
+	if (!session_store_is_redis(cfg) && access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	if (session_store_sqlite_open(path, &st, e) < 0)
+	if (session_store_open(cfg, dbpath, &st, e) < 0)
 		return -1;
 	int rc = session_store_destroy_user(st, user, count, e);
 	if (rc == 0)

@@ -9,12 +9,14 @@
 
 #include "webmsg/cipher_profile.h"
 #include "webmsg/err.h"
+#include "webmsg/session_store.h"
 #include "webmsg/settings.h"
 
 static const char *const cipher_profiles[] = { "modern", "intermediate", "compatible", "custom",
 					       NULL };
 static const char *const client_auth_modes[] = { "none", "optional", "required", NULL };
 static const char *const smtp_tls_modes[] = { "required", "none", NULL };
+static const char *const session_stores[] = { "local", "redis", NULL };
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 
 static int check_bind(const char *value, struct err *e)
@@ -65,6 +67,14 @@ static int check_account(const char *value, struct err *e)
 			return err_set(e, "'%s' is not a user or group name (letters, digits, "
 					  "'_', '-' and '.')", value);
 	return 0;
+}
+
+/* The session store's Redis: the parser is the store's own, so the setting
+ * accepts exactly what the store can open. */
+static int check_redis(const char *value, struct err *e)
+{
+	struct session_store_redis_address a;
+	return value[0] ? session_store_redis_parse(value, &a, e) : 0;
 }
 
 /* Empty: the cipher profile's own string. */
@@ -138,6 +148,19 @@ static const struct setting table[SET_COUNT] = {
 				       NULL, 0,
 				       "Sessions one user may have open; a new one ends that user's "
 				       "oldest" },
+	[SET_SESSION_STORE] = { "session.store", SETTING_ENUM, "local", 0, 0, session_stores, NULL,
+				SETTING_RESTART,
+				"Where sessions, remembered logons and throttle counts live: "
+				"local (a file beside this database) or redis (shared by "
+				"several webmsgd, see session.redis)" },
+	[SET_SESSION_REDIS] = { "session.redis", SETTING_STRING, "", 0, 0, NULL, check_redis,
+				SETTING_RESTART,
+				"Redis for session.store redis: redis://host:port/db or "
+				"unix:/path/redis.sock; no TLS: use a unix socket or a private "
+				"network" },
+	[SET_SESSION_REDIS_PASSWORD] = { "session.redis_password", SETTING_STRING, "", 0, 0, NULL,
+					 NULL, SETTING_RESTART | SETTING_SECRET,
+					 "Password for Redis (AUTH); empty: none" },
 	[SET_LOGIN_REMEMBER_ME] = { "login.remember_me", SETTING_BOOL, "on", 0, 0, NULL, NULL, 0,
 				    "Offer \"Remember me on this computer\" at logon" },
 	[SET_LOGIN_REMEMBER_DAYS] = { "login.remember_days", SETTING_INT, "30", 1, 365, NULL, NULL,

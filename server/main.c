@@ -498,7 +498,7 @@ int main(int argc, char **argv)
 	/* Sessions live in a store beside the database: they outlive reloads and
 	 * restarts, and so do the throttle's counts. A store that cannot be used
 	 * refuses logons, not the start (the throttle counts in memory then). */
-	if (websession_new(&srv.store, srv.dbpath) < 0 ||
+	if (websession_new(&srv.store, boot, srv.dbpath) < 0 ||
 	    throttle_new(&srv.throttle, websession_store(srv.store)) < 0)
 		fail_start(NULL, "out of memory");
 	config_snapshot_free(&boot);

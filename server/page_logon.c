@@ -161,9 +161,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	}
 	if (rc < 0)
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-				       "Logons are not possible just now: the server cannot keep "
-				       "sessions. The administrator can see why in the log and the "
-				       "service status.");
+				       websession_refusal(r->gen->srv->sessions));
 	log_info("logon user %s from %s%s%s", log_q(user), r->client, r->sess.expire_pages ? ", expire page views" : "",
 		 remember ? ", remembered" : "");
 	/* A message kept when the last session ended: back to it. */

@@ -25,7 +25,8 @@
 struct websession {
 	pthread_mutex_t lock; /* guards store and problem; the store locks itself */
 	struct session_store *store; /* NULL while it cannot be opened */
-	char path[4096];
+	char dbpath[4096]; /* the local store is beside it; "" for a store given */
+	int redis;         /* the store is Redis: said so when logons are refused */
 	char problem[300];
 };
 
@@ -36,13 +37,14 @@ static void set_problem(struct websession *ws, const char *msg)
 	pthread_mutex_unlock(&ws->lock);
 }
 
-/* Locked. Opens the store when it is not open yet. */
+/* Locked. Opens the local store when it is not open yet (a Redis store is
+ * opened once and connects again by itself). */
 static void open_store(struct websession *ws)
 {
 	struct err e;
-	if (ws->store || !ws->path[0])
+	if (ws->store || !ws->dbpath[0])
 		return;
-	if (session_store_sqlite_open(ws->path, &ws->store, &e) < 0) {
+	if (session_store_open(NULL, ws->dbpath, &ws->store, &e) < 0) {
 		log_error("sessions cannot be kept, logons are refused: %s", e.msg);
 		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);
 		return;
@@ -60,6 +62,17 @@ static struct session_store *store_of(struct websession *ws, int reopen)
 	struct session_store *st = ws->store;
 	pthread_mutex_unlock(&ws->lock);
 	return st;
+}
+
+/* An operation worked: a problem said before (Redis was unreachable) is over. */
+static void store_worked(struct websession *ws)
+{
+	pthread_mutex_lock(&ws->lock);
+	if (ws->problem[0] && ws->store) {
+		log_info("sessions can be kept again");
+		ws->problem[0] = '\0';
+	}
+	pthread_mutex_unlock(&ws->lock);
 }
 
 /* A store operation failed: said in the log and in the status row. */
@@ -82,19 +95,30 @@ int websession_new_with(struct websession **out, struct session_store *store)
 	return 0;
 }
 
-int websession_new(struct websession **out, const char *dbpath)
+int websession_new(struct websession **out, const struct config_snapshot *cfg,
+		   const char *dbpath)
 {
 	struct err e;
+	struct websession *ws;
 	if (websession_new_with(out, NULL) < 0)
 		return -1;
-	if (session_store_default_path(dbpath, (*out)->path, sizeof((*out)->path), &e) < 0) {
-		log_error("sessions cannot be kept: %s", e.msg);
-		snprintf((*out)->problem, sizeof((*out)->problem), "sessions cannot be kept: %s",
-			 e.msg);
-		(*out)->path[0] = '\0';
+	ws = *out;
+	ws->redis = session_store_is_redis(cfg);
+	if (session_store_open(cfg, dbpath, &ws->store, &e) < 0) {
+		log_error("sessions cannot be kept, logons are refused: %s", e.msg);
+		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);
+		/* A local file is tried again at each logon; a Redis setting
+		 * that cannot be used waits for a restart with a good one. */
+		if (!session_store_is_redis(cfg))
+			snprintf(ws->dbpath, sizeof(ws->dbpath), "%s", dbpath);
 		return 0;
 	}
-	open_store(*out);
+	/* Said at start rather than at the first logon. */
+	if (session_store_ping(ws->store, &e) < 0) {
+		log_error("sessions cannot be kept, logons are refused until it answers: %s",
+			  e.msg);
+		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);
+	}
 	return 0;
 }
 
@@ -128,6 +152,15 @@ void websession_problem(struct websession *ws, char *out, size_t len)
 	pthread_mutex_lock(&ws->lock);
 	snprintf(out, len, "%s", ws->problem);
 	pthread_mutex_unlock(&ws->lock);
+}
+
+const char *websession_refusal(struct websession *ws)
+{
+	return ws->redis ? "Logons are not possible just now: the session store (Redis) is "
+			   "unreachable. Please try again in a few minutes; the administrator "
+			   "can see why in the log and the service status."
+			 : "Logons are not possible just now: the server cannot keep sessions. "
+			   "The administrator can see why in the log and the service status.";
 }
 
 static struct session_limits limits_of(const struct config_snapshot *cfg)
@@ -198,6 +231,7 @@ static int create(struct request *r, const char *user, const char *stamp, int ex
 		store_failed(ws, "cannot begin a session", &e);
 		return -1;
 	}
+	store_worked(ws);
 	if (rc < 0)
 		return rc;
 	r->has_session = 1;
@@ -323,6 +357,8 @@ void websession_find(struct request *r)
 		int rc = session_store_find(st, id, r->https, &lim, &r->sess, &e);
 		if (rc < 0)
 			store_failed(srv->sessions, "cannot look up a session", &e);
+		else
+			store_worked(srv->sessions);
 		if (rc == 0) {
 			if (account_current(srv, &r->sess) == 0) {
 				r->has_session = 1;

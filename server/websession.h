@@ -20,10 +20,13 @@ struct err;
 struct request;
 struct websession;
 
-/* The daemon's sessions, in the store beside the database at dbpath. A store
- * that cannot be opened is logged and tried again at the next logon; only
- * out of memory is -1. */
-int websession_new(struct websession **out, const char *dbpath);
+/* The daemon's sessions, in the store the settings choose
+ * (session_store_open): beside the database at dbpath, or Redis. A local
+ * store that cannot be opened is logged and tried again at the next logon;
+ * a Redis that does not answer is logged and reached again by each
+ * operation. Only out of memory is -1. */
+int websession_new(struct websession **out, const struct config_snapshot *cfg,
+		   const char *dbpath);
 /* A store built by the caller (tests, the fuzzer); taken over. */
 int websession_new_with(struct websession **out, struct session_store *store);
 void websession_free(struct websession **ws);
@@ -35,6 +38,8 @@ struct session_store *websession_store_reopen(struct websession *ws);
 void websession_store_failed(struct websession *ws, const char *what, const struct err *e);
 /* Why sessions cannot be kept just now, for the status row; "" when they can. */
 void websession_problem(struct websession *ws, char *out, size_t len);
+/* What the logon page says when the store refuses a logon. */
+const char *websession_refusal(struct websession *ws);
 /* Live sessions, -1 when the store cannot say. */
 long websession_count(struct websession *ws, const struct config_snapshot *cfg);
 

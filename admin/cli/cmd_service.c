@@ -5,7 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "webmsg/config.h"
+#include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/session_store.h"
 
 #include "cli/commands.h"
 #include "core/numbers.h"
@@ -104,6 +107,24 @@ static void show_differences(struct db *db, long served)
 		field("not served yet:", "%s", names);
 }
 
+/* Where sessions live and whether that store answers now: asked here, so a
+ * Redis that went away since the last reload is said at once. */
+static void show_sessions(struct db *db)
+{
+	struct config_snapshot *cfg;
+	char where[300];
+	struct err e;
+	if (config_load(db, &cfg, &e) < 0) {
+		field("sessions:", "cannot tell: %s", e.msg);
+		return;
+	}
+	if (session_store_probe(cfg, db_path(db), where, sizeof(where), &e) < 0)
+		field("sessions:", "cannot be kept, logons are refused: %s", e.msg);
+	else
+		field("sessions:", "kept in %s", where);
+	config_snapshot_free(&cfg);
+}
+
 static void show_running(struct db *db, const struct service_state *s)
 {
 	const struct service_status *st = &s->status;
@@ -122,6 +143,7 @@ static void show_running(struct db *db, const struct service_state *s)
 	field("configuration:", "version %ld applied, latest %ld%s", st->config_version, latest,
 	      st->config_version < latest ? " (reload to apply)" : "");
 	show_differences(db, st->config_version);
+	show_sessions(db);
 	field("last result:", "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
 	field_time("last update:", st->updated_at);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "webmsg/address.h"
+#include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/session_store.h"
@@ -98,6 +99,18 @@ int accounts_domain_del(struct db *db, const char *arg, int force, char *text, s
 	return 0;
 }
 
+/* Ends the user's sessions and remembered logons in the store the settings
+ * choose (a local file or Redis). */
+static int end_user(struct db *db, const char *address, long *remembered, struct err *e)
+{
+	struct config_snapshot *cfg;
+	if (config_load(db, &cfg, e) < 0)
+		return -1;
+	int rc = session_store_end_user(cfg, db_path(db), address, NULL, remembered, e);
+	config_snapshot_free(&cfg);
+	return rc;
+}
+
 int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len, struct err *e)
 {
 	char address[USER_ADDRESS_MAX];
@@ -107,7 +120,7 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 	    user_revoke(db, address, NULL, e) < 0)
 		return -1;
 	struct err se;
-	if (session_store_end_user(db_path(db), address, NULL, &count, &se) < 0)
+	if (end_user(db, address, &count, &se) < 0)
 		snprintf(text, len, "ended the sessions and %ld remembered logon(s) of %s (%s)", count,
 			 address, se.msg);
 	else
@@ -118,5 +131,5 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 
 int accounts_end_sessions(struct db *db, const char *address, struct err *e)
 {
-	return session_store_end_user(db_path(db), address, NULL, NULL, e);
+	return end_user(db, address, NULL, e);
 }

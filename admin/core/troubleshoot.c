@@ -12,6 +12,7 @@
 #include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/session_store.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_probe.h"
 
@@ -88,6 +89,21 @@ static int check_configuration(struct check_state *s, struct err *e)
 	return 0;
 }
 
+/* Whether sessions can be kept: a Redis that does not answer refuses every
+ * logon while the daemon itself looks healthy. */
+static void check_sessions(struct check_state *s)
+{
+	char where[300];
+	struct err e;
+	if (session_store_probe(s->cfg, db_path(s->db), where, sizeof(where), &e) < 0)
+		result(s, CHECK_FAIL, session_store_is_redis(s->cfg)
+				      ? "start Redis or fix session.redis / session.redis_password"
+				      : "see the daemon's log; removing the file logs everybody off",
+		       "session store: %s; logons are refused", e.msg);
+	else
+		result(s, CHECK_OK, NULL, "sessions are kept in %s", where);
+}
+
 static void check_running(struct check_state *s)
 {
 	if (s->svc.pid)
@@ -154,7 +170,7 @@ static void check_handshake(struct check_state *s)
 }
 
 static void (*const service_checks[])(struct check_state *) = {
-	check_running, check_version, check_last_reload, check_handshake,
+	check_sessions, check_running, check_version, check_last_reload, check_handshake,
 };
 
 const char *troubleshoot_level_label(enum check_level level)

@@ -1,6 +1,6 @@
 /* session_store.h - where webmail sessions live: a small operations table
  * that the embedded SQLite store implements (session_store_sqlite.c) and a
- * shared store for several machines (Redis) can implement later.
+ * shared store for several machines (session_store_redis.c) implement.
  *
  * A session id is 256 random bits that live only in the browser's cookie and
  * in the caller's copy of a session. A store keeps the SHA-256 of the id (the
@@ -30,6 +30,7 @@
 #include "token.h"
 #include "users.h"
 
+struct config_snapshot;
 struct err;
 
 #define SESSION_ID_BYTES 32
@@ -127,6 +128,38 @@ struct session_store {
  * ":memory:" keeps it in memory (tests). Safe to use from several threads:
  * one connection, one mutex around every operation. */
 int session_store_sqlite_open(const char *path, struct session_store **out, struct err *e);
+/* Where a Redis is: redis://host[:port][/db] or unix:/path[?db=N]. */
+struct session_store_redis_address {
+	int unix_socket;
+	char host[256]; /* host name or address; the socket's path when unix_socket */
+	int port;       /* 6379 unless said */
+	int db;         /* SELECT db; 0 unless said */
+};
+
+int session_store_redis_parse(const char *url, struct session_store_redis_address *out,
+			      struct err *e);
+/* The shared store on the Redis at url (session_store_redis_parse), with
+ * AUTH password when not "" or NULL. A Redis that cannot be reached now is
+ * no error here: every operation connects when it has no connection, with a
+ * timeout, so the store recovers by itself when Redis is back. -1 only for a
+ * bad url or out of memory. Safe to use from several threads. */
+int session_store_redis_open(const char *url, const char *password,
+			     struct session_store **out, struct err *e);
+/* The store the settings choose (session.store): the file beside the
+ * configuration database at dbpath, or Redis (session.redis). Every program
+ * opens its store here. cfg NULL: the local file. */
+int session_store_open(const struct config_snapshot *cfg, const char *dbpath,
+		       struct session_store **out, struct err *e);
+/* 1 when the settings choose Redis. */
+int session_store_is_redis(const struct config_snapshot *cfg);
+/* Whether the store answers now: 0, or -1 with e saying why (a Redis that
+ * cannot be reached, a damaged file). */
+int session_store_ping(struct session_store *st, struct err *e);
+/* For the admin tool: where the store of cfg is (where, "Redis at URL" or the
+ * file), and whether it answers now: 0, or -1 with e saying why. A local
+ * store not made yet is no problem and is not made here. */
+int session_store_probe(const struct config_snapshot *cfg, const char *dbpath, char *where,
+			size_t len, struct err *e);
 /* The store beside the configuration database: "dir/webmsg.db" gives
  * "dir/webmsg-sessions.db". */
 int session_store_default_path(const char *dbpath, char *out, size_t len, struct err *e);
@@ -135,12 +168,13 @@ void session_store_close(struct session_store **st);
 /* The CSRF token of a session id (hex HMAC-SHA256 keyed with the id). */
 void session_csrf_of(const char *id, char out[SESSION_KEY_LEN]);
 
-/* Ends user's sessions and remembered logons in the store beside the
- * configuration database at dbpath, when that store exists (the admin tool:
- * `user del`, `passwd`, `revoke`). *count (may be NULL) gets how many
+/* Ends user's sessions and remembered logons in the store the settings cfg
+ * choose (session_store_open; a local one only when it exists) for the
+ * configuration database at dbpath (the admin tool: `user del`, `passwd`,
+ * `revoke`). *count (may be NULL) gets how many
  * sessions, *remembered (may be NULL) how many remembered logons. */
-int session_store_end_user(const char *dbpath, const char *user, long *count, long *remembered,
-			   struct err *e);
+int session_store_end_user(const struct config_snapshot *cfg, const char *dbpath,
+			   const char *user, long *count, long *remembered, struct err *e);
 
 /* The operations, through the table. */
 static inline int session_store_create(struct session_store *st, const char *user,

@@ -201,7 +201,7 @@ static void test_end_user(void **state)
 	ok(remember_create(f->st, "alice@example.com", 30, a2, sizeof(a2), &e), &e);
 	ok(remember_create(f->st, "bob@example.com", 30, b1, sizeof(b1), &e), &e);
 	ok(remember_forget(f->st, a2, &e), &e);
-	ok(session_store_end_user(f->dbpath, "alice@example.com", &sessions, &remembered, &e), &e);
+	ok(session_store_end_user(NULL, f->dbpath, "alice@example.com", &sessions, &remembered, &e), &e);
 	assert_int_equal(sessions, 0);
 	assert_int_equal(remembered, 1);
 	assert_int_equal(take(f, a1, unused), REMEMBER_UNKNOWN);
@@ -276,7 +276,7 @@ static void test_moved_from_old_database(void **state)
 	snprintf(cookie, sizeof(cookie), "oldSelector1:%s", validator);
 	assert_int_equal(take(f, cookie, fresh), REMEMBER_OK);
 	assert_int_equal(take(f, fresh, cookie), REMEMBER_OK);
-	ok(session_store_end_user(f->dbpath, "alice@example.com", NULL, NULL, &e), &e);
+	ok(session_store_end_user(NULL, f->dbpath, "alice@example.com", NULL, NULL, &e), &e);
 	assert_int_equal(tokens(f), 0);
 }
 

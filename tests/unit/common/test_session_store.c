@@ -215,11 +215,11 @@ static void test_destroy_user(void **state)
 			 SESSION_STORE_NONE);
 	assert_int_equal(find(f, b.id, 0, &found), 0);
 	/* The admin tool's way: by the configuration database's path. */
-	ok(session_store_end_user("webmsg.db", "bob@example.org", &n, NULL, &e), &e);
+	ok(session_store_end_user(NULL, "webmsg.db", "bob@example.org", &n, NULL, &e), &e);
 	assert_int_equal(n, 1);
 	assert_int_equal(find(f, b.id, 0, &found), SESSION_STORE_NONE);
 	/* No store yet: nothing to end, and no file made. */
-	ok(session_store_end_user("other.db", "bob@example.org", &n, NULL, &e), &e);
+	ok(session_store_end_user(NULL, "other.db", "bob@example.org", &n, NULL, &e), &e);
 	assert_int_equal(access("other-sessions.db", F_OK), -1);
 }
 
