@@ -84,13 +84,15 @@ static void store_failed(struct websession *ws, const char *what, const struct e
 	set_problem(ws, msg);
 }
 
-int websession_new_with(struct websession **out, struct session_store *store)
+int websession_new_with(struct websession **out, struct session_store *store,
+			const struct config_snapshot *cfg)
 {
 	struct websession *ws = calloc(1, sizeof(*ws));
 	if (!ws)
 		return -1;
 	pthread_mutex_init(&ws->lock, NULL);
 	ws->store = store;
+	ws->redis = cfg && session_store_is_redis(cfg);
 	*out = ws;
 	return 0;
 }
@@ -100,10 +102,9 @@ int websession_new(struct websession **out, const struct config_snapshot *cfg,
 {
 	struct err e;
 	struct websession *ws;
-	if (websession_new_with(out, NULL) < 0)
+	if (websession_new_with(out, NULL, cfg) < 0)
 		return -1;
 	ws = *out;
-	ws->redis = session_store_is_redis(cfg);
 	if (session_store_open(cfg, dbpath, &ws->store, &e) < 0) {
 		log_error("sessions cannot be kept, logons are refused: %s", e.msg);
 		snprintf(ws->problem, sizeof(ws->problem), "sessions cannot be kept: %s", e.msg);

@@ -27,8 +27,11 @@ struct websession;
  * operation. Only out of memory is -1. */
 int websession_new(struct websession **out, const struct config_snapshot *cfg,
 		   const char *dbpath);
-/* A store built by the caller (tests, the fuzzer); taken over. */
-int websession_new_with(struct websession **out, struct session_store *store);
+/* A store built by the caller (the worker's, through the parent; tests, the
+ * fuzzer); taken over. cfg (may be NULL) names the store behind it, for what
+ * a refused logon says. */
+int websession_new_with(struct websession **out, struct session_store *store,
+			const struct config_snapshot *cfg);
 void websession_free(struct websession **ws);
 /* The store when it is open, else NULL; borrowed until websession_free. */
 struct session_store *websession_store(struct websession *ws);

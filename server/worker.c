@@ -199,7 +199,7 @@ static int set_up(struct server *srv, int ctl, struct generation **g, struct err
 	}
 	if (session_store_remote_open(srv->ps, &remote, e) < 0)
 		goto out;
-	if (websession_new_with(&srv->sessions, remote) < 0) {
+	if (websession_new_with(&srv->sessions, remote, cfg) < 0) {
 		session_store_close(&remote);
 		err_set(e, "out of memory");
 		goto out;

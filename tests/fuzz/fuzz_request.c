@@ -122,13 +122,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	pthread_mutex_init(&srv.rules_lock, NULL);
 	/* The daemon's store on disk, kept in memory here: an input is not a write. */
 	must(session_store_sqlite_open(":memory:", &store, &e), &e);
-	FUZZ_CHECK(websession_new_with(&srv.store, store) == 0 &&
+	FUZZ_CHECK(websession_new_with(&srv.store, store, NULL) == 0 &&
 		   throttle_new(&srv.throttle, store) == 0);
 	/* The pages ask the parent's side over its channels, as in a worker. */
 	struct session_store *remote;
 	must(parent_services_pair(&srv, &srv.services, &srv.ps, &e), &e);
 	must(session_store_remote_open(srv.ps, &remote, &e), &e);
-	FUZZ_CHECK(websession_new_with(&srv.sessions, remote) == 0);
+	FUZZ_CHECK(websession_new_with(&srv.sessions, remote, NULL) == 0);
 	must(guard_start(&srv.guard, &e), &e);
 
 	must(config_load(srv.db, &gen.cfg, &e), &e);
