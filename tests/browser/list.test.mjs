@@ -3,16 +3,8 @@
 // selected, select all (with and without the script), Sent listed by
 // recipient (pages beyond the end: list_pages.test.mjs).
 import assert from 'node:assert/strict';
-import { browserSuite, logOn, messageRow, newPage, openMessage, withPage, USER } from './lib.mjs';
-
-
-// A message from `from` with this subject, dated `day` days after a fixed day.
-function mail(from, subject, day, { to = USER } = {}) {
-  const date = new Date(Date.UTC(2025, 0, 1 + day, 9, 0, 0)).toUTCString().replace('GMT', '+0000');
-  return `From: ${from}\nTo: ${to}\nSubject: ${subject}\nDate: ${date}\n` +
-    `Message-ID: <list-${day}-${subject.replace(/\W/g, '')}@example.net>\n` +
-    'Content-Type: text/plain; charset=utf-8\n\nHello.\n';
-}
+import { browserSuite, logOn, messageRow, openMessage, withPage, USER } from './lib.mjs';
+import { mail, subjects, notice, follow, shared } from './list_lib.mjs';
 
 // INBOX, newest first: Cherry (Carl), Banana (Bob), apple (Ann).
 const INBOX = [
@@ -20,36 +12,6 @@ const INBOX = [
   mail('Bob <bob@example.net>', 'Banana', 2),
   mail('Carl <carl@example.net>', 'Cherry', 3),
 ];
-
-async function subjects(page) {
-  return page.locator('table.messages tbody td.subject a').allInnerTexts();
-}
-
-async function pagerTexts(page) {
-  return (await page.locator('p.pages span').allInnerTexts()).map((t) => t.trim());
-}
-
-async function notice(page) {
-  return (await page.locator('p.notice').innerText()).trim();
-}
-
-// Clicks a link and waits for the page it leads to.
-async function follow(page, link) {
-  const href = await link.getAttribute('href');
-  await Promise.all([page.waitForURL((u) => `${u.pathname}${u.search}`.startsWith(href.split('#')[0])), link.click()]);
-  await page.waitForLoadState('domcontentloaded');
-}
-
-// One logged-on page for the whole file: logging on costs a password hash,
-// and each test starts from the address it needs.
-let session;
-async function shared(env) {
-  if (!session) {
-    session = await newPage(env.browser);
-    await logOn(session.page, env.inst.base);
-  }
-  return session.page;
-}
 
 browserSuite('list', { instance: { sampleMail: false, messages: INBOX } }, (env, test) => {
   test('the tab title has the folder\'s unread count, and each row is named and says Unread', async () => {

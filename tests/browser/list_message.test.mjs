@@ -2,17 +2,10 @@
 // order, the page and order kept after Delete inside a message, and the
 // Answered and Forwarded marks after a reply and a forward are sent.
 import assert from 'node:assert/strict';
-import { browserSuite, logOn, messageRow, newPage, openMessage, USER } from './lib.mjs';
+import { browserSuite, messageRow, openMessage, USER } from './lib.mjs';
+import { mail, subjects, exactRow, pagerTexts, notice, shared } from './list_lib.mjs';
 
 const BULK = 200;
-
-// A message from `from` with this subject, dated `day` days after a fixed day.
-function mail(from, subject, day, { to = USER } = {}) {
-  const date = new Date(Date.UTC(2025, 0, 1 + day, 9, 0, 0)).toUTCString().replace('GMT', '+0000');
-  return `From: ${from}\nTo: ${to}\nSubject: ${subject}\nDate: ${date}\n` +
-    `Message-ID: <list-${day}-${subject.replace(/\W/g, '')}@example.net>\n` +
-    'Content-Type: text/plain; charset=utf-8\n\nHello.\n';
-}
 
 // INBOX, newest first: Cherry (Carl), Banana (Bob), apple (Ann).
 const INBOX = [
@@ -20,41 +13,6 @@ const INBOX = [
   mail('Bob <bob@example.net>', 'Banana', 2),
   mail('Carl <carl@example.net>', 'Cherry', 3),
 ];
-
-async function subjects(page) {
-  return page.locator('table.messages tbody td.subject a').allInnerTexts();
-}
-
-// The row whose subject is exactly this (not the reply's "Re: ...").
-function exactRow(page, subject) {
-  return page.locator('table.messages tbody tr').filter({ has: page.locator('td.subject a', { hasText: new RegExp(`^${subject}$`) }) });
-}
-
-async function pagerTexts(page) {
-  return (await page.locator('p.pages span').allInnerTexts()).map((t) => t.trim());
-}
-
-async function notice(page) {
-  return (await page.locator('p.notice').innerText()).trim();
-}
-
-// Clicks a link and waits for the page it leads to.
-async function follow(page, link) {
-  const href = await link.getAttribute('href');
-  await Promise.all([page.waitForURL((u) => `${u.pathname}${u.search}`.startsWith(href.split('#')[0])), link.click()]);
-  await page.waitForLoadState('domcontentloaded');
-}
-
-// One logged-on page for the whole file: logging on costs a password hash,
-// and each test starts from the address it needs.
-let session;
-async function shared(env) {
-  if (!session) {
-    session = await newPage(env.browser);
-    await logOn(session.page, env.inst.base);
-  }
-  return session.page;
-}
 
 browserSuite('list_message', { instance: { sampleMail: false, messages: INBOX } }, (env, test) => {
   test('a message has previous and next in the list\'s order, and its back link returns to that order', async () => {

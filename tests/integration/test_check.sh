@@ -12,7 +12,9 @@ admin ssl enable >/dev/null
 admin service start >/dev/null
 out=$(admin check 2>&1)
 expect_eq "check passes on a working HTTPS setup" 0 "$?"
-expect_no_match "no WARN or FAIL" '^(WARN|FAIL)' "$out"
+# The tests serve as whoever runs them (lib.sh), root in CI: the one warning
+# that is the test's own choice.
+expect_no_match "no WARN or FAIL" '^(WARN|FAIL)' "$(printf '%s\n' "$out" | grep -v 'service.user is')"
 fp=$(served_fingerprint)
 expect_match "the handshake line shows protocol, cipher and the served fingerprint" "OK +HTTPS handshake.*TLSv1\.[23], .*${fp:-none}" "$out"
 
