@@ -191,7 +191,8 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 	if (path_of(ob, "", id, ".env", path, sizeof(path), e) < 0)
 		return -1;
 	buf_init(&b, ENV_MAX);
-	if (fileio_append_path(path, 0, &b, e) < 0 && !b.failed) {
+	/* Written by the worker: never followed through a link, never a FIFO. */
+	if (fileio_append_path(path, O_NOFOLLOW | O_NONBLOCK, &b, e) < 0 && !b.failed) {
 		buf_free(&b);
 		return -1;
 	}
@@ -322,9 +323,20 @@ static enum outcome relay_once(struct outbox *ob, const struct relay_settings *s
 	}
 	if (path_of(ob, "", id, ".eml", path, sizeof(path), &e) < 0)
 		return BROKEN;
-	FILE *f = fopen(path, "re");
+	/* Written by the worker: what is read is the plain file of its own that
+	 * was checked, on the descriptor checked, never a link swapped in. */
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
-		log_warn("outbox: cannot open %s", path);
+		log_warn("outbox: cannot open %s as a plain file of its own", path);
+		if (fd >= 0)
+			close(fd);
 		return BROKEN;
 	}
 	CURL *c = curl_easy_init();
