@@ -240,6 +240,9 @@ int worker_main(struct server *srv)
 	signal(SIGPIPE, SIG_IGN);
 	/* A parent killed outright takes its worker along. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	/* Started from /proc/self/exe, it would show in ps and top as "exe";
+	 * named before any thread starts, every thread carries the name. */
+	prctl(PR_SET_NAME, (unsigned long)"webmsgd-worker", 0, 0, 0);
 
 	if (set_up(srv, ctl, &g, &e) < 0 || reaper_start(&srv->reaper, &e) < 0) {
 		tell(ctl, PRIVSEP_FAILED, e.msg);

@@ -39,6 +39,7 @@ worker=$(connection_owner "$HTTP_PORT")
 check "a process holds the HTTP connection" test -n "$worker"
 check "it is not the parent in the pidfile ($parent)" test "$worker" != "$parent"
 expect_eq "it is the parent's child" "$parent" "$(awk '{print $4}' "/proc/$worker/stat")"
+expect_eq "ps and top name it" webmsgd-worker "$(cat "/proc/$worker/comm")"
 expect_eq "the HTTPS connection is held by the same worker" "$worker" \
 	"$(connection_owner "$HTTPS_PORT")"
 
