@@ -15,14 +15,12 @@ conns=${2:-32}
 # connections in every state (idle, sending, being answered).
 pause=0.5
 
-scripts/deps.sh bench
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" >/dev/null
+. bench/lib.sh
+bench_build
 
 work=$(mktemp -d /tmp/webmsg-bench.XXXXXX)
 export WEBMSG_CONFIG=$work/webmsg.db
 admin=build/bin/webmsg-admin
-nginx_conf=$work/nginx/nginx.conf
 nginx_pid=
 wrk_pid=
 cleanup() {
@@ -33,61 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 http_port=$(port)
 https_port=$(port)
 nginx_port=$(port)
-
-# webmsgd with a self-signed ECDSA P-256 certificate and the intermediate
-# profile; its log tells when a reload is done.
-mkdir -m 700 "$work/ssl"
-"$admin" init >/dev/null
-"$admin" config set web.bind 127.0.0.1 >/dev/null
-"$admin" config set web.http_port "$http_port" >/dev/null
-"$admin" config set web.https_port "$https_port" >/dev/null
-"$admin" config set web.max_connections_per_address 8192 >/dev/null
-"$admin" config set log.level info >/dev/null
-"$admin" ssl keystore "$work/ssl" >/dev/null
-"$admin" ssl selfsign --cn localhost --san 127.0.0.1 >/dev/null
-"$admin" ssl enable >/dev/null
-"$admin" service start >/dev/null
+# webmsgd's log tells when a reload is done.
+webmsgd_tls "$http_port" "$https_port" web.max_connections_per_address 8192 log.level info
 webmsgd_pid=$(cat "$work/webmsgd.pid")
 webmsgd_log=$work/webmsgd.log
-
-# nginx: the same page bytes, certificate, key, versions and suites (as in
-# bench/https.sh).
-mkdir -p "$work/nginx/html"
-curl -sk "https://127.0.0.1:$https_port/" >"$work/nginx/html/index.html"
-chmod 755 "$work" "$work/nginx" "$work/nginx/html" # nginx's workers drop privileges
-chmod 644 "$work/nginx/html/index.html"
-sqlite3 "$WEBMSG_CONFIG" "SELECT value FROM settings WHERE key = 'ssl.key_password'" >"$work/nginx/keypass"
-cat >"$nginx_conf" <<CONF
-worker_processes 2;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log error;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	server {
-		listen 127.0.0.1:$nginx_port ssl;
-		ssl_certificate $work/ssl/server.crt;
-		ssl_certificate_key $work/ssl/server.key;
-		ssl_password_file $work/nginx/keypass;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305;
-		ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;
-		ssl_prefer_server_ciphers on;
-		ssl_ecdh_curve X25519:prime256v1:secp384r1;
-		ssl_session_tickets off;
-		ssl_session_cache off;
-		root $work/nginx/html;
-		location / { index index.html; default_type "text/html; charset=utf-8"; }
-	}
-}
-CONF
-nginx -p "$work/nginx" -c "$nginx_conf" -g 'daemon off;' &
-nginx_pid=$!
-for _ in $(seq 50); do curl -sk -o /dev/null "https://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
+nginx_same_page "$https_port" "$nginx_port"
 
 # Waits (bounded) until the log line that ends a webmsgd reload appears N times.
 webmsgd_reloaded() {
