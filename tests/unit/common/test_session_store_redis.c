@@ -1,10 +1,11 @@
 /* test_session_store_redis.c - the shared session store against a real
- * redis-server that the test starts on a unix socket in its own folder: the
- * behaviours of the embedded store's test (sessions found by their cookie
- * value from a second connection, new ids, secure never over HTTP, transfer
- * tokens once, expiry and limits, ended sessions, the kv operations), Redis
- * holding no id or token, and a Redis that stops or stalls: a clear error
- * within the timeout, and the store works again once Redis is back. */
+ * redis-server that the test starts on a unix socket in its own folder: what
+ * every store does (session_store_tests.h, "opened again" being another
+ * front end with its own connection), and what is Redis's own: addresses,
+ * Redis ending sessions, tokens and keys by its expiry with no one asking,
+ * the expiry following use, Redis holding no id or token, a password, and a
+ * Redis that stops or stalls: a clear error within the timeout, and the store
+ * works again once Redis is back. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -23,8 +24,6 @@
 #include "webmsg/err.h"
 #include "webmsg/session_store.h"
 
-static const struct session_limits lim = { 1800, 43200, 4096, 20 };
-
 /* One redis-server for the whole file; every test starts on an empty one. */
 static struct tmpdir dir;
 static char sock[PATH_MAX + 16], url[PATH_MAX + 32];
@@ -35,11 +34,7 @@ struct fixture {
 	redisContext *c; /* the test's own connection, to look and to age */
 };
 
-static void ok(int rc, const struct err *e)
-{
-	if (rc != 0)
-		fail_msg("%s", e->msg);
-}
+#include "session_store_tests.h"
 
 static void start_redis(void)
 {
@@ -155,30 +150,70 @@ static void reopen(struct fixture *f)
 	ok(session_store_redis_open(url, NULL, &f->st, &e), &e);
 }
 
-static struct session make(struct fixture *f, const char *user, const struct session_limits *l)
+/* Another front end beside this one. */
+static void another(struct fixture *f, struct session_store **st)
 {
-	struct session s;
 	struct err e;
-	ok(session_store_create(f->st, user, "stamp-1", 0, 0, l, &s, &e), &e);
-	return s;
+	(void)f;
+	ok(session_store_redis_open(url, NULL, st, &e), &e);
 }
 
-static int find(struct fixture *f, const char *id, int https, struct session *out)
+static long long integer(struct fixture *f, const char *fmt, const char *arg)
 {
-	struct err e = { "" };
-	int rc = session_store_find(f->st, id, https, &lim, out, &e);
-	if (rc < 0)
-		fail_msg("%s", e.msg);
-	return rc;
+	redisReply *r = cmd(f, fmt, arg);
+	long long n = r->integer;
+	freeReplyObject(r);
+	return n;
 }
 
-static int ended(struct fixture *f, const char *id, struct session *out)
+/* Redis's expiry of the session moves back with its last use. */
+static void age_session(struct fixture *f, const struct session *s, long idle, long old)
 {
-	struct err e = { "" };
-	int rc = session_store_ended(f->st, id, out, &e);
-	if (rc < 0)
-		fail_msg("%s", e.msg);
-	return rc;
+	char by[32];
+	snprintf(by, sizeof(by), "%ld", -idle);
+	freeReplyObject(cmd(f, "HINCRBY webmsg:s:%s last_seen %s", s->key, by));
+	snprintf(by, sizeof(by), "%ld", -old);
+	freeReplyObject(cmd(f, "HINCRBY webmsg:s:%s created %s", s->key, by));
+	long long ttl = integer(f, "TTL webmsg:s:%s", s->key);
+	if (idle && ttl > idle) {
+		snprintf(by, sizeof(by), "%lld", ttl - idle);
+		freeReplyObject(cmd(f, "EXPIRE webmsg:s:%s %s", s->key, by));
+	} else if (idle) {
+		poke(f, "DEL webmsg:s:%s", s->key);
+	}
+}
+
+static void expire_transfers(struct fixture *f)
+{
+	redisReply *r = cmd(f, "KEYS webmsg:t:*");
+	for (size_t i = 0; i < r->elements; i++) {
+		assert_true(integer(f, "TTL %s", r->element[i]->str) > 0);
+		poke(f, "DEL %s", r->element[i]->str);
+	}
+	freeReplyObject(r);
+}
+
+static void expire_ended(struct fixture *f, const struct session *s)
+{
+	/* Kept a day, not more. */
+	long long ttl = integer(f, "TTL webmsg:e:%s", s->key);
+	assert_true(ttl > 86000 && ttl <= 86400);
+	poke(f, "DEL webmsg:e:%s", s->key);
+}
+
+/* Redis's own expiry: a key at its end is absent soon after. */
+static void expire_key(struct fixture *f, const char *key)
+{
+	struct err e;
+	char v[64];
+	poke(f, "PEXPIRE webmsg:k:%s 1", key);
+	for (int i = 0; i < 500; i++) {
+		if (session_store_kv_get(f->st, key, v, sizeof(v), &e) == SESSION_STORE_NONE)
+			return;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("Redis did not expire %s", key);
 }
 
 static void test_addresses(void **state)
@@ -202,222 +237,6 @@ static void test_addresses(void **state)
 	assert_int_equal(session_store_redis_parse("http://host", &a, &e), -1);
 	assert_int_equal(session_store_redis_parse("redis://host:99999", &a, &e), -1);
 	assert_int_equal(session_store_redis_parse("unix:relative.sock", &a, &e), -1);
-}
-
-static void test_create_find_destroy(void **state)
-{
-	struct fixture *f = *state;
-	struct session s, found;
-	struct err e;
-	long n;
-	ok(session_store_create(f->st, "ann@example.org", "stamp-1", 1, 0, &lim, &s, &e), &e);
-	assert_int_equal(strlen(s.id), 43);
-	assert_int_equal(strlen(s.csrf), 64);
-	/* Another front end: the same cookie works there. */
-	reopen(f);
-	assert_int_equal(find(f, s.id, 0, &found), 0);
-	assert_string_equal(found.user, "ann@example.org");
-	assert_string_equal(found.stamp, "stamp-1");
-	assert_string_equal(found.csrf, s.csrf);
-	assert_string_equal(found.key, s.key);
-	assert_int_equal(found.expire_pages, 1);
-	ok(session_store_count(f->st, &lim, &n, &e), &e);
-	assert_int_equal(n, 1);
-	ok(session_store_destroy(f->st, s.key, &e), &e);
-	assert_int_equal(find(f, s.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, "not-an-id", 0, &found), SESSION_STORE_NONE);
-	ok(session_store_count(f->st, &lim, &n, &e), &e);
-	assert_int_equal(n, 0);
-}
-
-static void test_secure_never_over_http(void **state)
-{
-	struct fixture *f = *state;
-	struct session s = make(f, "ann@example.org", &lim), rotated, found;
-	struct err e;
-	ok(session_store_rotate(f->st, s.key, 1, &rotated, &e), &e);
-	assert_string_not_equal(rotated.id, s.id);
-	assert_string_not_equal(rotated.csrf, s.csrf);
-	assert_int_equal(find(f, s.id, 1, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, rotated.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, rotated.id, 1, &found), 0);
-	assert_int_equal(found.secure, 1);
-	assert_int_equal(session_store_rotate(f->st, s.key, 0, &rotated, &e), SESSION_STORE_NONE);
-}
-
-static void test_transfer_once(void **state)
-{
-	struct fixture *f = *state;
-	struct session s = make(f, "ann@example.org", &lim), found;
-	char token[SESSION_ID_LEN];
-	struct err e;
-	ok(session_store_transfer_new(f->st, s.key, token, sizeof(token), &e), &e);
-	reopen(f);
-	ok(session_store_transfer_take(f->st, token, &lim, &found, &e), &e);
-	assert_string_equal(found.user, "ann@example.org");
-	assert_string_equal(found.key, s.key);
-	assert_string_equal(found.id, "");
-	assert_int_equal(session_store_transfer_take(f->st, token, &lim, &found, &e),
-			 SESSION_STORE_NONE);
-	/* A token outlives neither its time (Redis expires it) nor its session. */
-	ok(session_store_transfer_new(f->st, s.key, token, sizeof(token), &e), &e);
-	redisReply *r = cmd(f, "KEYS webmsg:t:*");
-	assert_int_equal(r->elements, 1);
-	poke(f, "TTL %s", r->element[0]->str);
-	poke(f, "DEL %s", r->element[0]->str);
-	freeReplyObject(r);
-	assert_int_equal(session_store_transfer_take(f->st, token, &lim, &found, &e),
-			 SESSION_STORE_NONE);
-	ok(session_store_transfer_new(f->st, s.key, token, sizeof(token), &e), &e);
-	ok(session_store_destroy(f->st, s.key, &e), &e);
-	assert_int_equal(session_store_transfer_take(f->st, token, &lim, &found, &e),
-			 SESSION_STORE_NONE);
-}
-
-static void test_expiry(void **state)
-{
-	struct fixture *f = *state;
-	struct session idle = make(f, "ann@example.org", &lim);
-	struct session old = make(f, "bob@example.org", &lim);
-	struct session fresh = make(f, "cy@example.org", &lim), found;
-	struct err e;
-	long long ttl;
-	poke(f, "HINCRBY webmsg:s:%s last_seen -1801", idle.key);
-	poke(f, "HINCRBY webmsg:s:%s created -43201", old.key);
-	assert_int_equal(find(f, idle.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, old.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, fresh.id, 0, &found), 0);
-	/* Redis ends a session no one asks for: its expiry is the idle timeout. */
-	redisReply *r = cmd(f, "TTL webmsg:s:%s", fresh.key);
-	ttl = r->integer;
-	freeReplyObject(r);
-	assert_true(ttl > 1700 && ttl <= 1800);
-	ok(session_store_sweep(f->st, &lim, &e), &e);
-}
-
-static void test_last_seen_not_every_request(void **state)
-{
-	struct fixture *f = *state;
-	struct session s = make(f, "ann@example.org", &lim), found;
-	poke(f, "HINCRBY webmsg:s:%s last_seen -10", s.key);
-	poke(f, "EXPIRE webmsg:s:%s 1000", s.key);
-	assert_int_equal(find(f, s.id, 0, &found), 0);
-	assert_int_equal(found.last_seen, s.last_seen - 10);
-	/* Older than a minute: written, and Redis's expiry moves with it. */
-	poke(f, "HINCRBY webmsg:s:%s last_seen -100", s.key);
-	assert_int_equal(find(f, s.id, 0, &found), 0);
-	assert_true(found.last_seen >= s.last_seen);
-	redisReply *r = cmd(f, "TTL webmsg:s:%s", s.key);
-	assert_true(r->integer > 1700);
-	freeReplyObject(r);
-	reopen(f);
-	assert_int_equal(find(f, s.id, 0, &found), 0);
-	assert_true(found.last_seen >= s.last_seen);
-}
-
-static void test_destroy_user(void **state)
-{
-	struct fixture *f = *state;
-	struct session a1 = make(f, "ann@example.org", &lim), a2 = make(f, "ann@example.org", &lim);
-	struct session b = make(f, "bob@example.org", &lim), found;
-	struct err e;
-	long n = 0;
-	char token[SESSION_ID_LEN];
-	ok(session_store_transfer_new(f->st, a1.key, token, sizeof(token), &e), &e);
-	ok(session_store_destroy_user(f->st, "ann@example.org", &n, &e), &e);
-	assert_int_equal(n, 2);
-	assert_int_equal(find(f, a1.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, a2.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(session_store_transfer_take(f->st, token, &lim, &found, &e),
-			 SESSION_STORE_NONE);
-	assert_int_equal(find(f, b.id, 0, &found), 0);
-	ok(session_store_count(f->st, &lim, &n, &e), &e);
-	assert_int_equal(n, 1);
-}
-
-static void test_ended_known_for_a_while(void **state)
-{
-	struct fixture *f = *state;
-	struct session off = make(f, "ann@example.org", &lim);
-	struct session idle = make(f, "bob@example.org", &lim);
-	struct session gone = make(f, "dee@example.org", &lim);
-	struct session live = make(f, "cy@example.org", &lim), found;
-	struct err e;
-	assert_int_equal(ended(f, live.id, &found), SESSION_STORE_NONE);
-	ok(session_store_destroy(f->st, off.key, &e), &e);
-	reopen(f);
-	assert_int_equal(ended(f, off.id, &found), 0);
-	assert_string_equal(found.user, "ann@example.org");
-	assert_string_equal(found.stamp, "stamp-1");
-	assert_string_equal(found.csrf, off.csrf);
-	assert_int_equal(find(f, off.id, 0, &found), SESSION_STORE_NONE);
-	/* Expired, found at lookup ... */
-	poke(f, "HINCRBY webmsg:s:%s last_seen -1801", idle.key);
-	assert_int_equal(find(f, idle.id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(ended(f, idle.id, &found), 0);
-	assert_string_equal(found.user, "bob@example.org");
-	/* ... or expired by Redis with no one asking. */
-	poke(f, "DEL webmsg:s:%s", gone.key);
-	assert_int_equal(ended(f, gone.id, &found), 0);
-	assert_string_equal(found.user, "dee@example.org");
-	/* Kept a day, not more. */
-	redisReply *r = cmd(f, "TTL webmsg:e:%s", off.key);
-	assert_true(r->integer > 86000 && r->integer <= 86400);
-	freeReplyObject(r);
-	assert_int_equal(ended(f, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &found),
-			 SESSION_STORE_NONE);
-	poke(f, "DEL webmsg:e:%s", off.key);
-	assert_int_equal(ended(f, off.id, &found), SESSION_STORE_NONE);
-}
-
-static void test_ended_not_for_an_ended_account(void **state)
-{
-	struct fixture *f = *state;
-	struct session s = make(f, "ann@example.org", &lim), found;
-	struct err e;
-	long n;
-	ok(session_store_destroy(f->st, s.key, &e), &e);
-	assert_int_equal(ended(f, s.id, &found), 0);
-	ok(session_store_destroy_user(f->st, "ann@example.org", &n, &e), &e);
-	assert_int_equal(ended(f, s.id, &found), SESSION_STORE_NONE);
-}
-
-static void test_cap_per_user(void **state)
-{
-	struct fixture *f = *state;
-	struct session_limits l = lim;
-	struct session s[4], other, found;
-	l.max_per_user = 3;
-	other = make(f, "bob@example.org", &l);
-	for (int i = 0; i < 4; i++)
-		s[i] = make(f, "ann@example.org", &l);
-	assert_int_equal(find(f, s[0].id, 0, &found), SESSION_STORE_NONE);
-	for (int i = 1; i < 4; i++)
-		assert_int_equal(find(f, s[i].id, 0, &found), 0);
-	assert_int_equal(find(f, other.id, 0, &found), 0);
-}
-
-static void test_full_store_refuses(void **state)
-{
-	struct fixture *f = *state;
-	struct session_limits l = lim;
-	struct session s[3], found, extra;
-	struct err e;
-	l.max_sessions = 3;
-	s[0] = make(f, "ann@example.org", &l);
-	s[1] = make(f, "bob@example.org", &l);
-	s[2] = make(f, "cy@example.org", &l);
-	assert_int_equal(session_store_create(f->st, "dan@example.org", "x", 0, 0, &l, &extra, &e),
-			 SESSION_FULL);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(find(f, s[i].id, 0, &found), 0);
-	l.max_per_user = 1;
-	ok(session_store_create(f->st, "ann@example.org", "x", 0, 0, &l, &extra, &e), &e);
-	assert_int_equal(find(f, s[0].id, 0, &found), SESSION_STORE_NONE);
-	assert_int_equal(find(f, extra.id, 0, &found), 0);
-	/* A session that ended makes room (the live set is cleaned on use). */
-	ok(session_store_destroy(f->st, s[1].key, &e), &e);
-	ok(session_store_create(f->st, "dan@example.org", "x", 0, 0, &l, &extra, &e), &e);
 }
 
 /* Every key and every value Redis holds, looked through for needle. */
@@ -461,95 +280,41 @@ static void test_hashes_only_in_redis(void **state)
 	assert_false(in_redis(f, token));
 }
 
-static void test_keys_with_expiry(void **state)
+/* Redis ends a session no one asks for (its expiry is the idle timeout,
+ * moved on as it is used), and the session is still known as ended. */
+static void test_expired_by_redis(void **state)
+{
+	struct fixture *f = *state;
+	struct session s = make(f, "ann@example.org", &lim);
+	struct session gone = make(f, "dee@example.org", &lim), found;
+	long long ttl = integer(f, "TTL webmsg:s:%s", s.key);
+	assert_true(ttl > lim.idle - 100 && ttl <= lim.idle);
+	age_session(f, &s, 100, 0);
+	assert_int_equal(find(f, s.id, 0, &found), 0);
+	assert_true(integer(f, "TTL webmsg:s:%s", s.key) > lim.idle - 100);
+	poke(f, "DEL webmsg:s:%s", gone.key);
+	assert_int_equal(find(f, gone.id, 0, &found), SESSION_STORE_NONE);
+	assert_int_equal(ended(f, gone.id, &found), 0);
+	assert_string_equal(found.user, "dee@example.org");
+}
+
+/* A counter's expiry comes with its first INCR and a later one keeps it;
+ * EXPIRE 0 takes a key's expiry away. */
+static void test_key_expiry_in_redis(void **state)
 {
 	struct fixture *f = *state;
 	struct err e = { "" };
-	char v[32], small[2];
-	long long n = 0;
-	long gone = -1;
-	assert_int_equal(session_store_kv_get(f->st, "k", v, sizeof(v), &e), SESSION_STORE_NONE);
-	ok(session_store_kv_set(f->st, "k", "one", 0, &e), &e);
-	ok(session_store_kv_set(f->st, "k", "two", 3600, &e), &e);
-	ok(session_store_kv_get(f->st, "k", v, sizeof(v), &e), &e);
-	assert_string_equal(v, "two");
-	assert_int_equal(session_store_kv_get(f->st, "k", small, sizeof(small), &e), -1);
-	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
-	assert_int_equal(n, 1);
-	ok(session_store_kv_incr(f->st, "c", 60, &n, &e), &e);
-	assert_int_equal(n, 2);
-	/* The expiry came with the first INCR, and a later one kept it. */
-	redisReply *r = cmd(f, "TTL webmsg:k:c");
-	assert_true(r->integer > 3000);
-	freeReplyObject(r);
-	reopen(f);
-	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
-	assert_int_equal(n, 3);
-	ok(session_store_kv_del(f->st, "k", &gone, &e), &e);
-	assert_int_equal(gone, 1);
-	ok(session_store_kv_del(f->st, "k", &gone, &e), &e);
-	assert_int_equal(gone, 0);
-	ok(session_store_kv_set(f->st, "forever", "x", 0, &e), &e);
-	ok(session_store_kv_expire(f->st, "forever", 60, &e), &e);
-	r = cmd(f, "TTL webmsg:k:forever");
-	assert_true(r->integer > 0 && r->integer <= 60);
-	freeReplyObject(r);
-	ok(session_store_kv_expire(f->st, "forever", 0, &e), &e);
-	r = cmd(f, "TTL webmsg:k:forever");
-	assert_int_equal(r->integer, -1);
-	freeReplyObject(r);
-	ok(session_store_kv_expire(f->st, "absent", 60, &e), &e);
-	assert_int_equal(session_store_kv_get(f->st, "absent", v, sizeof(v), &e),
-			 SESSION_STORE_NONE);
-	/* Redis's own expiry: past it the key is absent. */
-	poke(f, "PEXPIRE webmsg:k:%s 1", "c");
-	for (int i = 0; i < 100; i++) {
-		if (session_store_kv_get(f->st, "c", v, sizeof(v), &e) == SESSION_STORE_NONE)
-			break;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	assert_int_equal(session_store_kv_get(f->st, "c", v, sizeof(v), &e), SESSION_STORE_NONE);
-}
-
-struct incr_arg {
-	struct session_store *st;
-	int failed;
-};
-
-static void *incr_many(void *p)
-{
-	struct incr_arg *a = p;
-	struct err e;
 	long long n;
-	for (int i = 0; i < 100; i++)
-		if (session_store_kv_incr(a->st, "shared", 60, &n, &e) < 0)
-			a->failed = 1;
-	return NULL;
-}
-
-/* Two front ends, two threads each: every INCR counts once. */
-static void test_incr_atomic(void **state)
-{
-	struct fixture *f = *state;
-	struct session_store *other;
-	struct incr_arg a[4];
-	pthread_t th[4];
-	struct err e = { "" };
-	char v[32];
-	ok(session_store_redis_open(url, NULL, &other, &e), &e);
-	for (int i = 0; i < 4; i++) {
-		a[i].st = i % 2 ? other : f->st;
-		a[i].failed = 0;
-		assert_int_equal(pthread_create(&th[i], NULL, incr_many, &a[i]), 0);
-	}
-	for (int i = 0; i < 4; i++) {
-		pthread_join(th[i], NULL);
-		assert_int_equal(a[i].failed, 0);
-	}
-	session_store_close(&other);
-	ok(session_store_kv_get(f->st, "shared", v, sizeof(v), &e), &e);
-	assert_string_equal(v, "400");
+	ok(session_store_kv_incr(f->st, "c", 3600, &n, &e), &e);
+	ok(session_store_kv_incr(f->st, "c", 60, &n, &e), &e);
+	assert_true(integer(f, "TTL webmsg:k:%s", "c") > 3000);
+	ok(session_store_kv_set(f->st, "forever", "x", 0, &e), &e);
+	assert_int_equal(integer(f, "TTL webmsg:k:%s", "forever"), -1);
+	ok(session_store_kv_expire(f->st, "forever", 60, &e), &e);
+	n = integer(f, "TTL webmsg:k:%s", "forever");
+	assert_true(n > 0 && n <= 60);
+	ok(session_store_kv_expire(f->st, "forever", 0, &e), &e);
+	assert_int_equal(integer(f, "TTL webmsg:k:%s", "forever"), -1);
 }
 
 static double now_s(void)
@@ -623,19 +388,10 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addresses),
-		T(test_create_find_destroy),
-		T(test_secure_never_over_http),
-		T(test_transfer_once),
-		T(test_expiry),
-		T(test_last_seen_not_every_request),
-		T(test_destroy_user),
-		T(test_ended_known_for_a_while),
-		T(test_ended_not_for_an_ended_account),
-		T(test_cap_per_user),
-		T(test_full_store_refuses),
+		SESSION_STORE_TESTS(setup, teardown),
+		T(test_expired_by_redis),
 		T(test_hashes_only_in_redis),
-		T(test_keys_with_expiry),
-		T(test_incr_atomic),
+		T(test_key_expiry_in_redis),
 		T(test_redis_down_and_back),
 		T(test_password),
 	};
