@@ -63,7 +63,7 @@ static void another(struct fixture *f, struct session_store **st)
 }
 
 /* Runs SQL on the store file behind the store's back (to age what it holds). */
-static void poke(struct fixture *f, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void poke(struct fixture *f, const char *fmt, ...)
 {
 	char sql[512];
 	va_list ap;
