@@ -205,11 +205,8 @@ static int compare_key(struct console *c, void *st, int key)
 		}
 		return 1;
 	}
-	if (key == 'r') {
-		load(c, s);
-		return 1;
-	}
-	if (key == 'i') {
+	/* F2 is every screen's Apply: here, the file. */
+	if (key == 'i' || key == KEY_F(2)) {
 		import_file(c, s);
 		return 1;
 	}
@@ -219,8 +216,7 @@ static int compare_key(struct console *c, void *st, int key)
 static const struct keybar_entry *compare_keys(void *st)
 {
 	static const struct keybar_entry keys[] = { { NULL, "o", "Open file" },
-						    { NULL, "i", "Import" },
-						    { NULL, "r", "Read again" },
+						    { "F2", "i", "Import" },
 						    { NULL, "Esc", "Tree" },
 						    { 0 } };
 	(void)st;
@@ -232,8 +228,8 @@ const struct screen screen_compare = {
 	.help = "Shows the settings that differ between this configuration and a file "
 		"written by 'webmsg-admin config export' on another machine: each with its "
 		"value here and in the file (a setting the file leaves out stands for its "
-		"default; secrets are never shown). o asks for the file's path, r reads it "
-		"again, i imports it after a confirmation: every setting is checked as "
+		"default; secrets are never shown). o asks for the file's path (Enter on it "
+		"again reads the file again), F2 or i imports it after a confirmation: every setting is checked as "
 		"'config import' checks it and saved as one version, or nothing is saved.",
 	.open = compare_open,
 	.close = compare_close,
