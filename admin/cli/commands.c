@@ -50,6 +50,30 @@ static const struct cmd_entry table[] = {
 	  "The new version has every setting as it was in VERSION (0: the defaults). Secrets are "
 	  "not kept in the history, so they stay as they are.",
 	  1, 1, 0, CMD_DB, cmd_config_revert },
+	{ "config export", "[FILE|-]", "Write the settings to a file for another machine",
+	  "Every setting that differs from its default, with a header (product, version, "
+	  "schema, date, host) and a SHA-256 checksum as the last line; to standard output "
+	  "without FILE or with -. Secrets (ssl.key_password, smtp.password, the session "
+	  "store's password) are left out unless --with-secrets is given; then FILE is made "
+	  "with mode 0600 and standard output is refused when it is a terminal. FILE is "
+	  "replaced, never written into, so an old file's wider mode is not kept. Users, "
+	  "domains and the TLS key and certificate files are not settings: copy the key "
+	  "store files with scp -p.",
+	  0, 1, CMD_OPT(OPT_WITH_SECRETS), CMD_DB | CMD_DB_READ, cmd_config_export },
+	{ "config import", "FILE|-", "Make the settings those of an exported file",
+	  "The checksum is verified first (an edited or cut file is refused) and every line "
+	  "parsed strictly; unknown settings are refused and listed. Then every setting is "
+	  "changed in one version through the checks of config set: all or nothing. Settings "
+	  "the file leaves out go back to their defaults; secrets the file does not carry are "
+	  "kept. Prints what changed and whether a restart is needed; a running webmsgd "
+	  "applies the rest at once. --dry-run checks and prints without saving.",
+	  1, 1, CMD_OPT(OPT_DRY_RUN), CMD_DB, cmd_config_import },
+	{ "config diff", "FILE|-", "Show the settings that differ from an exported file",
+	  "One line per setting: its value here and in the file (a setting the file leaves "
+	  "out stands for its default). Secrets are compared only when the file carries them, "
+	  "and never shown. Exit status: 0 the same, 1 different, 2 the file could not be "
+	  "read.",
+	  1, 1, 0, CMD_DB | CMD_DB_READ, cmd_config_diff },
 	{ "domain add", "NAME", "Add a mail domain", NULL, 1, 1, 0, CMD_DB, cmd_domain_add },
 	{ "domain del", "NAME", "Delete a mail domain",
 	  "A domain that still has users is refused unless --force is given, which deletes its "
@@ -146,6 +170,8 @@ static const struct cmd_option_def {
 	[OPT_CHAIN] = { 0, "chain", "FILE", "the CA's intermediate certificates (PEM)" },
 	[OPT_CA] = { 0, "ca", "FILE", "CA certificates that client certificates must chain to" },
 	[OPT_PRIORITY] = { 0, "priority", "STRING", "GnuTLS priority string for the custom profile" },
+	[OPT_WITH_SECRETS] = { 0, "with-secrets", NULL, "also write the secret settings" },
+	[OPT_DRY_RUN] = { 0, "dry-run", NULL, "check and show the changes, save nothing" },
 };
 
 static void __attribute__((format(printf, 2, 0)))

@@ -32,6 +32,9 @@ enum cmd_option {
 	OPT_CHAIN,
 	OPT_CA,
 	OPT_PRIORITY,
+	/* configuration files */
+	OPT_WITH_SECRETS,
+	OPT_DRY_RUN,
 	OPT_COUNT
 };
 #define CMD_OPT(o) (1u << (o))
@@ -106,6 +109,9 @@ int cmd_config_set(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_config_unset(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_config_history(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_config_revert(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_config_export(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_config_import(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_config_diff(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_del(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_list(struct cmd_ctx *ctx, int argc, char **argv);

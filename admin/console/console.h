@@ -46,6 +46,7 @@ extern const struct screen screen_ssl_wizard;
 extern const struct screen screen_logs;
 extern const struct screen screen_troubleshoot;
 extern const struct screen screen_history;
+extern const struct screen screen_compare;
 
 /* Asks question (Yes/No), then reverts to version through apply_revert,
  * the decision and all, as `config revert` does, and shows the result:
@@ -63,6 +64,7 @@ enum node_kind {
 	NODE_LOGS,
 	NODE_TROUBLESHOOT,
 	NODE_HISTORY,
+	NODE_COMPARE,
 };
 
 /* Runs the console until the operator quits; returns an exit status. */

@@ -1,6 +1,7 @@
 /* console_tree.c - what the console's tree holds, as the classic
  * administrator had it: the server, its domains, the services, SSL, the
- * configuration's history, logs and troubleshooting; and which screen each kind of node opens. */
+ * configuration's history, logs, troubleshooting and the comparison with an
+ * exported configuration file; and which screen each kind of node opens. */
 #include <stdio.h>
 
 #include "webmsg/err.h"
@@ -17,7 +18,7 @@ static const struct {
 	{ NODE_DOMAIN, &screen_users },		{ NODE_SERVICES, &screen_status },
 	{ NODE_WEBMSG, &screen_webmsg },	{ NODE_SSL, &screen_ssl_wizard },
 	{ NODE_LOGS, &screen_logs },		{ NODE_TROUBLESHOOT, &screen_troubleshoot },
-	{ NODE_HISTORY, &screen_history },
+	{ NODE_HISTORY, &screen_history },	{ NODE_COMPARE, &screen_compare },
 };
 
 /* The fixed part of the tree; the domains go below NODE_DOMAINS. */
@@ -34,6 +35,8 @@ static const struct {
 	{ 1, NODE_HISTORY, "History" },
 	{ 1, NODE_LOGS, "Logs" },
 	{ 1, NODE_TROUBLESHOOT, "Troubleshoot" },
+	/* Last, so that the rows above keep their places. */
+	{ 1, NODE_COMPARE, "Compare with file" },
 };
 
 const struct screen *console_tree_screen(enum node_kind kind)
