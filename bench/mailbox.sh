@@ -87,3 +87,9 @@ for f in K1 K10 K100; do
 done
 python3 -c 'import sys; print("ratio warm 100k / 1k: %.2f (aim: under 2)" % (float(sys.argv[1]) / float(sys.argv[2])))' \
 	"${warm[K100]}" "${warm[K1]}"
+# Conversations in the 100,000-message folder: the first such list threads
+# every message (once; later ones thread only what arrived since), then warm.
+conv_first=$(seconds "K100&c=1")
+conv_warm=$(for _ in $(seq "$repeats"); do seconds "K100&c=1"; echo; done | median)
+printf 'conversations K100: first %s s (threads the folder), warm median %s s\n' \
+	"$conv_first" "$conv_warm"

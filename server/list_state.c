@@ -62,6 +62,30 @@ void list_state_parse(struct list_state *st, const char *folder, const char *que
 		st->ascending = list_state_first_ascending(st->sort);
 	st->page = page_arg(page);
 	st->page_size = LIST_PAGE_SIZE;
+	st->conv = -1;
+	st->thread = 0;
+}
+
+void list_state_view(struct list_state *st, const char *conv, const char *thread,
+		     int conv_default)
+{
+	if (strcmp(conv, "1") == 0)
+		st->conv = 1;
+	else if (strcmp(conv, "0") == 0)
+		st->conv = 0;
+	else
+		st->conv = conv_default ? 1 : 0;
+	st->thread = 0;
+	if (thread[0] >= '1' && thread[0] <= '9' && strspn(thread, "0123456789") == strlen(thread) &&
+	    strlen(thread) <= 18)
+		st->thread = strtoll(thread, NULL, 10);
+	if (!list_state_threads(st))
+		st->thread = 0;
+}
+
+int list_state_threads(const struct list_state *st)
+{
+	return st->conv == 1 && !st->query[0];
 }
 
 long list_state_clamp(const struct list_state *st, long total)
@@ -101,6 +125,10 @@ static void state_args(struct buf *b, const struct list_state *st, enum mail_sor
 			buf_puts(b, "&all=1");
 	}
 	buf_printf(b, "&s=%s&a=%d&p=%ld", list_state_sort_name(sort), ascending ? 1 : 0, page);
+	if (st->conv >= 0)
+		buf_printf(b, "&c=%d", st->conv);
+	if (st->thread > 0)
+		buf_printf(b, "&t=%lld", st->thread);
 }
 
 void list_state_url(struct buf *b, const struct list_state *st, enum mail_sort sort,
@@ -138,6 +166,14 @@ int list_state_fetch(struct mailstore *ms, const struct list_state *st, size_t o
 	if (st->query[0])
 		return mailstore_search(ms, st->all ? NULL : st->folder, st->query, st->sort,
 					st->ascending, offset, limit, out, n, total, partial, e);
+	if (list_state_threads(st) && st->thread > 0) {
+		int rc = mailstore_thread(ms, st->folder, st->thread, out, n, e);
+		*total = rc == 0 ? (long)*n : 0;
+		return rc;
+	}
+	if (list_state_threads(st))
+		return mailstore_list_threads(ms, st->folder, st->sort, st->ascending, offset,
+					      limit, out, n, total, e);
 	return mailstore_list(ms, st->folder, st->sort, st->ascending, offset, limit, out, n, total,
 			      e);
 }

@@ -26,6 +26,8 @@ struct list_state {
 	int ascending;
 	long page; /* from 0 */
 	long page_size; /* messages a page; LIST_PAGE_SIZE unless set */
+	int conv;       /* conversations: 1 on, 0 off, -1 not said (then off) */
+	long long thread; /* > 0: the list is this conversation's messages */
 };
 
 /* The state from an address's arguments (each "" when absent): f folder,
@@ -34,6 +36,14 @@ struct list_state {
  * number or negative is the first. */
 void list_state_parse(struct list_state *st, const char *folder, const char *query,
 		      const char *all, const char *sort, const char *ascending, const char *page);
+/* The conversation view from an address's arguments: c "1"/"0" (else
+ * conv_default, the user's setting) and t a conversation (digits, else
+ * none). A search is never shown as conversations; its c is kept for the
+ * way back. */
+void list_state_view(struct list_state *st, const char *conv, const char *thread,
+		     int conv_default);
+/* 1 when the list shows conversations (not a search). */
+int list_state_threads(const struct list_state *st);
 /* "date", "from", "subject". */
 const char *list_state_sort_name(enum mail_sort sort);
 /* The direction a column sorts in at its first click: names and subjects
@@ -53,7 +63,8 @@ void list_state_url(struct buf *b, const struct list_state *st, enum mail_sort s
 void list_state_args(struct buf *b, const struct list_state *st, const char *msg_folder,
 		     long page);
 
-/* Messages [offset, offset + limit) of the list in this state: the folder's
+/* Messages [offset, offset + limit) of the list in this state: the folder's,
+ * its conversations', one conversation's (all of it, up to MAIL_THREAD_MAX)
  * or the search's (then *partial as mailstore_search says). Free *out. */
 int list_state_fetch(struct mailstore *ms, const struct list_state *st, size_t offset,
 		     size_t limit, struct mail_summary **out, size_t *n, long *total, int *partial,

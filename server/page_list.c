@@ -52,22 +52,40 @@ static void render_rows(struct request *r, const struct list_state *st, const ch
 		buf_init(&url, 4096);
 		buf_init(&value, 2048);
 		buf_init(&label, 2048);
-		/* A draft opens in compose, to be finished. */
-		if (strcmp(folder, MAIL_DRAFTS) == 0) {
+		char count[24] = "";
+		int conversation = m[i].thread > 0 && m[i].thread_count > 1;
+		if (conversation) {
+			/* A conversation opens as the list of its messages; one
+			 * of a single message opens as that message. */
+			struct list_state in = *st;
+			in.thread = m[i].thread;
+			list_state_url(&url, &in, st->sort, st->ascending, 0);
+			snprintf(count, sizeof(count), "%ld", m[i].thread_count);
+		} else if (strcmp(folder, MAIL_DRAFTS) == 0) {
+			/* A draft opens in compose, to be finished. */
 			buf_puts(&url, "/mail/compose?mode=draft&id=");
 			http_url_encode(&url, m[i].id, NULL);
 		} else {
 			mail_view_url(&url, "/mail/read", folder, m[i].id);
 			list_state_args(&url, st, folder, st->page);
 		}
-		if (st->all)
+		/* "t:N" selects every message of conversation N in the folder. */
+		if (conversation)
+			buf_printf(&value, "t:%lld", m[i].thread);
+		else if (st->all)
 			buf_printf(&value, "%s/%s", folder, m[i].id);
 		else
 			buf_puts(&value, m[i].id);
 		const char *subject = m[i].subject[0] ? m[i].subject : "(no subject)";
-		/* What a screen reader says for the checkbox: the message it selects. */
-		buf_printf(&label, "Select message %s %s: %s", to ? "to" : "from",
-			   who[0] ? who : "(unknown)", subject);
+		/* What a screen reader says for the checkbox: what it selects. */
+		if (conversation)
+			buf_printf(&label, "Select conversation of %s messages with %s: %s", count,
+				   m[i].from[0] ? m[i].from : "(unknown)", subject);
+		else
+			buf_printf(&label, "Select message %s %s: %s", to ? "to" : "from",
+				   who[0] ? who : "(unknown)", subject);
+		if (conversation)
+			who = m[i].from; /* its senders */
 		mail_view_date(zone, m[i].date, date, sizeof(date));
 		mail_view_size((size_t)m[i].size, size, sizeof(size));
 		const struct tvar row[] = {
@@ -80,6 +98,8 @@ static void render_rows(struct request *r, const struct list_state *st, const ch
 			{ "from", who },
 			{ "in_folder", st->all ? folder : "" },
 			{ "subject", subject },
+			{ "count", count },
+			{ "in_thread", st->thread > 0 ? "1" : "" },
 			{ "url", url.data ? url.data : "" },
 			{ "date", date },
 			{ "size", size },
@@ -150,6 +170,7 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	/* Messages per page and the time zone are the user's. */
 	mail_view_prefs(r, ms, &prefs);
 	st.page_size = prefs.per_page;
+	list_state_view(&st, http_arg(r, "c"), http_arg(r, "t"), prefs.conversations);
 	buf_init(&items, LIST_MAX);
 	buf_init(&options, LIST_MAX);
 	buf_init(&rows, LIST_MAX);
@@ -159,8 +180,20 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	if (!failed && exists) {
 		failed = list_state_fetch(ms, &st, (size_t)st.page * (size_t)st.page_size,
 					  (size_t)st.page_size, &msgs, &n, &total, &partial, &e) < 0;
+		/* A conversation shown whole, or gone (all of it deleted or
+		 * moved): the folder's conversations. */
+		if (!failed && st.thread > 0) {
+			st.page = 0;
+			if (n == 0) {
+				free(msgs);
+				msgs = NULL;
+				st.thread = 0;
+				failed = list_state_fetch(ms, &st, 0, (size_t)st.page_size, &msgs,
+							  &n, &total, &partial, &e) < 0;
+			}
+		}
 		long last = list_state_clamp(&st, total);
-		if (!failed && last != st.page) {
+		if (!failed && st.thread == 0 && last != st.page) {
 			free(msgs);
 			msgs = NULL;
 			st.page = last;
@@ -183,8 +216,6 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		goto out;
 	}
 	render_rows(r, &st, prefs.zone, msgs, n, &rows);
-	free(msgs);
-	msgs = NULL;
 	/* The second column is the sender, or in Sent and Drafts the recipient. */
 	const enum mail_sort col_sorts[3] = {
 		MAIL_SORT_DATE, lists_recipients(folder) && !st.all ? MAIL_SORT_TO : MAIL_SORT_FROM,
@@ -192,11 +223,29 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	};
 	for (size_t i = 0; i < 3; i++)
 		column_make(&cols[i], &st, col_sorts[i]);
-	if (st.page > 0)
+	if (st.page > 0 && st.thread == 0)
 		list_state_url(&links[0], &st, st.sort, st.ascending, st.page - 1);
-	if ((st.page + 1) * st.page_size < total)
+	if ((st.page + 1) * st.page_size < total && st.thread == 0)
 		list_state_url(&links[1], &st, st.sort, st.ascending, st.page + 1);
 	mail_view_url(&links[2], "/mail", folder, NULL);
+	/* The switch between conversations and single messages (the page
+	 * begins again: a page of one is not a page of the other), and from a
+	 * conversation the way back to the folder's. */
+	struct list_state other = st;
+	struct buf toggle, up;
+	buf_init(&toggle, 4096);
+	buf_init(&up, 4096);
+	other.conv = list_state_threads(&st) ? 0 : 1;
+	other.thread = 0;
+	list_state_url(&toggle, &other, st.sort, st.ascending, 0);
+	if (st.thread > 0) {
+		other = st;
+		other.thread = 0;
+		list_state_url(&up, &other, st.sort, st.ascending, 0);
+	}
+	const char *thread_subject = st.thread > 0 && n > 0 && msgs[0].subject[0]
+					     ? msgs[0].subject
+					     : "(no subject)";
 	char here[4096], count[24], first[24], last[24], title[MAIL_FOLDER_MAX + 48];
 	struct buf h;
 	buf_init(&h, sizeof(here) - 1);
@@ -225,6 +274,12 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "partial", partial ? "1" : "" },
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
+		{ "conversations", list_state_threads(&st) && st.thread == 0 ? "1" : "" },
+		{ "conv_toggle", st.query[0] ? "" : toggle.data ? toggle.data : "" },
+		{ "conv_on", list_state_threads(&st) ? "1" : "" },
+		{ "thread", st.thread > 0 ? "1" : "" },
+		{ "thread_subject", thread_subject },
+		{ "thread_up", up.data ? up.data : "" },
 		{ "notice", degraded > 0 && (size_t)degraded < sizeof(degraded_notices) /
 						  sizeof(degraded_notices[0])
 				    ? degraded_notices[degraded]
@@ -253,6 +308,8 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 			      title);
 	for (size_t i = 0; i < 3; i++)
 		buf_free(&cols[i].url);
+	buf_free(&toggle);
+	buf_free(&up);
 out:
 	free(msgs);
 	buf_free(&items);
@@ -305,6 +362,32 @@ static int act(struct mailstore *ms, const char *op, const char *in, const char 
 	return mailstore_set_flags(ms, in, mid, MAIL_SEEN, 0, e);
 }
 
+/* What an action does to each message of a conversation (thread: its
+ * number as the form gave it; anything else is no conversation). */
+static void act_thread(struct request *r, struct mailstore *ms, const char *op, const char *in,
+		       const char *thread, const char *to, const char **notice)
+{
+	struct mail_summary *v;
+	size_t n;
+	struct err e;
+	char *end;
+	if (thread[0] < '1' || thread[0] > '9' || strlen(thread) > 18)
+		return;
+	long long t = strtoll(thread, &end, 10);
+	if (*end)
+		return;
+	if (mailstore_thread(ms, in, t, &v, &n, &e) < 0) {
+		log_warnx("%s: %s conversation %lld: %s", log_q(r->sess.user), log_q(op), t,
+			  log_q(e.msg));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (act(ms, op, in, v[i].id, to, notice, &e) < 0)
+			log_warnx("%s: %s %s: %s", log_q(r->sess.user), log_q(op), log_q(v[i].id),
+				  log_q(e.msg));
+	free(v);
+}
+
 /* Delete, Move and Mark on the messages ticked in the list (or the one
  * message shown). Nothing ticked, a move without a folder chosen, or an
  * action this page does not offer change nothing and say so. */
@@ -345,6 +428,11 @@ enum MHD_Result page_mail_action(struct request *r, const char *rest)
 			snprintf(where, sizeof(where), "%.*s", (int)(slash - mid), mid);
 			in = where;
 			mid = slash + 1;
+		}
+		/* "t:N": every message of conversation N in the folder. */
+		if (strncmp(mid, "t:", 2) == 0) {
+			act_thread(r, ms, op, in, mid + 2, to, &notice);
+			continue;
 		}
 		if (act(ms, op, in, mid, to, &notice, &e) < 0)
 			log_warnx("%s: %s %s: %s", log_q(r->sess.user), log_q(op), log_q(mid),

@@ -80,6 +80,7 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct mai
 		{ "per_page_max", max },
 		{ "err_per_page", pr->msg[MAIL_PREFS_PER_PAGE] },
 		{ "plain_first", p->plain_first ? "1" : "" },
+		{ "conversations", p->conversations ? "1" : "" },
 		{ "pw_error", pw->form ? pw->form : "" },
 		{ "err_old", pw->old ? pw->old : "" },
 		{ "err_new", pw->new1 ? pw->new1 : "" },
@@ -154,6 +155,7 @@ static enum MHD_Result save_prefs(struct request *r)
 	if (end == n || *end)
 		p.per_page = -1;
 	p.plain_first = strcmp(form_get(r->form, "first"), "text") == 0;
+	p.conversations = strcmp(form_get(r->form, "conversations"), "1") == 0;
 	if (mailstore_prefs_check(&p, NULL, &pr) < 0) {
 		/* What was typed comes back, each problem beside its field; a field
 		 * too long to hold is shown as it was saved. */

@@ -38,6 +38,12 @@ static const char index_schema[] =
 	/* 1 once the message is in the search table: bodies are indexed after
 	 * the list, so that a new folder lists as fast as before. */
 	"  searchable INTEGER NOT NULL DEFAULT 0,"
+	/* Its Message-ID and references ("<a> <b>"), and its conversation: 0
+	 * until threaded, which the first conversation list of the folder
+	 * does, so that threading costs a new folder's first list nothing. */
+	"  msgid TEXT NOT NULL DEFAULT '',"
+	"  refs TEXT NOT NULL DEFAULT '',"
+	"  thread INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (folder, id));"
 	/* Each order a page is asked in is a walk along one of these. */
 	"CREATE INDEX messages_date ON messages (folder, date, id);"
@@ -50,6 +56,22 @@ static const char index_schema[] =
 	"CREATE INDEX messages_files ON messages (folder, dir, filename);"
 	/* What is left to index for search: empty once every body is read. */
 	"CREATE INDEX messages_unsearchable ON messages (folder) WHERE searchable = 0;"
+	/* A folder's conversations, a conversation's messages when it merges,
+	 * and what is left to thread. Partial, so that adding a message (not
+	 * threaded yet) touches only the last. */
+	"CREATE INDEX messages_thread ON messages (folder, thread, date) WHERE thread <> 0;"
+	"CREATE INDEX messages_merge ON messages (thread) WHERE thread <> 0;"
+	"CREATE INDEX messages_unthreaded ON messages (folder) WHERE thread = 0;"
+	/* Each Message-ID seen, as a message's own (owner: the message's id,
+	 * its unique name, which moves keep) or only referenced (owner NULL:
+	 * a parent not in the mailbox, or not yet), and its conversation. */
+	"CREATE TABLE thread_ids ("
+	"  msgid TEXT PRIMARY KEY,"
+	"  thread INTEGER NOT NULL,"
+	"  owner TEXT) WITHOUT ROWID;"
+	"CREATE INDEX thread_ids_thread ON thread_ids (thread);"
+	"CREATE TABLE thread_next (n INTEGER NOT NULL);"
+	"INSERT INTO thread_next VALUES (1);"
 	/* Full text: a row per message whose body was read, with the rowid of
 	 * its messages row (kept by flag changes and moves, which therefore
 	 * never rewrite it). Diacritics folded: "resume" finds "Résumé". */

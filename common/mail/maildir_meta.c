@@ -1,5 +1,6 @@
 /* maildir_meta.c - what the index holds of a message (date, sender,
- * subject, attachment), read from its header block only. */
+ * subject, attachment, the ids that thread it), read from its header block
+ * only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ static ssize_t read_header_block(int fd, char *buf, size_t max)
 
 struct raw_headers {
 	char *subject, *from, *to, *date, *content_type; /* unfolded values, or NULL */
+	char *message_id, *in_reply_to, *references;
 };
 
 /* The first Subject, From, To, Date and Content-Type of a header block, unfolded
@@ -57,6 +59,9 @@ static void scan_headers(const char *p, size_t len, struct raw_headers *h)
 		{ "To", offsetof(struct raw_headers, to) },
 		{ "Date", offsetof(struct raw_headers, date) },
 		{ "Content-Type", offsetof(struct raw_headers, content_type) },
+		{ "Message-ID", offsetof(struct raw_headers, message_id) },
+		{ "In-Reply-To", offsetof(struct raw_headers, in_reply_to) },
+		{ "References", offsetof(struct raw_headers, references) },
 	};
 	size_t i = 0;
 
@@ -110,6 +115,9 @@ static void raw_headers_free(struct raw_headers *h)
 	free(h->to);
 	free(h->date);
 	free(h->content_type);
+	free(h->message_id);
+	free(h->in_reply_to);
+	free(h->references);
 }
 
 /* Copies text as valid UTF-8 on one line: invalid bytes become U+FFFD, line
@@ -244,6 +252,9 @@ void maildir_meta_parse(struct maildir *md, const char *p, size_t len, time_t fa
 			g_object_unref(ct);
 		}
 	}
+	if (h.message_id)
+		maildir_thread_ids(h.message_id, 1, m->msgid, sizeof(m->msgid));
+	maildir_thread_refs(h.references, h.in_reply_to, m->refs, sizeof(m->refs));
 	raw_headers_free(&h);
 }
 

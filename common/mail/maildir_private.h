@@ -40,8 +40,8 @@ struct err;
 
 #define INDEX_NAME ".webmsg-index.sqlite"
 #define INDEX_APPLICATION_ID 0x776d6978 /* "wmix" */
-/* 2: the search table; 3: the recipients (to_text) */
-#define INDEX_VERSION 3
+/* 2: the search table; 3: the recipients (to_text); 4: threads */
+#define INDEX_VERSION 4
 #define INDEX_BUSY_MS 10000
 /* A folder being deleted is renamed to this first, so that no reader sees it
  * half gone; the leading ".." keeps it out of every folder list. */
@@ -59,6 +59,13 @@ struct err;
 #define QUOTA_FILE_MAX 5120
 #define QUOTA_STALE_SECONDS (15 * 60)
 #define MIB (1024.0 * 1024.0)
+
+/* A Message-ID longer than this (between its angle brackets) is garbage and
+ * threads nothing; a message's references beyond THREAD_REFS_COUNT keep the
+ * first (the thread's root) and the last ones (its parents). */
+#define THREAD_ID_MAX 250
+#define THREAD_REFS_COUNT 20
+#define THREAD_REFS_MAX (THREAD_REFS_COUNT * (THREAD_ID_MAX + 3) + 1)
 
 enum { DIR_NEW = 0, DIR_CUR = 1 };
 #define ALL_DIRS (1u << DIR_NEW | 1u << DIR_CUR)
@@ -83,6 +90,8 @@ struct meta {
 	char from_name[320], from_addr[320], subject[512];
 	char to[320]; /* the first recipient, as the list of sent mail shows it */
 	int attachment;
+	char msgid[THREAD_ID_MAX + 3]; /* "<id>", or "" */
+	char refs[THREAD_REFS_MAX];    /* "<a> <b> ...": References, then In-Reply-To */
 };
 
 /* A message file in new/ or cur/. */
@@ -222,6 +231,19 @@ extern const char maildir_summary_columns[];
 #define MAILDIR_SUMMARY_NCOLS 9 /* the columns of maildir_summary_columns */
 void maildir_summary_from_row(sqlite3_stmt *st, struct mail_summary *s);
 extern const char *const maildir_list_orders[MAIL_SORT_COUNT][2];
+
+/* maildir_thread.c: conversations from Message-ID, References and In-Reply-To */
+/* The first well-formed "<id>" of raw (or each, with first 0, space
+ * separated) into out; "" when there is none. */
+void maildir_thread_ids(const char *raw, int first, char *out, size_t outlen);
+/* A message's references as the index keeps them (either may be NULL). */
+void maildir_thread_refs(const char *references, const char *in_reply_to, char *out,
+			 size_t outlen);
+int maildir_thread_list(void *be, const char *folder, enum mail_sort sort, int ascending,
+			size_t offset, size_t limit, struct mail_summary **out, size_t *n,
+			long *total, struct err *e);
+int maildir_thread_messages(void *be, const char *folder, long long thread,
+			    struct mail_summary **out, size_t *n, struct err *e);
 
 /* maildir_quota.c: quota (Maildir++ maildirsize) */
 int maildir_quota_path(const struct maildir *md, char *out, size_t outlen);

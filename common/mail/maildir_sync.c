@@ -160,8 +160,8 @@ static int index_rows(struct maildir *md, const char *folder, unsigned subs,
 
 const char maildir_sync_insert_sql[] =
 	"INSERT OR REPLACE INTO messages (folder, id, dir, filename, date, from_name, from_addr,"
-	" from_sort, subject, subject_sort, size, flags, attachment, to_text, to_sort)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" from_sort, subject, subject_sort, size, flags, attachment, to_text, to_sort, msgid, refs)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *folder,
 			    const char *name, int dir, const struct meta *m, long size,
@@ -186,6 +186,8 @@ int maildir_sync_insert_row(struct maildir *md, sqlite3_stmt *st, const char *fo
 	sqlite3_bind_int(st, 13, m->attachment);
 	sqlite3_bind_text(st, 14, m->to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, to_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, m->msgid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, m->refs, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	g_free(from_key);

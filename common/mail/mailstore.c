@@ -314,6 +314,45 @@ int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort
 					total, e));
 }
 
+int mailstore_list_threads(struct mailstore *ms, const char *folder, enum mail_sort sort,
+			   int ascending, size_t offset, size_t limit, struct mail_summary **out,
+			   size_t *n, long *total, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	if (folder_ok(folder, e) < 0)
+		return refuse(ms);
+	if ((unsigned)sort >= MAIL_SORT_COUNT) {
+		err_set(e, "unknown sort order");
+		return refuse(ms);
+	}
+	if (!ms->ops->list_threads) {
+		err_set(e, "this mail store does not show conversations");
+		return refuse(ms);
+	}
+	return result(ms, ms->ops->list_threads(ms->be, folder, sort, ascending, offset, limit,
+						out, n, total, e));
+}
+
+int mailstore_thread(struct mailstore *ms, const char *folder, long long thread,
+		     struct mail_summary **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (folder_ok(folder, e) < 0)
+		return refuse(ms);
+	if (thread <= 0) {
+		err_set(e, "there is no such conversation");
+		return refuse(ms);
+	}
+	if (!ms->ops->thread) {
+		err_set(e, "this mail store does not show conversations");
+		return refuse(ms);
+	}
+	return result(ms, ms->ops->thread(ms->be, folder, thread, out, n, e));
+}
+
 int mailstore_search(struct mailstore *ms, const char *folder, const char *query,
 		     enum mail_sort sort, int ascending, size_t offset, size_t limit,
 		     struct mail_summary **out, size_t *n, long *total, int *partial,

@@ -35,6 +35,12 @@ struct mailstore_ops {
 	int (*search)(void *be, const char *folder, const char *query, enum mail_sort sort,
 		      int ascending, size_t offset, size_t limit, struct mail_summary **out,
 		      size_t *n, long *total, int *partial, struct err *e);
+	/* Conversations; NULL: the back-end has none (refused). */
+	int (*list_threads)(void *be, const char *folder, enum mail_sort sort, int ascending,
+			    size_t offset, size_t limit, struct mail_summary **out, size_t *n,
+			    long *total, struct err *e);
+	int (*thread)(void *be, const char *folder, long long thread, struct mail_summary **out,
+		      size_t *n, struct err *e);
 	int (*path)(void *be, const char *folder, const char *id, char *path, size_t pathlen,
 		    struct err *e);
 	int (*summary)(void *be, const char *folder, const char *id, struct mail_summary *out,

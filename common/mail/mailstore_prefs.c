@@ -161,15 +161,17 @@ static void prefs_parse(const char *data, size_t len, struct mail_prefs *p)
 				get_value(eq + 1, line_end, p->signature, sizeof(p->signature));
 			else if (KEY("zone"))
 				get_value(eq + 1, line_end, p->zone, sizeof(p->zone));
-			else if (KEY("per_page") || KEY("plain_first")) {
+			else if (KEY("per_page") || KEY("plain_first") || KEY("conversations")) {
 				char *nend;
 				get_value(eq + 1, line_end, num, sizeof(num));
 				long v = strtol(num, &nend, 10);
 				if (nend != num && !*nend) {
 					if (KEY("per_page"))
 						p->per_page = v;
-					else
+					else if (KEY("plain_first"))
 						p->plain_first = v != 0;
+					else
+						p->conversations = v != 0;
 				}
 			}
 #undef KEY
@@ -221,7 +223,8 @@ int mailstore_prefs_set(struct mailstore *ms, const struct mail_prefs *p, struct
 	put_value(&b, "display_name", p->display_name);
 	put_value(&b, "signature", p->signature);
 	put_value(&b, "zone", p->zone);
-	buf_printf(&b, "per_page=%ld\nplain_first=%d\n", p->per_page, p->plain_first ? 1 : 0);
+	buf_printf(&b, "per_page=%ld\nplain_first=%d\nconversations=%d\n", p->per_page,
+		   p->plain_first ? 1 : 0, p->conversations ? 1 : 0);
 	int rc = b.failed ? err_set(e, "out of memory")
 			  : mailstore_data_write(ms, PREFS_FILE, b.data, b.len, e);
 	buf_free(&b);

@@ -56,6 +56,8 @@ struct mail_summary {
 	long size;
 	unsigned flags;
 	char folder[MAIL_FOLDER_MAX]; /* set by mailstore_search only; "" otherwise */
+	long long thread;     /* its conversation (> 0) in thread lists; 0 otherwise */
+	long thread_count;    /* mailstore_list_threads: the conversation's messages here */
 };
 
 /* Opens user@domain's mailbox under root, creating the Maildir and the
@@ -91,6 +93,30 @@ int mailstore_folder_empty(struct mailstore *ms, const char *name, struct err *e
 int mailstore_list(struct mailstore *ms, const char *folder, enum mail_sort sort, int ascending,
 		   size_t offset, size_t limit, struct mail_summary **out, size_t *n, long *total,
 		   struct err *e);
+/* Conversations: messages threaded by Message-ID, References and
+ * In-Reply-To (a message joins the conversation of the first of the ids it
+ * refers to that is known; a parent that arrives after its replies joins
+ * theirs; a Message-ID another message already has threads nothing, so that
+ * a reused one never pulls unrelated mail together; ids are never followed
+ * as links, so a loop of references is harmless).
+ *
+ * One page of the folder's conversations, as mailstore_list gives messages:
+ * each summary is the conversation's newest message, sorted as that message
+ * is, with thread and thread_count set, MAIL_SEEN only when every message of
+ * it is read, and from holding its senders (", " between, newest first).
+ * *total gets the number of conversations. Threading the folder's new
+ * messages happens here, not when they are listed, so that the first list of
+ * a folder costs what it did. A back-end without conversations refuses. */
+int mailstore_list_threads(struct mailstore *ms, const char *folder, enum mail_sort sort,
+			   int ascending, size_t offset, size_t limit, struct mail_summary **out,
+			   size_t *n, long *total, struct err *e);
+/* The most messages of one conversation mailstore_thread gives. */
+#define MAIL_THREAD_MAX 1000
+/* The messages of conversation thread in folder, oldest first (none when
+ * there is no such conversation there). Free *out. */
+int mailstore_thread(struct mailstore *ms, const char *folder, long long thread,
+		     struct mail_summary **out, size_t *n, struct err *e);
+
 /* The longest search a user may type, in bytes; longer ones are cut. */
 #define MAIL_SEARCH_MAX 512
 
@@ -186,6 +212,7 @@ struct mail_prefs {
 	char zone[MAIL_PREFS_ZONE_MAX];         /* "" : UTC */
 	long per_page;
 	int plain_first; /* show a message's plain text before its HTML */
+	int conversations; /* lists show conversations, not single messages */
 };
 
 enum mail_prefs_field {

@@ -135,6 +135,43 @@ static void test_addresses_keep_the_state(void **state)
 	buf_free(&b);
 }
 
+/* The conversation switch: from the address, else the user's setting; kept
+ * in the addresses; never for a search; a conversation only by its number. */
+static void test_conversations(void **state)
+{
+	static const struct {
+		const char *query, *c, *t;
+		int def, conv, threads;
+		long long thread;
+		const char *url;
+	} cases[] = {
+		{ "", "", "", 0, 0, 0, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=0" },
+		{ "", "", "", 1, 1, 1, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=1" },
+		{ "", "0", "", 1, 0, 0, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=0" },
+		{ "", "1", "42", 0, 1, 1, 42, "/mail?f=INBOX&s=date&a=0&p=2&c=1&t=42" },
+		{ "", "1", "0", 0, 1, 1, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=1" },
+		{ "", "1", "-4", 0, 1, 1, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=1" },
+		{ "", "1", "4x", 0, 1, 1, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=1" },
+		{ "", "1", "99999999999999999999", 0, 1, 1, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=1" },
+		{ "", "0", "42", 0, 0, 0, 0, "/mail?f=INBOX&s=date&a=0&p=2&c=0" },
+		{ "word", "1", "42", 0, 1, 0, 0, "/mail?f=INBOX&q=word&s=date&a=0&p=2&c=1" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct list_state st;
+		struct buf b;
+		list_state_parse(&st, "", cases[i].query, "", "", "", "2");
+		list_state_view(&st, cases[i].c, cases[i].t, cases[i].def);
+		assert_int_equal(st.conv, cases[i].conv);
+		assert_int_equal(list_state_threads(&st), cases[i].threads);
+		assert_int_equal(st.thread, cases[i].thread);
+		buf_init(&b, 4096);
+		list_state_url(&b, &st, st.sort, st.ascending, st.page);
+		assert_string_equal(b.data, cases[i].url);
+		buf_free(&b);
+	}
+}
+
 static void test_find_in_window(void **state)
 {
 	struct mail_summary v[4];
@@ -162,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_sort_and_direction),
 		cmocka_unit_test(test_addresses_keep_the_state),
 		cmocka_unit_test(test_find_in_window),
+		cmocka_unit_test(test_conversations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,254 @@
+/* test_thread.c - conversations in a Maildir mailbox: threading by
+ * References, by In-Reply-To alone, a parent that arrives after its replies,
+ * a missing middle message, references in a loop and garbage ids, and a
+ * reused Message-ID that must never pull unrelated conversations together. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gmime/gmime.h>
+
+#include "unit.h"
+#include "webmsg/err.h"
+#include "webmsg/mailstore.h"
+
+struct fixture {
+	struct tmpdir dir;
+	char root[PATH_MAX];
+	struct mailstore *ms;
+	int minute; /* each message a minute later than the last */
+};
+
+static void ok(int rc, const struct err *e)
+{
+	if (rc != 0)
+		fail_msg("%s", e->msg);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err e = { "" };
+	assert_non_null(f);
+	tmpdir_enter(&f->dir);
+	tmpdir_file(&f->dir, "mail", f->root, sizeof(f->root));
+	ok(mailstore_open(f->root, "example.com", "alice", &f->ms, &e), &e);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	mailstore_close(&f->ms);
+	tmpdir_leave(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* A message with this subject; msgid, references and in_reply_to are the
+ * headers' raw values (NULL: no such header). */
+static void put(struct fixture *f, const char *subject, const char *msgid,
+		const char *references, const char *in_reply_to, unsigned flags)
+{
+	char text[8192], head[4096] = "";
+	struct err e = { "" };
+	size_t o = 0;
+	if (msgid)
+		o += (size_t)snprintf(head + o, sizeof(head) - o, "Message-ID: %s\r\n", msgid);
+	if (references)
+		o += (size_t)snprintf(head + o, sizeof(head) - o, "References: %s\r\n", references);
+	if (in_reply_to)
+		snprintf(head + o, sizeof(head) - o, "In-Reply-To: %s\r\n", in_reply_to);
+	f->minute++;
+	snprintf(text, sizeof(text),
+		 "From: Bob <bob@example.org>\r\nTo: Alice <alice@example.com>\r\n"
+		 "Subject: %s\r\nDate: Tue, 14 Nov 2023 %02d:%02d:00 +0000\r\n%s"
+		 "Content-Type: text/plain\r\n\r\nHello.\r\n",
+		 subject, 10 + f->minute / 60, f->minute % 60, head);
+	ok(mailstore_deliver(f->ms, MAIL_INBOX, text, strlen(text), flags, NULL, 0, &e), &e);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The conversations of INBOX as their subjects, oldest first, joined by
+ * "+", the conversations sorted and joined by ","; each conversation's count
+ * checked against its messages. */
+static const char *conversations(struct fixture *f)
+{
+	static char out[4096];
+	struct mail_summary *v, *m;
+	size_t n, nm;
+	long total;
+	char *groups[64];
+	struct err e = { "" };
+
+	ok(mailstore_list_threads(f->ms, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 1000, &v, &n, &total,
+				  &e),
+	   &e);
+	assert_int_equal(total, (long)n);
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++) {
+		char g[1024] = "";
+		size_t o = 0;
+		assert_true(v[i].thread > 0);
+		ok(mailstore_thread(f->ms, MAIL_INBOX, v[i].thread, &m, &nm, &e), &e);
+		assert_int_equal((long)nm, v[i].thread_count);
+		for (size_t j = 0; j < nm; j++)
+			o += (size_t)snprintf(g + o, sizeof(g) - o, "%s%s", j ? "+" : "",
+					      m[j].subject);
+		free(m);
+		groups[i] = strdup(g);
+	}
+	free(v);
+	qsort(groups, n, sizeof(groups[0]), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0, o = 0; i < n; i++) {
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", i ? "," : "", groups[i]);
+		free(groups[i]);
+	}
+	return out;
+}
+
+static void by_references(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	put(f, "B", "<b@x>", "<a@x>", "<a@x>", 0);
+	put(f, "C", "<c@x>", "<a@x>\r\n <b@x>", "<b@x> (Bob's message)", 0);
+	put(f, "D", "<d@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "A+B+C,D");
+}
+
+static void by_in_reply_to_only(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	put(f, "B", "<b@x>", NULL, "<a@x>", 0);
+	put(f, "C", "<c@x>", NULL, "Your message of today <b@x>", 0);
+	put(f, "D", "<d@x>", NULL, "<elsewhere@y>", 0);
+	assert_string_equal(conversations(f), "A+B+C,D");
+}
+
+/* Threaded as they come: each list threads what arrived since. */
+static void parent_after_child(void **state)
+{
+	struct fixture *f = *state;
+	/* C answers B, which answers A; C comes first, then A, then B: B
+	 * joins A's conversation and brings C's with it. */
+	put(f, "C", "<c@x>", NULL, "<b@x>", 0);
+	assert_string_equal(conversations(f), "C");
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "A,C");
+	put(f, "B", "<b@x>", "<a@x>", "<a@x>", 0);
+	assert_string_equal(conversations(f), "C+A+B"); /* by date: C's is oldest */
+	/* A root that arrives after its only reply joins it. */
+	put(f, "Y", "<y@x>", "<x@x>", NULL, 0);
+	put(f, "X", "<x@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "C+A+B,Y+X");
+}
+
+static void missing_middle(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	put(f, "C", "<c@x>", "<a@x> <b@x>", "<b@x>", 0);
+	/* A sibling of C that knows only the missing B. */
+	put(f, "D", "<d@x>", NULL, "<b@x>", 0);
+	assert_string_equal(conversations(f), "A+C+D");
+}
+
+static void loops_and_garbage(void **state)
+{
+	struct fixture *f = *state;
+	char huge[400];
+	memset(huge, 'h', sizeof(huge));
+	huge[0] = '<';
+	snprintf(huge + sizeof(huge) - 4, 4, "@>");
+	/* Each refers to the other, and one to itself. */
+	put(f, "X", "<x@x>", "<y@x>", NULL, 0);
+	put(f, "Y", "<y@x>", "<x@x> <y@x>", "<x@x>", 0);
+	put(f, "Z", "<z@x>", "<z@x>", "<z@x>", 0);
+	/* Garbage: bare words, an empty id, white space inside, an id too
+	 * long to be one, an unclosed bracket, non-ASCII. */
+	put(f, "W", "not an id", "a@x <> <x @x> <", huge, 0);
+	put(f, "V", huge, "<\xc3\xa9@x>", "<", 0);
+	put(f, "U", "<", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "U,V,W,X+Y,Z");
+}
+
+static void reused_message_id(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "A", "<dup@x>", NULL, NULL, 0);
+	put(f, "B", "<b@x>", NULL, "<dup@x>", 0);
+	put(f, "O", "<other@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "A+B,O");
+	/* The same id again, refering to another conversation: it joins that
+	 * one, and the two stay apart. */
+	put(f, "E", "<dup@x>", "<other@x>", NULL, 0);
+	/* The same id with nothing else: a conversation of its own. */
+	put(f, "F", "<dup@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "A+B,F,O+E");
+	/* A reply to the id goes where the id was first seen. */
+	put(f, "G", "<g@x>", NULL, "<dup@x>", 0);
+	assert_string_equal(conversations(f), "A+B+G,F,O+E");
+}
+
+/* A conversation is unread while any of it is; it sorts by its newest
+ * message; a move keeps a message's conversation. */
+static void unread_order_and_moves(void **state)
+{
+	struct fixture *f = *state;
+	struct mail_summary *v, *m;
+	size_t n, nm;
+	long total;
+	struct err e = { "" };
+	put(f, "A", "<a@x>", NULL, NULL, MAIL_SEEN);
+	put(f, "D", "<d@x>", NULL, NULL, MAIL_SEEN);
+	put(f, "B", "<b@x>", NULL, "<a@x>", 0);
+	ok(mailstore_list_threads(f->ms, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 10, &v, &n, &total,
+				  &e),
+	   &e);
+	assert_int_equal(total, 2);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].subject, "B"); /* the newest, of A's conversation */
+	assert_int_equal(v[0].thread_count, 2);
+	assert_false(v[0].flags & MAIL_SEEN);
+	assert_string_equal(v[1].subject, "D");
+	assert_true(v[1].flags & MAIL_SEEN);
+	/* A page of one. */
+	free(v);
+	ok(mailstore_list_threads(f->ms, MAIL_INBOX, MAIL_SORT_DATE, 0, 1, 1, &v, &n, &total, &e),
+	   &e);
+	assert_int_equal(total, 2);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].subject, "D");
+	free(v);
+	/* Moving A to Trash and back keeps it in its conversation. */
+	ok(mailstore_list_threads(f->ms, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 1, &v, &n, &total, &e),
+	   &e);
+	ok(mailstore_thread(f->ms, MAIL_INBOX, v[0].thread, &m, &nm, &e), &e);
+	assert_int_equal(nm, 2);
+	ok(mailstore_move(f->ms, MAIL_INBOX, m[0].id, MAIL_TRASH, &e), &e);
+	ok(mailstore_move(f->ms, MAIL_TRASH, m[0].id, MAIL_INBOX, &e), &e);
+	free(m);
+	free(v);
+	assert_string_equal(conversations(f), "A+B,D");
+}
+
+int main(void)
+{
+	g_mime_init();
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(by_references),     T(by_in_reply_to_only), T(parent_after_child),
+		T(missing_middle),    T(loops_and_garbage),   T(reused_message_id),
+		T(unread_order_and_moves),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
