@@ -3,6 +3,7 @@
  * Drafts, replaced in place each time it is saved (its id travels in the
  * form); when it cannot be sent, the form comes back with what was typed and
  * the reason, and that same draft holds it. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct draft {
 	const char *kind, *to, *cc, *bcc, *subject, *body, *in_reply_to, *references;
 	const char *fwd_f, *fwd_id, *error, *notice;
 	const char *re_f, *re_id; /* the message a reply answers, flagged Answered once sent */
+	int fwd_in;		 /* the forwarded original is among the draft's attachments */
 	const char *draft_id;	 /* the message's draft in Drafts, or "" */
 	const char *attachments; /* the draft's attachments as HTML list items (escaped) */
 };
@@ -112,7 +114,8 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 		{ "fwd_id", d->fwd_id ? d->fwd_id : "" },
 		{ "re_f", d->re_f ? d->re_f : "" },
 		{ "re_id", d->re_id ? d->re_id : "" },
-		{ "forwarding", d->fwd_id && d->fwd_id[0] ? "1" : "" },
+		{ "fwd_in", d->fwd_in ? "1" : "" },
+		{ "forwarding", d->fwd_id && d->fwd_id[0] && !d->fwd_in ? "1" : "" },
 		{ "from", from },
 		{ "to", d->to ? d->to : "" },
 		{ "cc", d->cc ? d->cc : "" },
@@ -183,6 +186,76 @@ static char *last_reference(const char *refs)
 	return strndup(open + 1, (size_t)(close - open - 1));
 }
 
+/* The %XX of an address's part (http_url_encode) decoded into out; -1 when
+ * it is not that or does not fit. */
+static int origin_decode(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int c = (unsigned char)s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			char hex[3] = { s[i + 1], s[i + 2], '\0' };
+			char *end;
+			if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]))
+				return -1;
+			c = (unsigned int)strtoul(hex, &end, 16);
+			i += 2;
+		}
+		if (c < 0x20 || o + 1 >= outlen)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o ? 0 : -1;
+}
+
+/* "answered f=<folder> id=<id>" (or "forwarded"): what a draft notes of
+ * the message it answers or forwards, so that the flag is set when it is
+ * sent, however often it was saved and opened again. */
+static char *origin_make(const char *how, const char *folder, const char *id)
+{
+	struct buf b;
+	char *out;
+	buf_init(&b, 4096);
+	buf_printf(&b, "%s f=", how);
+	http_url_encode(&b, folder[0] ? folder : MAIL_INBOX, NULL);
+	buf_puts(&b, " id=");
+	http_url_encode(&b, id, NULL);
+	out = b.failed || !b.data ? NULL : strdup(b.data);
+	buf_free(&b);
+	return out;
+}
+
+/* The message a draft's origin names, when it is still there: the draft
+ * is a file like any other (another program, an old version may have
+ * written it), so the folder and id are checked as any that come in. */
+static int origin_parse(struct request *r, const char *origin, int *forwarded, char *folder,
+			size_t flen, char *id, size_t idlen)
+{
+	const char *f = origin ? strstr(origin, " f=") : NULL;
+	const char *i = f ? strstr(f + 3, " id=") : NULL;
+	struct mailstore *ms;
+	struct err e;
+	char path[4096];
+	if (!i)
+		return -1;
+	if (strncmp(origin, "answered ", 9) == 0)
+		*forwarded = 0;
+	else if (strncmp(origin, "forwarded ", 10) == 0)
+		*forwarded = 1;
+	else
+		return -1;
+	if (origin_decode(f + 3, (size_t)(i - f - 3), folder, flen) < 0 ||
+	    origin_decode(i + 4, strcspn(i + 4, " \t\r\n"), id, idlen) < 0 ||
+	    mailbox_open(r, &ms, &e) < 0)
+		return -1;
+	int rc = mailstore_path(ms, folder, id, path, sizeof(path), &e);
+	mailstore_close(&ms);
+	return rc < 0 ? -1 : 0;
+}
+
 /* A draft opened again: the form as it was saved, attachments included. */
 static enum MHD_Result open_draft(struct request *r, const char *id)
 {
@@ -207,6 +280,18 @@ static enum MHD_Result open_draft(struct request *r, const char *id)
 		.attachments = kept.data,
 		.notice = strcmp(http_arg(r, "n"), "saved") == 0 ? "Draft saved." : NULL,
 	};
+	char of[MAIL_FOLDER_MAX * 4], oid[MAIL_ID_MAX];
+	int forwarded;
+	if (origin_parse(r, m->origin, &forwarded, of, sizeof(of), oid, sizeof(oid)) == 0) {
+		if (forwarded) {
+			d.fwd_f = of;
+			d.fwd_id = oid;
+			d.fwd_in = 1;
+		} else {
+			d.re_f = of;
+			d.re_id = oid;
+		}
+	}
 	enum MHD_Result res = show(r, MHD_HTTP_OK, &d);
 	free(irt);
 	buf_free(&kept);
@@ -323,7 +408,8 @@ static int forwarded(struct request *r, struct mime_upload *up, struct buf *data
 	struct mailstore *ms;
 	char path[4096];
 	const char *folder = form_get(r->form, "fwd_f"), *id = form_get(r->form, "fwd_id");
-	if (!id[0])
+	/* A draft holds it already, among its attachments. */
+	if (!id[0] || form_get(r->form, "fwd_in")[0])
 		return 0;
 	if (mailbox_open(r, &ms, e) < 0)
 		return -1;
@@ -419,8 +505,8 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 		.kind = form_get(r->form, "kind"), .to = c->to, .cc = c->cc, .bcc = c->bcc,
 		.subject = c->subject, .body = c->body, .in_reply_to = form_get(r->form, "in_reply_to"),
 		.references = form_get(r->form, "references"),
-		.fwd_f = draft_new ? "" : form_get(r->form, "fwd_f"),
-		.fwd_id = draft_new ? "" : form_get(r->form, "fwd_id"), .error = error,
+		.fwd_f = form_get(r->form, "fwd_f"), .fwd_id = form_get(r->form, "fwd_id"),
+		.fwd_in = draft_new || form_get(r->form, "fwd_in")[0], .error = error,
 		.re_f = form_get(r->form, "re_f"), .re_id = form_get(r->form, "re_id"),
 		.draft_id = draft_id, .attachments = kept.data,
 	};
@@ -534,12 +620,19 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	 * attachments could not be read: then the old draft stays as it was). */
 	char new_id[MAIL_ID_MAX] = "";
 	struct err de;
+	const char *re_id = form_get(r->form, "re_id"), *fwd_id = form_get(r->form, "fwd_id");
+	char *origin = re_id[0]	   ? origin_make("answered", form_get(r->form, "re_f"), re_id)
+		       : fwd_id[0] ? origin_make("forwarded", form_get(r->form, "fwd_f"), fwd_id)
+				   : NULL;
+	c.origin = origin;
 	if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 		if (save)
 			e = de;
 		new_id[0] = '\0';
 	}
+	free(origin);
+	c.origin = NULL;
 	buf_free(&fwd);
 	upload_unmap_all(maps, nmaps);
 	kept_free(kept);

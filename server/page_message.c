@@ -65,6 +65,14 @@ static int raster_type(const char *type)
 	return 0;
 }
 
+/* Documents the browser's own viewer opens in a tab of their own, under a
+ * CSP sandbox that runs nothing of theirs (Chromium's viewer works there;
+ * it refuses a frame with a sandbox attribute). */
+static int document_type(const char *type)
+{
+	return strcmp(type, "application/pdf") == 0;
+}
+
 /* Whether the HTML part shows this part itself (through cid:). */
 static int shown_in_html(const struct mime_message *m, const struct mime_attachment *a)
 {
@@ -100,9 +108,9 @@ static void render_attachments(struct request *r, const struct mime_message *m, 
 		buf_init(&view, 4096);
 		part_url(r, &url, 0);
 		buf_printf(&url, "%d", a->index);
-		int raster = raster_type(a->content_type);
+		int raster = raster_type(a->content_type), document = document_type(a->content_type);
 		int with_text = raster && !html_shown && (a->disposition_inline || a->inline_image);
-		if (raster) {
+		if (raster || document) {
 			part_url(r, &view, 1);
 			buf_printf(&view, "%d", a->index);
 		}
@@ -110,8 +118,9 @@ static void render_attachments(struct request *r, const struct mime_message *m, 
 		const struct tvar item[] = {
 			{ "url", url.data }, { "name", a->filename }, { "type", a->content_type },
 			{ "size", size }, { "preview", raster && !with_text ? view.data : "" },
+			{ "view", document ? view.data : "" },
 		};
-		http_render(r, TPL_ATTACHMENT_ITEM, item, 5, out);
+		http_render(r, TPL_ATTACHMENT_ITEM, item, sizeof(item) / sizeof(item[0]), out);
 		if (with_text) {
 			const struct tvar img[] = { { "url", view.data }, { "name", a->filename } };
 			http_render(r, TPL_MESSAGE_IMAGE, img, 2, inline_images);
@@ -407,11 +416,15 @@ enum MHD_Result page_mail_html(struct request *r, const char *rest)
 	/* Shown in a sandboxed frame of our own page: no script runs, nothing is
 	 * fetched but the message's own parts unless the user asked for remote
 	 * images, and no form goes out. Links open in a new tab that leaves the
-	 * sandbox (a web page works there as anywhere), without a referrer. */
+	 * sandbox (a web page works there as anywhere), without a referrer.
+	 * The frame keeps our origin (never together with scripts, which could
+	 * then lift the sandbox): the page's own script reads the height of its
+	 * content, so that the page scrolls and not the frame. */
 	int remote = strcmp(http_arg(r, "images"), "1") == 0;
 	char csp[512];
 	snprintf(csp, sizeof(csp),
-		 "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; "
+		 "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox; "
+		 "default-src 'none'; script-src 'none'; "
 		 "style-src 'unsafe-inline'; img-src data:%s; form-action 'none'; "
 		 "frame-ancestors 'self'", remote ? " http: https:" : "");
 	const char *const headers[] = {
@@ -475,9 +488,10 @@ enum MHD_Result page_mail_part(struct request *r, const char *rest)
 	buf_init(&enc, 1024);
 	http_url_encode(&enc, name, NULL);
 	/* Shown in the page (a picture in the message, a thumbnail, full size
-	 * on its own) only when it is a picture type that runs nothing; anything
-	 * else is a download whatever was asked. */
-	int view = strcmp(http_arg(r, "view"), "1") == 0 && raster_type(type);
+	 * on its own) only when it is a picture type that runs nothing, or in
+	 * the browser's viewer when a PDF; anything else (HTML, SVG, XML above
+	 * all) is a download whatever was asked. */
+	int view = strcmp(http_arg(r, "view"), "1") == 0 && (raster_type(type) || document_type(type));
 	snprintf(disposition, sizeof(disposition), "%s; filename=\"%s\"; filename*=UTF-8''%s",
 		 view ? "inline" : "attachment", ascii, enc.data ? enc.data : "");
 	buf_free(&enc);

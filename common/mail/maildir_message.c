@@ -372,19 +372,93 @@ int maildir_message_set_flags(void *be, const char *folder, const char *id, unsi
 	return with_message(be, folder, id, &loc, op_set_flags, &fc, e);
 }
 
+/* Whether the index knows a message of this id in the folder: a file of the
+ * same id with other flags, which a rename of this name would not meet. */
+static int id_indexed(struct maildir *md, const char *folder, const char *id)
+{
+	sqlite3_stmt *st;
+	if (!md->sql || md->broken ||
+	    maildir_index_prepare(md, "SELECT 1 FROM messages WHERE folder = ?1 AND id = ?2", &st,
+				  NULL) < 0)
+		return 0;
+	sqlite3_bind_text(st, 1, folder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Moves the file at loc into sub of dir under a name of its own (a new
+ * unique id, the old size part and flags kept), writing that name into
+ * name. */
+static int move_renamed(struct maildir *md, const struct location *loc, const char *dir,
+			char *name, size_t namelen)
+{
+	size_t idlen = maildir_id_len(loc->name);
+	char path[PATH_MAX], id[NAME_MAX + 1];
+	/* ",S=<size>" and what follows it in the id: quota counts it. */
+	const char *size = NULL;
+	for (const char *p = loc->name; p + 3 <= loc->name + idlen; p++)
+		if (strncmp(p, ",S=", 3) == 0)
+			size = p;
+	int sizelen = size ? (int)(loc->name + idlen - size) : 0;
+	for (int attempt = 0; attempt < 10; attempt++) {
+		char base[MAIL_ID_MAX - 32];
+		maildir_unique_name(md, base, sizeof(base));
+		if (snprintf(id, sizeof(id), "%s%.*s", base, sizelen, size ? size : "") >=
+			    (int)sizeof(id) ||
+		    snprintf(name, namelen, "%s%s", id, loc->name + idlen) >= (int)namelen ||
+		    maildir_file_path(dir, loc->sub, name, path, sizeof(path), NULL) < 0) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (maildir_rename_new(loc->path, path) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+/* Moves without replacing anything in the target folder: a message there of
+ * the same name, or of the same id with other flags, stays, and this one
+ * takes a new name (and so a new id). */
 static int op_move(struct maildir *md, struct location *loc, void *arg)
 {
 	const char *to = arg;
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], name[NAME_MAX + 1];
 	if (maildir_folder_dir(md, to, dir, sizeof(dir), NULL) < 0 ||
 	    maildir_file_path(dir, loc->sub, loc->name, path, sizeof(path), NULL) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (rename(loc->path, path) < 0)
+	if (!id_indexed(md, to, loc->summary.id)) {
+		if (maildir_rename_new(loc->path, path) == 0) {
+			note_row(md, "UPDATE OR REPLACE messages SET folder = ?3"
+				     " WHERE folder = ?1 AND id = ?2", loc->folder, loc->summary.id,
+				 to, 0, 0);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	if (move_renamed(md, loc, dir, name, sizeof(name)) < 0)
 		return -1;
-	note_row(md, "UPDATE OR REPLACE messages SET folder = ?3 WHERE folder = ?1 AND id = ?2",
-		 loc->folder, loc->summary.id, to, 0, 0);
+	/* Its row goes, and a row of its new name comes from the file. */
+	note_row(md, "DELETE FROM messages WHERE folder = ?1 AND id = ?2", loc->folder,
+		 loc->summary.id, NULL, 0, 0);
+	char *buf = malloc(HEADER_MAX);
+	struct meta m;
+	long size;
+	sqlite3_stmt *st;
+	if (buf && md->sql && !md->broken && maildir_file_path(dir, loc->sub, name, path,
+							       sizeof(path), NULL) == 0 &&
+	    maildir_meta_read(md, path, buf, &m, &size) == 0 &&
+	    maildir_index_prepare(md, maildir_sync_insert_sql, &st, NULL) == 0) {
+		maildir_sync_insert_row(md, st, to, name, loc->sub, &m, size, NULL);
+		sqlite3_finalize(st);
+	}
+	free(buf);
 	return 0;
 }
 
@@ -426,7 +500,19 @@ int maildir_rename_new(const char *from, const char *to)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
-	return rename(from, to); /* a file system without RENAME_NOREPLACE */
+	/* A file system without RENAME_NOREPLACE: a link fails as well when
+	 * the name is taken. */
+	if (link(from, to) == 0)
+		return unlink(from) == 0 || errno == ENOENT ? 0 : -1;
+	if (errno == EEXIST)
+		return -1;
+	/* Nor links: the name is checked first; a race is left open there. */
+	struct stat sb;
+	if (lstat(to, &sb) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
 }
 
 int maildir_message_deliver(void *be, const char *folder, const void *data, size_t len,

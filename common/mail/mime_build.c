@@ -232,6 +232,8 @@ int mime_build(const struct mime_compose *c, const char *domain, struct buf *out
 	}
 	if (c->references && (ids = message_ids(c->references)))
 		g_mime_object_set_header(GMIME_OBJECT(msg), "References", ids, NULL);
+	if (c->origin && c->origin[0] && !strpbrk(c->origin, "\r\n"))
+		g_mime_object_set_header(GMIME_OBJECT(msg), "X-Webmsg-Origin", c->origin, NULL);
 
 	GMimeObject *text = text_part(body);
 	if (c->nattachments == 0) {

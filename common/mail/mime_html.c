@@ -403,6 +403,37 @@ static char *cid_of(const char *v)
 	return id;
 }
 
+/* Whether the text of the link whose tag ends at p, up to its "</a", shows
+ * href itself (tags left out, blanks around trimmed; "mailto:" need not be
+ * written): then a title would only repeat it. */
+static int text_is_address(const char *p, const char *href)
+{
+	GString *s = g_string_new(NULL);
+	int in_tag = 0;
+	for (size_t n = 0; *p && n < 4096; p++, n++) {
+		if (*p == '<' && g_ascii_strncasecmp(p, "</a", 3) == 0 &&
+		    (p[3] == '>' || is_html_space(p[3])))
+			break;
+		if (*p == '<')
+			in_tag = 1;
+		else if (*p == '>')
+			in_tag = 0;
+		else if (!in_tag)
+			g_string_append_c(s, *p);
+	}
+	const char *text = s->str;
+	size_t len = s->len;
+	while (len && is_html_space(*text))
+		text++, len--;
+	while (len && is_html_space(text[len - 1]))
+		len--;
+	if (g_ascii_strncasecmp(href, "mailto:", 7) == 0 && g_ascii_strncasecmp(text, "mailto:", 7))
+		href += 7;
+	int same = len && strlen(href) == len && strncmp(text, href, len) == 0;
+	g_string_free(s, TRUE);
+	return same;
+}
+
 /* Copies the tag at p (on '<', named name) to b with its links made safe
  * and cid: images resolved; returns where the tag ends. */
 static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
@@ -410,7 +441,8 @@ static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
 {
 	int link = strcmp(name, "a") == 0 || strcmp(name, "area") == 0;
 	int image = strcmp(name, "img") == 0;
-	int have_href = 0, seen_href = 0, end;
+	int seen_href = 0, end;
+	char *href = NULL; /* the address the link leads to, as kept */
 	struct attribute a;
 	const char *q = p + 1 + strlen(name);
 	buf_printf(b, "<%s", name);
@@ -418,14 +450,18 @@ static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
 		q = next_attribute(q, &a, &end);
 		if (end)
 			break;
-		if (link && (attribute_is(&a, "target") || attribute_is(&a, "rel")))
+		/* The mail's own title could name another address than the real
+		 * one: the link's title is ours, its real address. */
+		if (link && (attribute_is(&a, "target") || attribute_is(&a, "rel") ||
+			     attribute_is(&a, "title")))
 			continue;
 		if (link && (attribute_is(&a, "href") || attribute_is(&a, "xlink:href"))) {
 			/* The first one is what the browser follows; the rest go. */
 			char *v = address_value(&a);
 			if (!seen_href && link_allowed(v)) {
 				put_attribute(b, "href", v);
-				have_href = 1;
+				href = v;
+				v = NULL;
 			}
 			seen_href = 1;
 			g_free(v);
@@ -460,8 +496,13 @@ static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
 			g_free(v);
 		}
 	}
-	if (link && have_href)
+	if (link && href) {
+		/* Shown on hover, where the link's text says something else. */
+		if (strcmp(name, "area") == 0 || !text_is_address(q, href))
+			put_attribute(b, "title", href);
 		buf_puts(b, " target=\"_blank\" rel=\"noopener noreferrer\"");
+	}
+	g_free(href);
 	buf_puts(b, ">");
 	return q;
 }

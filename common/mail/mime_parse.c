@@ -249,6 +249,9 @@ static int fill_headers(struct mime_message *m, struct parsed *p)
 	if (mime_parse_is_message_id(id) && !(m->message_id = strdup(id)))
 		return -1;
 	m->references = references_text(GMIME_OBJECT(msg), p->options);
+	const char *origin = g_mime_object_get_header(GMIME_OBJECT(msg), "X-Webmsg-Origin");
+	if (origin && !(m->origin = strdup(origin)))
+		return -1;
 	GDateTime *date = g_mime_message_get_date(msg); /* borrowed */
 	m->date = date ? (time_t)g_date_time_to_unix(date) : 0;
 	return 0;
@@ -330,6 +333,7 @@ void mime_message_free(struct mime_message **mp)
 	free(m->subject);
 	free(m->message_id);
 	free(m->references);
+	free(m->origin);
 	free(m->text);
 	free(m->html);
 	for (size_t i = 0; i < m->nattachments; i++)

@@ -34,6 +34,7 @@ struct mime_message {
 	char *from_addr;                 /* the first sender's bare address */
 	char *subject;
 	char *message_id, *references;   /* for replies */
+	char *origin;                    /* X-Webmsg-Origin of a draft, or NULL */
 	time_t date;                     /* 0 when missing or unreadable */
 	char *text;      /* the text to show: text/plain, else the HTML part as plain text; may be "" */
 	char *html;      /* the HTML part as it is (UTF-8), or NULL: show it only sandboxed */
@@ -83,6 +84,9 @@ struct mime_compose {
 	const char *subject;
 	const char *body;    /* UTF-8 text */
 	const char *in_reply_to, *references; /* or NULL */
+	/* A draft's note of the message it answers or forwards (ASCII, one
+	 * line), written as X-Webmsg-Origin; NULL for mail that is sent. */
+	const char *origin;
 	const struct mime_upload *attachments;
 	size_t nattachments;
 };

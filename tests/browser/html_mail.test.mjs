@@ -63,8 +63,9 @@ browserSuite('HTML mail', {}, (env, test) => {
       ]);
       assert.match(htmlResponse.headers()['content-security-policy'], /\bsandbox\b/);
       const iframe = page.locator('section.html-part iframe');
-      assert.equal(await iframe.getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox',
-        'a sandbox that allows only new tabs for links');
+      assert.equal(await iframe.getAttribute('sandbox'),
+        'allow-same-origin allow-popups allow-popups-to-escape-sandbox',
+        'a sandbox that allows new tabs for links, and no script');
       await htmlFrame(page).locator('h1', { hasText: 'News' }).waitFor();
       assert.match(await htmlFrame(page).locator('body').innerText(), /shows HTML mail in a sandbox/);
       const frame = page.frames().find((f) => f.url().includes('/mail/html'));

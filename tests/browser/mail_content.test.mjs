@@ -130,7 +130,7 @@ Content-Type: text/html; charset=utf-8
         const frame = htmlFrame(page);
         await frame.locator('#out').waitFor();
         assert.equal(await page.locator('section.html-part iframe').getAttribute('sandbox'),
-          'allow-popups allow-popups-to-escape-sandbox');
+          'allow-same-origin allow-popups allow-popups-to-escape-sandbox');
         assert.equal(await frame.locator('#js').getAttribute('href'), null, 'javascript: removed');
         assert.equal(await frame.locator('#data').getAttribute('href'), null, 'data: removed');
         assert.equal(await frame.locator('#mail').getAttribute('href'), 'mailto:ann@example.com');

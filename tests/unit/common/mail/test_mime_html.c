@@ -29,14 +29,29 @@ static void test_links(void **state)
 		const char *in, *out;
 	} cases[] = {
 		{ "<a href=\"https://x.org/?a=1&amp;b=2\">x</a>",
-		  "<base target=\"_blank\"><a href=\"https://x.org/?a=1&amp;b=2\" target=\"_blank\" "
+		  "<base target=\"_blank\"><a href=\"https://x.org/?a=1&amp;b=2\" "
+		  "title=\"https://x.org/?a=1&amp;b=2\" target=\"_blank\" "
 		  "rel=\"noopener noreferrer\">x</a>" },
 		/* The message's own target and rel give way to ours. */
 		{ "<A TARGET=_self Rel=opener HREF='http://x.org/'>x</A>",
-		  "<base target=\"_blank\"><a href=\"http://x.org/\" target=\"_blank\" "
-		  "rel=\"noopener noreferrer\">x</A>" },
+		  "<base target=\"_blank\"><a href=\"http://x.org/\" title=\"http://x.org/\" "
+		  "target=\"_blank\" rel=\"noopener noreferrer\">x</A>" },
+		/* The real address shows on hover where the text says another; the
+		 * message's own title (which could name any) gives way. */
+		{ "<a href=\"https://evil.example/\" title=\"https://bank.example/\"><b>"
+		  "https://bank.example/</b></a>",
+		  "<base target=\"_blank\"><a href=\"https://evil.example/\" "
+		  "title=\"https://evil.example/\" target=\"_blank\" rel=\"noopener noreferrer\"><b>"
+		  "https://bank.example/</b></a>" },
+		/* A text that is the address itself needs no title. */
+		{ "<a href=\"https://x.org/\" title=\"https://bank.example/\"> https://x.org/ </a>",
+		  "<base target=\"_blank\"><a href=\"https://x.org/\" target=\"_blank\" "
+		  "rel=\"noopener noreferrer\"> https://x.org/ </a>" },
+		{ "<a href=\"mailto:ann@x.org\">ann@x.org</a>",
+		  "<base target=\"_blank\"><a href=\"mailto:ann@x.org\" target=\"_blank\" "
+		  "rel=\"noopener noreferrer\">ann@x.org</a>" },
 		{ "<a href=\"mailto:ann@x.org\">", "<base target=\"_blank\"><a href=\"mailto:ann@x.org\" "
-		  "target=\"_blank\" rel=\"noopener noreferrer\">" },
+		  "title=\"mailto:ann@x.org\" target=\"_blank\" rel=\"noopener noreferrer\">" },
 		/* Every other scheme, however written, loses its address. */
 		{ "<a href=\"javascript:alert(1)\">", "<base target=\"_blank\"><a>" },
 		{ "<a href=\" java&#115;cript:alert(1)\">", "<base target=\"_blank\"><a>" },
@@ -49,7 +64,7 @@ static void test_links(void **state)
 		{ "<a href=\"javascript:x\" href=\"https://x.org/\">",
 		  "<base target=\"_blank\"><a>" },
 		{ "<area href=\"https://x.org/\">", "<base target=\"_blank\"><area href=\"https://x.org/\" "
-		  "target=\"_blank\" rel=\"noopener noreferrer\">" },
+		  "title=\"https://x.org/\" target=\"_blank\" rel=\"noopener noreferrer\">" },
 		/* Tags that only start like <a are left alone. */
 		{ "<abbr href=\"javascript:x\">", "<base target=\"_blank\"><abbr href=\"javascript:x\">" },
 		/* A link a browser sees after "<!-->" is rewritten too. */
@@ -60,7 +75,8 @@ static void test_links(void **state)
 		/* Quotes in a value cannot close the attribute early. */
 		{ "<a href='https://x.org/\"onmouseover=\"x'>",
 		  "<base target=\"_blank\"><a href=\"https://x.org/&quot;onmouseover=&quot;x\" "
-		  "target=\"_blank\" rel=\"noopener noreferrer\">" },
+		  "title=\"https://x.org/&quot;onmouseover=&quot;x\" target=\"_blank\" "
+		  "rel=\"noopener noreferrer\">" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
