@@ -79,8 +79,9 @@ static int ensure_password(struct cmd_ctx *ctx, const struct config_snapshot *cf
 
 static int issue(struct cmd_ctx *ctx, struct config_snapshot *cfg)
 {
-	static struct acme_setup s; /* 20 KiB: not on the stack */
+	static struct acme_setup s; /* 28 KiB: not on the stack */
 	struct config_change changes[5];
+	struct apply_outcome o;
 	struct err e;
 	int rc;
 
@@ -94,9 +95,14 @@ static int issue(struct cmd_ctx *ctx, struct config_snapshot *cfg)
 	if (acme_setup_issue(&s, &e) < 0)
 		return cmd_error("%s; the current certificate stays", e.msg);
 	printf("installed %s/%s\n", s.keystore, TLS_SERVER_CERT);
-	/* Saving the settings has a running webmsgd apply them, new files included. */
+	/* Saving the settings has a running webmsgd apply them, new files
+	 * included; when they are as they were (the same order again) no
+	 * version is made, and webmsgd is asked to load the files anyway. */
 	size_t n = acme_setup_changes(&s, changes, 5);
-	rc = cmd_commit_changes(ctx->db, changes, n);
+	int arc = apply_changes(ctx->db, changes, n, &o, &e);
+	if (arc == 0 && o.version == cfg->version && config_bool(cfg, SET_SSL_ENABLE))
+		arc = apply_reload_if_running(ctx->db, &o, &e);
+	rc = cmd_report(arc, &o, &e);
 	if (rc == CMD_OK && !config_bool(cfg, SET_SSL_ENABLE))
 		printf("SSL is not enabled: '%s ssl enable' serves the certificate\n", CMD_PROGRAM);
 	return rc;
