@@ -327,6 +327,11 @@ static int directory(struct acme *a, struct err *e)
 		 copy_url(json_object_get(doc, "meta"), "termsOfService", a->terms,
 			  sizeof(a->terms), 0, e) == 0)
 		rc = 0;
+	/* Asked before anything is made, the account key included. */
+	if (rc == 0 && a->terms[0] && !a->o->agree_tos)
+		rc = err_set(e, "the CA's terms of service (%s) must be agreed to: read them, then "
+				"give --agree-tos",
+			     a->terms);
 	json_decref(doc);
 	answer_free(&ans);
 	return rc;
@@ -399,10 +404,6 @@ static int account(struct acme *a, struct err *e)
 	char *payload;
 	int rc;
 
-	if (a->terms[0] && !a->o->agree_tos)
-		return err_set(e, "the CA's terms of service (%s) must be agreed to: read them, "
-				  "then give --agree-tos",
-			       a->terms);
 	req = json_pack("{s:b}", "termsOfServiceAgreed", a->o->agree_tos ? 1 : 0);
 	if (req && a->o->email && a->o->email[0]) {
 		char mailto[320];

@@ -69,6 +69,7 @@ keystore_state() { (cd "$WORK/ssl" && ls -A | sort && cat server.key server.crt 
 # Without agreeing to the terms pebble refuses the account.
 out=$(acme --email ops@webmsg.test --domain "$NAME" 2>&1)
 expect_match "the terms of service must be agreed to" 'terms of service.*--agree-tos' "$out"
+check "and no account key was made for it" test ! -e "$WORK/ssl/acme-account.key"
 
 # Issue.
 before=$(served_fingerprint)
