@@ -18,6 +18,7 @@ static const char *const client_auth_modes[] = { "none", "optional", "required",
 static const char *const smtp_tls_modes[] = { "required", "none", NULL };
 static const char *const session_stores[] = { "local", "redis", NULL };
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+static const char *const acme_key_types[] = { "ec-p256", "rsa-2048", NULL };
 
 static int check_bind(const char *value, struct err *e)
 {
@@ -75,6 +76,34 @@ static int check_redis(const char *value, struct err *e)
 {
 	struct session_store_redis_address a;
 	return value[0] ? session_store_redis_parse(value, &a, e) : 0;
+}
+
+/* An ACME directory is fetched over HTTPS only (RFC 8555 section 6.1). */
+static int check_acme_url(const char *value, struct err *e)
+{
+	if (value[0] && (strncmp(value, "https://", 8) != 0 || !value[8] || strpbrk(value, " \t")))
+		return err_set(e, "'%s' is not an ACME directory address (https://...)", value);
+	return 0;
+}
+
+/* Host names separated by commas, each as web.hostname takes it. */
+static int check_acme_domains(const char *value, struct err *e)
+{
+	char name[256];
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(name))
+			return err_set(e, "'%s' is not a list of host names separated by commas",
+				       value);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (check_hostname(name, e) < 0)
+			return -1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
 }
 
 /* Empty: the cipher profile's own string. */
@@ -136,6 +165,21 @@ static const struct setting table[SET_COUNT] = {
 				     "Certificate authorities trusted for client certificates (PEM)" },
 	[SET_SSL_HSTS_MAX_AGE] = { "ssl.hsts_max_age", SETTING_INT, "31536000", 0, 63072000, NULL,
 				   NULL, 0, "Strict-Transport-Security max-age in seconds, with Force SSL" },
+	[SET_SSL_ACME_DIRECTORY] = { "ssl.acme_directory", SETTING_STRING, "", 0, 0, NULL,
+				     check_acme_url, 0,
+				     "ACME directory the certificate came from; empty: not from "
+				     "ACME (set by ssl acme, used by ssl acme renew)" },
+	[SET_SSL_ACME_DOMAINS] = { "ssl.acme_domains", SETTING_STRING, "", 0, 0, NULL,
+				   check_acme_domains, 0,
+				   "Host names of the ACME certificate, separated by commas" },
+	[SET_SSL_ACME_EMAIL] = { "ssl.acme_email", SETTING_STRING, "", 0, 0, NULL, NULL, 0,
+				 "Contact address of the ACME account" },
+	[SET_SSL_ACME_KEY_TYPE] = { "ssl.acme_key_type", SETTING_ENUM, "ec-p256", 0, 0,
+				    acme_key_types, NULL, 0,
+				    "Key made for each ACME certificate" },
+	[SET_SSL_ACME_CA_FILE] = { "ssl.acme_ca_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+				   "CA certificates trusted for the ACME directory's HTTPS "
+				   "(empty: the system's)" },
 	[SET_SESSION_IDLE_TIMEOUT] = { "session.idle_timeout", SETTING_INT, "1800", 60, 86400, NULL,
 				       NULL, 0, "Seconds without a request before a session ends" },
 	[SET_SESSION_MAX_LIFETIME] = { "session.max_lifetime", SETTING_INT, "43200", 300, 604800,

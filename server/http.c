@@ -521,7 +521,8 @@ static enum MHD_Result decide(struct request_state *st, struct listener_ctx *ctx
 	struct request *r = &st->req;
 	const struct config_snapshot *cfg = ctx->gen->cfg;
 	enum MHD_Result answer;
-	if (!r->https && ctx->gen->daemons[LISTENER_HTTPS] && config_bool(cfg, SET_SSL_FORCE))
+	if (!r->https && ctx->gen->daemons[LISTENER_HTTPS] && config_bool(cfg, SET_SSL_FORCE) &&
+	    !routes_never_redirected(r->url))
 		return redirect_to_https(r);
 	if (routes_begin(r, &answer))
 		return answer;

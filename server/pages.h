@@ -24,6 +24,9 @@ enum MHD_Result page_logoff(struct request *r, const char *rest);
 /* page_mode.c */
 enum MHD_Result page_mode(struct request *r, const char *rest);
 
+/* page_acme.c */
+enum MHD_Result page_acme_challenge(struct request *r, const char *token);
+
 /* page_static.c */
 enum MHD_Result page_static(struct request *r, const char *rest);
 

@@ -8,6 +8,7 @@
 #include "pages.h"
 #include "routes.h"
 #include "server.h"
+#include "webmsg/acme.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -52,6 +53,7 @@ static const struct route routes[] = {
 	{ "/logoff", 0, M_POST, R_SESSION | R_AUTH | R_CSRF, BODY_FORM, page_logoff },
 	{ "/mode/", 1, M_GET | M_HEAD, R_SESSION, BODY_NONE, page_mode },
 	{ "/static/", 1, M_GET | M_HEAD, 0, BODY_NONE, page_static },
+	{ ACME_CHALLENGE_PATH, 1, M_GET | M_HEAD, 0, BODY_NONE, page_acme_challenge },
 	{ "/mail", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail },
 	{ "/mail/read", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail_read },
 	{ "/mail/html", 0, M_GET | M_HEAD, R_SESSION | R_AUTH, BODY_NONE, page_mail_html },
@@ -108,6 +110,13 @@ int routes_body_takes(const struct request *r)
 int routes_needs_csrf(const struct request *r)
 {
 	return r->route && (r->route->flags & R_CSRF);
+}
+
+int routes_never_redirected(const char *url)
+{
+	/* An ACME CA asks on port 80 and may not follow a redirect to a
+	 * certificate it is about to replace. */
+	return strncmp(url, ACME_CHALLENGE_PATH, strlen(ACME_CHALLENGE_PATH)) == 0;
 }
 
 int routes_begin(struct request *r, enum MHD_Result *answer)

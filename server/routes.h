@@ -20,6 +20,8 @@ void routes_body_limits(const struct request *r, struct form_limits *lim);
 int routes_body_takes(const struct request *r);
 /* 1 when the route checks the session's CSRF token. */
 int routes_needs_csrf(const struct request *r);
+/* 1 for a path that Force SSL leaves on plain HTTP: the ACME challenges. */
+int routes_never_redirected(const char *url);
 /* Once the body is in: the CSRF check, then the page. */
 enum MHD_Result routes_dispatch(struct request *r);
 

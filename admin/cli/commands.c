@@ -137,6 +137,20 @@ static const struct cmd_entry table[] = {
 	  CMD_DB, cmd_ssl_disable },
 	{ "ssl force", "on|off", "Redirect plain HTTP to HTTPS and send HSTS", NULL, 1, 1, 0,
 	  CMD_DB, cmd_ssl_force },
+	{ "ssl acme", "[renew]", "Get a certificate from an ACME CA (Let's Encrypt), or renew it",
+	  "Needs --email and one --domain for each name (repeat it); the CA checks each name "
+	  "over plain HTTP on port 80, which must reach webmsgd's HTTP port (Force SSL never "
+	  "redirects /.well-known/acme-challenge/). Default CA: Let's Encrypt; --staging for "
+	  "its staging directory, --directory URL for another CA, --ca-file PEM to trust its "
+	  "HTTPS. The certificate goes through the checks of ssl import (the old files kept as "
+	  ".bak) and a running webmsgd loads it. 'ssl acme renew' renews the certificate the "
+	  "same way once two thirds of its lifetime passed (at once with --force), prints "
+	  "nothing when all is well, and keeps the current certificate when it fails.",
+	  0, 1,
+	  CMD_OPT(OPT_EMAIL) | CMD_OPT(OPT_DOMAIN) | CMD_OPT(OPT_DIRECTORY) | CMD_OPT(OPT_STAGING) |
+		  CMD_OPT(OPT_CA_FILE) | CMD_OPT(OPT_KEY) | CMD_OPT(OPT_AGREE_TOS) |
+		  CMD_OPT(OPT_FORCE),
+	  CMD_DB, cmd_ssl_acme },
 	{ "check", "", "Troubleshoot: check SSL, the service and the configuration",
 	  "One line per check: OK, WARN or FAIL with what to do. Exit status 1 when any check "
 	  "fails.",
@@ -172,6 +186,12 @@ static const struct cmd_option_def {
 	[OPT_PRIORITY] = { 0, "priority", "STRING", "GnuTLS priority string for the custom profile" },
 	[OPT_WITH_SECRETS] = { 0, "with-secrets", NULL, "also write the secret settings" },
 	[OPT_DRY_RUN] = { 0, "dry-run", NULL, "check and show the changes, save nothing" },
+	[OPT_DOMAIN] = { 0, "domain", "NAME", "a host name of the certificate (repeat for more)" },
+	[OPT_DIRECTORY] = { 0, "directory", "URL", "the ACME CA's directory (default: Let's Encrypt)" },
+	[OPT_STAGING] = { 0, "staging", NULL, "Let's Encrypt's staging directory, for trials" },
+	[OPT_CA_FILE] = { 0, "ca-file", "PEM", "CA certificates to trust for the directory's HTTPS" },
+	[OPT_KEY] = { 0, "key", "TYPE", "the certificate's key: ec-p256 (default) or rsa-2048" },
+	[OPT_AGREE_TOS] = { 0, "agree-tos", NULL, "agree to the CA's terms of service" },
 };
 
 static void __attribute__((format(printf, 2, 0)))
@@ -390,6 +410,10 @@ static int take_option(struct cmd_ctx *ctx, int argc, char **argv, int *i)
 		ctx->opt_arg[o] = argv[++*i];
 	if (!ctx->opt_arg[o] || !ctx->opt_arg[o][0])
 		return cmd_usage_error(c, "%s: --%s needs a %s", c->name, d->long_name, d->arg);
+	if (ctx->ngiven == CMD_GIVEN_MAX)
+		return cmd_usage_error(c, "%s: too many options", c->name);
+	ctx->given[ctx->ngiven].opt = (enum cmd_option)o;
+	ctx->given[ctx->ngiven++].arg = ctx->opt_arg[o];
 	return CMD_OK;
 }
 

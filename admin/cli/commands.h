@@ -35,9 +35,18 @@ enum cmd_option {
 	/* configuration files */
 	OPT_WITH_SECRETS,
 	OPT_DRY_RUN,
+	/* ACME */
+	OPT_DOMAIN,
+	OPT_DIRECTORY,
+	OPT_STAGING,
+	OPT_CA_FILE,
+	OPT_KEY,
+	OPT_AGREE_TOS,
 	OPT_COUNT
 };
 #define CMD_OPT(o) (1u << (o))
+_Static_assert(OPT_COUNT <= 32, "a command's options are bits of an unsigned");
+#define CMD_GIVEN_MAX 32
 
 enum cmd_flags {
 	CMD_DB = 1 << 0,   /* main opens the existing database before running the command */
@@ -55,7 +64,13 @@ struct cmd_ctx {
 	struct db *db;
 	const struct cmd_entry *entry;
 	int opt[OPT_COUNT];             /* how often each option was given */
-	const char *opt_arg[OPT_COUNT]; /* the value of an option that takes one */
+	const char *opt_arg[OPT_COUNT]; /* the value of an option that takes one (the last) */
+	/* Every value given, in order, for the options that may be repeated. */
+	struct {
+		enum cmd_option opt;
+		const char *arg;
+	} given[CMD_GIVEN_MAX];
+	size_t ngiven;
 };
 
 /* argv holds only the command's arguments, options removed. Returns an exit status. */
@@ -135,6 +150,7 @@ int cmd_ssl_client_auth(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_ssl_enable(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_ssl_disable(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_ssl_force(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_ssl_acme(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_check(struct cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -117,13 +117,17 @@ static int pem_certs(const struct cert_ref *refs, size_t n, BIO **out, struct er
 	return 0;
 }
 
-int tls_import(const char *keystore, const char *cert_file, const char *chain_file,
-	       const char *password, struct err *e)
+/* What both imports share: the certificates given (the leaf first) and an
+ * optional chain, checked, then installed with their key. key_pem, when not
+ * NULL, is the key made for the certificate (encrypted with the password),
+ * installed as server.key; else the key is the request's or the server's. */
+static int import_certs(const char *keystore, STACK_OF(X509) *given, const char *given_name,
+			STACK_OF(X509) *extra, const char *extra_name, const char *key_pem,
+			const char *password, struct err *e)
 {
-	STACK_OF(X509) *given = NULL, *extra = NULL;
 	struct cert_ref *refs = NULL;
 	size_t nrefs = 0;
-	struct tls_staged crt = { 0 }, chain = { 0 };
+	struct tls_staged crt = { 0 }, chain = { 0 }, newkey = { 0 };
 	EVP_PKEY *key = NULL;
 	BIO *cbio = NULL, *chbio = NULL;
 	int from_request = 0, rc = -1;
@@ -131,13 +135,6 @@ int tls_import(const char *keystore, const char *cert_file, const char *chain_fi
 	size_t len;
 	char stamp[32], from[PATH_MAX], to[PATH_MAX];
 
-	ERR_clear_error();
-	if (tls_keystore_check(keystore, e) < 0)
-		return -1;
-	if (tls_read_certs(cert_file, "certificate", 1, &given, e) < 0)
-		goto done;
-	if (chain_file && *chain_file && tls_read_certs(chain_file, "chain", 1, &extra, e) < 0)
-		goto done;
 	refs = calloc((size_t)sk_X509_num(given) + (size_t)(extra ? sk_X509_num(extra) : 0),
 		      sizeof(*refs));
 	if (!refs) {
@@ -146,19 +143,32 @@ int tls_import(const char *keystore, const char *cert_file, const char *chain_fi
 	}
 	/* The leaf may come followed by its chain, and the chain file may repeat it. */
 	for (int i = 0; i < sk_X509_num(given); i++)
-		refs[nrefs++] = (struct cert_ref){ sk_X509_value(given, i), tls_files_base_name(cert_file),
-						   i + 1 };
+		refs[nrefs++] = (struct cert_ref){ sk_X509_value(given, i), given_name, i + 1 };
 	for (int i = 0; extra && i < sk_X509_num(extra); i++) {
 		X509 *x = sk_X509_value(extra, i);
 		int seen = 0;
 		for (size_t j = 0; j < nrefs && !seen; j++)
 			seen = X509_cmp(refs[j].x, x) == 0;
 		if (!seen)
-			refs[nrefs++] = (struct cert_ref){ x, tls_files_base_name(chain_file), i + 1 };
+			refs[nrefs++] = (struct cert_ref){ x, extra_name, i + 1 };
 	}
 
-	if (find_key(keystore, refs[0].x, password, &key, &from_request, e) < 0 ||
-	    tls_read_check_dates(refs[0].x, "the certificate", e) < 0)
+	if (key_pem) {
+		BIO *kb = BIO_new_mem_buf(key_pem, -1);
+		key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, (void *)password) : NULL;
+		BIO_free(kb);
+		if (!key) {
+			err_ssl(e, "cannot read the certificate's new key");
+			goto done;
+		}
+		if (EVP_PKEY_eq(X509_get0_pubkey(refs[0].x), key) != 1) {
+			err_set(e, "the certificate does not match the key made for it");
+			goto done;
+		}
+	} else if (find_key(keystore, refs[0].x, password, &key, &from_request, e) < 0) {
+		goto done;
+	}
+	if (tls_read_check_dates(refs[0].x, "the certificate", e) < 0)
 		goto done;
 	if ((problem = tls_read_usage_problem(refs[0].x))) {
 		err_set(e, "the certificate is not a server certificate: %s", problem);
@@ -179,9 +189,15 @@ int tls_import(const char *keystore, const char *cert_file, const char *chain_fi
 		if (tls_files_stage_write(&chain, keystore, TLS_SERVER_CHAIN, data, len, e) < 0)
 			goto done;
 	}
+	if (key_pem && tls_files_stage_write(&newkey, keystore, TLS_SERVER_KEY, key_pem,
+					     strlen(key_pem), e) < 0)
+		goto done;
 	if (tls_files_stamp(stamp, sizeof(stamp), e) < 0)
 		goto done;
-	if (from_request) {
+	if (key_pem) {
+		if (tls_files_install(keystore, &newkey, stamp, e) < 0)
+			goto done;
+	} else if (from_request) {
 		/* The request's key, already encrypted with the password, becomes the server's. */
 		if (tls_files_join(from, sizeof(from), keystore, TLS_REQUEST_KEY, e) < 0 ||
 		    tls_files_join(to, sizeof(to), keystore, TLS_SERVER_KEY, e) < 0 ||
@@ -201,14 +217,52 @@ int tls_import(const char *keystore, const char *cert_file, const char *chain_fi
 done:
 	tls_files_stage_discard(&crt);
 	tls_files_stage_discard(&chain);
+	tls_files_stage_discard(&newkey);
 	if (crt.path[0])
 		tls_files_sync_dir(keystore);
 	BIO_free(cbio);
 	BIO_free(chbio);
 	EVP_PKEY_free(key);
 	free(refs);
+	ERR_clear_error();
+	return rc;
+}
+
+int tls_import(const char *keystore, const char *cert_file, const char *chain_file,
+	       const char *password, struct err *e)
+{
+	STACK_OF(X509) *given = NULL, *extra = NULL;
+	int rc = -1;
+
+	ERR_clear_error();
+	if (tls_keystore_check(keystore, e) < 0)
+		return -1;
+	if (tls_read_certs(cert_file, "certificate", 1, &given, e) == 0 &&
+	    (!chain_file || !*chain_file ||
+	     tls_read_certs(chain_file, "chain", 1, &extra, e) == 0))
+		rc = import_certs(keystore, given, tls_files_base_name(cert_file), extra,
+				  chain_file ? tls_files_base_name(chain_file) : "", NULL, password,
+				  e);
 	sk_X509_pop_free(given, X509_free);
 	sk_X509_pop_free(extra, X509_free);
+	ERR_clear_error();
+	return rc;
+}
+
+int tls_import_issued(const char *keystore, const char *chain_pem, const char *key_pem,
+		      const char *password, struct err *e)
+{
+	STACK_OF(X509) *given = NULL;
+	int rc = -1;
+
+	ERR_clear_error();
+	if (tls_keystore_check(keystore, e) < 0)
+		return -1;
+	if (tls_read_certs_data(chain_pem, strlen(chain_pem), "the CA's certificate chain", 0,
+				&given, e) == 0)
+		rc = import_certs(keystore, given, "the CA's chain", NULL, NULL, key_pem, password,
+				  e);
+	sk_X509_pop_free(given, X509_free);
 	ERR_clear_error();
 	return rc;
 }

@@ -57,6 +57,9 @@ int tls_files_refuse_existing(const char *dir, const char *const *names, size_t 
 int tls_read_key(const char *path, const char *password, EVP_PKEY **out, struct err *e);
 int tls_read_certs(const char *path, const char *what, int allow_der, STACK_OF(X509) **out,
 		   struct err *e);
+/* The same on data already in memory; path names it in messages. */
+int tls_read_certs_data(const char *data, size_t len, const char *path, int allow_der,
+			STACK_OF(X509) **out, struct err *e);
 const char *tls_read_name_text(const X509_NAME *name, char *out, size_t outlen);
 const char *tls_read_time_text(const ASN1_TIME *t, char *out, size_t outlen);
 int tls_read_check_dates(X509 *x, const char *what, struct err *e);

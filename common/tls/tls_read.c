@@ -65,15 +65,26 @@ int tls_read_certs(const char *path, const char *what, int allow_der, STACK_OF(X
 		   struct err *e)
 {
 	struct tls_file_data f;
+	int rc;
+
+	*out = NULL;
+	if (tls_files_read(path, what, &f, e) < 0)
+		return -1;
+	rc = tls_read_certs_data(f.data, f.len, path, allow_der, out, e);
+	tls_file_data_free(&f);
+	return rc;
+}
+
+int tls_read_certs_data(const char *pem, size_t pemlen, const char *path, int allow_der,
+			STACK_OF(X509) **out, struct err *e)
+{
 	STACK_OF(X509) *certs = NULL;
 	BIO *bio = NULL;
 	int blocks = 0, rc = -1;
 
 	*out = NULL;
-	if (tls_files_read(path, what, &f, e) < 0)
-		return -1;
 	certs = sk_X509_new_null();
-	bio = BIO_new_mem_buf(f.data, (int)f.len);
+	bio = BIO_new_mem_buf(pem, (int)pemlen);
 	if (!certs || !bio) {
 		err_ssl(e, "cannot read %s", path);
 		goto done;
@@ -118,8 +129,8 @@ int tls_read_certs(const char *path, const char *what, int allow_der, STACK_OF(X
 		}
 	}
 	if (blocks == 0 && allow_der) {
-		const unsigned char *p = (const unsigned char *)f.data;
-		X509 *x = d2i_X509(NULL, &p, (long)f.len);
+		const unsigned char *p = (const unsigned char *)pem;
+		X509 *x = d2i_X509(NULL, &p, (long)pemlen);
 		if (x && !sk_X509_push(certs, x))
 			X509_free(x);
 		ERR_clear_error();
@@ -134,7 +145,6 @@ int tls_read_certs(const char *path, const char *what, int allow_der, STACK_OF(X
 done:
 	BIO_free(bio);
 	sk_X509_pop_free(certs, X509_free);
-	tls_file_data_free(&f);
 	return rc;
 }
 

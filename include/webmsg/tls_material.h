@@ -82,6 +82,11 @@ int tls_csr(const char *keystore, const struct tls_request *req, int force, char
  * are replaced (the old ones kept as .bak). */
 int tls_import(const char *keystore, const char *cert_file, const char *chain_file,
 	       const char *password, struct err *e);
+/* The same checks and installation for a certificate chain in memory (the
+ * leaf first, as an ACME CA sends it) and the key made for it, PEM encrypted
+ * with password: it becomes server.key (the old one kept as .bak). */
+int tls_import_issued(const char *keystore, const char *chain_pem, const char *key_pem,
+		      const char *password, struct err *e);
 
 struct tls_cert_info {
 	char subject[512];
