@@ -19,9 +19,13 @@ service_user() {
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
 	libseccomp-dev libhiredis-dev openssl)
+# The IMAP mail store (mail.store imap).
+build_pkgs+=(libetpan-dev)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
 	clang libclang-rt-dev wrk redis-server)
+# The IMAP mail store's tests run against a real Dovecot.
+test_pkgs+=(dovecot-imapd)
 # The benchmarks load webmsgd and nginx, its peer, with wrk.
 bench_pkgs=(curl sqlite3 python3 procps openssl wrk nginx-light)
 
