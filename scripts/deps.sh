@@ -19,8 +19,11 @@ service_user() {
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
 	libseccomp-dev libhiredis-dev openssl)
-# The IMAP mail store (mail.store imap).
-build_pkgs+=(libetpan-dev)
+# The IMAP mail store (mail.store imap). Debian 12's libetpan-dev depends on
+# libcurl4-gnutls-dev, which cannot be installed beside libcurl4-openssl-dev:
+# webmsg builds with either (the outbox uses no TLS-library-specific option),
+# so the GnuTLS one, or installing one would remove the other.
+build_pkgs=("${build_pkgs[@]/libcurl4-openssl-dev/libcurl4-gnutls-dev}" libetpan-dev)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
 	clang libclang-rt-dev wrk redis-server)
