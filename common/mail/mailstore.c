@@ -237,6 +237,10 @@ int mailstore_open_imap(const struct mailstore_imap *server, const char *user,
 	*out = NULL;
 	if (!user || !*user || !password)
 		return err_set(e, "no user name or password given");
+#ifndef WEBMSG_IMAP
+	(void)server, (void)ms, (void)rc;
+	return err_set(e, "this webmsg was built without the IMAP mail store (libetpan)");
+#else
 	if (!(ms = calloc(1, sizeof(*ms))))
 		return err_set(e, "out of memory");
 	ms->ops = &mailstore_imap_ops;
@@ -246,6 +250,7 @@ int mailstore_open_imap(const struct mailstore_imap *server, const char *user,
 	}
 	*out = ms;
 	return 0;
+#endif
 }
 
 void mailstore_close(struct mailstore **ms)
