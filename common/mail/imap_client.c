@@ -38,73 +38,6 @@ struct imap_client {
 	char broken_msg[ERR_MSG_MAX];
 };
 
-int imap_client_tls_parse(const char *s, enum imap_tls *out, struct err *e)
-{
-	if (strcmp(s, "implicit") == 0)
-		*out = IMAP_TLS_IMPLICIT;
-	else if (strcmp(s, "starttls") == 0)
-		*out = IMAP_TLS_STARTTLS;
-	else if (strcmp(s, "none") == 0)
-		*out = IMAP_TLS_NONE;
-	else
-		return err_set(e, "'%s' is not implicit, starttls or none", s);
-	return 0;
-}
-
-int imap_client_server_parse(const char *s, struct imap_client_config *cfg, struct err *e)
-{
-	const char *host = s, *colon = NULL;
-	size_t hostlen;
-	long port = cfg->tls == IMAP_TLS_IMPLICIT ? 993 : 143;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || (close[1] && close[1] != ':'))
-			return err_set(e, "'%s' is not host:port ([address]:port for IPv6)", s);
-		host = s + 1;
-		hostlen = (size_t)(close - host);
-		colon = close[1] ? close + 1 : NULL;
-	} else {
-		colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':'))
-			return err_set(e, "'%s': write an IPv6 address in brackets, [::1]:993", s);
-		hostlen = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (hostlen == 0 || hostlen >= IMAP_HOST_MAX)
-		return err_set(e, "'%s' names no mail server (host:port)", s);
-	for (size_t i = 0; i < hostlen; i++) {
-		char c = host[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '.' || c == ':'))
-			return err_set(e, "'%.*s' is not a host name or address", (int)hostlen,
-				       host);
-	}
-	if (colon) {
-		char *end;
-		errno = 0;
-		port = strtol(colon + 1, &end, 10);
-		if (errno || end == colon + 1 || *end || port < 1 || port > 65535)
-			return err_set(e, "'%s': the port is a number from 1 to 65535", s);
-	}
-	memcpy(cfg->host, host, hostlen);
-	cfg->host[hostlen] = '\0';
-	cfg->port = (unsigned)port;
-	return 0;
-}
-
-int imap_client_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
 static double elapsed(const struct timespec *since)
 {
 	struct timespec now;
@@ -310,7 +243,7 @@ int imap_client_connect(const struct imap_client_config *cfg, struct imap_client
 	int fd, r;
 
 	*out = NULL;
-	if (cfg->tls == IMAP_TLS_NONE && !imap_client_loopback(cfg->host))
+	if (cfg->tls == IMAP_TLS_NONE && !imap_server_loopback(cfg->host))
 		return err_set(e, "a mail server on another machine needs TLS (mail.imap_tls "
 				  "implicit or starttls): passwords would cross the network in "
 				  "the clear");

@@ -7,14 +7,12 @@
 
 #include <stddef.h>
 
+#include "webmsg/imap_server.h"
+
 struct err;
 struct imap_client;
 /* libetpan's session, for the commands of mailstore_imap.c. */
 typedef struct mailimap mailimap;
-
-enum imap_tls { IMAP_TLS_IMPLICIT, IMAP_TLS_STARTTLS, IMAP_TLS_NONE };
-
-#define IMAP_HOST_MAX 256
 
 struct imap_client_config {
 	char host[IMAP_HOST_MAX]; /* a name or an address, without brackets */
@@ -38,15 +36,6 @@ enum imap_cap {
 	IMAP_CAP_AUTH_PLAIN = 1 << 7,
 	IMAP_CAP_LOGINDISABLED = 1 << 8,
 };
-
-/* "implicit", "starttls" or "none" (the values of mail.imap_tls). */
-int imap_client_tls_parse(const char *s, enum imap_tls *out, struct err *e);
-/* host:port, [v6]:port or a bare host (the port then 993 for implicit TLS,
- * 143 otherwise) into cfg's host and port. */
-int imap_client_server_parse(const char *s, struct imap_client_config *cfg, struct err *e);
-/* 1 when host is this machine: localhost, 127.0.0.0/8 or ::1 (where a
- * connection without TLS is allowed). */
-int imap_client_loopback(const char *host);
 
 /* Connects, negotiates TLS as cfg says and verifies the certificate
  * (chain to ca_file or the system's store, and the name or address), reads

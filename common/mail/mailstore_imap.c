@@ -647,8 +647,8 @@ int mailstore_imap_connect(const struct mailstore_imap *server, const char *user
 	int rc;
 
 	*be = NULL;
-	if (imap_client_tls_parse(server->tls, &cfg.tls, e) < 0 ||
-	    imap_client_server_parse(server->server, &cfg, e) < 0)
+	if (imap_server_tls_parse(server->tls, &cfg.tls, e) < 0 ||
+	    imap_server_parse(server->server, cfg.tls, cfg.host, &cfg.port, e) < 0)
 		return err_prefix(e, "the mail server's settings");
 	if (server->ca_file &&
 	    snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s", server->ca_file) >=

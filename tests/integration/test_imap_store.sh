@@ -173,6 +173,24 @@ expect_eq "Dovecot: Trash is empty" 0 \
 out=$(store list Nowhere date 0 0 10)
 expect_eq "listing a folder that is not there: refused" 2 "$?"
 
+# --- the settings, and the one check that decides whether they can be served
+admin init >/dev/null || fail "webmsg-admin init"
+check "mail.imap_server takes host:port" admin config set mail.imap_server "$S"
+out=$(admin config set mail.imap_server 'two words' 2>&1)
+expect_match "mail.imap_server refuses what is not host:port" "not a host name" "$out"
+check "mail.store imap" admin config set mail.store imap
+check "mail.imap_ca_file" admin config set mail.imap_ca_file "$DOVECOT_CA"
+expect_match "check: the IMAP server as set" "OK +mail on the IMAP server 127.0.0.1 port $DOVECOT_IMAPS_PORT \\(TLS\\)" \
+	"$(admin check 2>&1)"
+check "mail.imap_tls none with a server on this machine" admin config set mail.imap_tls none
+check "a remote server with implicit TLS" admin config set mail.imap_tls implicit
+check "... and its address" admin config set mail.imap_server mail.example.org:993
+out=$(admin config set mail.imap_tls none 2>&1)
+expect_match "mail.imap_tls none for another machine: refused" "not on this machine.*nothing was saved" "$out"
+expect_eq "... and not saved" implicit "$(admin config get mail.imap_tls 2>/dev/null)"
+out=$(admin config set mail.imap_ca_file "$WORK/missing.pem" 2>&1)
+expect_match "a CA file that cannot be read: refused" "cannot be read.*nothing was saved" "$out"
+
 # --- servers that do not speak IMAP: clear errors within the timeout
 fake() { # MODE: stall (never a byte), garbage, mute (greets, then silent)
 	python3 - "$1" "$2" <<'EOF' &
