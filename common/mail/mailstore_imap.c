@@ -398,31 +398,103 @@ static void fill_summary(const struct mailimap_msg_att *att, struct mail_summary
 	snprintf(m->id, sizeof(m->id), "%u", *uid);
 }
 
+/* Where each UID of a page goes: sorted by UID for bsearch. */
+struct slot {
+	uint32_t uid;
+	size_t pos;
+};
+
+static int compare_slots(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+	return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+/* The summaries the FETCH attributes of a list need. */
+static struct mailimap_fetch_type *summary_atts(void)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (!ft)
+		return NULL;
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_envelope());
+	return ft;
+}
+
 /* UID FETCH of the summaries of uids (n of them) in the selected folder,
  * into out[] in the order of uids; a message gone meanwhile is left out.
  * *got gets how many were filled. */
 static int fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
 			   struct mail_summary *out, size_t *got, struct err *e)
 {
-	struct mailimap_set *set = mailimap_set_new_empty();
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	struct mailimap_set *set = NULL;
+	struct mailimap_fetch_type *ft = NULL;
+	struct slot *slots = NULL;
+	unsigned char *filled = NULL;
 	clist *res = NULL;
 	int r, rc = -1;
 
 	*got = 0;
-	if (!set || !ft) {
+	if (n == 0)
+		return 0;
+	if (!(set = mailimap_set_new_empty()) || !(ft = summary_atts()) ||
+	    !(slots = calloc(n, sizeof(*slots))) || !(filled = calloc(n, 1))) {
 		err_set(e, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		mailimap_set_add_single(set, uids[i]);
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_envelope());
-	if (n == 0) {
-		rc = 0;
+		slots[i] = (struct slot){ uids[i], i };
+	}
+	qsort(slots, n, sizeof(*slots), compare_slots);
+	r = mailimap_uid_fetch(session(s), set, ft, &res);
+	if (r != MAILIMAP_NO_ERROR) {
+		FAIL(s, r, "list messages", e);
+		goto out;
+	}
+	/* Answers come in the server's order: each to its UID's place. */
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct mail_summary m;
+		struct slot key, *at;
+		fill_summary(clist_content(it), &m, &key.uid);
+		if (!(at = bsearch(&key, slots, n, sizeof(*slots), compare_slots)) ||
+		    filled[at->pos])
+			continue;
+		out[at->pos] = m;
+		filled[at->pos] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (filled[i])
+			out[(*got)++] = out[i];
+	rc = 0;
+out:
+	if (res)
+		mailimap_fetch_list_free(res);
+	if (ft)
+		mailimap_fetch_type_free(ft);
+	if (set)
+		mailimap_set_free(set);
+	free(slots);
+	free(filled);
+	return rc;
+}
+
+/* The summaries of every message of the selected folder (UID FETCH 1:*,
+ * never a list of UIDs, which could pass the server's longest command). */
+static int fetch_all(struct imap_store *s, struct mail_summary **out, size_t *n, struct err *e)
+{
+	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
+	struct mailimap_fetch_type *ft = summary_atts();
+	clist *res = NULL;
+	int r, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!set || !ft) {
+		err_set(e, "out of memory");
 		goto out;
 	}
 	r = mailimap_uid_fetch(session(s), set, ft, &res);
@@ -430,17 +502,15 @@ static int fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
 		FAIL(s, r, "list messages", e);
 		goto out;
 	}
-	/* Answers come in the server's order: put each at its UID's place. */
-	for (size_t i = 0; i < n; i++) {
-		for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-			struct mail_summary m;
-			uint32_t uid;
-			fill_summary(clist_content(it), &m, &uid);
-			if (uid == uids[i]) {
-				out[(*got)++] = m;
-				break;
-			}
-		}
+	if (clist_count(res) > 0 && !(*out = calloc((size_t)clist_count(res), sizeof(**out)))) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		uint32_t uid;
+		fill_summary(clist_content(it), &(*out)[*n], &uid);
+		if (uid)
+			(*n)++;
 	}
 	rc = 0;
 out:
@@ -493,38 +563,20 @@ static int sorted_here(struct imap_store *s, const char *folder, enum mail_sort 
 		       int ascending, struct err *e)
 {
 	struct mailimap_selection_info *si = selection(s);
-	struct mailimap_search_key *all;
-	clist *res = NULL;
 	uint32_t *uids = NULL;
 	struct mail_summary *m = NULL;
-	size_t n = 0, got = 0;
-	int r;
+	size_t got = 0, i;
 
 	if (s->cache.uids && strcmp(s->cache.folder, folder) == 0 && s->cache.sort == sort &&
 	    s->cache.ascending == ascending && s->cache.uidvalidity == si->sel_uidvalidity &&
 	    s->cache.uidnext == si->sel_uidnext && s->cache.exists == si->sel_exists)
 		return 0;
 	cache_drop(s);
-	if (!(all = mailimap_search_key_new_all()))
-		return err_set(e, "out of memory");
-	r = mailimap_uid_search(session(s), NULL, all, &res);
-	mailimap_search_key_free(all);
-	if (r != MAILIMAP_NO_ERROR)
-		return FAIL(s, r, "list messages", e);
-	n = (size_t)clist_count(res);
-	if (n && (!(uids = calloc(n, sizeof(*uids))) || !(m = calloc(n, sizeof(*m))))) {
-		free(uids);
-		mailimap_search_result_free(res);
-		return err_set(e, "out of memory");
-	}
-	size_t i = 0;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-		uids[i++] = *(uint32_t *)clist_content(it);
-	mailimap_search_result_free(res);
-	if (fetch_summaries(s, uids, n, m, &got, e) < 0) {
-		free(uids);
-		free(m);
+	if (fetch_all(s, &m, &got, e) < 0)
 		return -1;
+	if (got && !(uids = calloc(got, sizeof(*uids)))) {
+		free(m);
+		return err_set(e, "out of memory");
 	}
 	sort_summaries(m, got, sort, ascending);
 	for (i = 0; i < got; i++)
@@ -960,6 +1012,10 @@ static int imap_list(void *be, const char *folder, enum mail_sort sort, int asce
 			uids[i++] = *(uint32_t *)clist_content(it);
 		mailimap_sort_result_free(res);
 	} else {
+		/* Mail that came or went since the last command: a NOOP brings
+		 * its EXISTS and EXPUNGE, which the cache's check compares. */
+		if ((r = mailimap_noop(session(s))) != MAILIMAP_NO_ERROR)
+			return FAIL(s, r, "list messages", e);
 		if (sorted_here(s, folder, sort, ascending, e) < 0)
 			return -1;
 		count = s->cache.n;
