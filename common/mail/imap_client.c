@@ -30,7 +30,7 @@
 #include "imap_client.h"
 
 struct imap_client {
-	mailimap *imap;
+	struct mailimap *imap;
 	struct imap_client_config cfg;
 	unsigned caps;
 	int broken;
@@ -359,7 +359,7 @@ unsigned imap_client_caps(const struct imap_client *c)
 	return c->caps;
 }
 
-mailimap *imap_client_session(struct imap_client *c)
+struct mailimap *imap_client_session(struct imap_client *c)
 {
 	return c->imap;
 }

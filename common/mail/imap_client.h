@@ -11,8 +11,7 @@
 
 struct err;
 struct imap_client;
-/* libetpan's session, for the commands of mailstore_imap.c. */
-typedef struct mailimap mailimap;
+struct mailimap; /* libetpan's session */
 
 struct imap_client_config {
 	char host[IMAP_HOST_MAX]; /* a name or an address, without brackets */
@@ -52,7 +51,8 @@ int imap_client_login(struct imap_client *c, const char *user, const char *passw
 void imap_client_close(struct imap_client **c);
 
 unsigned imap_client_caps(const struct imap_client *c);
-mailimap *imap_client_session(struct imap_client *c);
+/* libetpan's session, for the commands of mailstore_imap.c (borrowed). */
+struct mailimap *imap_client_session(struct imap_client *c);
 /* The command timeout in seconds (for messages). */
 int imap_client_timeout(const struct imap_client *c);
 /* Turns libetpan's result r of a command into a message in plain words

@@ -134,7 +134,7 @@ static int uid_parse(const char *id, uint32_t *uid, struct err *e)
 
 #define FAIL(s, r, what, e) imap_client_fail((s)->c, (r), (what), (e))
 
-static mailimap *session(struct imap_store *s)
+static struct mailimap *session(struct imap_store *s)
 {
 	imap_client_begin(s->c);
 	return imap_client_session(s->c);
