@@ -15,6 +15,7 @@
 #include "webmsg/config.h"
 #include "webmsg/config_check.h"
 #include "webmsg/err.h"
+#include "webmsg/imap_server.h"
 #include "webmsg/net.h"
 #include "webmsg/service.h"
 #include "webmsg/service_user.h"
@@ -203,6 +204,61 @@ static void rule_mail_root(struct run *r)
 		       "mail.root: %s", e.msg);
 	else
 		report(r, CONFIG_CHECK_OK, SET_MAIL_ROOT, NULL, "mail folder %s", path);
+}
+
+/* mail.store imap: a server to reach, TLS unless it is on this machine
+ * (passwords would cross the network in the clear), and certificates to
+ * trust that can be read. The server itself is not asked: it may be down
+ * while the configuration is right. */
+static void rule_mail_store(struct run *r)
+{
+	const char *server = config_str(r->cfg, SET_MAIL_IMAP_SERVER);
+	char ca[PATH_MAX];
+	char host[IMAP_HOST_MAX];
+	unsigned port;
+	enum imap_tls tls;
+	struct err e;
+	FILE *f;
+
+	if (strcmp(config_str(r->cfg, SET_MAIL_STORE), "imap") != 0)
+		return;
+	if (!server[0]) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_SERVER, "set mail.imap_server host:port",
+		       "mail.store imap: no IMAP server is set");
+		return;
+	}
+	if (imap_server_tls_parse(config_str(r->cfg, SET_MAIL_IMAP_TLS), &tls, &e) < 0 ||
+	    imap_server_parse(server, tls, host, &port, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_SERVER, NULL, "mail.imap_server: %s",
+		       e.msg);
+		return;
+	}
+	if (tls == IMAP_TLS_NONE && !imap_server_loopback(host)) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_TLS,
+		       "choose implicit or starttls, or a server on this machine",
+		       "mail.imap_tls none: %s is not on this machine, and passwords would "
+		       "cross the network in the clear", host);
+		return;
+	}
+	if (config_path(r->cfg, SET_MAIL_IMAP_CA_FILE, ca, sizeof(ca), &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_CA_FILE, NULL, "%s", e.msg);
+		return;
+	}
+	if (ca[0] && tls != IMAP_TLS_NONE) {
+		if (!(f = fopen(ca, "r"))) {
+			report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_CA_FILE, NULL,
+			       "mail.imap_ca_file: %s cannot be read: %s", ca, strerror(errno));
+			return;
+		}
+		fclose(f);
+	}
+	report(r, CONFIG_CHECK_OK, SET_MAIL_STORE, NULL, "mail on the IMAP server %s port %u (%s)",
+	       host, port, tls == IMAP_TLS_IMPLICIT ? "TLS" : tls == IMAP_TLS_STARTTLS ? "STARTTLS"
+										  : "no TLS, this machine");
+	/* The store is built and tested; logon and the pages use it next. */
+	report(r, CONFIG_CHECK_WARN, SET_MAIL_STORE, "set mail.store maildir",
+	       "mail.store imap: webmsgd does not serve mail from an IMAP server yet; it "
+	       "still serves the Maildir store of mail.root");
 }
 
 /* Who the workers that parse HTTP, TLS and mail serve as. Started as root,
@@ -496,6 +552,7 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 	rule_force(&r);
 	rule_ssl(&r);
 	rule_mail_root(&r);
+	rule_mail_store(&r);
 	rule_service_user(&r);
 	rule_log(&r);
 	rule_pidfile(&r);

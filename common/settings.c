@@ -9,6 +9,7 @@
 
 #include "webmsg/cipher_profile.h"
 #include "webmsg/err.h"
+#include "webmsg/imap_server.h"
 #include "webmsg/session_store.h"
 #include "webmsg/settings.h"
 
@@ -17,6 +18,8 @@ static const char *const cipher_profiles[] = { "modern", "intermediate", "compat
 static const char *const client_auth_modes[] = { "none", "optional", "required", NULL };
 static const char *const smtp_tls_modes[] = { "required", "none", NULL };
 static const char *const session_stores[] = { "local", "redis", NULL };
+static const char *const mail_stores[] = { "maildir", "imap", NULL };
+static const char *const imap_tls_modes[] = { "implicit", "starttls", "none", NULL };
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const acme_key_types[] = { "ec-p256", "rsa-2048", NULL };
 
@@ -104,6 +107,14 @@ static int check_acme_domains(const char *value, struct err *e)
 			p++;
 	}
 	return 0;
+/* The IMAP server: the store's own parser (empty: none set, which the
+ * configuration check refuses with mail.store imap). Whether none may go
+ * without TLS is the check's: it depends on mail.imap_tls too. */
+static int check_imap_server(const char *value, struct err *e)
+{
+	char host[IMAP_HOST_MAX];
+	unsigned port;
+	return value[0] ? imap_server_parse(value, IMAP_TLS_IMPLICIT, host, &port, e) : 0;
 }
 
 /* Empty: the cipher profile's own string. */
@@ -238,6 +249,25 @@ static const struct setting table[SET_COUNT] = {
 				      0, "Largest message a user may send, attachments included (MiB)" },
 	[SET_MAIL_QUOTA_MB] = { "mail.quota_mb", SETTING_INT, "1024", 0, 1048576, NULL, NULL, 0,
 				"Most mail one user may keep, all folders together (MiB); 0: no limit" },
+	[SET_MAIL_STORE] = { "mail.store", SETTING_ENUM, "maildir", 0, 0, mail_stores, NULL,
+			     SETTING_RESTART,
+			     "Where the mail is: maildir (mail.root, on this machine) or imap "
+			     "(mail.imap_server, users log on with its user names and passwords)" },
+	[SET_MAIL_IMAP_SERVER] = { "mail.imap_server", SETTING_STRING, "", 0, 0, NULL,
+				   check_imap_server, 0,
+				   "IMAP server for mail.store imap: host:port ([address]:port "
+				   "for IPv6; without a port 993, or 143 for starttls and none)" },
+	[SET_MAIL_IMAP_TLS] = { "mail.imap_tls", SETTING_ENUM, "implicit", 0, 0, imap_tls_modes,
+				NULL, 0,
+				"TLS to the IMAP server: implicit (port 993), starttls, or none "
+				"for a server on this machine only" },
+	[SET_MAIL_IMAP_CA_FILE] = { "mail.imap_ca_file", SETTING_PATH, "", 0, 0, NULL, NULL, 0,
+				    "PEM certificates that vouch for the IMAP server's; empty: "
+				    "the system's trusted authorities" },
+	[SET_MAIL_IMAP_TIMEOUT] = { "mail.imap_timeout", SETTING_INT, "20", 1, 300, NULL, NULL, 0,
+				    "Seconds the IMAP server may take to accept a connection and "
+				    "to answer each command; after that the page says the mail "
+				    "server is not reachable" },
 	[SET_SMTP_RELAY] = { "smtp.relay", SETTING_STRING, "", 0, 0, NULL, check_relay, 0,
 			     "SMTP server for mail to other hosts (smtp://host:587); empty: none" },
 	[SET_SMTP_TLS] = { "smtp.tls", SETTING_ENUM, "required", 0, 0, smtp_tls_modes, NULL, 0,

@@ -16,16 +16,18 @@ service_user() {
 			--shell /usr/sbin/nologin --comment "webmsg Web Messaging workers" webmsg
 }
 
+# libcurl's GnuTLS flavour: Debian 12's libetpan-dev (the IMAP store) needs it,
+# and it cannot be installed beside libcurl4-openssl-dev; webmsg uses no
+# option of curl's that depends on its TLS library. libjansson-dev: the ACME
+# client's JSON.
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
-	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
-	libseccomp-dev libhiredis-dev openssl)
-# The ACME client's JSON (common/acme.c).
-build_pkgs+=(libjansson-dev)
-# clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
+	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-gnutls-dev
+	libseccomp-dev libhiredis-dev libjansson-dev libetpan-dev openssl)
+# clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite
+# and the fuzz tier; pebble is the ACME test server (test_acme.sh), Dovecot the
+# IMAP server of the IMAP store's tests.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
-	clang libclang-rt-dev wrk redis-server)
-# The ACME test server and its DNS (tests/integration/test_acme.sh).
-test_pkgs+=(pebble)
+	clang libclang-rt-dev wrk redis-server pebble dovecot-imapd)
 # The benchmarks load webmsgd and nginx, its peer, with wrk.
 bench_pkgs=(curl sqlite3 python3 procps openssl wrk nginx-light)
 

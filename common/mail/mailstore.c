@@ -1,5 +1,5 @@
 /* mailstore.c - the mail store interface: checks what callers pass and hands
- * each call to the back-end's table of functions (Maildir for now). */
+ * each call to the back-end's table of functions (Maildir, or IMAP). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +223,26 @@ int mailstore_open(const char *root, const char *domain, const char *user, struc
 	if (ms->ops->open(root, domain, user, &ms->be, e) < 0) {
 		free(ms);
 		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+int mailstore_open_imap(const struct mailstore_imap *server, const char *user,
+			const char *password, struct mailstore **out, struct err *e)
+{
+	struct mailstore *ms;
+	int rc;
+
+	*out = NULL;
+	if (!user || !*user || !password)
+		return err_set(e, "no user name or password given");
+	if (!(ms = calloc(1, sizeof(*ms))))
+		return err_set(e, "out of memory");
+	ms->ops = &mailstore_imap_ops;
+	if ((rc = mailstore_imap_connect(server, user, password, &ms->be, e)) < 0) {
+		free(ms);
+		return rc == MAILSTORE_REFUSED ? -2 : -1;
 	}
 	*out = ms;
 	return 0;

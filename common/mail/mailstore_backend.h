@@ -64,6 +64,12 @@ struct mailstore_ops {
 };
 
 extern const struct mailstore_ops mailstore_maildir_ops;
+extern const struct mailstore_ops mailstore_imap_ops;
+/* mailstore_imap.c: logs on and makes its state for mailstore_imap_ops (the
+ * table's open cannot: it has no credentials). 0, -1, or MAILSTORE_REFUSED
+ * for refused credentials. */
+int mailstore_imap_connect(const struct mailstore_imap *server, const char *user,
+			   const char *password, void **be, struct err *e);
 
 /* mailstore.c, for mailstore_prefs.c: the back-end's settings files. */
 int mailstore_data_read(struct mailstore *ms, const char *name, size_t max, char **data,

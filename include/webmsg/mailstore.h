@@ -66,6 +66,25 @@ int mailstore_open(const char *root, const char *domain, const char *user, struc
 		   struct err *e);
 void mailstore_close(struct mailstore **ms);
 
+/* An IMAP server (mail.store imap): the settings mail.imap_server,
+ * mail.imap_tls and mail.imap_ca_file, borrowed. */
+struct mailstore_imap {
+	const char *server;  /* host:port */
+	const char *tls;     /* implicit | starttls | none (loopback only) */
+	const char *ca_file; /* PEM certificates to trust; NULL or "": the system's */
+	int timeout;         /* seconds for the connection and for each answer */
+	int no_sort;         /* 1: sort here even when the server has SORT (tests) */
+};
+/* Opens user's mailbox on the IMAP server, logged on with password (LOGIN,
+ * or AUTHENTICATE PLAIN); the connection is the handle's until
+ * mailstore_close, and the special folders are made when missing. Returns
+ * 0; -1 in plain words ("the mail server is not reachable: ...", "the mail
+ * server did not answer within N s"), for the log and for a page that says
+ * the mail is not reachable; -2 when the server refused the user name or
+ * password. Messages there have no file: mailstore_path fails. */
+int mailstore_open_imap(const struct mailstore_imap *server, const char *user,
+			const char *password, struct mailstore **out, struct err *e);
+
 /* Sub-folders: a folder's name is its parent's, MAIL_FOLDER_SEP and its own
  * ("Work.Projects" is Projects inside Work), as Maildir++ names them. */
 #define MAIL_FOLDER_SEP '.'

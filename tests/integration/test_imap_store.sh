@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# The IMAP mail store against a real Dovecot: logon over implicit TLS,
+# STARTTLS and (loopback) plain, certificates checked, each operation of
+# mailstore.h with its effect checked from Dovecot's side (doveadm), paging
+# and sorting of a known set of messages both with the server's SORT and
+# sorted here; and servers that stall or answer garbage give a clear error
+# within the timeout.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dovecot.sh"
+CHECK="$WEBMSG_BIN/imap-store-check"
+
+dovecot_user alice 'secret pass'
+check "Dovecot starts" dovecot_start || finish
+
+S="127.0.0.1:$DOVECOT_IMAPS_PORT"
+# store COMMAND ARGS...: one call as alice over implicit TLS.
+store() { "$CHECK" "$S" implicit "$DOVECOT_CA" alice 'secret pass' 20 "$@"; }
+
+# --- connections and logon
+out=$(store open)
+expect_eq "implicit TLS with the CA file: logged on" opened "$out"
+out=$("$CHECK" "127.0.0.1:$DOVECOT_IMAP_PORT" starttls "$DOVECOT_CA" alice 'secret pass' 20 open)
+expect_eq "STARTTLS with the CA file: logged on" opened "$out"
+out=$("$CHECK" "127.0.0.1:$DOVECOT_IMAP_PORT" none "" alice 'secret pass' 20 open)
+expect_eq "no TLS on loopback: logged on" opened "$out"
+out=$("$CHECK" "$S" implicit "$DOVECOT_CA" alice wrong 20 open)
+expect_eq "a wrong password is a refusal" 2 "$?"
+expect_match "the refusal says so" "refused the user name or password" "$out"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=other \
+	-keyout "$WORK/other.key" -out "$WORK/other.pem" 2>/dev/null
+out=$("$CHECK" "$S" implicit "$WORK/other.pem" alice 'secret pass' 20 open)
+expect_match "a certificate the CA file does not vouch for: refused" \
+	"certificate is not trusted" "$out"
+out=$("$CHECK" "127.0.0.1:$DOVECOT_IMAP_PORT" starttls "$WORK/other.pem" alice 'secret pass' 20 open)
+expect_match "the same after STARTTLS" "certificate is not trusted" "$out"
+out=$("$CHECK" "$S" implicit "" alice 'secret pass' 20 open)
+expect_match "a self-signed certificate is not in the system's store" \
+	"certificate is not trusted" "$out"
+out=$("$CHECK" "192.0.2.1:143" none "" alice 'secret pass' 20 open)
+expect_match "no TLS to another machine: refused before connecting" "needs TLS" "$out"
+closed=$(free_port)
+out=$("$CHECK" "127.0.0.1:$closed" implicit "$DOVECOT_CA" alice 'secret pass' 20 open)
+expect_match "a closed port: not reachable" "the mail server is not reachable.*refused" "$out"
+
+# --- folders: the special ones exist (Dovecot's SPECIAL-USE), counts
+out=$(store folders)
+expect_eq "the special folders, in order" "INBOX Drafts Sent Trash" \
+	"$(cut -f1 <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
+
+# --- a known set of messages, put in by Dovecot itself
+msg() { # DATE FROM SUBJECT BODY
+	printf 'Date: %s\r\nFrom: %s\r\nTo: Bob <bob@example.org>, carol@example.org\r\nSubject: %s\r\nMessage-ID: <%s@test>\r\n\r\n%s\r\n' \
+		"$1" "$2" "$3" "$RANDOM$RANDOM" "$4"
+}
+seed() { msg "$@" | dovecot_adm save -u alice -m INBOX; }
+seed "Wed, 3 Jan 2024 10:00:00 +0000" "Carol <carol@example.org>" "Budget" "quarterly numbers"
+seed "Mon, 1 Jan 2024 10:00:00 +0000" "alice@example.org" "Apples" "fruit basket"
+seed "Fri, 5 Jan 2024 10:00:00 +0100" "=?UTF-8?B?w4lsb2RpZQ==?= <elodie@example.org>" \
+	"=?UTF-8?Q?Caf=C3=A9?=" "zebra crossing"
+seed "Tue, 2 Jan 2024 10:00:00 +0000" "Bob <bob@example.org>" "Dinner" "zebra stripes"
+seed "Thu, 4 Jan 2024 10:00:00 +0000" "Dave <dave@example.org>" "Ergonomics" "chairs"
+expect_eq "five messages in Dovecot's INBOX" 5 \
+	"$(dovecot_adm search -u alice mailbox INBOX ALL 2>/dev/null | wc -l)"
+
+subjects() { awk -F'\t' 'NR > 1 { print $5 }' <<<"$1" | tr '\n' ',' | sed 's/,$//'; }
+# Both ways of sorting: the server's SORT, and here (a server without it).
+for mode in server here; do
+	if [ $mode = here ]; then export IMAP_NO_SORT=1; else unset IMAP_NO_SORT; fi
+	out=$(store list INBOX date 0 0 50)
+	expect_match "($mode) the INBOX holds 5" "^total 5" "$out"
+	expect_eq "($mode) newest first, by the Date header" \
+		"Café,Ergonomics,Budget,Dinner,Apples" "$(subjects "$out")"
+	out=$(store list INBOX date 0 1 2)
+	expect_eq "($mode) a page: the 2nd and 3rd" "Ergonomics,Budget" "$(subjects "$out")"
+	expect_match "($mode) a page still knows the total" "^total 5" "$out"
+	out=$(store list INBOX date 1 0 50)
+	expect_eq "($mode) oldest first" "Apples,Dinner,Budget,Ergonomics,Café" "$(subjects "$out")"
+	out=$(store list INBOX subject 1 0 50)
+	expect_eq "($mode) by subject" "Apples,Budget,Café,Dinner,Ergonomics" "$(subjects "$out")"
+	out=$(store list INBOX from 1 0 50)
+	expect_eq "($mode) by sender" "Apples,Dinner,Budget,Ergonomics,Café" "$(subjects "$out")"
+	out=$(store list INBOX date 0 5 50)
+	expect_eq "($mode) past the end: an empty page" "total 5" "$out"
+done
+unset IMAP_NO_SORT
+
+out=$(store list INBOX date 0 0 1)
+line=$(sed -n 2p <<<"$out")
+expect_match "the sender's name decoded (RFC 2047), with the address" \
+	$'\tÉlodie <elodie@example.org>\t' "$line"
+expect_match "the first recipient and how many more" $'\tBob \\+ 1\t' "$line"
+expect_match "the date in UTC from the Date header's zone" $'\t2024-01-05T09:00:00Z\t' "$line"
+cafe=$(cut -f1 <<<"$line")
+expect_match "ids are UIDs" '^[1-9][0-9]*$' "$cafe"
+
+out=$(store summary INBOX "$cafe")
+expect_match "summary of one message" $'\tCafé\t-\t' "$out"
+out=$(store summary INBOX 999)
+expect_eq "a UID not there: refused" 2 "$?"
+expect_match "... as no such message" "no such message" "$out"
+out=$(store summary INBOX 12abc)
+expect_eq "an id that is not a UID: refused" 2 "$?"
+
+# --- flags
+check "set Seen and Flagged" store flags INBOX "$cafe" SF ""
+expect_match "Dovecot has them" 'Seen.*Flagged|Flagged.*Seen' \
+	"$(dovecot_adm fetch -u alice flags mailbox INBOX uid "$cafe" 2>/dev/null)"
+out=$(store folders)
+expect_match "INBOX: 5 messages, 4 unread" $'^INBOX\t5\t4\t1' "$out"
+check "clear Flagged" store flags INBOX "$cafe" "" F
+expect_no_match "Dovecot has Flagged no more" 'Flagged' \
+	"$(dovecot_adm fetch -u alice flags mailbox INBOX uid "$cafe" 2>/dev/null)"
+
+# --- search: words in the body, the subject or the sender; one folder or all
+out=$(store search INBOX date zebra)
+expect_eq "search one folder: two with the word" "Café,Dinner" "$(subjects "$out")"
+out=$(store search - date "zebra crossing")
+expect_eq "search every folder: all words" "Café" "$(subjects "$out")"
+expect_match "a result says its folder" $'\tINBOX$' "$out"
+out=$(store search INBOX date nothingmatchesthis)
+expect_eq "no match: none" "total 0" "$out"
+
+# --- move, delete
+check "move a message to Trash" store move INBOX "$cafe" Trash
+expect_eq "Dovecot: Trash holds it" 1 \
+	"$(dovecot_adm search -u alice mailbox Trash ALL 2>/dev/null | wc -l)"
+expect_match "INBOX: 4 left" "^total 4" "$(store list INBOX date 0 0 50)"
+out=$(store move INBOX "$cafe" Trash)
+expect_eq "moving it again from where it was: refused" 2 "$?"
+out=$(store move INBOX "$(store list INBOX date 0 0 1 | sed -n 2p | cut -f1)" Nowhere)
+expect_eq "moving to a folder that does not exist: refused" 2 "$?"
+expect_match "... saying so" "no folder named" "$out"
+trashed=$(store list Trash date 0 0 1 | sed -n 2p | cut -f1)
+check "delete it from Trash for good" store delete Trash "$trashed"
+expect_eq "Dovecot: Trash is empty" 0 \
+	"$(dovecot_adm search -u alice mailbox Trash ALL 2>/dev/null | wc -l)"
+
+# --- deliver (APPEND), with flags and the new UID back
+msg "Sat, 6 Jan 2024 10:00:00 +0000" "Alice <alice@example.org>" "Sent note" "hello" >"$WORK/sent.eml"
+out=$(store deliver Sent "$WORK/sent.eml" S)
+expect_match "deliver to Sent gives the new id" '^id [1-9][0-9]*$' "$out"
+expect_match "Dovecot: Sent holds it, seen" 'Seen' \
+	"$(dovecot_adm fetch -u alice flags mailbox Sent ALL 2>/dev/null)"
+expect_match "and lists it" $'\tSent note\tS\t' "$(store list Sent date 0 0 10)"
+
+# --- folders: create, sub-folders, rename with them, delete to Trash, empty
+check "create Work" store create Work
+check "create Work.Old inside it" store create Work.Old
+out=$(store create Work)
+expect_eq "create it again: refused" 2 "$?"
+out=$(store create Nope.Child)
+expect_eq "a sub-folder of a folder that is not there: refused" 2 "$?"
+expect_match "Dovecot has Work.Old" '^Work\.Old$' "$(dovecot_adm mailbox list -u alice 2>/dev/null)"
+check "rename Work to Jobs" store rename Work Jobs
+mailboxes=$(dovecot_adm mailbox list -u alice 2>/dev/null)
+expect_match "Dovecot: Jobs.Old came with it" '^Jobs\.Old$' "$mailboxes"
+expect_no_match "Dovecot: no Work left" '^Work' "$mailboxes"
+expect_eq "the folder list in the tree's order" "INBOX Drafts Sent Trash Jobs Jobs.Old" \
+	"$(store folders | cut -f1 | tr '\n' ' ' | sed 's/ $//')"
+out=$(store rmdir Jobs)
+expect_eq "a folder with sub-folders is not deleted" 2 "$?"
+check "delete Jobs.Old" store rmdir Jobs.Old
+first=$(store list INBOX date 0 0 1 | sed -n 2p | cut -f1)
+check "move a message into Jobs" store move INBOX "$first" Jobs
+check "delete Jobs" store rmdir Jobs
+expect_eq "its message went to Trash" 1 \
+	"$(dovecot_adm search -u alice mailbox Trash ALL 2>/dev/null | wc -l)"
+out=$(store rename Trash Bin)
+expect_eq "a special folder is not renamed" 2 "$?"
+check "empty Trash" store empty Trash
+expect_eq "Dovecot: Trash is empty" 0 \
+	"$(dovecot_adm search -u alice mailbox Trash ALL 2>/dev/null | wc -l)"
+out=$(store list Nowhere date 0 0 10)
+expect_eq "listing a folder that is not there: refused" 2 "$?"
+
+# --- the settings, and the one check that decides whether they can be served
+admin init >/dev/null || fail "webmsg-admin init"
+check "mail.imap_server takes host:port" admin config set mail.imap_server "$S"
+out=$(admin config set mail.imap_server 'two words' 2>&1)
+expect_match "mail.imap_server refuses what is not host:port" "not a host name" "$out"
+check "mail.store imap" admin config set mail.store imap
+check "mail.imap_ca_file" admin config set mail.imap_ca_file "$DOVECOT_CA"
+expect_match "check: the IMAP server as set" "OK +mail on the IMAP server 127.0.0.1 port $DOVECOT_IMAPS_PORT \\(TLS\\)" \
+	"$(admin check 2>&1)"
+check "mail.imap_tls none with a server on this machine" admin config set mail.imap_tls none
+check "a remote server with implicit TLS" admin config set mail.imap_tls implicit
+check "... and its address" admin config set mail.imap_server mail.example.org:993
+out=$(admin config set mail.imap_tls none 2>&1)
+expect_match "mail.imap_tls none for another machine: refused" "not on this machine.*nothing was saved" "$out"
+expect_eq "... and not saved" implicit "$(admin config get mail.imap_tls 2>/dev/null)"
+out=$(admin config set mail.imap_ca_file "$WORK/missing.pem" 2>&1)
+expect_match "a CA file that cannot be read: refused" "cannot be read.*nothing was saved" "$out"
+
+# --- servers that do not speak IMAP: clear errors within the timeout
+fake() { # MODE: stall (never a byte), garbage, mute (greets, then silent)
+	python3 - "$1" "$2" <<'EOF' &
+import socket, sys, time
+mode, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(8); s.settimeout(60)
+end = time.time() + 60
+held = []
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        break
+    held.append(c)
+    if mode == "garbage":
+        c.sendall(b"HTTP/1.1 400 Bad Request\r\n\x00\xff\xfe garbage {99999999}\r\n" * 4)
+    elif mode == "mute":
+        c.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n")
+EOF
+	FAKE=$!
+	for _ in $(seq 100); do port_open "$2" && return 0; sleep 0.1; done
+	return 1
+}
+for mode in stall garbage mute; do
+	port=$(free_port)
+	fake $mode "$port" || fail "the fake server ($mode) listens"
+	start=$(date +%s)
+	out=$("$CHECK" "127.0.0.1:$port" none "" alice 'secret pass' 2 open)
+	rc=$?
+	took=$(($(date +%s) - start))
+	expect_eq "($mode) an error, not a crash" 1 "$rc"
+	case $mode in
+	garbage) expect_match "(garbage) says it is not IMAP" "not reachable: it answered something that is not IMAP|not reachable: it closed" "$out" ;;
+	*) expect_match "($mode) says it did not answer in time" "did not answer within 2 s" "$out" ;;
+	esac
+	[ "$took" -le 10 ] && pass "($mode) within the timeout (${took}s)" || fail "($mode) took ${took}s"
+	kill "$FAKE" 2>/dev/null
+done
+# The same over implicit TLS: a server that never starts the handshake.
+port=$(free_port)
+fake stall "$port" || fail "the fake server (tls) listens"
+out=$("$CHECK" "127.0.0.1:$port" implicit "$DOVECOT_CA" alice 'secret pass' 2 open)
+expect_match "(TLS stall) says it did not answer in time" "did not answer within 2 s" "$out"
+kill "$FAKE" 2>/dev/null
+
+finish
