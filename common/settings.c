@@ -107,6 +107,8 @@ static int check_acme_domains(const char *value, struct err *e)
 			p++;
 	}
 	return 0;
+}
+
 /* The IMAP server: the store's own parser (empty: none set, which the
  * configuration check refuses with mail.store imap). Whether none may go
  * without TLS is the check's: it depends on mail.imap_tls too. */
