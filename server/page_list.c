@@ -271,7 +271,9 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 		{ "query", st.query },
 		{ "all", st.all ? "1" : "" },
 		{ "folder_url", links[2].data ? links[2].data : "/mail" },
-		{ "partial", partial ? "1" : "" },
+		{ "partial", partial & MAIL_SEARCH_INDEXING ? "1" : "" },
+		/* A common word is counted only so far: "more than N found". */
+		{ "more", partial & MAIL_SEARCH_MORE ? "1" : "" },
 		{ "total", count },
 		{ "one", total == 1 ? "1" : "" },
 		{ "conversations", list_state_threads(&st) && st.thread == 0 ? "1" : "" },

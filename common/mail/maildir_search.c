@@ -9,7 +9,16 @@
  * sender and subject only, and the caller is told (*partial), so that a page
  * can say that bodies are still being indexed; the next search goes on. A
  * message removed from the index leaves the search table by a trigger; flag
- * changes and moves keep the row's rowid and so never rewrite its text. */
+ * changes and moves keep the row's rowid and so never rewrite its text.
+ *
+ * A word found in most of 100,000 messages must answer as fast as a rare
+ * one: the page is a walk along the folder's index in the order asked for,
+ * stopping at the page's last row, and the total is counted only up to
+ * SEARCH_COUNT_CAP (or just past the page asked for): beyond it the caller
+ * is told (MAIL_SEARCH_MORE) and the page says "more than". Counting all
+ * 80,000 matches of a common word means looking each up in the messages
+ * table for its folder: that alone took longer than the 0.1 s a search
+ * may take. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +39,9 @@
 #define SEARCH_INDEX_BUDGET_MS 300
 /* Rows read per transaction while indexing. */
 #define SEARCH_INDEX_BATCH 64
+/* Matches counted exactly; past this (and past the page asked for) the
+ * total is "more than". Gmail says "many" past a few hundred. */
+#define SEARCH_COUNT_CAP 1000
 /* Words of a query beyond this are ignored. */
 #define SEARCH_TERMS_MAX 16
 
@@ -345,7 +357,7 @@ static int search_once(struct maildir *md, const char *folder, const struct term
 		return deferred;
 	if (index_bodies(md, folder, SEARCH_INDEX_BUDGET_MS, &left, e) < 0)
 		return -1;
-	*partial = left || deferred;
+	*partial = left || deferred ? MAIL_SEARCH_INDEXING : 0;
 	w = (size_t)snprintf(where, sizeof(where),
 			     "rowid IN (SELECT rowid FROM search WHERE search MATCH ?1");
 	if (left) {
@@ -370,12 +382,29 @@ static int search_once(struct maildir *md, const char *folder, const struct term
 			goto out;
 		}
 
+	/* Counted up to just past the page and at least past SEARCH_COUNT_CAP,
+	 * so that there is always a next page when the count stopped. A
+	 * fully indexed mailbox is counted from the full-text table outwards,
+	 * one row at a time, so that the count can stop early; "IN" would
+	 * first collect every match. */
+	unsigned long long page_end = offset + limit < offset ? ULLONG_MAX : offset + limit;
+	long long bound = -1; /* none: every match counted */
+	if (page_end < (unsigned long long)LONG_MAX / 2)
+		bound = (long long)(page_end < SEARCH_COUNT_CAP ? SEARCH_COUNT_CAP : page_end + 1) + 1;
 	/* One read transaction: the page and the total agree. */
 	if (maildir_index_exec(md, "BEGIN", e) < 0)
 		goto out;
 	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 0)
-			w = (size_t)snprintf(sql, sizeof(sql), "SELECT count(*) FROM messages WHERE %s",
+		if (pass == 0 && !left)
+			w = (size_t)snprintf(sql, sizeof(sql),
+					     "SELECT count(*) FROM (SELECT 1 FROM search CROSS JOIN"
+					     " messages ON messages.rowid = search.rowid"
+					     " WHERE search MATCH ?1"
+					     " AND (?2 IS NULL OR messages.folder = ?2) LIMIT ?3)");
+		else if (pass == 0)
+			w = (size_t)snprintf(sql, sizeof(sql),
+					     "SELECT count(*) FROM (SELECT 1 FROM messages WHERE %s"
+					     " LIMIT ?3)",
 					     where);
 		else
 			w = (size_t)snprintf(sql, sizeof(sql),
@@ -394,13 +423,23 @@ static int search_once(struct maildir *md, const char *folder, const struct term
 			sqlite3_bind_text(st, 2, folder, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, 2);
-		sqlite3_bind_int64(st, 3, limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
-		sqlite3_bind_int64(st, 4, offset > INT64_MAX ? INT64_MAX : (sqlite3_int64)offset);
+		if (pass == 0) {
+			sqlite3_bind_int64(st, 3, bound);
+		} else {
+			sqlite3_bind_int64(st, 3, limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
+			sqlite3_bind_int64(st, 4,
+					   offset > INT64_MAX ? INT64_MAX : (sqlite3_int64)offset);
+		}
 		for (size_t i = 0; left && i < t->n; i++)
 			sqlite3_bind_text(st, (int)i + 5, patterns[i], -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (pass == 0) {
-				*total = (long)sqlite3_column_int64(st, 0);
+				long long count = sqlite3_column_int64(st, 0);
+				if (bound >= 0 && count >= bound) {
+					count = bound - 1;
+					*partial |= MAIL_SEARCH_MORE;
+				}
+				*total = (long)count;
 				continue;
 			}
 			if (nv == cap) {

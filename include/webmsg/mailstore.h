@@ -145,9 +145,14 @@ int mailstore_thread(struct mailstore *ms, const char *folder, long long thread,
  * all (folder NULL), one page as mailstore_list gives it; each summary's
  * folder is set. query is words only, never a query language: quotes, '*',
  * NEAR, parentheses and "column:" are words like any other. A query without
- * a word finds nothing. *partial gets 1 when some bodies are not indexed
- * yet, so that those messages were matched by their sender and subject only
- * (bodies are indexed a bounded batch at a time, on search). */
+ * a word finds nothing. *partial gets MAIL_SEARCH_INDEXING when some bodies
+ * are not indexed yet, so that those messages were matched by their sender
+ * and subject only (bodies are indexed a bounded batch at a time, on
+ * search), and MAIL_SEARCH_MORE when the matches were counted only up to a
+ * point: there are more than *total, which is at least past this page (a
+ * common word found in 100,000 messages is not counted one by one). */
+#define MAIL_SEARCH_INDEXING 1
+#define MAIL_SEARCH_MORE 2
 int mailstore_search(struct mailstore *ms, const char *folder, const char *query,
 		     enum mail_sort sort, int ascending, size_t offset, size_t limit,
 		     struct mail_summary **out, size_t *n, long *total, int *partial,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <dirent.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -274,6 +275,147 @@ static void test_paging_and_unknown_folder(void **state)
 	assert_true(mailstore_refused(f->ms));
 }
 
+/* Delivers a message with the word "common" to folder, dated minute
+ * minutes after a fixed time, with subject "m<minute>". */
+static void put_dated(struct fixture *f, const char *folder, int minute)
+{
+	char text[1024], date[64];
+	time_t t = 1700000000 + (time_t)minute * 60;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	assert_true(strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) > 0);
+	snprintf(text, sizeof(text),
+		 "From: ann@example.org\r\nTo: alice@example.com\r\nSubject: m%d\r\n"
+		 "Date: %s\r\n\r\nA common word, and the body of number %d.\r\n",
+		 minute, date, minute);
+	put(f, folder, text, NULL);
+}
+
+/* Searches until every body is indexed (each search indexes a bounded
+ * batch), then returns the page with *more set when the count stopped. */
+static struct mail_summary *search_page(struct fixture *f, const char *folder, const char *query,
+					size_t offset, size_t limit, size_t *n, long *total,
+					int *more)
+{
+	struct err e = { "" };
+	struct mail_summary *v = NULL;
+	int partial = MAIL_SEARCH_INDEXING;
+	for (int tries = 0; partial & MAIL_SEARCH_INDEXING; tries++) {
+		assert_true(tries < 1000);
+		free(v);
+		ok(mailstore_search(f->ms, folder, query, MAIL_SORT_DATE, 0, offset, limit, &v, n,
+				    total, &partial, &e),
+		   &e);
+	}
+	*more = !!(partial & MAIL_SEARCH_MORE);
+	return v;
+}
+
+/* Results newest first by the Date header (not by delivery: the dates are
+ * shuffled), counted exactly in the folder searched only, page after page,
+ * and across all folders in one order. */
+static void test_order_count_and_pages(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 60 };
+	/* minute (i * 37) % N: every minute once, in no order. */
+	for (int i = 0; i < N; i++)
+		put_dated(f, MAIL_INBOX, (i * 37) % N);
+	/* In another folder, later than all: not in INBOX's results. */
+	put_dated(f, MAIL_TRASH, N + 5);
+	put_dated(f, MAIL_TRASH, N + 1);
+
+	size_t n;
+	long total;
+	int more;
+	char want[16];
+	for (size_t page = 0; page < 3; page++) {
+		struct mail_summary *v = search_page(f, MAIL_INBOX, "common", page * 25, 25, &n,
+						     &total, &more);
+		assert_int_equal(total, N);
+		assert_false(more);
+		assert_int_equal(n, page < 2 ? 25 : N - 50);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(want, sizeof(want), "m%d", N - 1 - (int)(page * 25 + i));
+			assert_string_equal(v[i].subject, want);
+			assert_string_equal(v[i].folder, MAIL_INBOX);
+		}
+		free(v);
+	}
+
+	/* All folders: Trash's two first (they are newest), then INBOX's. */
+	struct mail_summary *v = search_page(f, NULL, "common", 0, 4, &n, &total, &more);
+	assert_int_equal(total, N + 2);
+	assert_false(more);
+	assert_int_equal(n, 4);
+	static const char *const all[][2] = {
+		{ MAIL_TRASH, "m65" }, { MAIL_TRASH, "m61" }, { MAIL_INBOX, "m59" }, { MAIL_INBOX, "m58" }
+	};
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(v[i].folder, all[i][0]);
+		assert_string_equal(v[i].subject, all[i][1]);
+	}
+	free(v);
+	/* The second page of all folders goes on where the first stopped. */
+	v = search_page(f, NULL, "common", 4, 2, &n, &total, &more);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].subject, "m57");
+	assert_string_equal(v[1].subject, "m56");
+	free(v);
+}
+
+/* A word in more messages than are counted: the total says "more than",
+ * stays past the page asked for (so that there is a next page), and the
+ * last page is counted exactly again. */
+static void test_count_stops_for_a_common_word(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 1100 };
+	for (int i = 0; i < N; i++)
+		put_dated(f, MAIL_INBOX, (i * 7) % N); /* 7 and 1100 share no factor */
+	put_dated(f, MAIL_TRASH, N + 1);
+
+	size_t n;
+	long total;
+	int more;
+	struct mail_summary *v = search_page(f, MAIL_INBOX, "common", 0, 50, &n, &total, &more);
+	assert_true(more);
+	assert_int_equal(total, 1000);
+	assert_int_equal(n, 50);
+	assert_string_equal(v[0].subject, "m1099");
+	assert_string_equal(v[49].subject, "m1050");
+	free(v);
+
+	/* Past the first 1,000: still "more", and more than this page. */
+	v = search_page(f, MAIL_INBOX, "common", 1000, 50, &n, &total, &more);
+	assert_true(more);
+	assert_true(total > 1050);
+	assert_int_equal(n, 50);
+	assert_string_equal(v[0].subject, "m99");
+	free(v);
+
+	/* The last page: every match seen, the count exact. */
+	v = search_page(f, MAIL_INBOX, "common", 1050, 50, &n, &total, &more);
+	assert_false(more);
+	assert_int_equal(total, N);
+	assert_int_equal(n, 50);
+	assert_string_equal(v[49].subject, "m0");
+	free(v);
+
+	/* A rare word among them is counted exactly. */
+	v = search_page(f, MAIL_INBOX, "m123", 0, 50, &n, &total, &more);
+	assert_false(more);
+	assert_int_equal(total, 1);
+	free(v);
+	/* All folders: past the cap as well. */
+	v = search_page(f, NULL, "common", 0, 50, &n, &total, &more);
+	assert_true(more);
+	assert_int_equal(total, 1000);
+	assert_string_equal(v[0].subject, "m1101");
+	assert_string_equal(v[0].folder, MAIL_TRASH);
+	free(v);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -282,6 +424,8 @@ int main(void)
 		T(test_incremental),
 		T(test_hostile_queries_are_words),
 		T(test_paging_and_unknown_folder),
+		T(test_order_count_and_pages),
+		T(test_count_stops_for_a_common_word),
 	};
 #undef T
 	g_mime_init();
