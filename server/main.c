@@ -426,15 +426,7 @@ int main(int argc, char **argv)
 		find_share_dir(&srv);
 		for (int i = 0; i < SERVER_MAX_SOCKETS; i++)
 			srv.sockets[i].fd = -1;
-		int rc = worker_main(&srv);
-#ifdef WEBMSG_SANITIZE
-		/* LeakSanitizer's check at exit stops the process from a tracer it
-		 * clones, which the worker's filter stops in turn: the worker would
-		 * spin at its end. It leaves without that check; ASan and UBSan
-		 * report what they find while it serves, as in every process. */
-		_exit(rc);
-#endif
-		return rc;
+		return worker_main(&srv);
 	}
 	while ((opt = getopt(argc, argv, "c:fnh")) != -1) {
 		switch (opt) {

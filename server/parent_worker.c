@@ -122,6 +122,61 @@ static int await_ready(int ctl, char *listeners, size_t len, struct err *e)
 	return 0;
 }
 
+extern char **environ;
+
+#ifdef WEBMSG_SANITIZE
+/* A sanitized worker's environment: the parent's, with the sanitizers told
+ * not to symbolize their reports, since symbolizing starts a process, which
+ * the worker's filter forbids (the report would die with the worker). The
+ * frames come as module+offset, for llvm-symbolizer afterwards. Made once,
+ * before any fork, and kept. */
+static char **worker_environment(void)
+{
+	static const char *const names[] = { "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=" };
+	static char **env;
+	size_t n = 0;
+	if (env)
+		return env;
+	while (environ[n])
+		n++;
+	char **made = calloc(n + 4, sizeof(*made));
+	if (!made)
+		return environ;
+	size_t k = 0;
+	int seen[3] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		made[k] = environ[i];
+		for (size_t j = 0; j < 3; j++)
+			if (strncmp(environ[i], names[j], strlen(names[j])) == 0) {
+				size_t len = strlen(environ[i]) + sizeof(":symbolize=0");
+				char *v = malloc(len);
+				if (v)
+					snprintf(v, len, "%s:symbolize=0", environ[i]);
+				made[k] = v ? v : environ[i];
+				seen[j] = 1;
+			}
+		k++;
+	}
+	for (size_t j = 0; j < 3; j++)
+		if (!seen[j]) {
+			size_t len = strlen(names[j]) + sizeof("symbolize=0");
+			char *v = malloc(len);
+			if (v) {
+				snprintf(v, len, "%ssymbolize=0", names[j]);
+				made[k++] = v;
+			}
+		}
+	made[k] = NULL;
+	env = made;
+	return env;
+}
+#else
+static char **worker_environment(void)
+{
+	return environ;
+}
+#endif
+
 int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
 			const struct config_check_tls *tls, const int *sockets, char *listeners,
 			size_t len, struct worker **out, struct err *e)
@@ -150,6 +205,7 @@ int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
 		theirs[nch] = sv[1];
 	}
 	int quiet = srv->worker_quiet;
+	char **env = worker_environment();
 	w->pid = fork();
 	if (w->pid < 0) {
 		err_sys(e, "fork");
@@ -169,7 +225,7 @@ int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
 						: dup2(ctl[1], WORKER_CONTROL_FD) < 0)
 			_exit(127);
 		syscall(SYS_close_range, WORKER_CONTROL_FD + 1, ~0U, 0);
-		execv("/proc/self/exe", argv);
+		execve("/proc/self/exe", argv, env);
 		_exit(127);
 	}
 	close(ctl[1]);

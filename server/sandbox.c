@@ -59,13 +59,13 @@ static const char *const allowed[] = {
 #ifdef WEBMSG_SANITIZE
 /* A sanitized build only: LeakSanitizer's leak check at exit stops the
  * process's threads from a tracer it clones (no CLONE_THREAD) that ptrace
- * attaches to each one and reads its registers; ASan reads /proc/self/maps
- * and may fork its symbolizer (whose execve stays forbidden: a report from
- * a confined process is printed with addresses only). Without these the
- * sanitized suite could not run the filter at all; ptrace is limited to the
- * requests the tracer makes. */
+ * attaches to each one and reads its registers, after listing them with the
+ * old getdents; ASan reads /proc/self/maps. A worker is told not to start a
+ * symbolizer (parent_worker.c): its reports carry addresses only. Without
+ * these the sanitized suite could not run the filter at all; ptrace is
+ * limited to the requests the tracer makes. */
 static const char *const sanitizer_allowed[] = {
-	"wait4", "waitid", "sched_getparam", "sched_getscheduler", "mincore",
+	"wait4", "waitid", "sched_getparam", "sched_getscheduler", "mincore", "getdents",
 };
 static const long sanitizer_ptrace_requests[] = {
 	PTRACE_ATTACH, PTRACE_DETACH, PTRACE_GETREGS, PTRACE_GETREGSET,
