@@ -19,6 +19,8 @@ service_user() {
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-openssl-dev
 	libseccomp-dev libhiredis-dev openssl)
+# The QR code of a TOTP secret on the settings page (libqrencode4 at run time).
+build_pkgs+=(libqrencode-dev)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite and the fuzz tier.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
 	clang libclang-rt-dev wrk redis-server)

@@ -67,6 +67,11 @@ int totp_recovery_new(char codes[TOTP_RECOVERY_COUNT][TOTP_RECOVERY_LEN],
 /* 1 when code (case, spaces and '-' ignored) is the one stored as hash; in
  * time that does not depend on where they differ. */
 int totp_recovery_check(const char *code, const char *hash);
+struct buf;
+/* The QR code of text (an otpauth URI) as an inline <svg> appended to out;
+ * label, already HTML-escaped, becomes its aria-label. */
+int totp_qr_svg(const char *text, const char *label, struct buf *out, struct err *e);
+
 /* Whether typed looks like a recovery code rather than a TOTP code. */
 int totp_is_recovery(const char *typed);
 
