@@ -318,7 +318,7 @@ static enum MHD_Result totp_post(struct request *r, const char *op)
 	struct totp_view tv = { 0 };
 	struct err e = { "" };
 	char secret[TOTP_B32_LEN], uri[PRIVSEP_TOTP_URI_MAX], msg[160];
-	char codes[TOTP_RECOVERY_COUNT * TOTP_RECOVERY_LEN + 1];
+	char codes[TOTP_RECOVERY_COUNT * TOTP_RECOVERY_LEN + 1], who[USER_ADDRESS_MAX];
 	long wait = 0;
 	int rc;
 	enum MHD_Result res;
@@ -340,7 +340,7 @@ static enum MHD_Result totp_post(struct request *r, const char *op)
 	}
 	if (strcmp(op, "totp_confirm") == 0) {
 		rc = privsep_totp_confirm(srv->ps, r->sess.id, r->https, form_get(r->form, "code"),
-					  r->client, &wait, codes, sizeof(codes), &e);
+					  r->client, &wait, codes, sizeof(codes), who, sizeof(who), &e);
 		if (rc == PRIVSEP_TOTP_OK) {
 			log_info("user %s turned on two-step verification", log_q(r->sess.user));
 			tv.codes = codes;

@@ -83,6 +83,7 @@ void parent_worker_stop_all(struct server *srv, int seconds);
 
 /* parent_totp.c: after a right password, whether user must give a code:
  * 1 with a pending logon's token in token (bound to client, a few minutes),
+ * 2 the same but the user must set up TOTP first (login.totp required),
  * 0 when not, -1 when it cannot be decided (the logon is refused). */
 int parent_totp_after_password(struct server *srv, const struct parent_rules *rules,
 			       const char *user, const char *client, char *token, size_t len);

@@ -152,8 +152,10 @@ static int do_auth(struct server *srv, struct privsep_msg *q, struct privsep_msg
 			explicit_bzero(password, sizeof(password));
 			return 0;
 		}
-		privsep_put_long(a, !ok ? PRIVSEP_AUTH_WRONG : second ? PRIVSEP_AUTH_TOTP
-								       : PRIVSEP_AUTH_OK);
+		privsep_put_long(a, !ok		 ? PRIVSEP_AUTH_WRONG
+				    : second == 2 ? PRIVSEP_AUTH_ENROL
+				    : second	 ? PRIVSEP_AUTH_TOTP
+						 : PRIVSEP_AUTH_OK);
 		privsep_put_long(a, 0);
 		privsep_put_str(a, canon);
 		privsep_put_str(a, token);

@@ -72,7 +72,7 @@ int parent_totp_after_password(struct server *srv, const struct parent_rules *ru
 		return -1;
 	int on = s.secret[0] != '\0';
 	OPENSSL_cleanse(&s, sizeof(s));
-	if (!on)
+	if (!on && rules->totp_policy != TOTP_POLICY_REQUIRED)
 		return 0;
 	struct session_store *st = websession_store_reopen(srv->store);
 	if (!st || token_random(token, len, 32, &e) < 0)
@@ -84,7 +84,7 @@ int parent_totp_after_password(struct server *srv, const struct parent_rules *ru
 		token[0] = '\0';
 		return -1;
 	}
-	return 1;
+	return on ? 1 : 2;
 }
 
 /* Opens the user's secret (state s) into key; -1 logged. */
@@ -205,10 +205,35 @@ answer:
 	return 0;
 }
 
-/* The user of the live session id names (the worker's word is not taken). */
-static int session_user(struct server *srv, struct privsep_msg *q, char *user, size_t len)
+/* The user of a pending logon's token, when it was made for client; key
+ * gets the store's key. 0 and "" when there is none. */
+static int pending_user(struct server *srv, struct session_store *st, const char *token,
+			const char *client, char *key, size_t keylen, char *user, size_t len)
 {
-	char id[SESSION_ID_LEN + 1];
+	char value[USER_ADDRESS_MAX + CLIENT_MAX + 2], *nl;
+	struct err e;
+	user[0] = '\0';
+	if (!token_well_formed(token, TOKEN_CHARS(32), TOKEN_CHARS(32)))
+		return 0;
+	pending_key(token, key, keylen);
+	int got = session_store_kv_get(st, key, value, sizeof(value), &e);
+	if (got < 0) {
+		websession_store_failed(srv->store, "pending logons", &e);
+		return -1;
+	}
+	if (got == 0 && (nl = strchr(value, '\n')) && strlen(client) == (size_t)(nl - value) &&
+	    strncmp(value, client, (size_t)(nl - value)) == 0)
+		snprintf(user, len, "%s", nl + 1);
+	return 0;
+}
+
+/* The user of the live session id names (the worker's word is not taken),
+ * or of a pending logon that must set up TOTP ("logon:TOKEN:CLIENT"; *pending
+ * then gets 1 and pkey its store key). */
+static int session_user_of(struct server *srv, struct privsep_msg *q, char *user, size_t len,
+			   int *pending, char *pkey, size_t pkeylen)
+{
+	char id[SESSION_ID_LEN + PRIVSEP_TOTP_TOKEN_LEN + CLIENT_MAX + 16];
 	long long https;
 	struct session s;
 	struct err e;
@@ -217,8 +242,21 @@ static int session_user(struct server *srv, struct privsep_msg *q, char *user, s
 	struct parent_rules rules = parent_rules_get(srv);
 	struct session_store *st = websession_store_reopen(srv->store);
 	user[0] = '\0';
+	if (pending)
+		*pending = 0;
 	if (!st)
 		return 0;
+	if (strncmp(id, "logon:", 6) == 0) {
+		char token[PRIVSEP_TOTP_TOKEN_LEN];
+		const char *colon = strchr(id + 6, ':');
+		if (!pending || rules.totp_policy != TOTP_POLICY_REQUIRED || !colon ||
+		    (size_t)(colon - id - 6) >= sizeof(token))
+			return 0;
+		snprintf(token, sizeof(token), "%.*s", (int)(colon - id - 6), id + 6);
+		*pending = 1;
+		pending_user(srv, st, token, colon + 1, pkey, pkeylen, user, len);
+		return 0;
+	}
 	int rc = session_store_find(st, id, https != 0, &rules.sessions, &s, &e);
 	if (rc == 0)
 		snprintf(user, len, "%s", s.user);
@@ -227,6 +265,11 @@ static int session_user(struct server *srv, struct privsep_msg *q, char *user, s
 	explicit_bzero(&s, sizeof(s));
 	explicit_bzero(id, sizeof(id));
 	return 0;
+}
+
+static int session_user(struct server *srv, struct privsep_msg *q, char *user, size_t len)
+{
+	return session_user_of(srv, q, user, len, NULL, NULL, 0);
 }
 
 static int do_state(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
@@ -248,13 +291,21 @@ static int do_begin(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	char user[USER_ADDRESS_MAX], b32[TOTP_B32_LEN] = "", sealed[TOTP_SEALED_LEN];
 	char uri[PRIVSEP_TOTP_URI_MAX] = "";
 	unsigned char secret[TOTP_SECRET_BYTES];
+	char pkey[128];
 	struct err e = { "" };
-	int rc = -1;
-	if (session_user(srv, q, user, sizeof(user)) < 0)
+	int rc = -1, pending = 0;
+	if (session_user_of(srv, q, user, sizeof(user), &pending, pkey, sizeof(pkey)) < 0)
 		return -1;
 	struct parent_rules rules = parent_rules_get(srv);
 	if (!user[0] || rules.totp_policy == TOTP_POLICY_OFF)
 		goto answer;
+	if (pending) { /* only a user who has none yet enrols before logging on */
+		struct totp_state s;
+		int on = user_state(srv, user, &s) == 0 && s.secret[0];
+		OPENSSL_cleanse(&s, sizeof(s));
+		if (on)
+			goto answer;
+	}
 	if (!rules.totp_has_key) {
 		log_error("second factor: session.secret is empty ('webmsg-admin config set "
 			  "session.secret' or a new database)");
@@ -292,17 +343,18 @@ static int do_confirm(struct server *srv, struct privsep_msg *q, struct privsep_
 	struct throttle_attempt attempt;
 	struct totp_state s = { 0 };
 	struct err e = { "" };
+	char pkey[128];
 	size_t n = 0;
 	long wait = 0;
-	int rc = -1;
-	if (session_user(srv, q, user, sizeof(user)) < 0 ||
+	int rc = -1, pending = 0;
+	if (session_user_of(srv, q, user, sizeof(user), &pending, pkey, sizeof(pkey)) < 0 ||
 	    privsep_get_str(q, code, sizeof(code)) < 0 ||
 	    privsep_get_str(q, client, sizeof(client)) < 0)
 		return -1;
 	struct parent_rules rules = parent_rules_get(srv);
 	if (!user[0] || user_state(srv, user, &s) < 0)
 		goto answer;
-	if (!s.pending[0]) {
+	if (!s.pending[0] || (pending && s.secret[0])) {
 		rc = PRIVSEP_TOTP_NONE;
 		goto answer;
 	}
@@ -315,6 +367,13 @@ static int do_confirm(struct server *srv, struct privsep_msg *q, struct privsep_
 	int ok = open_secret(&rules, user, s.pending, secret, sizeof(secret), &n) < 0 ? -1
 		 : totp_verify(secret, n, code, time(NULL), 0, &step);
 	OPENSSL_cleanse(secret, sizeof(secret));
+	if (ok == 1 && pending) {
+		/* The pending logon is used once, as with a code. */
+		struct session_store *pst = websession_store_reopen(srv->store);
+		long deleted = 0;
+		if (!pst || session_store_kv_del(pst, pkey, &deleted, &e) < 0 || deleted != 1)
+			ok = 0;
+	}
 	if (ok == 1) {
 		struct db *db = server_db_lock(srv);
 		if (totp_recovery_new(codes, hashes, &e) < 0 ||
@@ -343,6 +402,7 @@ answer:
 	privsep_put_long(a, rc);
 	privsep_put_long(a, wait);
 	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? all : "");
+	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? user : "");
 	OPENSSL_cleanse(codes, sizeof(codes));
 	OPENSSL_cleanse(all, sizeof(all));
 	OPENSSL_cleanse(code, sizeof(code));

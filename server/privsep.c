@@ -301,7 +301,7 @@ int privsep_auth(struct privsep_client *c, const char *user, const char *passwor
 	}
 	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, user_out, len) < 0 ||
 	    privsep_get_str(&a, token, PRIVSEP_TOTP_TOKEN_LEN) < 0 || res < PRIVSEP_AUTH_OK ||
-	    res > PRIVSEP_AUTH_TOTP)
+	    res == PRIVSEP_AUTH_EXPIRED || res > PRIVSEP_AUTH_ENROL)
 		return err_set(e, "the parent process's answer was malformed");
 	*result = (enum privsep_auth)res;
 	*wait = (long)w;
@@ -340,6 +340,7 @@ int privsep_totp_state(struct privsep_client *c, const char *session_id, int htt
 	unsigned char qbuf[512], abuf[256];
 	struct privsep_msg q, a;
 	long long rc, x, y;
+	/* The session id field is also a pending logon's "logon:TOKEN:CLIENT". */
 	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_STATE);
 	privsep_put_str(&q, session_id);
 	privsep_put_long(&q, https);
@@ -379,7 +380,7 @@ int privsep_totp_begin(struct privsep_client *c, const char *session_id, int htt
 
 int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,
 			 const char *code, const char *client, long *wait, char *codes,
-			 size_t codes_len, struct err *e)
+			 size_t codes_len, char *user, size_t user_len, struct err *e)
 {
 	unsigned char qbuf[1024], abuf[1024];
 	struct privsep_msg q, a;
@@ -393,7 +394,7 @@ int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int h
 	if (call_rc(c, &q, &a, &rc, e) < 0)
 		return -1;
 	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, codes, codes_len) < 0 ||
-	    rc < -1 || rc > PRIVSEP_TOTP_NONE) {
+	    privsep_get_str(&a, user, user_len) < 0 || rc < -1 || rc > PRIVSEP_TOTP_NONE) {
 		explicit_bzero(abuf, sizeof(abuf));
 		return err_set(e, "the parent process's answer was malformed");
 	}

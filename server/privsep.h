@@ -57,7 +57,7 @@ enum privsep_type {
 	PRIVSEP_TOTP_LOGON,   /* token, code, client -> result, wait, user */
 	PRIVSEP_TOTP_STATE,   /* session id, https -> rc, on, recovery codes left */
 	PRIVSEP_TOTP_BEGIN,   /* session id, https -> rc, secret (base32), otpauth URI */
-	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes */
+	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
 	PRIVSEP_TOTP_DISABLE, /* session id, https, password, client -> rc, wait */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
@@ -74,13 +74,15 @@ enum privsep_type {
 
 /* AUTH's and TOTP_LOGON's results: _TOTP, the password was right and a
  * code is asked for; _EXPIRED, the pending logon is gone (or another
- * client's). */
+ * client's); _ENROL, a pending logon that must set up TOTP first: the
+ * BEGIN and CONFIRM requests take "logon:TOKEN:CLIENT" for the session id. */
 enum privsep_auth {
 	PRIVSEP_AUTH_OK,
 	PRIVSEP_AUTH_WRONG,
 	PRIVSEP_AUTH_WAIT,
 	PRIVSEP_AUTH_TOTP,
-	PRIVSEP_AUTH_EXPIRED
+	PRIVSEP_AUTH_EXPIRED,
+	PRIVSEP_AUTH_ENROL /* right password, login.totp required, none yet: set it up now */
 };
 /* The settings requests' results. */
 enum privsep_totp { PRIVSEP_TOTP_OK, PRIVSEP_TOTP_WRONG, PRIVSEP_TOTP_WAIT, PRIVSEP_TOTP_NONE };
@@ -149,7 +151,7 @@ int privsep_totp_begin(struct privsep_client *c, const char *session_id, int htt
  * _NONE (no enrolment under way); -1 e filled. */
 int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,
 			 const char *code, const char *client, long *wait, char *codes,
-			 size_t codes_len, struct err *e);
+			 size_t codes_len, char *user, size_t user_len, struct err *e);
 /* TOTP off, with the user's password: _OK, _WRONG, _WAIT; -1 e filled. */
 int privsep_totp_disable(struct privsep_client *c, const char *session_id, int https,
 			 const char *password, const char *client, long *wait, struct err *e);
