@@ -290,7 +290,7 @@ static enum MHD_Result logon_code(struct request *r)
 		return code_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, token, back, expire, remember);
 	case PRIVSEP_AUTH_WRONG:
 		/* fail2ban's line: a wrong code is a failed logon. */
-		log_warnx("logon failed for user (second factor) from %s", r->client);
+		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
 		return code_page(r, MHD_HTTP_UNAUTHORIZED,
 				 "That code is not right, or was used already. Type the current "
 				 "code from your authenticator app, or a recovery code.",
@@ -323,7 +323,7 @@ static enum MHD_Result logon_enrol(struct request *r, const char *token, const c
 	int rc = privsep_totp_confirm(srv->ps, who, r->https, form_get(r->form, "code"), r->client,
 				      &wait, codes, sizeof(codes), user, sizeof(user), &e);
 	if (rc == PRIVSEP_TOTP_WRONG) {
-		log_warnx("logon failed for user (second factor set-up) from %s", r->client);
+		log_warnx("logon failed for user %s from %s", log_q(account), r->client);
 		return enrol_page(r, MHD_HTTP_UNAUTHORIZED,
 				  "That code is not right. Type the code your app shows now.", token,
 				  back, expire, remember, secret, account);

@@ -200,7 +200,9 @@ static int do_logon(struct server *srv, struct privsep_msg *q, struct privsep_ms
 answer:
 	privsep_put_long(a, rc);
 	privsep_put_long(a, wait);
-	privsep_put_str(a, rc == PRIVSEP_AUTH_OK ? user : "");
+	/* The worker holding the token had the user's right password: a wrong
+	 * code is logged with the user, for fail2ban, like a wrong password. */
+	privsep_put_str(a, rc == PRIVSEP_AUTH_OK || rc == PRIVSEP_AUTH_WRONG ? user : "");
 	OPENSSL_cleanse(code, sizeof(code));
 	return 0;
 }

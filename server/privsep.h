@@ -54,7 +54,7 @@ enum privsep_type {
 	PRIVSEP_KV_EXPIRE,
 	/* The second factor (parent_totp.c); the settings ones act on the user
 	 * of the session named, never on a user the worker names. */
-	PRIVSEP_TOTP_LOGON,   /* token, code, client -> result, wait, user */
+	PRIVSEP_TOTP_LOGON,   /* token, code, client -> result, wait, user (OK, WRONG) */
 	PRIVSEP_TOTP_STATE,   /* session id, https -> rc, on, recovery codes left */
 	PRIVSEP_TOTP_BEGIN,   /* session id, https -> rc, secret (base32), otpauth URI */
 	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
