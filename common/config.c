@@ -8,6 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+
 #include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
@@ -233,6 +237,32 @@ static int stored_value(struct db *db, const char *key, char **out, struct err *
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(db, e, "cannot read settings");
+	return 0;
+}
+
+int config_secret_make(struct db *db, enum setting_id id, struct err *e)
+{
+	const struct setting *set = settings_get(id);
+	unsigned char rnd[32];
+	char hex[65];
+	sqlite3_stmt *st;
+	if (!set || !(set->flags & SETTING_SECRET))
+		return err_set(e, "not a secret setting");
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return err_ssl(e, "cannot make %s", set->name);
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	if (db_prepare(db, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+		       &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, set->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc != SQLITE_DONE)
+		return db_error(db, e, "cannot store a secret setting");
 	return 0;
 }
 

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "migrations.h"
+#include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/remember.h"
 
 /* 006-remember-moved.sql drops remember_tokens. */
 #define DB_REMEMBER_MOVED 6
+/* The schema version that brings TOTP, whose sealing key the program makes. */
+#define DB_TOTP 7
 
 /* PRAGMA application_id of a webmsg database: "wems". */
 #define WEBMSG_APPLICATION_ID 2003133299
@@ -237,6 +240,9 @@ static int migrate(struct db *db, struct err *e)
 			db_error(db, e, migrations[i].name);
 			goto fail;
 		}
+		if (migrations[i].version == DB_TOTP &&
+		    config_secret_make(db, SET_SESSION_SECRET, e) < 0)
+			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].version);
 		if (db_exec(db, sql, e) < 0)
 			goto fail;

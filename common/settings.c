@@ -22,6 +22,7 @@ static const char *const mail_stores[] = { "maildir", "imap", NULL };
 static const char *const imap_tls_modes[] = { "implicit", "starttls", "none", NULL };
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const acme_key_types[] = { "ec-p256", "rsa-2048", NULL };
+static const char *const totp_policies[] = { "off", "optional", "required", NULL };
 
 static int check_bind(const char *value, struct err *e)
 {
@@ -70,6 +71,14 @@ static int check_account(const char *value, struct err *e)
 		    !(*p == '$' && p[1] == '\0'))
 			return err_set(e, "'%s' is not a user or group name (letters, digits, "
 					  "'_', '-' and '.')", value);
+	return 0;
+}
+
+/* Empty (no TOTP secret can be sealed yet) or long enough to be a key. */
+static int check_secret(const char *value, struct err *e)
+{
+	if (value[0] && strlen(value) < 32)
+		return err_set(e, "session.secret needs at least 32 characters");
 	return 0;
 }
 
@@ -218,6 +227,11 @@ static const struct setting table[SET_COUNT] = {
 	[SET_SESSION_REDIS_PASSWORD] = { "session.redis_password", SETTING_STRING, "", 0, 0, NULL,
 					 NULL, SETTING_RESTART | SETTING_SECRET,
 					 "Password for Redis (AUTH); empty: none" },
+	[SET_SESSION_SECRET] = { "session.secret", SETTING_STRING, "", 0, 0, NULL, check_secret,
+				 SETTING_SECRET,
+				 "Key the TOTP secrets in this database are sealed with (made by "
+				 "init or the upgrade); a new one makes every enrolled second "
+				 "factor unreadable until reset" },
 	[SET_LOGIN_REMEMBER_ME] = { "login.remember_me", SETTING_BOOL, "on", 0, 0, NULL, NULL, 0,
 				    "Offer \"Remember me on this computer\" at logon" },
 	[SET_LOGIN_REMEMBER_DAYS] = { "login.remember_days", SETTING_INT, "30", 1, 365, NULL, NULL,
@@ -245,6 +259,14 @@ static const struct setting table[SET_COUNT] = {
 					  NULL, NULL, 0,
 					  "Remembered logons resumed per minute from one address "
 					  "(IPv6: one /64)" },
+	[SET_LOGIN_TOTP] = { "login.totp", SETTING_ENUM, "optional", 0, 0, totp_policies, NULL, 0,
+			     "Second factor (TOTP codes): off, optional (users turn it on in "
+			     "their settings) or required (users without it enrol right after "
+			     "their password)" },
+	[SET_LOGIN_REMEMBER_TOTP] = { "login.remember_totp", SETTING_BOOL, "off", 0, 0, NULL, NULL,
+				      0,
+				      "A remembered logon also skips the TOTP code (off: users "
+				      "with TOTP are not remembered)" },
 	[SET_MAIL_ROOT] = { "mail.root", SETTING_PATH, "mail", 0, 0, NULL, NULL, 0,
 			    "Folder of the Maildir store (domain/user/ below it)" },
 	[SET_MAIL_MAX_MESSAGE_MB] = { "mail.max_message_mb", SETTING_INT, "25", 1, 64, NULL, NULL,

@@ -19,10 +19,10 @@ service_user() {
 # libcurl's GnuTLS flavour: Debian 12's libetpan-dev (the IMAP store) needs it,
 # and it cannot be installed beside libcurl4-openssl-dev; webmsg uses no
 # option of curl's that depends on its TLS library. libjansson-dev: the ACME
-# client's JSON.
+# client's JSON; libqrencode-dev: the QR code of a TOTP secret.
 build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev
 	libgnutls28-dev libncurses-dev libgmime-3.0-dev libargon2-dev libcurl4-gnutls-dev
-	libseccomp-dev libhiredis-dev libjansson-dev libetpan-dev openssl)
+	libseccomp-dev libhiredis-dev libjansson-dev libetpan-dev libqrencode-dev openssl)
 # clang and its runtimes (libFuzzer, the sanitizers) build the sanitized suite
 # and the fuzz tier; pebble is the ACME test server (test_acme.sh), Dovecot the
 # IMAP server of the IMAP store's tests.

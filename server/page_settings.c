@@ -1,6 +1,8 @@
 /* page_settings.c - the user's settings page: display name, signature, time
  * zone, messages per page, HTML or plain text first (kept in the mail store),
- * and changing the password (account.c), each problem shown beside its field. */
+ * changing the password (account.c), each problem shown beside its field, and
+ * two-step verification (TOTP: set up with a QR code, confirmed with a code,
+ * recovery codes shown once; turned off with the password). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,10 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
+#include "webmsg/config.h"
+#include "webmsg/html.h"
 #include "webmsg/password.h"
+#include "webmsg/totp.h"
 
 #include "mail_view.h"
 
@@ -25,6 +30,15 @@ static const struct {
 } notices[] = {
 	{ "saved", "Your settings were saved." },
 	{ "password", "Your password was changed. Your other sessions have ended." },
+	{ "totp_off", "Two-step verification is off." },
+};
+
+/* The two-step verification section, as one request leaves it. */
+struct totp_view {
+	const char *error;
+	const char *secret; /* set up under way: the key shown (base32) */
+	const char *uri;    /* and its otpauth URI, drawn as a QR code */
+	const char *codes;  /* just turned on: the recovery codes, space-separated */
 };
 
 /* The password form's problems, beside its fields. */
@@ -40,10 +54,65 @@ static const char *notice_text(const char *code)
 	return "";
 }
 
+/* The section's HTML pieces: the QR code and the recovery codes' list. */
+struct totp_html {
+	struct buf qr, codes;
+	char left[64];
+	int offered, on;
+};
+
+static void totp_html_build(struct request *r, const struct totp_view *tv, struct totp_html *h)
+{
+	struct err e;
+	long left = 0;
+	buf_init(&h->qr, 64 * 1024);
+	buf_init(&h->codes, 4096);
+	h->left[0] = '\0';
+	h->on = 0;
+	h->offered = strcmp(config_str(r->gen->cfg, SET_LOGIN_TOTP), "off") != 0;
+	if (!h->offered)
+		return;
+	if (privsep_totp_state(r->gen->srv->ps, r->sess.id, r->https, &h->on, &left, &e) < 0) {
+		log_warnx("settings of user %s: %s", log_q(r->sess.user), log_q(e.msg));
+		h->offered = 0;
+		return;
+	}
+	snprintf(h->left, sizeof(h->left), "%ld recovery code%s left.", left,
+		 left == 1 ? "" : "s");
+	if (tv && tv->uri && tv->uri[0] &&
+	    totp_qr_svg(tv->uri, "QR code of your two-step verification key", &h->qr, &e) < 0)
+		log_warnx("settings of user %s: %s", log_q(r->sess.user), log_q(e.msg));
+	if (tv && tv->codes) {
+		char one[TOTP_RECOVERY_LEN];
+		for (const char *p = tv->codes; *p;) {
+			size_t n = strcspn(p, " ");
+			snprintf(one, sizeof(one), "%.*s", (int)n, p);
+			buf_puts(&h->codes, "<li><code>");
+			html_escape(&h->codes, one);
+			buf_puts(&h->codes, "</code></li>");
+			p += n + (p[n] == ' ');
+		}
+	}
+}
+
+static enum MHD_Result show_totp(struct request *r, unsigned status, const struct mail_prefs *p,
+				 const struct mail_prefs_problems *pr, const struct pw_problems *pw,
+				 const char *error, const struct totp_view *tv);
+
 static enum MHD_Result show(struct request *r, unsigned status, const struct mail_prefs *p,
 			    const struct mail_prefs_problems *pr, const struct pw_problems *pw,
 			    const char *error)
 {
+	return show_totp(r, status, p, pr, pw, error, NULL);
+}
+
+static enum MHD_Result show_totp(struct request *r, unsigned status, const struct mail_prefs *p,
+				 const struct mail_prefs_problems *pr, const struct pw_problems *pw,
+				 const char *error, const struct totp_view *tv)
+{
+	struct totp_html th;
+	int setup = tv && tv->secret && tv->secret[0];
+	totp_html_build(r, tv, &th);
 	static const struct mail_prefs_problems none;
 	static const struct pw_problems pw_none;
 	char per_page[24], min[16], max[16], pwmin[16], per_page_typed[24];
@@ -86,10 +155,21 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct mai
 		{ "err_new", pw->new1 ? pw->new1 : "" },
 		{ "err_new2", pw->new2 ? pw->new2 : "" },
 		{ "password_min", pwmin },
+		{ "totp_offered", th.offered ? "1" : "" },
+		{ "totp_error", tv && tv->error ? tv->error : "" },
+		{ "totp_codes", th.codes.data ? th.codes.data : "" },
+		{ "totp_setup", th.offered && setup ? "1" : "" },
+		{ "totp_qr", th.qr.data ? th.qr.data : "" },
+		{ "totp_secret", setup ? tv->secret : "" },
+		{ "totp_on", th.offered && th.on && !setup ? "1" : "" },
+		{ "totp_off", th.offered && !th.on && !setup ? "1" : "" },
+		{ "totp_left", th.left },
 	};
 	enum MHD_Result rc = http_send_framed(r, status, TPL_SETTINGS, vars,
 					      sizeof(vars) / sizeof(vars[0]), "Settings");
 	buf_free(&example);
+	buf_free(&th.qr);
+	buf_free(&th.codes);
 	return rc;
 }
 
@@ -231,9 +311,108 @@ static enum MHD_Result change_password(struct request *r)
 	return http_see_other(r, "/settings?n=password");
 }
 
+/* Two-step verification: set up (a new key), confirm (a code), turn off
+ * (the password). Every decision is the parent's. */
+static enum MHD_Result totp_post(struct request *r, const char *op)
+{
+	struct server *srv = r->gen->srv;
+	struct mail_prefs p;
+	struct totp_view tv = { 0 };
+	struct err e = { "" };
+	char secret[TOTP_B32_LEN], uri[PRIVSEP_TOTP_URI_MAX], msg[160];
+	char codes[TOTP_RECOVERY_COUNT * TOTP_RECOVERY_LEN + 1], who[USER_ADDRESS_MAX];
+	long wait = 0;
+	int rc;
+	enum MHD_Result res;
+	if (load(r, &p, &e) < 0)
+		mailstore_prefs_default(&p);
+	if (strcmp(op, "totp_begin") == 0) {
+		if (privsep_totp_begin(srv->ps, r->sess.id, r->https, secret, sizeof(secret), uri,
+				       sizeof(uri), &e) < 0) {
+			tv.error = "Two-step verification cannot be set up just now. Please try "
+				   "again later.";
+			return show_totp(r, MHD_HTTP_SERVICE_UNAVAILABLE, &p, NULL, NULL, NULL, &tv);
+		}
+		tv.secret = secret;
+		tv.uri = uri;
+		res = show_totp(r, MHD_HTTP_OK, &p, NULL, NULL, NULL, &tv);
+		explicit_bzero(secret, sizeof(secret));
+		explicit_bzero(uri, sizeof(uri));
+		return res;
+	}
+	if (strcmp(op, "totp_confirm") == 0) {
+		rc = privsep_totp_confirm(srv->ps, r->sess.id, r->https, form_get(r->form, "code"),
+					  r->client, &wait, codes, sizeof(codes), who, sizeof(who), &e);
+		if (rc == PRIVSEP_TOTP_OK) {
+			log_info("user %s turned on two-step verification", log_q(r->sess.user));
+			tv.codes = codes;
+			res = show_totp(r, MHD_HTTP_OK, &p, NULL, NULL, NULL, &tv);
+			explicit_bzero(codes, sizeof(codes));
+			return res;
+		}
+		/* The key stays on the page to try again: it came with the form
+		 * and is only shown; the parent checks against its own. */
+		snprintf(secret, sizeof(secret), "%s", form_get(r->form, "secret"));
+		for (char *c = secret; *c; c++)
+			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", *c))
+				secret[0] = '\0';
+		if (secret[0]) {
+			char host[256];
+			config_hostname(r->gen->cfg, host, sizeof(host));
+			if (totp_uri(host, r->sess.user, secret, uri, sizeof(uri), &e) == 0) {
+				tv.secret = secret;
+				tv.uri = uri;
+			}
+		}
+		if (rc == PRIVSEP_TOTP_WAIT) {
+			snprintf(msg, sizeof(msg), "Too many wrong codes. Try again in %ld second%s.",
+				 wait, wait == 1 ? "" : "s");
+			tv.error = msg;
+			return show_totp(r, MHD_HTTP_TOO_MANY_REQUESTS, &p, NULL, NULL, NULL, &tv);
+		}
+		if (rc == PRIVSEP_TOTP_WRONG) {
+			log_warnx("logon failed for user %s from %s", log_q(r->sess.user), r->client);
+			tv.error = "That code is not right. Type the code your app shows now.";
+			return show_totp(r, MHD_HTTP_UNPROCESSABLE_CONTENT, &p, NULL, NULL, NULL, &tv);
+		}
+		tv.secret = NULL;
+		tv.error = rc == PRIVSEP_TOTP_NONE ? "The set up had ended. Please start again."
+						   : "Two-step verification cannot be turned on "
+						     "just now. Please try again later.";
+		return show_totp(r, rc == PRIVSEP_TOTP_NONE ? MHD_HTTP_CONFLICT
+							     : MHD_HTTP_SERVICE_UNAVAILABLE,
+				 &p, NULL, NULL, NULL, &tv);
+	}
+	if (strcmp(op, "totp_off") != 0)
+		return http_send_error(r, MHD_HTTP_BAD_REQUEST, "That is not a settings form.");
+	rc = privsep_totp_disable(srv->ps, r->sess.id, r->https, form_get(r->form, "password"),
+				  r->client, &wait, &e);
+	switch (rc) {
+	case PRIVSEP_TOTP_OK:
+		log_info("user %s turned off two-step verification", log_q(r->sess.user));
+		return http_see_other(r, "/settings?n=totp_off#totp");
+	case PRIVSEP_TOTP_WAIT:
+		snprintf(msg, sizeof(msg), "Too many wrong passwords. Try again in %ld second%s.",
+			 wait, wait == 1 ? "" : "s");
+		tv.error = msg;
+		return show_totp(r, MHD_HTTP_TOO_MANY_REQUESTS, &p, NULL, NULL, NULL, &tv);
+	case PRIVSEP_TOTP_WRONG:
+		log_warnx("logon failed for user %s from %s", log_q(r->sess.user), r->client);
+		tv.error = "That is not your password. Two-step verification is still on.";
+		return show_totp(r, MHD_HTTP_UNAUTHORIZED, &p, NULL, NULL, NULL, &tv);
+	default:
+		tv.error = "Two-step verification cannot be turned off just now.";
+		return show_totp(r, MHD_HTTP_SERVICE_UNAVAILABLE, &p, NULL, NULL, NULL, &tv);
+	}
+}
+
 enum MHD_Result page_settings_post(struct request *r, const char *rest)
 {
+	const char *op = form_get(r->form, "op");
 	(void)rest;
+	if (strncmp(op, "totp_", 5) == 0 &&
+	    strcmp(config_str(r->gen->cfg, SET_LOGIN_TOTP), "off") != 0)
+		return totp_post(r, op);
 	if (strcmp(form_get(r->form, "op"), "password") == 0)
 		return change_password(r);
 	return save_prefs(r);

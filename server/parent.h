@@ -5,6 +5,7 @@
 #ifndef WEBMSGD_PARENT_H
 #define WEBMSGD_PARENT_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "throttle.h"
@@ -15,6 +16,7 @@ struct config_snapshot;
 struct err;
 struct parent_services;
 struct privsep_client;
+struct privsep_msg;
 struct server;
 
 /* What the parent decides requests by, taken from the configuration it
@@ -23,7 +25,19 @@ struct parent_rules {
 	struct throttle_rules throttle;
 	struct session_limits sessions;
 	long resume_per_minute;
+	/* The second factor: login.totp (TOTP_POLICY_*), the key its secrets
+	 * are sealed with (from session.secret; has_key 0 when that is empty)
+	 * and the name authenticator apps show. */
+	int totp_policy;
+	int remember_totp; /* login.remember_totp */
+	int totp_has_key;
+	unsigned char totp_key[32];
+	char totp_issuer[256];
 };
+
+enum { TOTP_POLICY_OFF, TOTP_POLICY_OPTIONAL, TOTP_POLICY_REQUIRED };
+/* login.totp of cfg as TOTP_POLICY_*. */
+int parent_totp_policy(const struct config_snapshot *cfg);
 
 /* After every start and reload: the rules from cfg. */
 void parent_rules_set(struct server *srv, const struct config_snapshot *cfg);
@@ -66,6 +80,16 @@ struct worker *parent_worker_take(struct server *srv, pid_t pid);
 void parent_worker_free(struct worker **w);
 /* Retires every worker and reaps them; those still running after seconds are killed. */
 void parent_worker_stop_all(struct server *srv, int seconds);
+
+/* parent_totp.c: after a right password, whether user must give a code:
+ * 1 with a pending logon's token in token (bound to client, a few minutes),
+ * 2 the same but the user must set up TOTP first (login.totp required),
+ * 0 when not, -1 when it cannot be decided (the logon is refused). */
+int parent_totp_after_password(struct server *srv, const struct parent_rules *rules,
+			       const char *user, const char *client, char *token, size_t len);
+/* The PRIVSEP_TOTP_* requests; -1 for one that is not well formed. */
+int parent_totp_dispatch(struct server *srv, uint32_t type, struct privsep_msg *q,
+			 struct privsep_msg *a);
 
 /* The status row's count of open sessions, from the store the parent holds. */
 void parent_note_sessions(struct server *srv);

@@ -24,6 +24,7 @@
 #include "webmsg/log.h"
 #include "webmsg/password.h"
 #include "webmsg/status.h"
+#include "webmsg/totp.h"
 #include "webmsg/users.h"
 
 /* The only keys a worker may reach with the key-value operations: the
@@ -52,7 +53,13 @@ void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
 			      config_int(cfg, SET_SESSION_MAX_SESSIONS),
 			      config_int(cfg, SET_SESSION_MAX_PER_USER) },
 		.resume_per_minute = config_int(cfg, SET_LOGIN_RESUME_PER_MINUTE),
+		.totp_policy = parent_totp_policy(cfg),
+		.remember_totp = config_bool(cfg, SET_LOGIN_REMEMBER_TOTP),
+		.totp_has_key = config_str(cfg, SET_SESSION_SECRET)[0] != '\0',
 	};
+	if (r.totp_has_key)
+		totp_key_derive(config_str(cfg, SET_SESSION_SECRET), r.totp_key);
+	config_hostname(cfg, r.totp_issuer, sizeof(r.totp_issuer));
 	pthread_mutex_lock(&srv->rules_lock);
 	srv->rules = r;
 	pthread_mutex_unlock(&srv->rules_lock);
@@ -126,14 +133,33 @@ static int do_auth(struct server *srv, struct privsep_msg *q, struct privsep_msg
 		privsep_put_long(a, PRIVSEP_AUTH_WAIT);
 		privsep_put_long(a, wait);
 		privsep_put_str(a, "");
+		privsep_put_str(a, "");
 	} else {
-		int ok = password_ok(srv, user, password);
-		throttle_end(srv->throttle, &rules.throttle, &attempt, ok, time(NULL));
+		int ok = password_ok(srv, user, password), second = 0;
+		char token[TOKEN_LEN(32)] = "";
 		if (!ok || user_address_normalize(user, canon, sizeof(canon), NULL) < 0)
 			snprintf(canon, sizeof(canon), "%s", ok ? user : "");
-		privsep_put_long(a, ok ? PRIVSEP_AUTH_OK : PRIVSEP_AUTH_WRONG);
+		/* A right password of a user with a second factor is not a logon
+		 * yet: it forgives no failures, and says so only now. */
+		if (ok)
+			second = parent_totp_after_password(srv, &rules, canon, client, token,
+							    sizeof(token));
+		throttle_end(srv->throttle, &rules.throttle, &attempt,
+			     !ok ? 0 : second ? THROTTLE_UNDECIDED : 1, time(NULL));
+		if (second < 0) {
+			privsep_put_long(a, -1);
+			privsep_put_str(a, "the second factor cannot be checked just now");
+			explicit_bzero(password, sizeof(password));
+			return 0;
+		}
+		privsep_put_long(a, !ok		 ? PRIVSEP_AUTH_WRONG
+				    : second == 2 ? PRIVSEP_AUTH_ENROL
+				    : second	 ? PRIVSEP_AUTH_TOTP
+						 : PRIVSEP_AUTH_OK);
 		privsep_put_long(a, 0);
 		privsep_put_str(a, canon);
+		privsep_put_str(a, token);
+		explicit_bzero(token, sizeof(token));
 	}
 	explicit_bzero(password, sizeof(password));
 	return 0;
@@ -435,8 +461,13 @@ static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	case PRIVSEP_KICK: return do_kick(srv, q, a);
 	case PRIVSEP_PASSWD: return do_passwd(srv, q, a);
 	case PRIVSEP_DOMAIN_USERS: return do_domain_users(srv, q, a);
+	case PRIVSEP_TOTP_LOGON:
+	case PRIVSEP_TOTP_STATE:
+	case PRIVSEP_TOTP_BEGIN:
+	case PRIVSEP_TOTP_CONFIRM:
+	case PRIVSEP_TOTP_DISABLE: return parent_totp_dispatch(srv, (uint32_t)type, q, a);
 	default:
-		if (type >= PRIVSEP_SS_CREATE && type < PRIVSEP_REQUESTS_END)
+		if (type >= PRIVSEP_SS_CREATE && type <= PRIVSEP_KV_EXPIRE)
 			return do_store(srv, (uint32_t)type, q, a);
 		return -1;
 	}

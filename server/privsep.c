@@ -279,7 +279,7 @@ static int call_rc(struct privsep_client *c, struct privsep_msg *req, struct pri
 
 int privsep_auth(struct privsep_client *c, const char *user, const char *password,
 		 const char *client, enum privsep_auth *result, long *wait, char *user_out,
-		 size_t len, struct err *e)
+		 size_t len, char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e)
 {
 	unsigned char qbuf[PRIVSEP_MSG_MAX], abuf[PRIVSEP_MSG_MAX];
 	struct privsep_msg q, a;
@@ -293,12 +293,140 @@ int privsep_auth(struct privsep_client *c, const char *user, const char *passwor
 	explicit_bzero(qbuf, sizeof(qbuf));
 	if (rc < 0)
 		return -1;
+	if (res == -1) {
+		char why[sizeof(e->msg)];
+		if (privsep_get_str(&a, why, sizeof(why)) < 0)
+			return err_set(e, "the parent process's answer was malformed");
+		return err_set(e, "%s", why);
+	}
 	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, user_out, len) < 0 ||
-	    res < PRIVSEP_AUTH_OK || res > PRIVSEP_AUTH_WAIT)
+	    privsep_get_str(&a, token, PRIVSEP_TOTP_TOKEN_LEN) < 0 || res < PRIVSEP_AUTH_OK ||
+	    res == PRIVSEP_AUTH_EXPIRED || res > PRIVSEP_AUTH_ENROL)
 		return err_set(e, "the parent process's answer was malformed");
 	*result = (enum privsep_auth)res;
 	*wait = (long)w;
 	return 0;
+}
+
+int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,
+		       const char *client, enum privsep_auth *result, long *wait, char *user_out,
+		       size_t len, struct err *e)
+{
+	unsigned char qbuf[1024], abuf[1024];
+	struct privsep_msg q, a;
+	long long res, w;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_LOGON);
+	privsep_put_str(&q, token);
+	privsep_put_str(&q, code);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int rc = call_rc(c, &q, &a, &res, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (rc < 0)
+		return -1;
+	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, user_out, len) < 0 ||
+	    res < -1 || res > PRIVSEP_AUTH_EXPIRED || res == PRIVSEP_AUTH_TOTP)
+		return err_set(e, "the parent process's answer was malformed");
+	if (res == -1)
+		return err_set(e, "the second factor cannot be checked just now");
+	*result = (enum privsep_auth)res;
+	*wait = (long)w;
+	return 0;
+}
+
+int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
+		       long *recovery_left, struct err *e)
+{
+	unsigned char qbuf[512], abuf[256];
+	struct privsep_msg q, a;
+	long long rc, x, y;
+	/* The session id field is also a pending logon's "logon:TOKEN:CLIENT". */
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_STATE);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	if (call_rc(c, &q, &a, &rc, e) < 0)
+		return -1;
+	if (privsep_get_long(&a, &x) < 0 || privsep_get_long(&a, &y) < 0)
+		return err_set(e, "the parent process's answer was malformed");
+	if (rc != 0)
+		return err_set(e, "the second factor's state cannot be read just now");
+	*on = x != 0;
+	*recovery_left = (long)y;
+	return 0;
+}
+
+int privsep_totp_begin(struct privsep_client *c, const char *session_id, int https,
+		       char *secret, size_t secret_len, char *uri, size_t uri_len, struct err *e)
+{
+	unsigned char qbuf[512], abuf[2048];
+	struct privsep_msg q, a;
+	long long rc;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_BEGIN);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	if (called == 0 && (privsep_get_str(&a, secret, secret_len) < 0 ||
+			    privsep_get_str(&a, uri, uri_len) < 0))
+		called = err_set(e, "the parent process's answer was malformed");
+	explicit_bzero(abuf, sizeof(abuf));
+	if (called < 0)
+		return -1;
+	if (rc != 0)
+		return err_set(e, "two-step verification cannot be set up just now");
+	return 0;
+}
+
+int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,
+			 const char *code, const char *client, long *wait, char *codes,
+			 size_t codes_len, char *user, size_t user_len, struct err *e)
+{
+	unsigned char qbuf[1024], abuf[1024];
+	struct privsep_msg q, a;
+	long long rc, w;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_CONFIRM);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_put_str(&q, code);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	if (call_rc(c, &q, &a, &rc, e) < 0)
+		return -1;
+	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, codes, codes_len) < 0 ||
+	    privsep_get_str(&a, user, user_len) < 0 || rc < -1 || rc > PRIVSEP_TOTP_NONE) {
+		explicit_bzero(abuf, sizeof(abuf));
+		return err_set(e, "the parent process's answer was malformed");
+	}
+	explicit_bzero(abuf, sizeof(abuf));
+	*wait = (long)w;
+	if (rc == -1)
+		return err_set(e, "two-step verification cannot be turned on just now");
+	return (int)rc;
+}
+
+int privsep_totp_disable(struct privsep_client *c, const char *session_id, int https,
+			 const char *password, const char *client, long *wait, struct err *e)
+{
+	unsigned char qbuf[PASSWORD_MAX + 1024], abuf[256];
+	struct privsep_msg q, a;
+	long long rc, w;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_DISABLE);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_put_str(&q, password);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called < 0)
+		return -1;
+	if (privsep_get_long(&a, &w) < 0 || rc < -1 || rc > PRIVSEP_TOTP_WAIT)
+		return err_set(e, "the parent process's answer was malformed");
+	*wait = (long)w;
+	if (rc == -1)
+		return err_set(e, "two-step verification cannot be turned off just now");
+	return (int)rc;
 }
 
 int privsep_user_stamp(struct privsep_client *c, const char *user, char *stamp, size_t len,

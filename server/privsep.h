@@ -52,6 +52,13 @@ enum privsep_type {
 	PRIVSEP_KV_DEL,
 	PRIVSEP_KV_INCR,
 	PRIVSEP_KV_EXPIRE,
+	/* The second factor (parent_totp.c); the settings ones act on the user
+	 * of the session named, never on a user the worker names. */
+	PRIVSEP_TOTP_LOGON,   /* token, code, client -> result, wait, user (OK, WRONG) */
+	PRIVSEP_TOTP_STATE,   /* session id, https -> rc, on, recovery codes left */
+	PRIVSEP_TOTP_BEGIN,   /* session id, https -> rc, secret (base32), otpauth URI */
+	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
+	PRIVSEP_TOTP_DISABLE, /* session id, https, password, client -> rc, wait */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
 	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
@@ -65,8 +72,22 @@ enum privsep_type {
 	PRIVSEP_LOG,           /* parent: the log file reopened (fd), or syslog (none) */
 };
 
-/* AUTH's results. */
-enum privsep_auth { PRIVSEP_AUTH_OK, PRIVSEP_AUTH_WRONG, PRIVSEP_AUTH_WAIT };
+/* AUTH's and TOTP_LOGON's results: _TOTP, the password was right and a
+ * code is asked for; _EXPIRED, the pending logon is gone (or another
+ * client's); _ENROL, a pending logon that must set up TOTP first: the
+ * BEGIN and CONFIRM requests take "logon:TOKEN:CLIENT" for the session id. */
+enum privsep_auth {
+	PRIVSEP_AUTH_OK,
+	PRIVSEP_AUTH_WRONG,
+	PRIVSEP_AUTH_WAIT,
+	PRIVSEP_AUTH_TOTP,
+	PRIVSEP_AUTH_EXPIRED,
+	PRIVSEP_AUTH_ENROL /* right password, login.totp required, none yet: set it up now */
+};
+/* The settings requests' results. */
+enum privsep_totp { PRIVSEP_TOTP_OK, PRIVSEP_TOTP_WRONG, PRIVSEP_TOTP_WAIT, PRIVSEP_TOTP_NONE };
+#define PRIVSEP_TOTP_TOKEN_LEN 44 /* TOKEN_LEN(32) */
+#define PRIVSEP_TOTP_URI_MAX 1024
 
 struct privsep_msg {
 	unsigned char *data; /* borrowed: cap bytes */
@@ -112,7 +133,28 @@ int privsep_call(struct privsep_client *c, const struct privsep_msg *req,
  * user in user_out, _WRONG, or _WAIT with the seconds in *wait. */
 int privsep_auth(struct privsep_client *c, const char *user, const char *password,
 		 const char *client, enum privsep_auth *result, long *wait, char *user_out,
-		 size_t len, struct err *e);
+		 size_t len, char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e);
+/* The second step of a logon with PRIVSEP_AUTH_TOTP: the pending logon's
+ * token and a code (or a recovery code): _OK with the user, _WRONG, _WAIT
+ * (*wait seconds) or _EXPIRED. */
+int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,
+		       const char *client, enum privsep_auth *result, long *wait, char *user_out,
+		       size_t len, struct err *e);
+/* The session's user's second factor: *on, and the recovery codes left. */
+int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
+		       long *recovery_left, struct err *e);
+/* A new secret to enrol (replacing one not yet confirmed): its base32 and URI. */
+int privsep_totp_begin(struct privsep_client *c, const char *session_id, int https,
+		       char *secret, size_t secret_len, char *uri, size_t uri_len, struct err *e);
+/* PRIVSEP_TOTP_OK and the recovery codes (TOTP_RECOVERY_COUNT of
+ * TOTP_RECOVERY_LEN each, one after the other in codes), _WRONG, _WAIT or
+ * _NONE (no enrolment under way); -1 e filled. */
+int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,
+			 const char *code, const char *client, long *wait, char *codes,
+			 size_t codes_len, char *user, size_t user_len, struct err *e);
+/* TOTP off, with the user's password: _OK, _WRONG, _WAIT; -1 e filled. */
+int privsep_totp_disable(struct privsep_client *c, const char *session_id, int https,
+			 const char *password, const char *client, long *wait, struct err *e);
 /* 1 and the stamp, 0 for no such user, -1 when it cannot be read. */
 int privsep_user_stamp(struct privsep_client *c, const char *user, char *stamp, size_t len,
 		       struct err *e);

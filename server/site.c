@@ -32,6 +32,7 @@ static const char *const template_files[TPL_COUNT] = {
 	[TPL_FOLDER_ROW] = "folder_row.html",
 	[TPL_FOLDER_CONFIRM] = "folder_confirm.html",
 	[TPL_SETTINGS] = "settings.html",
+	[TPL_LOGON_TOTP] = "logon_totp.html",
 };
 
 static const struct {

@@ -25,6 +25,7 @@ enum site_template {
 	TPL_FOLDER_ROW,
 	TPL_FOLDER_CONFIRM,
 	TPL_SETTINGS,
+	TPL_LOGON_TOTP,
 	TPL_COUNT
 };
 

@@ -277,9 +277,9 @@ void throttle_end(struct throttle *t, const struct throttle_rules *rules,
 		struct opened *o = opened_of(t, k[i], 0);
 		if (o && o->n > 0)
 			o->n--;
-		if (!ok)
+		if (ok == 0)
 			failed(t, k[i], thresholds[i], rules->max_delay, now);
-		else if (i == 0)
+		else if (ok > 0 && i == 0)
 			forgive(t, k[i]);
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -49,7 +49,10 @@ long throttle_begin(struct throttle *t, const struct throttle_rules *rules, cons
 		    const char *user, time_t now, struct throttle_attempt *a);
 /* Closes the attempt: a failure counts everywhere, a success forgets the
  * pair's failures (not the user's or the address's: an attacker with an
- * account of his own would clear them). */
+ * account of his own would clear them). ok THROTTLE_UNDECIDED closes it
+ * without either: a right password with a second factor still to come must
+ * not forgive the wrong codes typed before it. */
+#define THROTTLE_UNDECIDED (-1)
 void throttle_end(struct throttle *t, const struct throttle_rules *rules,
 		  const struct throttle_attempt *a, int ok, time_t now);
 

@@ -104,6 +104,20 @@ int cmd_user_revoke(struct cmd_ctx *ctx, int argc, char **argv)
 	return CMD_OK;
 }
 
+int cmd_user_totp(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char text[USER_ADDRESS_MAX + 256];
+	struct err e;
+
+	(void)argc;
+	if (strcmp(argv[0], "reset") != 0)
+		return cmd_usage_error(ctx->entry, "'%s' is not a totp action (reset)", argv[0]);
+	if (accounts_user_totp_reset(ctx->db, argv[1], text, sizeof(text), &e) < 0)
+		return cmd_error("%s", e.msg);
+	printf("%s\n", text);
+	return CMD_OK;
+}
+
 int cmd_user_list(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char domain[256];

@@ -89,6 +89,11 @@ static const struct cmd_entry table[] = {
 	{ "user revoke", "ADDRESS", "End a user's sessions and remembered logons (\"Remember me\")",
 	  "Browsers that kept the user logged on must log on again with the password.", 1, 1, 0,
 	  CMD_DB, cmd_user_revoke },
+	{ "user totp", "reset ADDRESS",
+	  "Turn off a user's two-step verification (TOTP) and end the user's sessions",
+	  "For a user who lost the phone and the recovery codes: the password alone logs on "
+	  "until the user sets it up again. The reset is recorded in the system log.",
+	  2, 2, 0, CMD_DB, cmd_user_totp },
 	{ "user list", "[DOMAIN]", "List the users, with the date each was added", NULL, 0, 1, 0,
 	  CMD_DB, cmd_user_list },
 	{ "service start", "", "Start webmsgd and show where it listens", NULL, 0, 0, 0, CMD_DB,

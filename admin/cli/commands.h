@@ -134,6 +134,7 @@ int cmd_user_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_del(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_revoke(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_user_totp(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_list(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_service_start(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_service_stop(struct cmd_ctx *ctx, int argc, char **argv);

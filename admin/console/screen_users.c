@@ -1,6 +1,7 @@
 /* screen_users.c - the users of one domain: add one (a password typed twice
- * without echo), delete one after confirming, set a password, and end the
- * user's remembered logons ("Remember me"). */
+ * without echo), delete one after confirming, set a password, end the
+ * user's remembered logons ("Remember me"), and reset the user's two-step
+ * verification (TOTP). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,24 @@ static void revoke(struct console *c, struct users_screen *s)
 	dialog_message("Log the user off", text);
 }
 
+/* For a user who lost the phone and the recovery codes. */
+static void totp_reset(struct console *c, struct users_screen *s)
+{
+	char text[USER_ADDRESS_MAX + 256];
+	const char *address = s->rows[s->list.cur].address;
+	struct err e;
+
+	snprintf(text, sizeof(text), "Turn off two-step verification of %s and end the user's "
+		 "sessions? The password alone logs on until the user sets it up again.", address);
+	if (!dialog_confirm("Reset two-step verification", text))
+		return;
+	if (accounts_user_totp_reset(console_db(c), address, text, sizeof(text), &e) < 0) {
+		console_fail(c, "Reset two-step verification", &e);
+		return;
+	}
+	dialog_message("Reset two-step verification", text);
+}
+
 static int users_key(struct console *c, void *st, int key)
 {
 	struct users_screen *s = st;
@@ -210,6 +229,8 @@ static int users_key(struct console *c, void *st, int key)
 		set_password(c, s);
 	else if (key == 'v')
 		revoke(c, s);
+	else if (key == 't')
+		totp_reset(c, s);
 	else
 		return list_key(&s->list, key, LINES - 8);
 	return 1;
@@ -221,6 +242,7 @@ static const struct keybar_entry *users_keys(void *st)
 						    { "Del", "d", "Delete" },
 						    { NULL, "p", "Password" },
 						    { NULL, "v", "Log off everywhere" },
+						    { NULL, "t", "Reset 2-step" },
 						    { NULL, "Esc", "Tree" },
 						    { 0 } };
 	(void)st;
@@ -232,7 +254,8 @@ const struct screen screen_users = {
 	.help = "The users of this domain, who log on to Web Messaging as name@domain. "
 		"Passwords are typed twice and never shown; they are stored as Argon2id hashes. "
 		"Revoke ends the user's remembered logons (\"Remember me\"), for a lost laptop "
-		"or a shared computer.",
+		"or a shared computer. Reset 2-step turns off a user's two-step verification "
+		"(TOTP) and ends the user's sessions, for a lost phone.",
 	.open = users_open,
 	.close = users_close,
 	.draw = users_draw,

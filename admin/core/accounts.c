@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "webmsg/address.h"
 #include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
 #include "webmsg/session_store.h"
+#include "webmsg/totp_store.h"
 #include "webmsg/users.h"
 
 #include "core/accounts.h"
@@ -132,4 +134,30 @@ int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 int accounts_end_sessions(struct db *db, const char *address, struct err *e)
 {
 	return end_user(db, address, NULL, e);
+}
+
+int accounts_user_totp_reset(struct db *db, const char *arg, char *text, size_t len,
+			     struct err *e)
+{
+	char address[USER_ADDRESS_MAX];
+	struct config_who who;
+	long count = 0;
+	int was_on = 0;
+
+	if (user_address_normalize(arg, address, sizeof(address), e) < 0 ||
+	    totp_store_clear(db, address, &was_on, e) < 0 || user_revoke(db, address, NULL, e) < 0)
+		return -1;
+	struct err se;
+	int ended = end_user(db, address, &count, &se);
+	/* The reset lets someone log on with the password alone: it is recorded
+	 * where the machine's other authentication events are. */
+	config_who_current(&who);
+	openlog("webmsg-admin", LOG_PID, LOG_AUTH);
+	syslog(LOG_NOTICE, "two-step verification of user %s reset by %s%s%s (it was %s)",
+	       address, who.user, who.client[0] ? " from " : "", who.client, was_on ? "on" : "off");
+	closelog();
+	snprintf(text, len, "two-step verification of %s reset (it was %s); ended the sessions and "
+		 "%ld remembered logon(s)%s%s%s", address, was_on ? "on" : "off", count,
+		 ended < 0 ? " (" : "", ended < 0 ? se.msg : "", ended < 0 ? ")" : "");
+	return 0;
 }

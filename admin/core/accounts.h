@@ -24,6 +24,12 @@ int accounts_domain_del(struct db *db, const char *arg, int force, char *text, s
 int accounts_user_revoke(struct db *db, const char *arg, char *text, size_t len,
 			 struct err *e);
 
+/* Turns the user's second factor (TOTP) off, with its recovery codes, and
+ * ends the user's sessions and remembered logons; recorded in the system
+ * log (auth facility) with who did it. text gets what was done. */
+int accounts_user_totp_reset(struct db *db, const char *arg, char *text, size_t len,
+			     struct err *e);
+
 /* Removes the user's sessions from the session store beside the database,
  * so that nothing of them stays on disk (a new stamp or a deleted account has
  * already ended them on the running daemon). */

@@ -81,6 +81,11 @@ int config_load_version(struct db *db, long version, struct config_snapshot **ou
 			struct err *e);
 /* The latest configuration version (0 for a new database), or -1. */
 long config_version(struct db *db, struct err *e);
+/* Stores a random value (32 bytes from OpenSSL, in hex) for the secret
+ * setting id unless one is stored already; inside the caller's transaction,
+ * with no new version (the history never holds a secret). For keys the
+ * program makes itself: at init and on the upgrade that introduces them. */
+int config_secret_make(struct db *db, enum setting_id id, struct err *e);
 
 struct config_history_entry {
 	long version;

@@ -172,10 +172,16 @@ static void test_defaults_on_new_db(void **state)
 	assert_int_equal(s->version, 0);
 	assert_int_equal(version(f), 0);
 	for (int i = 0; i < SET_COUNT; i++) {
+		if (i == SET_SESSION_SECRET)
+			continue; /* made with the database, below */
 		assert_string_equal(config_str(s, (enum setting_id)i),
 				    settings_get((enum setting_id)i)->def);
 		assert_int_equal(s->stored[i], 0);
 	}
+	/* The key TOTP secrets are sealed with: random, made with the database. */
+	assert_int_equal(s->stored[SET_SESSION_SECRET], 1);
+	assert_int_equal(strlen(config_str(s, SET_SESSION_SECRET)), 64);
+	assert_int_equal(strspn(config_str(s, SET_SESSION_SECRET), "0123456789abcdef"), 64);
 	assert_int_equal(config_int(s, SET_WEB_HTTP_PORT), 8383);
 	assert_int_equal(config_int(s, SET_WEB_HTTPS_PORT), 8384);
 	assert_int_equal(config_bool(s, SET_SSL_ENABLE), 0);
@@ -440,7 +446,7 @@ static void test_revert(void **state)
 	assert_int_equal(revert(f, 0, &skipped), 5);
 	s = load(f);
 	for (int i = 0; i < SET_COUNT; i++)
-		if (i != SET_SSL_KEY_PASSWORD && s->stored[i])
+		if (i != SET_SSL_KEY_PASSWORD && i != SET_SESSION_SECRET && s->stored[i])
 			fail_msg("%s is still set after a revert to version 0",
 				 settings_get((enum setting_id)i)->name);
 	assert_string_equal(config_str(s, SET_SSL_KEY_PASSWORD), "second");

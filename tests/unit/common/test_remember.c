@@ -250,7 +250,9 @@ static void test_moved_from_old_database(void **state)
 		   "CREATE TABLE remember_tokens (selector TEXT PRIMARY KEY, validator_hash TEXT "
 		   "NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, "
 		   "expires INTEGER NOT NULL, previous_hash TEXT NOT NULL DEFAULT '', rotated_at "
-		   "INTEGER NOT NULL DEFAULT 0); PRAGMA user_version = 5",
+		   "INTEGER NOT NULL DEFAULT 0); DROP TABLE totp_recovery; ALTER TABLE users "
+		   "DROP COLUMN totp_secret; ALTER TABLE users DROP COLUMN totp_pending; ALTER "
+		   "TABLE users DROP COLUMN totp_last_step; PRAGMA user_version = 5",
 		   &e),
 	   &e);
 	long long now = (long long)time(NULL);
