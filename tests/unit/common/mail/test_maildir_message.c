@@ -14,47 +14,7 @@
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
 
-struct fixture {
-	struct tmpdir dir;
-	char root[PATH_MAX];
-	char box[PATH_MAX]; /* root/example.com/alice */
-	struct mailstore *ms;
-};
-
-static void ok(int rc, const struct err *e)
-{
-	if (rc != 0)
-		fail_msg("%s", e->msg);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = { "" };
-	assert_non_null(f);
-	tmpdir_enter(&f->dir);
-	tmpdir_file(&f->dir, "mail", f->root, sizeof(f->root));
-	snprintf(f->box, sizeof(f->box), "%s/example.com/alice", f->root);
-	ok(mailstore_open(f->root, "example.com", "alice", &f->ms, &e), &e);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	mailstore_close(&f->ms);
-	tmpdir_leave(&f->dir);
-	free(f);
-	return 0;
-}
-
-static const char *box_path(struct fixture *f, const char *rel)
-{
-	static char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", f->box, rel);
-	return path;
-}
+#include "mailbox_fixture.h"
 
 static const char *text_of(const char *subject)
 {

@@ -15,35 +15,7 @@
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
 
-struct fixture {
-	struct tmpdir dir;
-	char root[PATH_MAX];
-	char box[PATH_MAX];
-	struct mailstore *ms;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = { "" };
-	assert_non_null(f);
-	tmpdir_enter(&f->dir);
-	tmpdir_file(&f->dir, "mail", f->root, sizeof(f->root));
-	snprintf(f->box, sizeof(f->box), "%s/example.com/alice", f->root);
-	if (mailstore_open(f->root, "example.com", "alice", &f->ms, &e) < 0)
-		fail_msg("%s", e.msg);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	mailstore_close(&f->ms);
-	tmpdir_leave(&f->dir);
-	free(f);
-	return 0;
-}
+#include "mailbox_fixture.h"
 
 static void test_defaults(void **state)
 {

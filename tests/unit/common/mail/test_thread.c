@@ -13,39 +13,8 @@
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
 
-struct fixture {
-	struct tmpdir dir;
-	char root[PATH_MAX];
-	struct mailstore *ms;
-	int minute; /* each message a minute later than the last */
-};
-
-static void ok(int rc, const struct err *e)
-{
-	if (rc != 0)
-		fail_msg("%s", e->msg);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e = { "" };
-	assert_non_null(f);
-	tmpdir_enter(&f->dir);
-	tmpdir_file(&f->dir, "mail", f->root, sizeof(f->root));
-	ok(mailstore_open(f->root, "example.com", "alice", &f->ms, &e), &e);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	mailstore_close(&f->ms);
-	tmpdir_leave(&f->dir);
-	free(f);
-	return 0;
-}
+#define MAILBOX_FIXTURE_EXTRA int minute;
+#include "mailbox_fixture.h"
 
 /* A message with this subject; msgid, references and in_reply_to are the
  * headers' raw values (NULL: no such header). */
