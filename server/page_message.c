@@ -237,6 +237,11 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	const char *list_folder = http_arg(r, "lf");
 	list_state_parse(&st, list_folder[0] ? list_folder : folder, http_arg(r, "q"),
 			 http_arg(r, "all"), http_arg(r, "s"), http_arg(r, "a"), http_arg(r, "p"));
+	/* The conversation view it was opened in, when the list said one: back,
+	 * previous and next stay in it (within a conversation when opened from
+	 * one). Said none: the list's own default, not ours to choose. */
+	if (http_arg(r, "c")[0])
+		list_state_view(&st, http_arg(r, "c"), http_arg(r, "t"), 0);
 
 	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
 		return message_error(r, missing, &e);

@@ -48,6 +48,12 @@ browserSuite('conversations', { instance: { sampleMail: false, messages: INBOX }
     await follow(page, page.locator('td.subject a', { hasText: /^Re: Plan$/ }));
     assert.match(await page.locator('main').innerText(), /Re: Plan/);
     assert.equal(new URL(page.url()).pathname, '/mail/read');
+    // Previous and next stay within the conversation, and the way back
+    // returns to it.
+    await follow(page, page.locator('a[rel="next"]'));
+    assert.match(await page.locator('main').innerText(), /Re: Re: Plan/);
+    await follow(page, page.locator('p.nav a'));
+    assert.deepEqual(await subjects(page), ['Plan', 'Re: Plan', 'Re: Re: Plan']);
 
     await page.goto(`${env.inst.base}/mail?f=INBOX&c=1`);
     await rows(page).filter({ has: page.locator('.thread-count') }).locator('input[type=checkbox]').check();
