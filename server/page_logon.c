@@ -17,6 +17,7 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 #include "webmsg/mailstore.h"
+#include "webmsg/password.h"
 #include "webmsg/html.h"
 #include "webmsg/remember.h"
 #include "webmsg/totp.h"
@@ -206,8 +207,12 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
 	/* The parent checks the password and keeps the throttle: this process
 	 * never sees a password hash. */
-	if (privsep_auth(srv->ps, user, form_get(r->form, "password"), r->client, &result, &wait,
-			 canon, sizeof(canon), token, &e) < 0) {
+	const char *password = form_get(r->form, "password");
+	/* Longer than any password can be: wrong, without asking the parent. */
+	if (strlen(password) > PASSWORD_MAX)
+		result = PRIVSEP_AUTH_WRONG;
+	else if (privsep_auth(srv->ps, user, password, r->client, &result, &wait, canon,
+			      sizeof(canon), token, &e) < 0) {
 		log_error("logon user %s from %s: %s", log_q(user), r->client, log_q(e.msg));
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 				       "Logons are not possible just now. Please try again in a "
@@ -272,8 +277,15 @@ static enum MHD_Result logon_code(struct request *r)
 	long wait = 0;
 	if (form_get(r->form, "enrol")[0])
 		return logon_enrol(r, token, back, expire, remember);
-	if (privsep_totp_logon(srv->ps, token, form_get(r->form, "code"), r->client, &result,
-			       &wait, user, sizeof(user), &e) < 0) {
+	const char *code = form_get(r->form, "code");
+	user[0] = '\0';
+	/* Longer than any token or code: expired, or wrong, without asking. */
+	if (strlen(token) >= PRIVSEP_TOTP_TOKEN_LEN)
+		result = PRIVSEP_AUTH_EXPIRED;
+	else if (strlen(code) >= PRIVSEP_TOTP_CODE_MAX)
+		result = PRIVSEP_AUTH_WRONG;
+	else if (privsep_totp_logon(srv->ps, token, code, r->client, &result, &wait, user,
+				    sizeof(user), &e) < 0) {
 		log_error("logon code from %s: %s", r->client, log_q(e.msg));
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 				       "Logons are not possible just now. Please try again in a "

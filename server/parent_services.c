@@ -485,12 +485,24 @@ static void *serve(void *arg)
 			break; /* the worker is gone (or sent what no worker sends) */
 		for (int i = 0; i < q.nfds; i++)
 			close(q.fds[i]);
-		privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, privsep_msg_type(&q));
+		uint32_t type = privsep_msg_type(&q);
+		privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, type);
 		int rc = dispatch(ch->srv, &q, &a);
 		explicit_bzero(qbuf, q.len);
+		if (rc < 0 && q.too_long) {
+			/* A field longer than the parent takes (a password of 8 kB
+			 * typed into the logon form): refused, and the channel
+			 * stays. Every answer starts with its return code; -1 with
+			 * a reason is a failure the worker reports. */
+			privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, type);
+			privsep_put_long(&a, -1);
+			privsep_put_str(&a, "a field of the request is too long");
+			rc = 0;
+			q.pos = q.len;
+		}
 		if (rc < 0 || q.pos != q.len || a.bad) {
 			log_error("a worker sent a malformed request (type %u); its channel is closed",
-				  privsep_msg_type(&q));
+				  type);
 			break;
 		}
 		if (privsep_send(ch->fd, &a, &e) < 0)

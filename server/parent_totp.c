@@ -29,7 +29,7 @@
 #define PENDING_SECONDS 300
 #define PENDING_PREFIX "totp-logon:"
 #define CLIENT_MAX 64
-#define CODE_MAX 64
+#define CODE_MAX PRIVSEP_TOTP_CODE_MAX
 
 int parent_totp_policy(const struct config_snapshot *cfg)
 {

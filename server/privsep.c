@@ -66,8 +66,12 @@ int privsep_get_bytes(struct privsep_msg *m, const void **p, size_t *len, size_t
 	if (m->bad || m->len - m->pos < sizeof(n))
 		goto bad;
 	memcpy(&n, m->data + m->pos, sizeof(n));
-	if (n > max || m->len - m->pos - sizeof(n) < n)
+	if (m->len - m->pos - sizeof(n) < n)
 		goto bad;
+	if (n > max) {
+		m->too_long = 1;
+		goto bad;
+	}
 	*p = m->data + m->pos + sizeof(n);
 	*len = n;
 	m->pos += sizeof(n) + n;

@@ -87,12 +87,17 @@ enum privsep_auth {
 /* The settings requests' results. */
 enum privsep_totp { PRIVSEP_TOTP_OK, PRIVSEP_TOTP_WRONG, PRIVSEP_TOTP_WAIT, PRIVSEP_TOTP_NONE };
 #define PRIVSEP_TOTP_TOKEN_LEN 44 /* TOKEN_LEN(32) */
+/* The longest code or recovery code the parent takes, with its NUL. */
+#define PRIVSEP_TOTP_CODE_MAX 64
 #define PRIVSEP_TOTP_URI_MAX 1024
 
 struct privsep_msg {
 	unsigned char *data; /* borrowed: cap bytes */
 	size_t cap, len, pos;
 	int bad; /* a put did not fit or a get found less than it needed */
+	/* A get found a well-formed field longer than it takes: what a user
+	 * typed, passed on, can be (a request to refuse, not a broken worker). */
+	int too_long;
 	int fds[PRIVSEP_MAX_FDS];
 	int nfds;
 };
