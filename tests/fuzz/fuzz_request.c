@@ -20,6 +20,7 @@
 
 #include <gmime/gmime.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "fuzz.h"
 #include "guard.h"
@@ -86,6 +87,7 @@ static void clean_up(void)
 	db_close(&srv.db);
 	if (dir[0])
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	OPENSSL_cleanup();
 }
 
 static void must(int rc, const struct err *e)
@@ -108,6 +110,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 	snprintf(dir, sizeof(dir), "%s/webmsg-fuzz-request-XXXXXX", tmp ? tmp : "/tmp");
 	FUZZ_CHECK(mkdtemp(dir));
+	/* OpenSSL's exit handler would run before clean_up (it registers at
+	 * first use, after this) and leave the parent's channel threads, which
+	 * clean_up ends, no way to free their error state: clean_up calls it. */
+	FUZZ_CHECK(OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL) == 1);
 	atexit(clean_up);
 	snprintf(dbpath, sizeof(dbpath), "%s/webmsg.db", dir);
 	snprintf(mailroot, sizeof(mailroot), "%s/mail", dir);
