@@ -507,6 +507,23 @@ static const char *rewrite_tag(const char *p, const char *name, struct buf *b,
 	return q;
 }
 
+/* Tags the frame never gets, though the sandbox runs no script in it: the
+ * message's own <base> would undo ours; <meta> can refresh the frame to
+ * another address of ours, and with <link> ask for DNS look-ups that tell
+ * the sender the mail was read; SVG animation can change a link's address
+ * after it was checked here. */
+static int tag_dropped(const char *name)
+{
+	static const char *const dropped[] = {
+		"base", "meta", "link", "animate", "animatemotion", "animatetransform", "set",
+		"discard", NULL,
+	};
+	for (const char *const *d = dropped; *d; d++)
+		if (strcmp(name, *d) == 0)
+			return 1;
+	return 0;
+}
+
 char *mime_html_for_frame(const char *h, const struct mime_frame_image *images, size_t nimages)
 {
 	struct buf b;
@@ -541,7 +558,7 @@ char *mime_html_for_frame(const char *h, const struct mime_frame_image *images, 
 			p += n;
 			continue;
 		}
-		char name[16];
+		char name[24]; /* a longer name is none of the tags looked at below */
 		size_t len = 0;
 		while (g_ascii_isalnum(p[1 + len]) && len < sizeof(name) - 1) {
 			name[len] = g_ascii_tolower(p[1 + len]);
@@ -551,8 +568,8 @@ char *mime_html_for_frame(const char *h, const struct mime_frame_image *images, 
 		const char *after = p + 1 + len;
 		int whole = len > 0 && (is_html_space(*after) || *after == '/' || *after == '>' ||
 					*after == '\0');
-		if (whole && strcmp(name, "base") == 0) {
-			p = skip_tag(p); /* the message's own base would undo ours */
+		if (whole && tag_dropped(name)) {
+			p = skip_tag(p);
 		} else if (whole && (!strcmp(name, "a") || !strcmp(name, "area") ||
 				     !strcmp(name, "img"))) {
 			p = rewrite_tag(p, name, &b, images, nimages);

@@ -87,6 +87,39 @@ static void test_links(void **state)
 	}
 }
 
+/* Tags that act without a script: a refresh, DNS look-ups, SVG animation
+ * that changes a link after it was checked. Their text and end tags may stay. */
+static void test_dropped_tags(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "<meta http-equiv=\"refresh\" content=\"0; url=/logoff\"><p>x",
+		  "<base target=\"_blank\"><p>x" },
+		{ "<META/http-equiv=refresh content='0;url=/'>", "<base target=\"_blank\">" },
+		{ "<link rel=\"dns-prefetch\" href=\"//tracker.example\">", "<base target=\"_blank\">" },
+		{ "<svg><a href=\"https://x.org/\"><set attributeName=\"href\" to=\"/logoff\"/>"
+		  "<text>t</text></a></svg>",
+		  "<base target=\"_blank\"><svg><a href=\"https://x.org/\" title=\"https://x.org/\" "
+		  "target=\"_blank\" rel=\"noopener noreferrer\"><text>t</text></a></svg>" },
+		{ "<animate attributeName=href values='javascript:x'></animate>",
+		  "<base target=\"_blank\"></animate>" },
+		{ "<animateTransform type='rotate'><animateMotion path='M0'><discard>",
+		  "<base target=\"_blank\">" },
+		/* Only whole names: these are other tags. */
+		{ "<metadata><settings><linkage>", "<base target=\"_blank\"><metadata><settings><linkage>" },
+		/* A quoted '>' does not end the dropped tag early. */
+		{ "<meta content=\"a>b\" http-equiv=refresh>z", "<base target=\"_blank\">z" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = frame(cases[i].in);
+		if (strcmp(out, cases[i].out) != 0)
+			fail_msg("%s\n  gave %s\n  want %s", cases[i].in, out, cases[i].out);
+		free(out);
+	}
+}
+
 static void test_cid_images(void **state)
 {
 	(void)state;
@@ -100,6 +133,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_dropped_tags),
 		cmocka_unit_test(test_cid_images),
 	};
 	g_mime_init();
