@@ -10,6 +10,7 @@
 #include "webmsg/cipher_profile.h"
 #include "webmsg/err.h"
 #include "webmsg/imap_server.h"
+#include "webmsg/netmask.h"
 #include "webmsg/session_store.h"
 #include "webmsg/settings.h"
 
@@ -30,6 +31,12 @@ static int check_bind(const char *value, struct err *e)
 	if (inet_pton(AF_INET, value, buf) == 1 || inet_pton(AF_INET6, value, buf) == 1)
 		return 0;
 	return err_set(e, "'%s' is not an IPv4 or IPv6 address (use 0.0.0.0 or :: for all)", value);
+}
+
+static int check_proxies(const char *value, struct err *e)
+{
+	struct netmask_list l;
+	return netmask_list_parse(value, &l, e);
 }
 
 static int check_hostname(const char *value, struct err *e)
@@ -162,6 +169,11 @@ static const struct setting table[SET_COUNT] = {
 				     0,
 				     "Memory all form fields in flight may take (MiB); over it "
 				     "new forms are answered 503 (files go to disk)" },
+	[SET_WEB_TRUSTED_PROXIES] = {
+		"web.trusted_proxies", SETTING_STRING, "", 0, 0, NULL, check_proxies, 0,
+		"Load balancers or proxies in front of webmsgd (addresses or networks, comma "
+		"separated): behind them the client is the last address of X-Forwarded-For that "
+		"is not one of them, and they may hold any number of connections" },
 	[SET_SSL_ENABLE] = { "ssl.enable", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,
 			     "Listen for HTTPS on the HTTPS port" },
 	[SET_SSL_FORCE] = { "ssl.force", SETTING_BOOL, "off", 0, 0, NULL, NULL, 0,

@@ -16,7 +16,6 @@
 #include "webmsg/err.h"
 #include "webmsg/log.h"
 
-#define CONNECTION_MEMORY (32 * 1024)
 /* A thread per connection: a request that waits (a relay that does not answer,
  * a large message to parse) holds only its own thread, never the one that
  * would serve the next style sheet or logon. The stack is address space
@@ -73,7 +72,8 @@ static int start_listener(struct generation *g, enum listener_kind kind, struct 
 	 * addresses; MHD's own limit is only the backstop. */
 	add_option(opts, &n, MHD_OPTION_CONNECTION_LIMIT, config_int(cfg, SET_WEB_MAX_CONNECTIONS),
 		   NULL);
-	add_option(opts, &n, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL);
+	add_option(opts, &n, MHD_OPTION_CONNECTION_MEMORY_LIMIT, GENERATION_CONNECTION_MEMORY,
+		   NULL);
 	add_option(opts, &n, MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL);
 	add_option(opts, &n, MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_request_begin, ctx);
 	add_option(opts, &n, MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_request_end, ctx);
@@ -133,7 +133,8 @@ int generation_build(struct server *srv, struct config_snapshot *cfg,
 		err_set(e, "SSL initialisation failed: the TLS material was not handed over");
 		goto fail;
 	}
-	if (site_load(srv->share_dir, &g->site, e) < 0)
+	if (site_load(srv->share_dir, &g->site, e) < 0 ||
+	    netmask_list_parse(config_str(cfg, SET_WEB_TRUSTED_PROXIES), &g->proxies, e) < 0)
 		goto fail;
 	if (srv->confine && srv->confine(srv, e) < 0)
 		goto fail;

@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/netmask.h"
 
 #define GUARD_BUCKETS 1024
 #define GUARD_TICK_MS 200
@@ -149,12 +150,13 @@ int guard_admit(struct guard *g, const struct sockaddr *sa, socklen_t len,
 	int ok = 1;
 	if (address_key(sa, len, key, client, sizeof(client)) < 0)
 		return 1; /* not an IP connection: nothing to group by */
+	int proxy = netmask_list_has(lim->unlimited, sa);
 	pthread_mutex_lock(&g->lock);
 	struct addr_count *a = group(g, key, 0);
 	long held = a ? a->n : 0;
 	long crowded = lim->max_connections - lim->max_connections / 4;
-	if (g->total >= lim->max_connections || held >= lim->per_address ||
-	    (g->total >= crowded && held >= CROWDED_GROUP))
+	if (g->total >= lim->max_connections ||
+	    (!proxy && (held >= lim->per_address || (g->total >= crowded && held >= CROWDED_GROUP))))
 		ok = 0;
 	long total = g->total;
 	pthread_mutex_unlock(&g->lock);

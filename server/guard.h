@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 struct err;
+struct netmask_list;
 struct guard;
 struct guard_conn;
 
@@ -20,6 +21,9 @@ struct guard_conn;
 struct guard_limits {
 	long max_connections; /* all listeners together */
 	long per_address;     /* one IPv4 address, or one IPv6 /64 */
+	/* Addresses held to max_connections only: the proxies in front, which
+	 * bring every client's connections. NULL: none. */
+	const struct netmask_list *unlimited;
 };
 
 int guard_start(struct guard **out, struct err *e);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "guard.h"
@@ -18,6 +19,7 @@
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
+#include "webmsg/netmask.h"
 
 #define PAGE_MAX (4 << 20)
 #define POST_BUFFER 8192
@@ -349,7 +351,8 @@ enum MHD_Result http_accept_policy(void *cls, const struct sockaddr *addr, sockl
 	struct listener_ctx *ctx = cls;
 	const struct config_snapshot *cfg = ctx->gen->cfg;
 	struct guard_limits lim = { config_int(cfg, SET_WEB_MAX_CONNECTIONS),
-				    config_int(cfg, SET_WEB_MAX_CONNECTIONS_PER_ADDRESS) };
+				    config_int(cfg, SET_WEB_MAX_CONNECTIONS_PER_ADDRESS),
+				    &ctx->gen->proxies };
 	return guard_admit(ctx->gen->srv->guard, addr, addrlen, &lim) ? MHD_YES : MHD_NO;
 }
 
@@ -432,19 +435,46 @@ void http_request_end(void *cls, struct MHD_Connection *conn, void **con_cls,
 	guard_next_request(connection_guard(conn), header_timeout(ctx->gen));
 }
 
-static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
+/* Every X-Forwarded-For header of the request, joined as one list. */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct buf *b = cls;
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") == 0 && value) {
+		if (b->len)
+			buf_append(b, ",", 1);
+		buf_puts(b, value);
+	}
+	return MHD_YES;
+}
+
+/* The address the request came from: the peer's, or behind the proxies of
+ * web.trusted_proxies the one they say they got it from. */
+static void client_address(const struct generation *g, struct MHD_Connection *conn, char *out,
+			   size_t outlen)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, outlen, "unknown");
-	if (!ci || !ci->client_addr)
+	char peer[INET6_ADDRSTRLEN] = "unknown";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
+				  sizeof(peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
+				  sizeof(peer));
+	}
+	snprintf(out, outlen, "%s", peer);
+	if (g->proxies.n == 0 || !ci || !netmask_list_has(&g->proxies, ci->client_addr))
 		return;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outlen);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-			  (socklen_t)outlen);
+	struct buf fwd;
+	buf_init(&fwd, GENERATION_CONNECTION_MEMORY); /* more than all headers: never cut */
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, join_forwarded, &fwd);
+	if (!fwd.failed && fwd.len)
+		netmask_forwarded_client(&g->proxies, peer, fwd.data, out, outlen);
+	buf_free(&fwd);
 }
 
 /* Where uploads are spooled: a folder of the mail root's own, on the file
@@ -584,7 +614,7 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 			.https = ctx->kind == LISTENER_HTTPS,
 			.form = &no_form,
 		};
-		client_address(conn, r->client, sizeof(r->client));
+		client_address(ctx->gen, conn, r->client, sizeof(r->client));
 		return decide(st, ctx);
 	}
 	if (*upload_data_size != 0) {

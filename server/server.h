@@ -12,6 +12,7 @@
 #include "parent.h"
 #include "tls_client.h"
 #include "webmsg/config_check.h"
+#include "webmsg/netmask.h"
 #include "webmsg/status.h"
 
 struct config_snapshot;
@@ -105,6 +106,7 @@ struct generation {
 	struct listener_ctx ctx[LISTENER_KINDS];
 	struct config_check_tls tls; /* what the decision checked; HTTPS serves it */
 	int sockets[LISTENER_KINDS]; /* the server's sockets they listen on (borrowed), or -1 */
+	struct netmask_list proxies; /* web.trusted_proxies */
 	char listeners[256];
 	atomic_int retiring;
 	atomic_int active; /* requests being answered */
@@ -115,6 +117,8 @@ struct generation {
  * generation's connections that are idle when it retires are gone this long
  * after; the others end with the answer to their next request. */
 #define GENERATION_IDLE_TIMEOUT 15
+/* What MHD may hold of one connection: a request's headers fit in it. */
+#define GENERATION_CONNECTION_MEMORY (32 * 1024)
 
 /* What a retired generation still holds. */
 struct generation_load {
