@@ -13,6 +13,17 @@
 
 /* ---- the index ---- */
 
+/* A deleted message lets go of its Message-ID, which stays as a reference
+ * (a message delivered again with it rejoins the conversation), and a
+ * conversation none of whose messages is left forgets its ids, so that the
+ * table does not grow with every message ever received. */
+#define THREAD_RELEASE                                                                        \
+	"CREATE TRIGGER messages_unthread AFTER DELETE ON messages WHEN OLD.thread <> 0 BEGIN" \
+	"  UPDATE thread_ids SET owner = NULL WHERE msgid = OLD.msgid AND owner = OLD.id;"  \
+	"  DELETE FROM thread_ids WHERE thread = OLD.thread AND NOT EXISTS"                   \
+	"   (SELECT 1 FROM messages WHERE thread = OLD.thread AND thread <> 0);"             \
+	"END;"
+
 static const char index_schema[] =
 	"CREATE TABLE folders ("
 	"  name TEXT PRIMARY KEY,"
@@ -71,6 +82,7 @@ static const char index_schema[] =
 	"  owner TEXT) WITHOUT ROWID;"
 	"CREATE INDEX thread_ids_thread ON thread_ids (thread);"
 	"CREATE TABLE thread_next (n INTEGER NOT NULL);"
+	THREAD_RELEASE
 	"INSERT INTO thread_next VALUES (1);"
 	/* Full text: a row per message whose body was read, with the rowid of
 	 * its messages row (kept by flag changes and moves, which therefore
@@ -192,6 +204,41 @@ static void index_discard(struct maildir *md)
 
 /* Opens the index, creating its tables in an empty file. Returns 1 when the
  * file is not a usable index (corrupt, someone else's, another version). */
+/* What brings an index of an older version up to the next one in place;
+ * NULL: it is rebuilt from nothing. */
+static const char *const index_upgrades[INDEX_VERSION] = {
+	[4] = THREAD_RELEASE "DELETE FROM thread_ids WHERE thread NOT IN"
+			     " (SELECT thread FROM messages WHERE thread <> 0);",
+};
+
+/* Upgrades the open index to INDEX_VERSION: 0 done, 1 when it must be
+ * rebuilt instead, -1 on an error. */
+static int index_upgrade(struct maildir *md, struct err *e)
+{
+	int version;
+	if (maildir_index_exec(md, "BEGIN IMMEDIATE", e) < 0)
+		return md->broken ? 1 : -1;
+	/* Again inside the transaction: another process may have just done it. */
+	if (pragma_int(md, "PRAGMA user_version", &version, e) < 0)
+		goto fail;
+	for (; version < INDEX_VERSION; version++) {
+		char sql[64];
+		if (version <= 0 || !index_upgrades[version]) {
+			maildir_index_rollback(md);
+			return 1;
+		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+		if (maildir_index_exec(md, index_upgrades[version], e) < 0 ||
+		    maildir_index_exec(md, sql, e) < 0)
+			goto fail;
+	}
+	if (maildir_index_commit(md, e) == 0)
+		return 0;
+fail:
+	maildir_index_rollback(md);
+	return md->broken ? 1 : -1;
+}
+
 static int index_try_open(struct maildir *md, struct err *e)
 {
 	int app_id, version, tables;
@@ -218,6 +265,14 @@ static int index_try_open(struct maildir *md, struct err *e)
 		goto fail;
 	if (app_id == INDEX_APPLICATION_ID && version == INDEX_VERSION)
 		goto ready;
+	if (app_id == INDEX_APPLICATION_ID && version > 0 && version < INDEX_VERSION) {
+		int rc = index_upgrade(md, e);
+		if (rc < 0)
+			goto fail;
+		if (rc > 0)
+			return 1;
+		goto ready;
+	}
 	if (app_id != 0 || version != 0 || tables != 0)
 		return 1;
 	if (maildir_index_exec(md, "PRAGMA journal_mode = WAL", e) < 0 ||

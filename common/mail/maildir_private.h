@@ -40,8 +40,9 @@ struct err;
 
 #define INDEX_NAME ".webmsg-index.sqlite"
 #define INDEX_APPLICATION_ID 0x776d6978 /* "wmix" */
-/* 2: the search table; 3: the recipients (to_text); 4: threads */
-#define INDEX_VERSION 4
+/* 2: the search table; 3: the recipients (to_text); 4: threads; 5: the
+ * ids of deleted messages let go (upgraded in place from 4) */
+#define INDEX_VERSION 5
 #define INDEX_BUSY_MS 10000
 /* A folder being deleted is renamed to this first, so that no reader sees it
  * half gone; the leading ".." keeps it out of every folder list. */

@@ -1,11 +1,14 @@
 /* test_thread.c - conversations in a Maildir mailbox: threading by
  * References, by In-Reply-To alone, a parent that arrives after its replies,
  * a missing middle message, references in a loop and garbage ids, and a
- * reused Message-ID that must never pull unrelated conversations together. */
+ * reused Message-ID that must never pull unrelated conversations together,
+ * and what deleting messages lets go of. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <sqlite3.h>
 
 #include <gmime/gmime.h>
 
@@ -210,6 +213,104 @@ static void unread_order_and_moves(void **state)
 	assert_string_equal(conversations(f), "A+B,D");
 }
 
+/* The id of INBOX's message with this subject. */
+static void id_of(struct fixture *f, const char *subject, char *out, size_t outlen)
+{
+	struct mail_summary *v;
+	size_t n;
+	long total;
+	struct err e = { "" };
+	out[0] = '\0';
+	ok(mailstore_list(f->ms, MAIL_INBOX, MAIL_SORT_DATE, 0, 0, 1000, &v, &n, &total, &e), &e);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].subject, subject) == 0)
+			snprintf(out, outlen, "%s", v[i].id);
+	free(v);
+	assert_true(out[0]);
+}
+
+static void delete_subject(struct fixture *f, const char *subject)
+{
+	char id[256];
+	struct err e = { "" };
+	id_of(f, subject, id, sizeof(id));
+	ok(mailstore_delete(f->ms, MAIL_INBOX, id, &e), &e);
+}
+
+/* The answer of a query to the index that yields one number. */
+static long index_number(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long n = -1;
+	assert_int_equal(sqlite3_open_v2(box_path(f, ".webmsg-index.sqlite"), &db,
+					 SQLITE_OPEN_READWRITE, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A deleted message lets go of its Message-ID: delivered again (from a
+ * backup, say), it is the one its replies refer to, in their conversation. */
+static void redelivered_rejoins(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	put(f, "B", "<b@x>", NULL, "<a@x>", 0);
+	assert_string_equal(conversations(f), "A+B");
+	delete_subject(f, "A");
+	put(f, "A2", "<a@x>", NULL, NULL, 0);
+	put(f, "C", "<c@x>", NULL, "<a@x>", 0);
+	assert_string_equal(conversations(f), "B+A2+C");
+}
+
+/* A conversation with nothing left forgets its ids, references included. */
+static void deleted_conversation_forgotten(void **state)
+{
+	struct fixture *f = *state;
+	put(f, "X", "<x@x>", NULL, NULL, 0);
+	put(f, "Y", "<y@x>", "<x@x> <gone@x>", NULL, 0);
+	put(f, "Z", "<z@x>", NULL, NULL, 0);
+	assert_string_equal(conversations(f), "X+Y,Z");
+	assert_int_equal(index_number(f, "SELECT count(*) FROM thread_ids"), 4);
+	delete_subject(f, "X");
+	assert_int_equal(index_number(f, "SELECT count(*) FROM thread_ids"), 4);
+	delete_subject(f, "Y");
+	assert_int_equal(index_number(f, "SELECT count(*) FROM thread_ids"), 1);
+	assert_string_equal(conversations(f), "Z");
+}
+
+/* An index of version 4 is brought up to date in place: the rule added, the
+ * ids of conversations already gone dropped, its messages kept. */
+static void upgraded_from_version_4(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	put(f, "A", "<a@x>", NULL, NULL, 0);
+	put(f, "B", "<b@x>", NULL, "<a@x>", 0);
+	assert_string_equal(conversations(f), "A+B");
+	mailstore_close(&f->ms);
+	assert_int_equal(index_number(f, "DROP TRIGGER messages_unthread"), -1);
+	assert_int_equal(index_number(f, "INSERT INTO thread_ids VALUES ('<old@x>', 999, 'gone')"),
+			 -1);
+	assert_int_equal(index_number(f, "PRAGMA user_version = 4"), -1);
+	ok(mailstore_open(f->root, "example.com", "alice", &f->ms, &e), &e);
+	assert_string_equal(conversations(f), "A+B");
+	assert_int_equal(index_number(f, "PRAGMA user_version"), 5);
+	assert_int_equal(index_number(f, "SELECT count(*) FROM thread_ids WHERE thread = 999"), 0);
+	assert_int_equal(index_number(f, "SELECT count(*) FROM sqlite_master WHERE name = "
+					 "'messages_unthread'"),
+			 1);
+	/* And no message was read again: the rows are the ones there were. */
+	assert_int_equal(index_number(f, "SELECT count(*) FROM thread_ids"), 2);
+}
+
 int main(void)
 {
 	g_mime_init();
@@ -217,7 +318,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(by_references),     T(by_in_reply_to_only), T(parent_after_child),
 		T(missing_middle),    T(loops_and_garbage),   T(reused_message_id),
-		T(unread_order_and_moves),
+		T(unread_order_and_moves), T(redelivered_rejoins), T(deleted_conversation_forgotten),
+		T(upgraded_from_version_4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
