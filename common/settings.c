@@ -228,7 +228,7 @@ static const struct setting table[SET_COUNT] = {
 					 NULL, SETTING_RESTART | SETTING_SECRET,
 					 "Password for Redis (AUTH); empty: none" },
 	[SET_SESSION_SECRET] = { "session.secret", SETTING_STRING, "", 0, 0, NULL, check_secret,
-				 SETTING_SECRET,
+				 SETTING_SECRET | SETTING_KEEP,
 				 "Key the TOTP secrets in this database are sealed with (made by "
 				 "init or the upgrade); a new one makes every enrolled second "
 				 "factor unreadable until reset" },
