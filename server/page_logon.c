@@ -233,9 +233,10 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	int remember = form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME);
 	if (result == PRIVSEP_AUTH_ENROL) {
 		char who[256], secret[TOTP_B32_LEN], uri[PRIVSEP_TOTP_URI_MAX];
+		long ignored = 0;
 		pending_who(r, token, who, sizeof(who));
-		if (privsep_totp_begin(srv->ps, who, r->https, secret, sizeof(secret), uri,
-				       sizeof(uri), &e) < 0) {
+		if (privsep_totp_begin(srv->ps, who, r->https, "", r->client, &ignored, secret,
+				       sizeof(secret), uri, sizeof(uri), &e) != PRIVSEP_TOTP_OK) {
 			log_error("logon user %s from %s: %s", log_q(canon), r->client, log_q(e.msg));
 			return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 					       "Logons are not possible just now. Please try again "
@@ -323,7 +324,8 @@ static enum MHD_Result logon_enrol(struct request *r, const char *token, const c
 	int rc = privsep_totp_confirm(srv->ps, who, r->https, form_get(r->form, "code"), r->client,
 				      &wait, codes, sizeof(codes), user, sizeof(user), &e);
 	if (rc == PRIVSEP_TOTP_WRONG) {
-		log_warnx("logon failed for user %s from %s", log_q(account), r->client);
+		/* fail2ban's line, with the pending logon's user (the parent's word). */
+		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
 		return enrol_page(r, MHD_HTTP_UNAUTHORIZED,
 				  "That code is not right. Type the code your app shows now.", token,
 				  back, expire, remember, secret, account);
