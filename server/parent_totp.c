@@ -535,6 +535,46 @@ answer:
 	return 0;
 }
 
+/* A remembered logon resumes without a code only when the user's policy
+ * asks for none, or it was made after the code and login.remember_totp
+ * (still) allows skipping it; otherwise it becomes a pending logon, as after
+ * the password: the code, or the set-up when the policy requires one. */
+static int do_resume(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char user[USER_ADDRESS_MAX], client[CLIENT_MAX], token[PRIVSEP_TOTP_TOKEN_LEN] = "";
+	struct totp_state s;
+	long long second_factor;
+	int rc = -1;
+	if (privsep_get_str(q, user, sizeof(user)) < 0 ||
+	    privsep_get_long(q, &second_factor) < 0 ||
+	    privsep_get_str(q, client, sizeof(client)) < 0)
+		return -1;
+	struct parent_rules rules = parent_rules_get(srv);
+	int policy = parent_totp_user_policy(srv, &rules, user);
+	if (policy < 0 || user_state(srv, user, &s) < 0)
+		goto answer;
+	int on = s.secret[0] != '\0';
+	OPENSSL_cleanse(&s, sizeof(s));
+	if (policy == TOTP_POLICY_OFF || (!on && policy != TOTP_POLICY_REQUIRED) ||
+	    (on && second_factor && rules.remember_totp)) {
+		rc = PRIVSEP_AUTH_OK;
+		goto answer;
+	}
+	int second = parent_totp_after_password(srv, &rules, user, client, token, sizeof(token));
+	rc = second == 1   ? PRIVSEP_AUTH_TOTP
+	     : second == 2 ? PRIVSEP_AUTH_ENROL
+	     : second == 0 ? PRIVSEP_AUTH_OK
+			   : -1;
+	if (second > 0)
+		log_info("remembered logon of user %s from %s: %s first", log_q(user), client,
+			 second == 2 ? "the second factor is set up" : "a code is asked for");
+answer:
+	privsep_put_long(a, rc);
+	privsep_put_str(a, rc == PRIVSEP_AUTH_TOTP || rc == PRIVSEP_AUTH_ENROL ? token : "");
+	explicit_bzero(token, sizeof(token));
+	return 0;
+}
+
 int parent_totp_dispatch(struct server *srv, uint32_t type, struct privsep_msg *q,
 			 struct privsep_msg *a)
 {
@@ -544,6 +584,7 @@ int parent_totp_dispatch(struct server *srv, uint32_t type, struct privsep_msg *
 	case PRIVSEP_TOTP_BEGIN: return do_begin(srv, q, a);
 	case PRIVSEP_TOTP_CONFIRM: return do_confirm(srv, q, a);
 	case PRIVSEP_TOTP_DISABLE: return do_disable(srv, q, a);
+	case PRIVSEP_TOTP_RESUME: return do_resume(srv, q, a);
 	default: return -1;
 	}
 }

@@ -334,6 +334,34 @@ int privsep_totp_logon(struct privsep_client *c, const char *token, const char *
 	return 0;
 }
 
+int privsep_totp_resume(struct privsep_client *c, const char *user, int second_factor,
+			const char *client, enum privsep_auth *result,
+			char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e)
+{
+	unsigned char qbuf[1024], abuf[512];
+	struct privsep_msg q, a;
+	long long res;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_RESUME);
+	privsep_put_str(&q, user);
+	privsep_put_long(&q, second_factor != 0);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	if (call_rc(c, &q, &a, &res, e) < 0)
+		return -1;
+	if (privsep_get_str(&a, token, PRIVSEP_TOTP_TOKEN_LEN) < 0 ||
+	    (res != -1 && res != PRIVSEP_AUTH_OK && res != PRIVSEP_AUTH_TOTP &&
+	     res != PRIVSEP_AUTH_ENROL) ||
+	    (res != PRIVSEP_AUTH_OK && res != -1 && !token[0])) {
+		explicit_bzero(abuf, sizeof(abuf));
+		return err_set(e, "the parent process's answer was malformed");
+	}
+	explicit_bzero(abuf, sizeof(abuf));
+	if (res == -1)
+		return err_set(e, "the second factor cannot be checked just now");
+	*result = (enum privsep_auth)res;
+	return 0;
+}
+
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
 		       long *recovery_left, int *offered, struct err *e)
 {

@@ -59,6 +59,7 @@ enum privsep_type {
 	PRIVSEP_TOTP_BEGIN,   /* session id, https, proof, client -> rc, wait, secret (base32), URI */
 	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
 	PRIVSEP_TOTP_DISABLE, /* session id, https, password or code, client -> rc, wait */
+	PRIVSEP_TOTP_RESUME,  /* user, second factor, client -> result, pending token */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
 	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
@@ -140,6 +141,14 @@ int privsep_auth(struct privsep_client *c, const char *user, const char *passwor
 int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,
 		       const char *client, enum privsep_auth *result, long *wait, char *user_out,
 		       size_t len, struct err *e);
+/* A remembered logon of user about to resume (second_factor: it was made
+ * after one): PRIVSEP_AUTH_OK, it may; _TOTP, a code is asked for first, or
+ * _ENROL, the user must set one up (login.totp or the domain's policy
+ * requires it): both with a pending logon's token for client, as after a
+ * right password. -1 (e filled): it cannot be decided, no session. */
+int privsep_totp_resume(struct privsep_client *c, const char *user, int second_factor,
+			const char *client, enum privsep_auth *result,
+			char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e);
 /* The session's user's second factor: *on, the recovery codes left, and
  * *offered, 0 when the user's policy (domain or login.totp) is off. */
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,

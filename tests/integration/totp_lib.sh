@@ -25,15 +25,16 @@ PY
 }
 
 # fresh_code SECRET: a code the server takes now and has not seen: each step
-# is used once, so the next one is the step after the last used (the server
-# takes one step either side of its clock); waits (bounded) while that step
-# is still too far ahead.
+# is used once, so the next one is the step after the last used, and never
+# one behind the clock (a step boundary may pass before the server checks
+# it; the server takes one step either side of its clock); waits (bounded)
+# while that step is still too far ahead.
 fresh_code() {
 	local last now step
 	last=$(cat "$WORK/totp-last-step" 2>/dev/null || echo 0)
 	for _ in $(seq 1 80); do
 		now=$(($(date +%s) / 30))
-		step=$((last + 1 > now - 1 ? last + 1 : now - 1))
+		step=$((last + 1 > now ? last + 1 : now))
 		[ "$step" -le $((now + 1)) ] && break
 		sleep 1
 	done
