@@ -414,6 +414,20 @@ static int same_value(const struct setting *s, const char *a, const char *b)
 	return same;
 }
 
+int config_file_keeps(const struct config_snapshot *s, const struct config_file *f,
+		      enum setting_id id)
+{
+	const struct setting *set = settings_get(id);
+	const char *here = config_str(s, id);
+	const char *there = f->values[id] ? f->values[id] : set->def;
+	/* Replacing it would make every TOTP key sealed with it unreadable. */
+	if (!(set->flags & SETTING_KEEP) || !here[0])
+		return 0;
+	if ((set->flags & SETTING_SECRET) && !f->values[id] && !f->secrets)
+		return 0;
+	return !same_value(set, here, there);
+}
+
 size_t config_file_diff(const struct config_snapshot *s, const struct config_file *f,
 			struct config_file_diff *out)
 {
@@ -425,7 +439,7 @@ size_t config_file_diff(const struct config_snapshot *s, const struct config_fil
 		/* A file without secrets says nothing about them: they are kept. */
 		if ((set->flags & SETTING_SECRET) && !f->values[i] && !f->secrets)
 			continue;
-		if (same_value(set, here, there))
+		if (same_value(set, here, there) || config_file_keeps(s, f, (enum setting_id)i))
 			continue;
 		out[n].id = (enum setting_id)i;
 		out[n].here = here;

@@ -18,7 +18,7 @@
 
 #define KEY_MAX (USER_ADDRESS_MAX + 32)
 /* A token's value: three times, two hashes and the user. */
-#define VALUE_MAX (3 * 24 + 2 * 65 + USER_ADDRESS_MAX + 8)
+#define VALUE_MAX (3 * 24 + 2 * 65 + USER_ADDRESS_MAX + 8 + VALUE_WORDS_MAX)
 /* The user's list of selectors. */
 #define LIST_MAX (REMEMBER_PER_USER * TOKEN_LEN(REMEMBER_SELECTOR_BYTES) + 1)
 /* The longest a token can live (login.remember_days at most 365): the list
@@ -31,8 +31,14 @@
 struct token {
 	long long created, expires, rotated_at;
 	char hash[65], previous[65];
+	int second_factor; /* made after a second factor (stored as SECOND_FACTOR_WORD) */
 	char user[USER_ADDRESS_MAX];
 };
+
+/* The word before the user in a token made after a second factor; never a
+ * user (no '@'), and absent from tokens made before there was one. */
+#define SECOND_FACTOR_WORD "totp "
+#define VALUE_WORDS_MAX 8
 
 static void key_of(char *out, size_t len, char kind, const char *what)
 {
@@ -69,7 +75,13 @@ static int token_load(struct session_store *st, const char *selector, struct tok
 	memset(t, 0, sizeof(*t));
 	if (sscanf(value, "%lld %lld %lld %64s %64s %n", &t->created, &t->expires, &t->rotated_at,
 		   t->hash, t->previous, &used) != 5 ||
-	    !value[used] || strlen(value + used) >= sizeof(t->user))
+	    !value[used])
+		return SESSION_STORE_NONE;
+	if (strncmp(value + used, SECOND_FACTOR_WORD, strlen(SECOND_FACTOR_WORD)) == 0) {
+		t->second_factor = 1;
+		used += (int)strlen(SECOND_FACTOR_WORD);
+	}
+	if (!value[used] || strlen(value + used) >= sizeof(t->user))
 		return SESSION_STORE_NONE;
 	snprintf(t->user, sizeof(t->user), "%s", value + used);
 	if (strcmp(t->previous, "-") == 0)
@@ -81,8 +93,9 @@ static int token_store(struct session_store *st, const char *selector, const str
 		       time_t now, struct err *e)
 {
 	char key[KEY_MAX], value[VALUE_MAX];
-	int n = snprintf(value, sizeof(value), "%lld %lld %lld %s %s %s", t->created, t->expires,
-			 t->rotated_at, t->hash, t->previous[0] ? t->previous : "-", t->user);
+	int n = snprintf(value, sizeof(value), "%lld %lld %lld %s %s %s%s", t->created, t->expires,
+			 t->rotated_at, t->hash, t->previous[0] ? t->previous : "-",
+			 t->second_factor ? SECOND_FACTOR_WORD : "", t->user);
 	if (n < 0 || (size_t)n >= sizeof(value))
 		return err_set(e, "remembered logon too long to store");
 	if (t->expires <= (long long)now)
@@ -199,8 +212,8 @@ static int token_add(struct session_store *st, const char *selector, const struc
 	return rc;
 }
 
-int remember_create(struct session_store *st, const char *address, int days, char *cookie,
-		    size_t len, struct err *e)
+int remember_create(struct session_store *st, const char *address, int days,
+		    int second_factor, char *cookie, size_t len, struct err *e)
 {
 	char selector[TOKEN_LEN(REMEMBER_SELECTOR_BYTES)], validator[TOKEN_LEN(REMEMBER_VALIDATOR_BYTES)];
 	struct token t = { 0 };
@@ -215,6 +228,7 @@ int remember_create(struct session_store *st, const char *address, int days, cha
 		return err_set(e, "remember cookie buffer too small");
 	}
 	token_sha256_hex(validator, t.hash);
+	t.second_factor = second_factor != 0;
 	t.created = now;
 	t.expires = now + (time_t)days * 86400;
 	if (token_add(st, selector, &t, now, e) < 0) {
@@ -227,8 +241,8 @@ int remember_create(struct session_store *st, const char *address, int days, cha
 }
 
 int remember_take(struct session_store *st, const char *cookie, int days, char *user,
-		  size_t userlen, char *fresh, size_t freshlen, enum remember_result *result,
-		  struct err *e)
+		  size_t userlen, int *second_factor, char *fresh, size_t freshlen,
+		  enum remember_result *result, struct err *e)
 {
 	char selector[64], hash[65], validator[TOKEN_LEN(REMEMBER_VALIDATOR_BYTES)];
 	const char *presented;
@@ -237,6 +251,7 @@ int remember_take(struct session_store *st, const char *cookie, int days, char *
 	int rc;
 
 	*result = REMEMBER_UNKNOWN;
+	*second_factor = 0;
 	if (split(cookie, selector, sizeof(selector), &presented) < 0)
 		return 0;
 	if ((rc = token_load(st, selector, &t, e)) != 0)
@@ -280,6 +295,7 @@ int remember_take(struct session_store *st, const char *cookie, int days, char *
 		}
 		if (rc == 0) {
 			snprintf(fresh, freshlen, "%s:%s", selector, validator);
+			*second_factor = t.second_factor;
 			*result = REMEMBER_OK;
 		}
 		explicit_bzero(validator, sizeof(validator));

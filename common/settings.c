@@ -240,7 +240,7 @@ static const struct setting table[SET_COUNT] = {
 					 NULL, SETTING_RESTART | SETTING_SECRET,
 					 "Password for Redis (AUTH); empty: none" },
 	[SET_SESSION_SECRET] = { "session.secret", SETTING_STRING, "", 0, 0, NULL, check_secret,
-				 SETTING_SECRET,
+				 SETTING_SECRET | SETTING_KEEP,
 				 "Key the TOTP secrets in this database are sealed with (made by "
 				 "init or the upgrade); a new one makes every enrolled second "
 				 "factor unreadable until reset" },
@@ -274,11 +274,13 @@ static const struct setting table[SET_COUNT] = {
 	[SET_LOGIN_TOTP] = { "login.totp", SETTING_ENUM, "optional", 0, 0, totp_policies, NULL, 0,
 			     "Second factor (TOTP codes): off, optional (users turn it on in "
 			     "their settings) or required (users without it enrol right after "
-			     "their password)" },
+			     "their password); a domain may override it ('domain set NAME "
+			     "totp')" },
 	[SET_LOGIN_REMEMBER_TOTP] = { "login.remember_totp", SETTING_BOOL, "off", 0, 0, NULL, NULL,
 				      0,
 				      "A remembered logon also skips the TOTP code (off: users "
-				      "with TOTP are not remembered)" },
+				      "with TOTP are not remembered, and are asked for the code "
+				      "when a remembered logon resumes)" },
 	[SET_MAIL_ROOT] = { "mail.root", SETTING_PATH, "mail", 0, 0, NULL, NULL, 0,
 			    "Folder of the Maildir store (domain/user/ below it)" },
 	[SET_MAIL_MAX_MESSAGE_MB] = { "mail.max_message_mb", SETTING_INT, "25", 1, 64, NULL, NULL,

@@ -105,6 +105,87 @@ int domain_exists(struct db *db, const char *name, int *exists, struct err *e)
 	return 0;
 }
 
+const char *const domain_totp_choices[] = { "inherit", "off", "optional", "required", NULL };
+
+int domain_totp_get(struct db *db, const char *domain, char *policy, size_t len,
+		    struct err *e)
+{
+	char norm[254];
+	sqlite3_stmt *st;
+	if (domain_name_normalize(domain, norm, sizeof(norm), e) < 0 ||
+	    db_prepare(db, "SELECT totp_policy FROM domains WHERE name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(policy, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return err_set(e, "there is no domain %s", norm);
+	if (rc != SQLITE_ROW)
+		return db_error(db, e, "cannot read domains");
+	return 0;
+}
+
+int domain_totp_set(struct db *db, const char *domain, const char *policy, struct err *e)
+{
+	char norm[254];
+	int changes = 0, known = 0;
+	for (int i = 0; domain_totp_choices[i]; i++)
+		known |= strcmp(policy, domain_totp_choices[i]) == 0;
+	if (!known)
+		return err_set(e, "'%s' is not a TOTP policy (inherit, off, optional or required)",
+			       policy);
+	if (domain_name_normalize(domain, norm, sizeof(norm), e) < 0)
+		return -1;
+	const char *p[] = { policy, norm };
+	if (run(db, "UPDATE domains SET totp_policy = ? WHERE name = ?", p, 2, &changes,
+		"cannot change the domain", e) < 0)
+		return -1;
+	if (changes == 0)
+		return err_set(e, "there is no domain %s", norm);
+	return 0;
+}
+
+int domain_totp_enrolled(struct db *db, const char *domain, long *count, struct err *e)
+{
+	char norm[254];
+	sqlite3_stmt *st;
+	if (domain_name_normalize(domain, norm, sizeof(norm), e) < 0 ||
+	    db_prepare(db, "SELECT count(*) FROM users WHERE domain = ? AND totp_secret != ''", &st,
+		       e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(db, e, "cannot read users");
+	return 0;
+}
+
+int user_totp_policy(struct db *db, const char *address, const char *global, char *policy,
+		     size_t len, struct err *e)
+{
+	char name[65], domain[254], own[DOMAIN_TOTP_MAX] = "inherit";
+	sqlite3_stmt *st;
+	snprintf(policy, len, "%s", global);
+	if (split_address(address, name, sizeof(name), domain, sizeof(domain), NULL) < 0)
+		return 0; /* no such user: the global policy, as for anyone unknown */
+	if (db_prepare(db, "SELECT totp_policy FROM domains WHERE name = ?", &st, e) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(own, sizeof(own), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(db, e, "cannot read domains");
+	if (strcmp(own, "inherit") != 0)
+		snprintf(policy, len, "%s", own);
+	return 0;
+}
+
 int domain_add(struct db *db, const char *name, struct err *e)
 {
 	char domain[254], at[32];

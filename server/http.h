@@ -37,6 +37,7 @@ struct request {
 	 * (websession_find_ended): only a form to keep as a draft is taken. */
 	int session_ended;
 	struct session sess;     /* a copy, when has_session or session_ended */
+	struct websession_resume resume; /* a remembered logon waiting for its code */
 	char set_cookies[HTTP_MAX_COOKIES][640]; /* Set-Cookie values for the answer */
 	int ncookies;
 	int clear_cache; /* ask the browser to drop what it cached of this site (logoff) */

@@ -128,11 +128,53 @@ static const char *b32_or_null(const char *s)
 		       : NULL;
 }
 
+/* The page of a pending logon (after the password, or a remembered logon
+ * that needs its second factor now): the code, or the set-up of a key when
+ * the user's policy requires one and there is none. */
+static enum MHD_Result second_step_page(struct request *r, const char *message,
+					const char *token, int enrol, const char *user,
+					const char *back, int expire, int remember)
+{
+	char who[256], secret[TOTP_B32_LEN], uri[PRIVSEP_TOTP_URI_MAX];
+	struct err e;
+	long ignored = 0;
+	if (!enrol)
+		return code_page(r, MHD_HTTP_OK, message, token, back, expire, remember);
+	pending_who(r, token, who, sizeof(who));
+	if (privsep_totp_begin(r->gen->srv->ps, who, r->https, "", r->client, &ignored, secret,
+			       sizeof(secret), uri, sizeof(uri), &e) != PRIVSEP_TOTP_OK) {
+		log_error("logon user %s from %s: %s", log_q(user), r->client, log_q(e.msg));
+		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "Logons are not possible just now. Please try again in a "
+				       "moment.");
+	}
+	enum MHD_Result res = enrol_page(r, MHD_HTTP_OK, message, token, back, expire, remember,
+					 secret, user);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(uri, sizeof(uri));
+	return res;
+}
+
+/* A remembered logon that websession_find turned into a pending one: its
+ * page, remembering again after the code where the policy allows. */
+static enum MHD_Result resume_page(struct request *r, const char *back)
+{
+	return second_step_page(r,
+				r->resume.enrol
+					? "This server now asks for two-step verification: set it "
+					  "up to go on."
+					: "Please confirm it is you with a code from your "
+					  "authenticator app.",
+				r->resume.token, r->resume.enrol, r->resume.user, back, 0, 1);
+}
+
 enum MHD_Result page_logon(struct request *r, const char *rest)
 {
 	(void)rest;
 	if (r->has_session)
 		return http_see_other(r, HOME);
+	if (r->resume.token[0])
+		return resume_page(r, "");
 	if (mail_send_has_kept(r))
 		return logon_page(r, MHD_HTTP_OK,
 				  "Your session had ended; your message was kept in Drafts. Log on "
@@ -143,6 +185,10 @@ enum MHD_Result page_logon(struct request *r, const char *rest)
 
 enum MHD_Result page_logon_required(struct request *r)
 {
+	if (r->resume.token[0])
+		return resume_page(r, strcmp(r->method, "POST") == 0
+					      ? ""
+					      : redirect_back(r->state ? r->state->uri : "", ""));
 	if (strcmp(r->method, "POST") == 0)
 		return http_see_other(r, "/");
 	/* The address asked for, to come back to once logged on; one that
@@ -236,29 +282,15 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 
 	int expire = form_get(r->form, "expire")[0] != '\0';
 	int remember = form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME);
-	if (result == PRIVSEP_AUTH_ENROL) {
-		char who[256], secret[TOTP_B32_LEN], uri[PRIVSEP_TOTP_URI_MAX];
-		pending_who(r, token, who, sizeof(who));
-		if (privsep_totp_begin(srv->ps, who, r->https, secret, sizeof(secret), uri,
-				       sizeof(uri), &e) < 0) {
-			log_error("logon user %s from %s: %s", log_q(canon), r->client, log_q(e.msg));
-			return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "Logons are not possible just now. Please try again "
-					       "in a moment.");
-		}
-		log_info("logon user %s from %s: password right, setting up the second factor",
-			 log_q(canon), r->client);
-		enum MHD_Result res = enrol_page(r, MHD_HTTP_OK, "", token, back, expire, remember,
-						 secret, canon);
-		explicit_bzero(secret, sizeof(secret));
-		return res;
+	if (result == PRIVSEP_AUTH_ENROL || result == PRIVSEP_AUTH_TOTP) {
+		log_info("logon user %s from %s: password right, %s", log_q(canon), r->client,
+			 result == PRIVSEP_AUTH_ENROL ? "setting up the second factor"
+						      : "asking for the second factor");
+		return second_step_page(r, "", token, result == PRIVSEP_AUTH_ENROL, canon, back,
+					expire, remember);
 	}
-	if (result == PRIVSEP_AUTH_TOTP) {
-		log_info("logon user %s from %s: password right, asking for the second factor",
-			 log_q(canon), r->client);
-		return code_page(r, MHD_HTTP_OK, "", token, back, expire, remember);
-	}
-	return logon_finish(r, canon, expire, remember, back, "");
+	return logon_finish(r, canon, expire, remember ? WEBSESSION_REMEMBER : WEBSESSION_FORGET,
+			    back, "");
 }
 
 /* The second page's answer: the code checked by the parent against the
@@ -311,7 +343,10 @@ static enum MHD_Result logon_code(struct request *r)
 		return logon_page(r, MHD_HTTP_UNAUTHORIZED,
 				  "The logon took too long. Please log on again.", "", back);
 	}
-	return logon_finish(r, user, expire, remember && config_bool(cfg, SET_LOGIN_REMEMBER_TOTP),
+	return logon_finish(r, user, expire,
+			    remember && config_bool(cfg, SET_LOGIN_REMEMBER_TOTP)
+				    ? WEBSESSION_REMEMBER_TOTP
+				    : WEBSESSION_FORGET,
 			    back, ", second factor");
 }
 
@@ -335,7 +370,8 @@ static enum MHD_Result logon_enrol(struct request *r, const char *token, const c
 	int rc = privsep_totp_confirm(srv->ps, who, r->https, form_get(r->form, "code"), r->client,
 				      &wait, codes, sizeof(codes), user, sizeof(user), &e);
 	if (rc == PRIVSEP_TOTP_WRONG) {
-		log_warnx("logon failed for user %s from %s", log_q(account), r->client);
+		/* fail2ban's line, with the pending logon's user (the parent's word). */
+		log_warnx("logon failed for user %s from %s", log_q(user), r->client);
 		return enrol_page(r, MHD_HTTP_UNAUTHORIZED,
 				  "That code is not right. Type the code your app shows now.", token,
 				  back, expire, remember, secret, account);
@@ -351,7 +387,9 @@ static enum MHD_Result logon_enrol(struct request *r, const char *token, const c
 				  "The logon took too long. Please log on again.", "", back);
 	log_info("user %s turned on two-step verification from %s", log_q(user), r->client);
 	int begun = websession_begin(r, user, expire,
-				     remember && config_bool(cfg, SET_LOGIN_REMEMBER_TOTP));
+				     remember && config_bool(cfg, SET_LOGIN_REMEMBER_TOTP)
+					     ? WEBSESSION_REMEMBER_TOTP
+					     : WEBSESSION_FORGET);
 	if (begun != 0) {
 		explicit_bzero(codes, sizeof(codes));
 		return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,

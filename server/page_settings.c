@@ -2,7 +2,8 @@
  * zone, messages per page, HTML or plain text first (kept in the mail store),
  * changing the password (account.c), each problem shown beside its field, and
  * two-step verification (TOTP: set up with a QR code, confirmed with a code,
- * recovery codes shown once; turned off with the password). */
+ * recovery codes shown once; set up again or turned off with the password or
+ * a current code, never with the session alone). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +70,17 @@ static void totp_html_build(struct request *r, const struct totp_view *tv, struc
 	buf_init(&h->codes, 4096);
 	h->left[0] = '\0';
 	h->on = 0;
-	h->offered = strcmp(config_str(r->gen->cfg, SET_LOGIN_TOTP), "off") != 0;
-	if (!h->offered)
-		return;
-	if (privsep_totp_state(r->gen->srv->ps, r->sess.id, r->https, &h->on, &left, &e) < 0) {
+	h->offered = 0;
+	/* Offered or not is the user's policy (the domain's or login.totp): the
+	 * parent's answer. */
+	if (privsep_totp_state(r->gen->srv->ps, r->sess.id, r->https, &h->on, &left, &h->offered,
+			       &e) < 0) {
 		log_warnx("settings of user %s: %s", log_q(r->sess.user), log_q(e.msg));
 		h->offered = 0;
 		return;
 	}
+	if (!h->offered)
+		return;
 	snprintf(h->left, sizeof(h->left), "%ld recovery code%s left.", left,
 		 left == 1 ? "" : "s");
 	if (tv && tv->uri && tv->uri[0] &&
@@ -327,8 +331,24 @@ static enum MHD_Result totp_post(struct request *r, const char *op)
 	if (load(r, &p, &e) < 0)
 		mailstore_prefs_default(&p);
 	if (strcmp(op, "totp_begin") == 0) {
-		if (privsep_totp_begin(srv->ps, r->sess.id, r->https, secret, sizeof(secret), uri,
-				       sizeof(uri), &e) < 0) {
+		/* Setting it up again (a new phone) replaces the key: the parent asks
+		 * for the password or a current code first, as for turning it off. */
+		rc = privsep_totp_begin(srv->ps, r->sess.id, r->https, form_get(r->form, "password"),
+					r->client, &wait, secret, sizeof(secret), uri, sizeof(uri),
+					&e);
+		if (rc == PRIVSEP_TOTP_WAIT) {
+			snprintf(msg, sizeof(msg), "Too many wrong tries. Try again in %ld second%s.",
+				 wait, wait == 1 ? "" : "s");
+			tv.error = msg;
+			return show_totp(r, MHD_HTTP_TOO_MANY_REQUESTS, &p, NULL, NULL, NULL, &tv);
+		}
+		if (rc == PRIVSEP_TOTP_WRONG) {
+			log_warnx("logon failed for user %s from %s", log_q(r->sess.user), r->client);
+			tv.error = "That is neither your password nor a current code. Two-step "
+				   "verification is unchanged.";
+			return show_totp(r, MHD_HTTP_UNAUTHORIZED, &p, NULL, NULL, NULL, &tv);
+		}
+		if (rc != PRIVSEP_TOTP_OK) {
 			tv.error = "Two-step verification cannot be set up just now. Please try "
 				   "again later.";
 			return show_totp(r, MHD_HTTP_SERVICE_UNAVAILABLE, &p, NULL, NULL, NULL, &tv);
@@ -398,7 +418,8 @@ static enum MHD_Result totp_post(struct request *r, const char *op)
 		return show_totp(r, MHD_HTTP_TOO_MANY_REQUESTS, &p, NULL, NULL, NULL, &tv);
 	case PRIVSEP_TOTP_WRONG:
 		log_warnx("logon failed for user %s from %s", log_q(r->sess.user), r->client);
-		tv.error = "That is not your password. Two-step verification is still on.";
+		tv.error = "That is neither your password nor a current code. Two-step "
+			   "verification is still on.";
 		return show_totp(r, MHD_HTTP_UNAUTHORIZED, &p, NULL, NULL, NULL, &tv);
 	default:
 		tv.error = "Two-step verification cannot be turned off just now.";
@@ -410,8 +431,8 @@ enum MHD_Result page_settings_post(struct request *r, const char *rest)
 {
 	const char *op = form_get(r->form, "op");
 	(void)rest;
-	if (strncmp(op, "totp_", 5) == 0 &&
-	    strcmp(config_str(r->gen->cfg, SET_LOGIN_TOTP), "off") != 0)
+	/* The parent decides by the user's policy (domain or login.totp). */
+	if (strncmp(op, "totp_", 5) == 0)
 		return totp_post(r, op);
 	if (strcmp(form_get(r->form, "op"), "password") == 0)
 		return change_password(r);

@@ -38,6 +38,10 @@ struct parent_rules {
 enum { TOTP_POLICY_OFF, TOTP_POLICY_OPTIONAL, TOTP_POLICY_REQUIRED };
 /* login.totp of cfg as TOTP_POLICY_*. */
 int parent_totp_policy(const struct config_snapshot *cfg);
+/* The policy for user: the user's domain's own (domain set NAME totp), else
+ * rules->totp_policy; -1 (logged) when the database cannot say. */
+int parent_totp_user_policy(struct server *srv, const struct parent_rules *rules,
+			    const char *user);
 
 /* After every start and reload: the rules from cfg. */
 void parent_rules_set(struct server *srv, const struct config_snapshot *cfg);

@@ -465,7 +465,8 @@ static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	case PRIVSEP_TOTP_STATE:
 	case PRIVSEP_TOTP_BEGIN:
 	case PRIVSEP_TOTP_CONFIRM:
-	case PRIVSEP_TOTP_DISABLE: return parent_totp_dispatch(srv, (uint32_t)type, q, a);
+	case PRIVSEP_TOTP_DISABLE:
+	case PRIVSEP_TOTP_RESUME: return parent_totp_dispatch(srv, (uint32_t)type, q, a);
 	default:
 		if (type >= PRIVSEP_SS_CREATE && type <= PRIVSEP_KV_EXPIRE)
 			return do_store(srv, (uint32_t)type, q, a);

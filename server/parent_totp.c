@@ -31,12 +31,36 @@
 #define CLIENT_MAX 64
 #define CODE_MAX PRIVSEP_TOTP_CODE_MAX
 
-int parent_totp_policy(const struct config_snapshot *cfg)
+static const char *const policy_names[] = { [TOTP_POLICY_OFF] = "off",
+					     [TOTP_POLICY_OPTIONAL] = "optional",
+					     [TOTP_POLICY_REQUIRED] = "required" };
+
+static int policy_of_name(const char *v)
 {
-	const char *v = config_str(cfg, SET_LOGIN_TOTP);
 	return strcmp(v, "off") == 0	     ? TOTP_POLICY_OFF
 	       : strcmp(v, "required") == 0 ? TOTP_POLICY_REQUIRED
 					     : TOTP_POLICY_OPTIONAL;
+}
+
+int parent_totp_policy(const struct config_snapshot *cfg)
+{
+	return policy_of_name(config_str(cfg, SET_LOGIN_TOTP));
+}
+
+int parent_totp_user_policy(struct server *srv, const struct parent_rules *rules,
+			    const char *user)
+{
+	char policy[DOMAIN_TOTP_MAX];
+	struct err e;
+	struct db *db = server_db_lock(srv);
+	int rc = user_totp_policy(db, user, policy_names[rules->totp_policy], policy,
+				  sizeof(policy), &e);
+	server_db_unlock(srv);
+	if (rc < 0) {
+		log_error("second factor policy of user %s: %s", log_q(user), log_q(e.msg));
+		return -1;
+	}
+	return policy_of_name(policy);
 }
 
 /* The store's key of a pending logon: its token hashed, so the store never
@@ -66,13 +90,18 @@ int parent_totp_after_password(struct server *srv, const struct parent_rules *ru
 	char key[128], value[USER_ADDRESS_MAX + CLIENT_MAX + 2];
 	struct err e;
 	token[0] = '\0';
-	if (rules->totp_policy == TOTP_POLICY_OFF)
+	int policy = parent_totp_user_policy(srv, rules, user);
+	if (policy < 0)
+		return -1;
+	/* off (the setting or the user's domain): the operator chose the
+	 * password alone, also for users who set up a key (it is kept). */
+	if (policy == TOTP_POLICY_OFF)
 		return 0;
 	if (user_state(srv, user, &s) < 0)
 		return -1;
 	int on = s.secret[0] != '\0';
 	OPENSSL_cleanse(&s, sizeof(s));
-	if (!on && rules->totp_policy != TOTP_POLICY_REQUIRED)
+	if (!on && policy != TOTP_POLICY_REQUIRED)
 		return 0;
 	struct session_store *st = websession_store_reopen(srv->store);
 	if (!st || token_random(token, len, 32, &e) < 0)
@@ -251,12 +280,14 @@ static int session_user_of(struct server *srv, struct privsep_msg *q, char *user
 	if (strncmp(id, "logon:", 6) == 0) {
 		char token[PRIVSEP_TOTP_TOKEN_LEN];
 		const char *colon = strchr(id + 6, ':');
-		if (!pending || rules.totp_policy != TOTP_POLICY_REQUIRED || !colon ||
-		    (size_t)(colon - id - 6) >= sizeof(token))
+		if (!pending || !colon || (size_t)(colon - id - 6) >= sizeof(token))
 			return 0;
 		snprintf(token, sizeof(token), "%.*s", (int)(colon - id - 6), id + 6);
 		*pending = 1;
 		pending_user(srv, st, token, colon + 1, pkey, pkeylen, user, len);
+		/* Only a user whose policy requires it enrols before logging on. */
+		if (user[0] && parent_totp_user_policy(srv, &rules, user) != TOTP_POLICY_REQUIRED)
+			user[0] = '\0';
 		return 0;
 	}
 	int rc = session_store_find(st, id, https != 0, &rules.sessions, &s, &e);
@@ -280,33 +311,87 @@ static int do_state(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	struct totp_state s = { 0 };
 	if (session_user(srv, q, user, sizeof(user)) < 0)
 		return -1;
+	struct parent_rules rules = parent_rules_get(srv);
 	int rc = user[0] ? user_state(srv, user, &s) : -1;
-	privsep_put_long(a, rc < 0 || !s.exists ? -1 : 0);
+	int policy = user[0] ? parent_totp_user_policy(srv, &rules, user) : -1;
+	privsep_put_long(a, rc < 0 || !s.exists || policy < 0 ? -1 : 0);
 	privsep_put_long(a, s.secret[0] != '\0');
 	privsep_put_long(a, s.recovery_left);
+	privsep_put_long(a, policy != TOTP_POLICY_OFF); /* offered to the user */
 	OPENSSL_cleanse(&s, sizeof(s));
 	return 0;
+}
+
+/* Checks the password without holding the database while Argon2 runs. */
+static int password_right(struct server *srv, const char *user, const char *password)
+{
+	char hash[PASSWORD_HASH_MAX];
+	struct err e;
+	int exists = 0;
+	struct db *db = server_db_lock(srv);
+	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
+	server_db_unlock(srv);
+	if (rc < 0 || !exists) {
+		password_verify_dummy(password);
+		return 0;
+	}
+	rc = password_verify(hash, password) == 1;
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
+}
+
+/* Whether proof (the password, or a current code or a recovery code of a
+ * user who has a second factor) shows that the one asking is user, under
+ * the logon throttle: 1 yes, 0 no (a failure counted), PRIVSEP_TOTP_WAIT
+ * with *wait, -1 when it cannot be checked. A session alone never changes
+ * the second factor: it may be stolen. */
+static int proof_right(struct server *srv, const struct parent_rules *rules, const char *user,
+		       const char *proof, const char *client, long *wait)
+{
+	struct throttle_attempt attempt;
+	int recovery = 0;
+	if ((*wait = throttle_begin(srv->throttle, &rules->throttle, client, user, time(NULL),
+				    &attempt)) > 0)
+		return PRIVSEP_TOTP_WAIT;
+	int ok = proof[0] ? password_right(srv, user, proof) : 0;
+	if (!ok && proof[0] && strlen(proof) < CODE_MAX)
+		ok = check_code(srv, rules, user, proof, &recovery);
+	throttle_end(srv->throttle, &rules->throttle, &attempt, ok < 0 ? THROTTLE_UNDECIDED : ok,
+		      time(NULL));
+	return ok;
 }
 
 static int do_begin(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
 {
 	char user[USER_ADDRESS_MAX], b32[TOTP_B32_LEN] = "", sealed[TOTP_SEALED_LEN];
-	char uri[PRIVSEP_TOTP_URI_MAX] = "";
+	char uri[PRIVSEP_TOTP_URI_MAX] = "", proof[PASSWORD_MAX + 1], client[CLIENT_MAX];
 	unsigned char secret[TOTP_SECRET_BYTES];
 	char pkey[128];
 	struct err e = { "" };
+	struct totp_state s;
+	long wait = 0;
 	int rc = -1, pending = 0;
-	if (session_user_of(srv, q, user, sizeof(user), &pending, pkey, sizeof(pkey)) < 0)
+	if (session_user_of(srv, q, user, sizeof(user), &pending, pkey, sizeof(pkey)) < 0 ||
+	    privsep_get_str(q, proof, sizeof(proof)) < 0 ||
+	    privsep_get_str(q, client, sizeof(client)) < 0)
 		return -1;
 	struct parent_rules rules = parent_rules_get(srv);
-	if (!user[0] || rules.totp_policy == TOTP_POLICY_OFF)
+	if (!user[0] || parent_totp_user_policy(srv, &rules, user) <= TOTP_POLICY_OFF)
 		goto answer;
-	if (pending) { /* only a user who has none yet enrols before logging on */
-		struct totp_state s;
-		int on = user_state(srv, user, &s) == 0 && s.secret[0];
-		OPENSSL_cleanse(&s, sizeof(s));
-		if (on)
+	if (user_state(srv, user, &s) < 0)
+		goto answer;
+	int on = s.secret[0] != '\0';
+	OPENSSL_cleanse(&s, sizeof(s));
+	/* Only a user who has none yet enrols before logging on; one who has
+	 * one replaces it only with proof beyond the session. */
+	if (on && pending)
+		goto answer;
+	if (on) {
+		int ok = proof_right(srv, &rules, user, proof, client, &wait);
+		if (ok != 1) {
+			rc = ok < 0 ? -1 : ok == 0 ? PRIVSEP_TOTP_WRONG : PRIVSEP_TOTP_WAIT;
 			goto answer;
+		}
 	}
 	if (!rules.totp_has_key) {
 		log_error("second factor: session.secret is empty ('webmsg-admin config set "
@@ -325,10 +410,14 @@ static int do_begin(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	server_db_unlock(srv);
 	if (rc < 0)
 		log_error("second factor of user %s: %s", log_q(user), log_q(e.msg));
+	else
+		rc = PRIVSEP_TOTP_OK;
 answer:
-	privsep_put_long(a, rc < 0 ? -1 : 0);
-	privsep_put_str(a, rc < 0 ? "" : b32);
-	privsep_put_str(a, rc < 0 ? "" : uri);
+	privsep_put_long(a, rc);
+	privsep_put_long(a, wait);
+	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? b32 : "");
+	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? uri : "");
+	explicit_bzero(proof, sizeof(proof));
 	OPENSSL_cleanse(secret, sizeof(secret));
 	OPENSSL_cleanse(b32, sizeof(b32));
 	OPENSSL_cleanse(uri, sizeof(uri));
@@ -404,7 +493,9 @@ answer:
 	privsep_put_long(a, rc);
 	privsep_put_long(a, wait);
 	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? all : "");
-	privsep_put_str(a, rc == PRIVSEP_TOTP_OK ? user : "");
+	/* A wrong code is logged with the user the parent knows (for fail2ban),
+	 * never with a name the form carried. */
+	privsep_put_str(a, rc == PRIVSEP_TOTP_OK || rc == PRIVSEP_TOTP_WRONG ? user : "");
 	OPENSSL_cleanse(codes, sizeof(codes));
 	OPENSSL_cleanse(all, sizeof(all));
 	OPENSSL_cleanse(code, sizeof(code));
@@ -412,28 +503,9 @@ answer:
 	return 0;
 }
 
-/* Checks the password without holding the database while Argon2 runs. */
-static int password_right(struct server *srv, const char *user, const char *password)
-{
-	char hash[PASSWORD_HASH_MAX];
-	struct err e;
-	int exists = 0;
-	struct db *db = server_db_lock(srv);
-	int rc = user_password_hash(db, user, hash, sizeof(hash), &exists, &e);
-	server_db_unlock(srv);
-	if (rc < 0 || !exists) {
-		password_verify_dummy(password);
-		return 0;
-	}
-	rc = password_verify(hash, password) == 1;
-	explicit_bzero(hash, sizeof(hash));
-	return rc;
-}
-
 static int do_disable(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
 {
 	char user[USER_ADDRESS_MAX], password[PASSWORD_MAX + 1], client[CLIENT_MAX];
-	struct throttle_attempt attempt;
 	struct err e;
 	long wait = 0;
 	int rc = -1;
@@ -444,15 +516,9 @@ static int do_disable(struct server *srv, struct privsep_msg *q, struct privsep_
 	struct parent_rules rules = parent_rules_get(srv);
 	if (!user[0])
 		goto answer;
-	if ((wait = throttle_begin(srv->throttle, &rules.throttle, client, user, time(NULL),
-				   &attempt)) > 0) {
-		rc = PRIVSEP_TOTP_WAIT;
-		goto answer;
-	}
-	int ok = password_right(srv, user, password);
-	throttle_end(srv->throttle, &rules.throttle, &attempt, ok, time(NULL));
-	if (!ok) {
-		rc = PRIVSEP_TOTP_WRONG;
+	int ok = proof_right(srv, &rules, user, password, client, &wait);
+	if (ok != 1) {
+		rc = ok < 0 ? -1 : ok == 0 ? PRIVSEP_TOTP_WRONG : PRIVSEP_TOTP_WAIT;
 		goto answer;
 	}
 	struct db *db = server_db_lock(srv);
@@ -469,6 +535,46 @@ answer:
 	return 0;
 }
 
+/* A remembered logon resumes without a code only when the user's policy
+ * asks for none, or it was made after the code and login.remember_totp
+ * (still) allows skipping it; otherwise it becomes a pending logon, as after
+ * the password: the code, or the set-up when the policy requires one. */
+static int do_resume(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
+{
+	char user[USER_ADDRESS_MAX], client[CLIENT_MAX], token[PRIVSEP_TOTP_TOKEN_LEN] = "";
+	struct totp_state s;
+	long long second_factor;
+	int rc = -1;
+	if (privsep_get_str(q, user, sizeof(user)) < 0 ||
+	    privsep_get_long(q, &second_factor) < 0 ||
+	    privsep_get_str(q, client, sizeof(client)) < 0)
+		return -1;
+	struct parent_rules rules = parent_rules_get(srv);
+	int policy = parent_totp_user_policy(srv, &rules, user);
+	if (policy < 0 || user_state(srv, user, &s) < 0)
+		goto answer;
+	int on = s.secret[0] != '\0';
+	OPENSSL_cleanse(&s, sizeof(s));
+	if (policy == TOTP_POLICY_OFF || (!on && policy != TOTP_POLICY_REQUIRED) ||
+	    (on && second_factor && rules.remember_totp)) {
+		rc = PRIVSEP_AUTH_OK;
+		goto answer;
+	}
+	int second = parent_totp_after_password(srv, &rules, user, client, token, sizeof(token));
+	rc = second == 1   ? PRIVSEP_AUTH_TOTP
+	     : second == 2 ? PRIVSEP_AUTH_ENROL
+	     : second == 0 ? PRIVSEP_AUTH_OK
+			   : -1;
+	if (second > 0)
+		log_info("remembered logon of user %s from %s: %s first", log_q(user), client,
+			 second == 2 ? "the second factor is set up" : "a code is asked for");
+answer:
+	privsep_put_long(a, rc);
+	privsep_put_str(a, rc == PRIVSEP_AUTH_TOTP || rc == PRIVSEP_AUTH_ENROL ? token : "");
+	explicit_bzero(token, sizeof(token));
+	return 0;
+}
+
 int parent_totp_dispatch(struct server *srv, uint32_t type, struct privsep_msg *q,
 			 struct privsep_msg *a)
 {
@@ -478,6 +584,7 @@ int parent_totp_dispatch(struct server *srv, uint32_t type, struct privsep_msg *
 	case PRIVSEP_TOTP_BEGIN: return do_begin(srv, q, a);
 	case PRIVSEP_TOTP_CONFIRM: return do_confirm(srv, q, a);
 	case PRIVSEP_TOTP_DISABLE: return do_disable(srv, q, a);
+	case PRIVSEP_TOTP_RESUME: return do_resume(srv, q, a);
 	default: return -1;
 	}
 }

@@ -338,12 +338,40 @@ int privsep_totp_logon(struct privsep_client *c, const char *token, const char *
 	return 0;
 }
 
+int privsep_totp_resume(struct privsep_client *c, const char *user, int second_factor,
+			const char *client, enum privsep_auth *result,
+			char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e)
+{
+	unsigned char qbuf[1024], abuf[512];
+	struct privsep_msg q, a;
+	long long res;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_RESUME);
+	privsep_put_str(&q, user);
+	privsep_put_long(&q, second_factor != 0);
+	privsep_put_str(&q, client);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	if (call_rc(c, &q, &a, &res, e) < 0)
+		return -1;
+	if (privsep_get_str(&a, token, PRIVSEP_TOTP_TOKEN_LEN) < 0 ||
+	    (res != -1 && res != PRIVSEP_AUTH_OK && res != PRIVSEP_AUTH_TOTP &&
+	     res != PRIVSEP_AUTH_ENROL) ||
+	    (res != PRIVSEP_AUTH_OK && res != -1 && !token[0])) {
+		explicit_bzero(abuf, sizeof(abuf));
+		return err_set(e, "the parent process's answer was malformed");
+	}
+	explicit_bzero(abuf, sizeof(abuf));
+	if (res == -1)
+		return err_set(e, "the second factor cannot be checked just now");
+	*result = (enum privsep_auth)res;
+	return 0;
+}
+
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
-		       long *recovery_left, struct err *e)
+		       long *recovery_left, int *offered, struct err *e)
 {
 	unsigned char qbuf[512], abuf[256];
 	struct privsep_msg q, a;
-	long long rc, x, y;
+	long long rc, x, y, z;
 	/* The session id field is also a pending logon's "logon:TOKEN:CLIENT". */
 	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_STATE);
 	privsep_put_str(&q, session_id);
@@ -351,35 +379,44 @@ int privsep_totp_state(struct privsep_client *c, const char *session_id, int htt
 	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
 	if (call_rc(c, &q, &a, &rc, e) < 0)
 		return -1;
-	if (privsep_get_long(&a, &x) < 0 || privsep_get_long(&a, &y) < 0)
+	if (privsep_get_long(&a, &x) < 0 || privsep_get_long(&a, &y) < 0 ||
+	    privsep_get_long(&a, &z) < 0)
 		return err_set(e, "the parent process's answer was malformed");
 	if (rc != 0)
 		return err_set(e, "the second factor's state cannot be read just now");
 	*on = x != 0;
 	*recovery_left = (long)y;
+	*offered = z != 0;
 	return 0;
 }
 
 int privsep_totp_begin(struct privsep_client *c, const char *session_id, int https,
-		       char *secret, size_t secret_len, char *uri, size_t uri_len, struct err *e)
+		       const char *proof, const char *client, long *wait, char *secret,
+		       size_t secret_len, char *uri, size_t uri_len, struct err *e)
 {
-	unsigned char qbuf[512], abuf[2048];
+	unsigned char qbuf[PASSWORD_MAX + 1024], abuf[2048];
 	struct privsep_msg q, a;
-	long long rc;
+	long long rc, w = 0;
 	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_BEGIN);
 	privsep_put_str(&q, session_id);
 	privsep_put_long(&q, https);
+	privsep_put_str(&q, proof);
+	privsep_put_str(&q, client);
 	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
 	int called = call_rc(c, &q, &a, &rc, e);
-	if (called == 0 && (privsep_get_str(&a, secret, secret_len) < 0 ||
-			    privsep_get_str(&a, uri, uri_len) < 0))
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called == 0 && (privsep_get_long(&a, &w) < 0 ||
+			    privsep_get_str(&a, secret, secret_len) < 0 ||
+			    privsep_get_str(&a, uri, uri_len) < 0 || rc < -1 ||
+			    rc > PRIVSEP_TOTP_NONE))
 		called = err_set(e, "the parent process's answer was malformed");
 	explicit_bzero(abuf, sizeof(abuf));
 	if (called < 0)
 		return -1;
-	if (rc != 0)
+	*wait = (long)w;
+	if (rc == -1)
 		return err_set(e, "two-step verification cannot be set up just now");
-	return 0;
+	return (int)rc;
 }
 
 int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,

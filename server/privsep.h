@@ -55,10 +55,11 @@ enum privsep_type {
 	/* The second factor (parent_totp.c); the settings ones act on the user
 	 * of the session named, never on a user the worker names. */
 	PRIVSEP_TOTP_LOGON,   /* token, code, client -> result, wait, user (OK, WRONG) */
-	PRIVSEP_TOTP_STATE,   /* session id, https -> rc, on, recovery codes left */
-	PRIVSEP_TOTP_BEGIN,   /* session id, https -> rc, secret (base32), otpauth URI */
+	PRIVSEP_TOTP_STATE,   /* session id, https -> rc, on, recovery codes left, offered */
+	PRIVSEP_TOTP_BEGIN,   /* session id, https, proof, client -> rc, wait, secret (base32), URI */
 	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
-	PRIVSEP_TOTP_DISABLE, /* session id, https, password, client -> rc, wait */
+	PRIVSEP_TOTP_DISABLE, /* session id, https, password or code, client -> rc, wait */
+	PRIVSEP_TOTP_RESUME,  /* user, second factor, client -> result, pending token */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
 	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
@@ -145,19 +146,33 @@ int privsep_auth(struct privsep_client *c, const char *user, const char *passwor
 int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,
 		       const char *client, enum privsep_auth *result, long *wait, char *user_out,
 		       size_t len, struct err *e);
-/* The session's user's second factor: *on, and the recovery codes left. */
+/* A remembered logon of user about to resume (second_factor: it was made
+ * after one): PRIVSEP_AUTH_OK, it may; _TOTP, a code is asked for first, or
+ * _ENROL, the user must set one up (login.totp or the domain's policy
+ * requires it): both with a pending logon's token for client, as after a
+ * right password. -1 (e filled): it cannot be decided, no session. */
+int privsep_totp_resume(struct privsep_client *c, const char *user, int second_factor,
+			const char *client, enum privsep_auth *result,
+			char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e);
+/* The session's user's second factor: *on, the recovery codes left, and
+ * *offered, 0 when the user's policy (domain or login.totp) is off. */
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
-		       long *recovery_left, struct err *e);
-/* A new secret to enrol (replacing one not yet confirmed): its base32 and URI. */
+		       long *recovery_left, int *offered, struct err *e);
+/* A new secret to enrol (replacing one not yet confirmed): PRIVSEP_TOTP_OK
+ * with its base32 and URI. A user who has a second factor on proves it is
+ * them first: proof is the password or a current code (_WRONG, or _WAIT
+ * with *wait seconds, counted in the logon throttle); -1 e filled. */
 int privsep_totp_begin(struct privsep_client *c, const char *session_id, int https,
-		       char *secret, size_t secret_len, char *uri, size_t uri_len, struct err *e);
+		       const char *proof, const char *client, long *wait, char *secret,
+		       size_t secret_len, char *uri, size_t uri_len, struct err *e);
 /* PRIVSEP_TOTP_OK and the recovery codes (TOTP_RECOVERY_COUNT of
  * TOTP_RECOVERY_LEN each, one after the other in codes), _WRONG, _WAIT or
  * _NONE (no enrolment under way); -1 e filled. */
 int privsep_totp_confirm(struct privsep_client *c, const char *session_id, int https,
 			 const char *code, const char *client, long *wait, char *codes,
 			 size_t codes_len, char *user, size_t user_len, struct err *e);
-/* TOTP off, with the user's password: _OK, _WRONG, _WAIT; -1 e filled. */
+/* TOTP off, with the user's password or a current code: _OK, _WRONG, _WAIT;
+ * -1 e filled. */
 int privsep_totp_disable(struct privsep_client *c, const char *session_id, int https,
 			 const char *password, const char *client, long *wait, struct err *e);
 /* 1 and the stamp, 0 for no such user, -1 when it cannot be read. */

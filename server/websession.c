@@ -263,7 +263,8 @@ int websession_begin(struct request *r, const char *user, int expire_pages, int 
 	if (remember && config_bool(cfg, SET_LOGIN_REMEMBER_ME)) {
 		struct err e;
 		struct session_store *st = store_of(srv->sessions, 0);
-		if (st && remember_create(st, user, days, cookie, sizeof(cookie), &e) < 0) {
+		if (st && remember_create(st, user, days, remember == WEBSESSION_REMEMBER_TOTP, cookie,
+					  sizeof(cookie), &e) < 0) {
 			log_warnx("logon user %s: cannot remember it: %s", log_q(user), log_q(e.msg));
 			cookie[0] = '\0';
 		}
@@ -273,6 +274,34 @@ int websession_begin(struct request *r, const char *user, int expire_pages, int 
 	}
 	privsep_note_sessions(srv->ps);
 	return 0;
+}
+
+/* 1 when the remembered logon of user (taken from cookie fresh) must pass
+ * the second factor first: it ends, and r->resume gets the pending logon the
+ * parent made instead; 0 when it may become a session; -1 when that cannot
+ * be decided (no session: fail closed). */
+static int resume_needs_code(struct request *r, struct session_store *st, const char *user,
+			     int second_factor, const char *fresh)
+{
+	struct server *srv = r->gen->srv;
+	enum privsep_auth result;
+	struct err e;
+	if (privsep_totp_resume(srv->ps, user, second_factor, r->client, &result, r->resume.token,
+				&e) < 0) {
+		log_warnx("remembered logon of user %s from %s refused: %s", log_q(user), r->client,
+			  log_q(e.msg));
+		r->resume.token[0] = '\0';
+		return -1;
+	}
+	if (result == PRIVSEP_AUTH_OK)
+		return 0;
+	/* Its token ends: a logon with the code remembers again where allowed. */
+	if (remember_forget(st, fresh, &e) < 0)
+		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
+	http_add_cookie(r, REMEMBER_COOKIE, "", 0);
+	r->resume.enrol = result == PRIVSEP_AUTH_ENROL;
+	snprintf(r->resume.user, sizeof(r->resume.user), "%s", user);
+	return 1;
 }
 
 /* A remembered logon becomes a session; its token is replaced on the way.
@@ -304,8 +333,9 @@ static void resume_remembered(struct request *r)
 			  wait);
 		return;
 	}
-	int rc = remember_take(st, cookie, (int)days, user, sizeof(user), fresh, sizeof(fresh), &res,
-			       &e);
+	int second_factor = 0;
+	int rc = remember_take(st, cookie, (int)days, user, sizeof(user), &second_factor, fresh,
+			       sizeof(fresh), &res, &e);
 	if (rc < 0) {
 		log_warnx("remembered logon from %s: %s", r->client, log_q(e.msg));
 		return;
@@ -335,6 +365,11 @@ static void resume_remembered(struct request *r)
 	}
 	if (exists < 0)
 		stamp[0] = '\0';
+	/* The second factor, as the user's policy stands now. */
+	if (resume_needs_code(r, st, user, second_factor, fresh) != 0) {
+		explicit_bzero(fresh, sizeof(fresh));
+		return;
+	}
 	explicit_bzero(fresh, sizeof(fresh));
 	rc = create(r, user, stamp, 0, r->https);
 	if (rc < 0) {

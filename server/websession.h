@@ -14,6 +14,8 @@
 #include <stddef.h>
 
 #include "webmsg/session_store.h"
+#include "webmsg/token.h"
+#include "webmsg/users.h"
 
 struct config_snapshot;
 struct err;
@@ -47,11 +49,29 @@ const char *websession_refusal(struct websession *ws);
 long websession_count(struct websession *ws, const struct config_snapshot *cfg);
 
 /* A new session for a user who just gave the right password (and a new
- * remembered logon when asked), with its cookies. 0; SESSION_FULL when
- * session.max_sessions are open; -1 when the store cannot be used (logged). */
+ * remembered logon when remember is not WEBSESSION_FORGET), with its
+ * cookies. 0; SESSION_FULL when session.max_sessions are open; -1 when the
+ * store cannot be used (logged). */
+enum websession_remember {
+	WEBSESSION_FORGET,
+	WEBSESSION_REMEMBER,	  /* the logon had the password */
+	WEBSESSION_REMEMBER_TOTP, /* and the second factor: resuming may skip it */
+};
 int websession_begin(struct request *r, const char *user, int expire_pages, int remember);
+
+/* A remembered logon that must pass the second factor before it becomes a
+ * session (websession_find leaves it in r->resume): the parent's pending
+ * logon, as after a right password. */
+struct websession_resume {
+	char token[TOKEN_LEN(32)]; /* "" when there is none */
+	int enrol;		   /* the user must set one up first */
+	char user[USER_ADDRESS_MAX];
+};
 /* The request's session into r->sess (r->has_session): its cookie, else a
- * remembered logon. A session whose account changed ends here. */
+ * remembered logon. A session whose account changed ends here. A remembered
+ * logon that needs the second factor now (the user's policy, or
+ * login.remember_totp) ends, and r->resume holds the pending logon that
+ * takes its place. */
 void websession_find(struct request *r);
 /* No live session: the session the cookie had, when it ended by logoff or
  * expiry within SESSION_ENDED_SECONDS and its account is unchanged, into

@@ -81,6 +81,15 @@ static void print_diff(const struct config_sync_result *r, const char *here_titl
 	}
 }
 
+/* A setting the file would change that an import never replaces here. */
+static void print_kept(const struct config_sync_result *r)
+{
+	if (r->kept[0])
+		printf("%s: the file has another value; kept here, never replaced by an import "
+		       "once set (the TOTP keys of this database are sealed with it)\n",
+		       r->kept);
+}
+
 int cmd_config_diff(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct config_sync_result r;
@@ -101,6 +110,7 @@ int cmd_config_diff(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("the same: every setting is as in %s\n", argv[0]);
 	else
 		print_diff(&r, "here", "file");
+	print_kept(&r);
 	int rc = r.n == 0 ? CMD_OK : CMD_FAIL;
 	config_sync_result_free(&r);
 	config_file_free(&f);
@@ -117,7 +127,9 @@ int cmd_config_import(struct cmd_ctx *ctx, int argc, char **argv)
 	(void)argc;
 	if (config_sync_read(argv[0], &f, &e) < 0)
 		return cmd_error("%s; nothing was imported", e.msg);
-	if (config_sync_import(ctx->db, f, dry, &r, &e) < 0) {
+	int imported = config_sync_import(ctx->db, f, dry, &r, &e);
+	print_kept(&r);
+	if (imported < 0) {
 		/* Saved but not applied by the daemon: say what was saved. */
 		int saved = r.outcome.version > 0 && !dry;
 		if (saved && r.n > 0)

@@ -79,8 +79,19 @@ static const struct cmd_entry table[] = {
 	  "A domain that still has users is refused unless --force is given, which deletes its "
 	  "users too.",
 	  1, 1, CMD_OPT(OPT_FORCE), CMD_DB, cmd_domain_del },
-	{ "domain list", "", "List the mail domains and how many users each has", NULL, 0, 0, 0,
-	  CMD_DB, cmd_domain_list },
+	{ "domain list", "", "List the mail domains, how many users each has and its TOTP policy",
+	  NULL, 0, 0, 0, CMD_DB, cmd_domain_list },
+	{ "domain show", "NAME", "Show a mail domain: its users and its TOTP policy", NULL, 1, 1, 0,
+	  CMD_DB, cmd_domain_show },
+	{ "domain set", "NAME totp off|optional|required|inherit",
+	  "Set a domain's two-step verification (TOTP) policy",
+	  "inherit (the default) follows login.totp. required: users of the domain without a "
+	  "second factor set it up right after the password. optional: users choose. off: "
+	  "users of the domain are not offered it and are not asked for a code, even those who "
+	  "set one up (their keys are kept: inherit, optional or required asks for them "
+	  "again); the command says how many enrolled users that is. Applies at the next "
+	  "logon, and to remembered logons when they resume.",
+	  3, 3, 0, CMD_DB, cmd_domain_set },
 	{ "user add", "ADDRESS", "Add a user (name@domain) with a password", PASSWORD_DETAIL, 1, 1,
 	  CMD_OPT(OPT_PASSWORD_FILE), CMD_DB, cmd_user_add },
 	{ "user del", "ADDRESS", "Delete a user", NULL, 1, 1, 0, CMD_DB, cmd_user_del },

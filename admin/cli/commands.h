@@ -130,6 +130,8 @@ int cmd_config_diff(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_del(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_domain_list(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_domain_show(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_domain_set(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_add(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_del(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_user_passwd(struct cmd_ctx *ctx, int argc, char **argv);

@@ -1,5 +1,6 @@
-/* screen_domains.c - the mail domains with their numbers of users: add one,
- * delete one (with its users, after confirming), open one's users. */
+/* screen_domains.c - the mail domains with their numbers of users and their
+ * two-step verification (TOTP) policy: add one, delete one (with its users,
+ * after confirming), set its policy, open one's users. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 struct domain_row {
 	char name[256];
 	long users;
+	char totp[DOMAIN_TOTP_MAX]; /* its own policy, "inherit" for login.totp's */
 };
 
 struct domains_screen {
@@ -39,6 +41,7 @@ static int add_row(const char *name, long users, void *arg)
 		s->cap = cap;
 	}
 	snprintf(s->rows[s->n].name, sizeof(s->rows[0].name), "%s", name);
+	snprintf(s->rows[s->n].totp, sizeof(s->rows[0].totp), "?");
 	s->rows[s->n++].users = users;
 	return 0;
 }
@@ -52,6 +55,12 @@ static int load(struct console *c, struct domains_screen *s)
 		console_db_failed(c, &e);
 		return -1;
 	}
+	for (int i = 0; i < s->n; i++)
+		if (domain_totp_get(console_db(c), s->rows[i].name, s->rows[i].totp,
+				    sizeof(s->rows[i].totp), &e) < 0) {
+			console_db_failed(c, &e);
+			return -1;
+		}
 	list_set_count(&s->list, s->n);
 	return 0;
 }
@@ -77,7 +86,8 @@ static void draw_row(WINDOW *w, int y, int x, int width, int i, attr_t a, void *
 	struct domains_screen *s = arg;
 	char users[32];
 	snprintf(users, sizeof(users), "%ld user%s", s->rows[i].users, s->rows[i].users == 1 ? "" : "s");
-	text_put(w, y, x + 1, width - 14, s->rows[i].name, 0, a);
+	text_put(w, y, x + 1, width - 26, s->rows[i].name, 0, a);
+	text_put(w, y, x + width - 24, 11, s->rows[i].totp, 0, a);
 	text_put(w, y, x + width - 12, 11, users, 0, a);
 }
 
@@ -90,7 +100,8 @@ static void domains_draw(struct console *c, void *st, WINDOW *w, int h, int widt
 				 "add one; users are then added in it.", theme_attr(ROLE_DIM));
 		return;
 	}
-	text_put(w, 0, 1, width - 14, "Domain", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
+	text_put(w, 0, 1, width - 26, "Domain", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
+	text_put(w, 0, width - 24, 11, "2-step", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
 	text_put(w, 0, width - 12, 11, "Users", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
 	list_draw(&s->list, w, 1, 0, h - 1, width, focused, draw_row, s);
 }
@@ -136,6 +147,50 @@ static void delete_domain(struct console *c, struct domains_screen *s)
 		console_tree_changed(c);
 }
 
+/* The domain's two-step verification policy; off for a domain whose users
+ * set up keys is confirmed first (they log on with the password alone). */
+static void set_totp(struct console *c, struct domains_screen *s)
+{
+	/* Distinct first letters: dialog_choice takes them as keys. */
+	static const char *const labels[] = { "Inherit", "Required", "Users choose",
+					      "Off (password only)", NULL };
+	static const char *const values[] = { "inherit", "required", "optional", "off" };
+	const struct domain_row *d = &s->rows[s->list.cur];
+	char text[600], name[256];
+	long enrolled = 0;
+	struct err e;
+	int def = 0;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(d->totp, values[i]) == 0)
+			def = i;
+	snprintf(text, sizeof(text),
+		 "Two-step verification (TOTP) for the users of %s. Inherit follows the "
+		 "setting login.totp; Required sends users without a key to set one up right "
+		 "after the password; Users choose offers it; Off asks nobody for a code, not "
+		 "even users who set one up (their keys are kept).", d->name);
+	int i = dialog_choice("Two-step verification", text, labels, def);
+	if (i < 0)
+		return;
+	snprintf(name, sizeof(name), "%s", d->name);
+	if (domain_totp_enrolled(console_db(c), name, &enrolled, &e) < 0) {
+		console_fail(c, "Two-step verification", &e);
+		return;
+	}
+	if (strcmp(values[i], "off") == 0 && enrolled > 0) {
+		snprintf(text, sizeof(text),
+			 "%ld user%s of %s set up two-step verification. With Off %s logged on "
+			 "with the password alone. Turn it off?",
+			 enrolled, enrolled == 1 ? "" : "s", name, enrolled == 1 ? "is" : "are");
+		if (!dialog_confirm("Two-step verification", text))
+			return;
+	}
+	if (domain_totp_set(console_db(c), name, values[i], &e) < 0) {
+		console_fail(c, "Two-step verification", &e);
+		return;
+	}
+	load(c, s);
+}
+
 static int domains_key(struct console *c, void *st, int key)
 {
 	struct domains_screen *s = st;
@@ -149,6 +204,10 @@ static int domains_key(struct console *c, void *st, int key)
 		delete_domain(c, s);
 		return 1;
 	}
+	if (key == 't') {
+		set_totp(c, s);
+		return 1;
+	}
 	if (key_is_enter(key)) {
 		console_go(c, NODE_DOMAIN, s->rows[s->list.cur].name);
 		return 1;
@@ -160,6 +219,7 @@ static const struct keybar_entry *domains_keys(void *st)
 {
 	static const struct keybar_entry keys[] = { { "Ins", "n", "Add" },
 						    { "Del", "d", "Delete" },
+						    { NULL, "t", "2-step policy" },
 						    { NULL, "Enter", "Users" },
 						    { NULL, "Esc", "Tree" },
 						    { 0 } };
@@ -169,9 +229,14 @@ static const struct keybar_entry *domains_keys(void *st)
 
 const struct screen screen_domains = {
 	.name = "Domains",
-	.help = "The mail domains this server serves, each with its number of users. Users "
-		"log on as name@domain. Deleting a domain deletes its users too, after you "
-		"confirm it.",
+	.help = "The mail domains this server serves, each with its two-step verification "
+		"policy and its number of users. Users log on as name@domain. Deleting a "
+		"domain deletes its users too, after you confirm it. t sets the domain's "
+		"two-step verification (TOTP) policy: inherit (login.totp decides), required "
+		"(users without a key set one up right after the password), users choose, "
+		"or off: nobody of the domain is asked for a code, not even users who set "
+		"one up (their keys are kept, and are asked for again once the policy is "
+		"no longer off).",
 	.open = domains_open,
 	.close = domains_close,
 	.draw = domains_draw,

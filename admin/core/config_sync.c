@@ -110,6 +110,13 @@ int config_sync_diff(struct db *db, const struct config_file *f, struct config_s
 	if (config_load(db, &r->before, e) < 0)
 		return -1;
 	r->n = config_file_diff(r->before, f, r->diff);
+	for (int i = 0; i < SET_COUNT; i++) {
+		if (!config_file_keeps(r->before, f, (enum setting_id)i))
+			continue;
+		size_t used = strlen(r->kept);
+		snprintf(r->kept + used, sizeof(r->kept) - used, "%s%s", used ? ", " : "",
+			 settings_get((enum setting_id)i)->name);
+	}
 	return 0;
 }
 

@@ -33,6 +33,8 @@ struct config_sync_result {
 	struct config_file_diff diff[SET_COUNT];  /* borrowed from before and the file */
 	size_t n;
 	char restart[320]; /* the settings of the change that need a restart, or "" */
+	char kept[160];    /* settings the file has another value for that are kept
+			    * here (config_file_keeps), or "" */
 	struct apply_outcome outcome;             /* import only */
 };
 void config_sync_result_free(struct config_sync_result *r);

@@ -70,6 +70,11 @@ struct config_file_diff {
  * any message). Values are compared in their canonical spelling. */
 size_t config_file_diff(const struct config_snapshot *s, const struct config_file *f,
 			struct config_file_diff *out);
+/* 1 when f has another value for setting id than s, but s keeps its own: a
+ * SETTING_KEEP setting (session.secret) that is set in s is never replaced
+ * by an import, so config_file_diff leaves it out. */
+int config_file_keeps(const struct config_snapshot *s, const struct config_file *f,
+		      enum setting_id id);
 
 /* The quoted, escaped spelling of a value as the file writes it, into out;
  * -1 when it does not fit. For showing values safely on a terminal too. */

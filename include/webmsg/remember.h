@@ -5,8 +5,9 @@
  *
  * The tokens live in the session store (session_store.h), on its keys with
  * an expiry, so a restart keeps them and a shared store shares them:
- *   remember:t:SELECTOR  "created expires rotated_at hash previous user"
- *                        (previous "-" when none), expiring with the token;
+ *   remember:t:SELECTOR  "created expires rotated_at hash previous [totp ]user"
+ *                        (previous "-" when none; "totp " when made after a
+ *                        second factor), expiring with the token;
  *   remember:u:USER      the user's selectors, to end them all;
  *   remember:l:USER      a short lock (INCR): one change of a user's tokens
  *                        at a time, so two tabs resuming at once both rotate
@@ -30,9 +31,11 @@ struct session_store;
 /* Remembered logons one user can have; a new one ends the oldest. */
 #define REMEMBER_PER_USER 32
 
-/* A new token for address, valid for days; cookie gets "selector:validator". */
-int remember_create(struct session_store *st, const char *address, int days, char *cookie,
-		    size_t len, struct err *e);
+/* A new token for address, valid for days; cookie gets "selector:validator".
+ * second_factor: the logon it remembers passed a second factor (TOTP), so
+ * resuming it may skip the code where the policy allows (remember_take says). */
+int remember_create(struct session_store *st, const char *address, int days,
+		    int second_factor, char *cookie, size_t len, struct err *e);
 /* How long the validator a token had before its last use still works: two
  * tabs of a browser that restarted resume at the same time with the same cookie. */
 #define REMEMBER_GRACE_SECONDS 60
@@ -45,13 +48,14 @@ enum remember_result {
 			     logon of the user ended */
 };
 
-/* Checks a cookie value. When it is good, *user gets the address and the token
+/* Checks a cookie value. When it is good, *user gets the address, the token
  * gets a new validator (same selector) and a new lifetime of days: fresh gets
- * the new cookie value. *user is also set for REMEMBER_EXPIRED and
- * REMEMBER_COPIED, for the log. */
+ * the new cookie value, and *second_factor whether the token was made after
+ * a second factor (0 for tokens from before there was one). *user is also
+ * set for REMEMBER_EXPIRED and REMEMBER_COPIED, for the log. */
 int remember_take(struct session_store *st, const char *cookie, int days, char *user,
-		  size_t userlen, char *fresh, size_t freshlen, enum remember_result *result,
-		  struct err *e);
+		  size_t userlen, int *second_factor, char *fresh, size_t freshlen,
+		  enum remember_result *result, struct err *e);
 /* Ends the token of this cookie (logoff). */
 int remember_forget(struct session_store *st, const char *cookie, struct err *e);
 /* Ends every remembered logon of user (normalized address); *count (may be

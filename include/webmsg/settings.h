@@ -90,6 +90,8 @@ enum setting_type {
 enum setting_flags {
 	SETTING_RESTART = 1 << 0, /* a running daemon applies it only when restarted */
 	SETTING_SECRET = 1 << 1,  /* never printed, logged or recorded in the history */
+	SETTING_KEEP = 1 << 2,    /* once set, never replaced by a configuration import:
+				   * data in this database is sealed with it */
 };
 
 struct setting {

@@ -22,6 +22,19 @@ typedef int (*domain_list_fn)(const char *name, long users, void *arg);
 int domain_list(struct db *db, domain_list_fn fn, void *arg, struct err *e);
 int domain_exists(struct db *db, const char *name, int *exists, struct err *e);
 
+/* A domain's second-factor policy: "inherit" (login.totp decides), "off",
+ * "optional" or "required", as stored. */
+#define DOMAIN_TOTP_MAX 16
+extern const char *const domain_totp_choices[]; /* NULL-terminated */
+int domain_totp_get(struct db *db, const char *domain, char *policy, size_t len, struct err *e);
+int domain_totp_set(struct db *db, const char *domain, const char *policy, struct err *e);
+/* How many users of domain have a second factor turned on. */
+int domain_totp_enrolled(struct db *db, const char *domain, long *count, struct err *e);
+/* The policy that applies to user (name@domain): the domain's own, or
+ * global (login.totp's value) when the domain inherits it or is unknown. */
+int user_totp_policy(struct db *db, const char *address, const char *global, char *policy,
+		     size_t len, struct err *e);
+
 /* *exists is 1 when name@domain is a user here (an address that is not
  * well formed is no user). */
 int user_exists(struct db *db, const char *address, int *exists, struct err *e);

@@ -5,40 +5,11 @@
 // and the password page says nothing about a second factor before the
 // password is right.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { before } from 'node:test';
 import { browserSuite, logOn, logOff, withPage, PASSWORD, WRONG_LOGON, logonError } from './lib.mjs';
+import { codeAt, nowStep } from './totp_lib.mjs';
 
 const ANNA = 'anna@example.org';
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const out = [];
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const v = alphabet.indexOf(c);
-    assert.ok(v >= 0, `base32 character ${c}`);
-    acc = (acc << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((acc >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// RFC 6238 with HMAC-SHA1, 6 digits, 30 s steps.
-function codeAt(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = mac.readUInt32BE(off) & 0x7fffffff;
-  return String(bin % 1000000).padStart(6, '0');
-}
-
-const nowStep = () => Math.floor(Date.now() / 1000 / 30);
 
 // Password page, then the code page; resolves with the answer to the code.
 async function logOnWithCode(page, base, code) {

@@ -3,32 +3,11 @@
 // confirming a code, sees the recovery codes once, and is asked for a code
 // from then on.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { before } from 'node:test';
 import { browserSuite, logOff, logonError, withPage, PASSWORD, WRONG_LOGON } from './lib.mjs';
+import { codeAt, nowStep } from './totp_lib.mjs';
 
 const BEA = 'bea@example.org';
-
-function codeAt(secret, step) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, acc = 0;
-  const key = [];
-  for (const c of secret) {
-    acc = (acc << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      key.push((acc >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', Buffer.from(key)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
-const nowStep = () => Math.floor(Date.now() / 1000 / 30);
 
 async function password(page, base, pass) {
   await page.goto(`${base}/`);

@@ -46,11 +46,12 @@ rm -f "$store" "$store-wal" "$store-shm"
 	sed -n '/^CREATE TABLE remember_tokens/,/^CREATE INDEX remember_tokens_user/p' \
 		"$sql_dir/003-remember-sessions.sql"
 	grep '^ALTER TABLE remember_tokens' "$sql_dir/005-remember-grace.sql"
-	# Without what later versions added (007: TOTP).
+	# Without what later versions added (007: TOTP, 008: domain policy).
 	echo 'DROP TABLE totp_recovery;'
 	for c in totp_secret totp_pending totp_last_step; do
 		echo "ALTER TABLE users DROP COLUMN $c;"
 	done
+	echo 'ALTER TABLE domains DROP COLUMN totp_policy;'
 	echo 'PRAGMA user_version = 5;'
 } >"$WORK/schema5.sql"
 sqlite3 "$WEBMSG_CONFIG" <"$WORK/schema5.sql" ||

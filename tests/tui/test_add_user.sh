@@ -13,7 +13,7 @@ keys c n
 check "n asks for a domain" wait_for c 'Domain name'
 type_text c Example.ORG
 keys c Enter
-check "the domain is listed" wait_for c 'example\.org +0 users'
+check "the domain is listed" wait_for c 'example\.org +inherit +0 users'
 check "and in the tree" wait_for c '└─example\.org'
 keys c Enter
 check "Enter opens its users" wait_for c 'Users of example\.org'

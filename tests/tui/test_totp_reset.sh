@@ -12,7 +12,7 @@ sqlite3 "$WEBMSG_CONFIG" "update users set totp_secret = 'v1:00' where name = 'b
 
 console_start c
 check "Domains opens" select_node c 'Domains'
-check "example.org is listed" wait_for c 'example\.org +1 user'
+check "example.org is listed" wait_for c 'example\.org +inherit +1 user'
 keys c Enter
 check "Enter opens its users" wait_for c 'Users of example\.org'
 check "the key bar offers the reset" wait_for c 't Reset 2-step'

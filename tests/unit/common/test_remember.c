@@ -62,9 +62,11 @@ static enum remember_result take_as(struct fixture *f, const char *who, const ch
 	char user[USER_ADDRESS_MAX] = "";
 	enum remember_result res;
 	struct err e = { "" };
-	ok(remember_take(f->st, cookie, 30, user, sizeof(user), fresh, REMEMBER_COOKIE_LEN, &res,
-			 &e),
+	int second = -1;
+	ok(remember_take(f->st, cookie, 30, user, sizeof(user), &second, fresh,
+			 REMEMBER_COOKIE_LEN, &res, &e),
 	   &e);
+	assert_int_equal(second, 0); /* these tokens are made without one */
 	if (res != REMEMBER_UNKNOWN)
 		assert_string_equal(user, who);
 	return res;
@@ -113,7 +115,7 @@ static void test_rotates_on_use(void **state)
 	struct fixture *f = *state;
 	char c0[REMEMBER_COOKIE_LEN], c1[REMEMBER_COOKIE_LEN], c2[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "Alice@Example.com", 30, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "Alice@Example.com", 30, 0, c0, sizeof(c0), &e), &e);
 	assert_int_equal(take(f, c0, c1), REMEMBER_OK);
 	assert_string_not_equal(c0, c1);
 	/* The same selector, a new validator. */
@@ -123,6 +125,32 @@ static void test_rotates_on_use(void **state)
 	assert_int_equal(tokens(f), 1);
 }
 
+/* A token made after a second factor says so at every use, rotated or
+ * not; one made with the password alone never does. */
+static void test_second_factor_kept(void **state)
+{
+	struct fixture *f = *state;
+	char c0[REMEMBER_COOKIE_LEN], c1[REMEMBER_COOKIE_LEN], c2[REMEMBER_COOKIE_LEN];
+	char p0[REMEMBER_COOKIE_LEN], p1[REMEMBER_COOKIE_LEN], user[USER_ADDRESS_MAX];
+	enum remember_result res;
+	struct err e = { "" };
+	int second = -1;
+	ok(remember_create(f->st, "alice@example.com", 30, 1, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, p0, sizeof(p0), &e), &e);
+	ok(remember_take(f->st, c0, 30, user, sizeof(user), &second, c1, sizeof(c1), &res, &e), &e);
+	assert_int_equal(res, REMEMBER_OK);
+	assert_string_equal(user, "alice@example.com");
+	assert_int_equal(second, 1);
+	second = -1;
+	ok(remember_take(f->st, c1, 30, user, sizeof(user), &second, c2, sizeof(c2), &res, &e), &e);
+	assert_int_equal(res, REMEMBER_OK);
+	assert_int_equal(second, 1);
+	ok(remember_take(f->st, p0, 30, user, sizeof(user), &second, p1, sizeof(p1), &res, &e), &e);
+	assert_int_equal(res, REMEMBER_OK);
+	assert_string_equal(user, "alice@example.com");
+	assert_int_equal(second, 0);
+}
+
 /* Two tabs resume with the same cookie: both are let in. */
 static void test_two_tabs_at_once(void **state)
 {
@@ -130,7 +158,7 @@ static void test_two_tabs_at_once(void **state)
 	char c0[REMEMBER_COOKIE_LEN], tab1[REMEMBER_COOKIE_LEN], tab2[REMEMBER_COOKIE_LEN];
 	char next[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "alice@example.com", 30, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, c0, sizeof(c0), &e), &e);
 	assert_int_equal(take(f, c0, tab1), REMEMBER_OK);
 	assert_int_equal(take(f, c0, tab2), REMEMBER_OK);
 	assert_string_not_equal(tab1, tab2);
@@ -146,9 +174,9 @@ static void test_copied_after_grace(void **state)
 	char c0[REMEMBER_COOKIE_LEN], c1[REMEMBER_COOKIE_LEN], other[REMEMBER_COOKIE_LEN];
 	char unused[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "alice@example.com", 30, c0, sizeof(c0), &e), &e);
-	ok(remember_create(f->st, "alice@example.com", 30, other, sizeof(other), &e), &e);
-	ok(remember_create(f->st, "bob@example.com", 30, unused, sizeof(unused), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, other, sizeof(other), &e), &e);
+	ok(remember_create(f->st, "bob@example.com", 30, 0, unused, sizeof(unused), &e), &e);
 	assert_int_equal(take(f, c0, c1), REMEMBER_OK);
 	age(f, c0, 3, REMEMBER_GRACE_SECONDS + 1);
 	assert_int_equal(take(f, c0, unused), REMEMBER_COPIED);
@@ -165,7 +193,7 @@ static void test_older_validator(void **state)
 	char c0[REMEMBER_COOKIE_LEN], c1[REMEMBER_COOKIE_LEN], c2[REMEMBER_COOKIE_LEN];
 	char unused[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "alice@example.com", 30, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, c0, sizeof(c0), &e), &e);
 	assert_int_equal(take(f, c0, c1), REMEMBER_OK);
 	assert_int_equal(take(f, c1, c2), REMEMBER_OK);
 	assert_int_equal(take(f, c0, unused), REMEMBER_COPIED);
@@ -180,7 +208,7 @@ static void test_expired_and_malformed(void **state)
 	static const char *const malformed[] = {
 		"", ":", "abc", "abc:", ":abc", "a:b:c", "selector:validator", "\x01:\x02",
 	};
-	ok(remember_create(f->st, "alice@example.com", 30, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, c0, sizeof(c0), &e), &e);
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
 		assert_int_equal(take(f, malformed[i], unused), REMEMBER_UNKNOWN);
 	age(f, c0, 2, 31L * 86400);
@@ -197,9 +225,9 @@ static void test_end_user(void **state)
 	char unused[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
 	long sessions = -1, remembered = -1;
-	ok(remember_create(f->st, "alice@example.com", 30, a1, sizeof(a1), &e), &e);
-	ok(remember_create(f->st, "alice@example.com", 30, a2, sizeof(a2), &e), &e);
-	ok(remember_create(f->st, "bob@example.com", 30, b1, sizeof(b1), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, a1, sizeof(a1), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, a2, sizeof(a2), &e), &e);
+	ok(remember_create(f->st, "bob@example.com", 30, 0, b1, sizeof(b1), &e), &e);
 	ok(remember_forget(f->st, a2, &e), &e);
 	ok(session_store_end_user(NULL, f->dbpath, "alice@example.com", &sessions, &remembered, &e), &e);
 	assert_int_equal(sessions, 0);
@@ -216,7 +244,7 @@ static void test_survives_reopen(void **state)
 	struct fixture *f = *state;
 	char c0[REMEMBER_COOKIE_LEN], c1[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "alice@example.com", 30, c0, sizeof(c0), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, c0, sizeof(c0), &e), &e);
 	session_store_close(&f->st);
 	ok(session_store_sqlite_open(f->storepath, &f->st, &e), &e);
 	assert_int_equal(take(f, c0, c1), REMEMBER_OK);
@@ -228,9 +256,9 @@ static void test_per_user_cap(void **state)
 	struct fixture *f = *state;
 	char first[REMEMBER_COOKIE_LEN], c[REMEMBER_COOKIE_LEN], unused[REMEMBER_COOKIE_LEN];
 	struct err e = { "" };
-	ok(remember_create(f->st, "alice@example.com", 30, first, sizeof(first), &e), &e);
+	ok(remember_create(f->st, "alice@example.com", 30, 0, first, sizeof(first), &e), &e);
 	for (int i = 0; i < REMEMBER_PER_USER; i++)
-		ok(remember_create(f->st, "alice@example.com", 30, c, sizeof(c), &e), &e);
+		ok(remember_create(f->st, "alice@example.com", 30, 0, c, sizeof(c), &e), &e);
 	assert_int_equal(tokens(f), REMEMBER_PER_USER);
 	assert_int_equal(take(f, first, unused), REMEMBER_UNKNOWN);
 	assert_int_equal(take(f, c, unused), REMEMBER_OK);
@@ -252,7 +280,8 @@ static void test_moved_from_old_database(void **state)
 		   "expires INTEGER NOT NULL, previous_hash TEXT NOT NULL DEFAULT '', rotated_at "
 		   "INTEGER NOT NULL DEFAULT 0); DROP TABLE totp_recovery; ALTER TABLE users "
 		   "DROP COLUMN totp_secret; ALTER TABLE users DROP COLUMN totp_pending; ALTER "
-		   "TABLE users DROP COLUMN totp_last_step; PRAGMA user_version = 5",
+		   "TABLE users DROP COLUMN totp_last_step; ALTER TABLE domains DROP COLUMN "
+		   "totp_policy; PRAGMA user_version = 5",
 		   &e),
 	   &e);
 	long long now = (long long)time(NULL);
@@ -289,7 +318,7 @@ int main(void)
 		T(test_rotates_on_use),	   T(test_two_tabs_at_once), T(test_copied_after_grace),
 		T(test_older_validator),   T(test_expired_and_malformed),
 		T(test_end_user),	   T(test_survives_reopen),  T(test_per_user_cap),
-		T(test_moved_from_old_database),
+		T(test_moved_from_old_database), T(test_second_factor_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
