@@ -210,7 +210,8 @@ static int add_rules(scmp_filter_ctx ctx, struct err *e)
  * kind of socket can be made to use it with. Datagram sockets (a DNS
  * lookup of a name) are refused softly, so that a server named by a host
  * name that needs DNS fails as "not reachable" instead of killing the
- * worker: name mail.imap_server by address, or by a name in /etc/hosts. */
+ * worker: name mail.imap_server by address, or by a name in /etc/hosts.
+ * The routing socket (AF_NETLINK) is refused softly too. */
 static int add_imap_rules(scmp_filter_ctx ctx, struct err *e)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -227,7 +228,12 @@ static int add_imap_rules(scmp_filter_ctx ctx, struct err *e)
 		if (rc < 0)
 			return err_set(e, "seccomp rule for socket: %s", strerror(-rc));
 	}
+	/* getaddrinfo's AI_ADDRCONFIG asks the kernel's routing socket which
+	 * families have addresses; refused, it takes both as present. */
 	const struct scmp_arg_cmp none = { 0 };
+	if (rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), e) <
+	    0)
+		return -1;
 	return rule(ctx, SCMP_ACT_ALLOW, "connect", 0, none, e);
 }
 

@@ -260,7 +260,12 @@ static int imap_connect(void *arg)
 		return -1;
 	errno = 0;
 	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	return udp < 0 && errno == EACCES ? 0 : -1;
+	if (udp >= 0 || errno != EACCES)
+		return -1;
+	/* getaddrinfo(AI_ADDRCONFIG)'s question to the routing socket. */
+	errno = 0;
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+	return nl < 0 && errno == EACCES ? 0 : -1;
 }
 
 static int try_raw_socket(void *arg)
