@@ -68,6 +68,10 @@ void parent_imap_session_begun(struct server *srv, const struct parent_rules *ru
 			       const char *user, const char *key);
 void parent_imap_session_moved(struct server *srv, const char *old_key, const char *new_key);
 void parent_imap_session_ended(struct server *srv, const char *key);
+/* A switch of mode took the transfer token of the session of key: the
+ * password is pending again for a moment, for the session that the switch
+ * makes in the other mode (a secure session's id only rotates). */
+void parent_imap_session_handover(struct server *srv, const char *user, const char *key);
 /* PRIVSEP_IMAP_CREDS: the live session's user and password. */
 int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
 

@@ -133,6 +133,25 @@ void parent_imap_session_moved(struct server *srv, const char *old_key, const ch
 	OPENSSL_cleanse(sealed, sizeof(sealed));
 }
 
+void parent_imap_session_handover(struct server *srv, const char *user, const char *key)
+{
+	char skey[128], pkey[128], sealed[SEAL_TEXT_MAX];
+	struct parent_rules rules = parent_rules_get(srv);
+	struct session_store *st = websession_store(srv->store);
+	struct err e;
+	if (!rules.imap.on || !st)
+		return;
+	snprintf(skey, sizeof(skey), SESSION_PREFIX "%s", key);
+	pending_key(user, pkey, sizeof(pkey));
+	int rc = session_store_kv_get(st, skey, sealed, sizeof(sealed), &e);
+	if (rc == 0 && session_store_kv_set(st, pkey, sealed, SESSION_TRANSFER_SECONDS, &e) < 0)
+		rc = -1;
+	if (rc < 0)
+		log_error("session of user %s: the mail server password cannot follow a switch "
+			  "of mode: %s", log_q(user), log_q(e.msg));
+	OPENSSL_cleanse(sealed, sizeof(sealed));
+}
+
 void parent_imap_session_ended(struct server *srv, const char *key)
 {
 	char skey[128];
@@ -155,13 +174,18 @@ int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_
 	struct session s;
 	struct err e;
 	size_t n = 0;
-	int rc;
+	int rc, gone = 0;
 	if (privsep_get_str(q, id, sizeof(id)) < 0 || privsep_get_long(q, &https) < 0)
 		return -1;
 	memset(&s, 0, sizeof(s));
 	if (!rules.imap.on || !rules.imap.has_key || !st) {
 		rc = rules.imap.on && !st ? -1 : 1;
-	} else if ((rc = session_store_find(st, id, https != 0, &rules.sessions, &s, &e)) == 0) {
+	} else if ((rc = session_store_find(st, id, https != 0, &rules.sessions, &s, &e)) != 0) {
+		/* Not live for this kind of connection may still be a secure one. */
+		gone = rc == SESSION_STORE_NONE &&
+		       (https || session_store_find(st, id, 1, &rules.sessions, &s, &e) ==
+					 SESSION_STORE_NONE);
+	} else {
 		snprintf(skey, sizeof(skey), SESSION_PREFIX "%s", s.key);
 		seal_ad(s.user, ad, sizeof(ad));
 		rc = session_store_kv_get(st, skey, sealed, sizeof(sealed), &e);
@@ -173,6 +197,13 @@ int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_
 	}
 	if (rc < 0)
 		log_error("a session's mail server password: %s", log_q(e.msg));
+	/* A session that ended by itself (idle, lifetime): its password goes
+	 * now rather than when its expiry comes. The key is the id's hash. */
+	if (gone) {
+		char key[SESSION_KEY_LEN];
+		token_sha256_hex(id, key);
+		parent_imap_session_ended(srv, key);
+	}
 	privsep_put_long(a, rc < 0 ? -1 : rc == 0 ? 0 : 1);
 	privsep_put_str(a, rc == 0 ? s.user : "");
 	privsep_put_str(a, rc == 0 ? password : "");

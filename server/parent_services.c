@@ -384,6 +384,8 @@ static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
 		if (privsep_get_str(q, value, sizeof(value)) < 0)
 			return -1;
 		rc = session_store_transfer_take(st, value, &rules.sessions, &s, &e);
+		if (rc == 0)
+			parent_imap_session_handover(srv, s.user, s.key);
 		store_rc(srv, a, rc, &e);
 		break;
 	case PRIVSEP_SS_SWEEP:

@@ -6,7 +6,8 @@
 # store and found neither there nor in the log; logoff leaves no connection;
 # with Dovecot stopped the pages and the logon say "not reachable" with 503
 # and Retry-After within mail.imap_timeout, and the same session works again
-# once it is back. The worker runs under its seccomp filter throughout.
+# once it is back; the session's mail follows it into secure mode and back.
+# The worker runs under its seccomp filter throughout.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 
@@ -16,7 +17,7 @@ check "Dovecot starts" dovecot_start || finish
 printf 'Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: Appended through Dovecot\r\nMessage-ID: <imap-logon@test>\r\n\r\nhello\r\n' |
 	dovecot_adm save -u alice -m INBOX
 
-new_instance
+new_cert_instance
 admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
 	admin config set mail.imap_tls implicit >/dev/null &&
 	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
@@ -99,6 +100,26 @@ for _ in $(seq 100); do
 done
 expect_eq "Dovecot back: the same session's list page works" 200 "$code"
 expect_match "with the message" "Appended through Dovecot" "$(curl -s -b "$WORK/c" "$base/mail")"
+# --- Enter Secure Mode and Return to regular mode: the mail goes along.
+admin ssl enable >/dev/null || fail "enable SSL"
+https="https://127.0.0.1:$HTTPS_PORT"
+for _ in $(seq 100); do port_open "$HTTPS_PORT" && break; sleep 0.1; done
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' -c "$WORK/c" -b "$WORK/c" "$base/mode/secure?back=/mail")
+curl -sk -o /dev/null -c "$WORK/c" -b "$WORK/c" "$loc"
+secure=$(cookie_of "$WORK/c" __Host-webmsg_session)
+check "the session went secure" test -n "$secure"
+expect_match "the secure session reads the IMAP mailbox" "Appended through Dovecot" \
+	"$(curl -sk -b "__Host-webmsg_session=$secure" "$https/mail")"
+loc=$(curl -sk -o /dev/null -w '%{redirect_url}' -c "$WORK/e" \
+	-b "__Host-webmsg_session=$secure" "$https/mode/regular?back=/mail")
+curl -s -o /dev/null -c "$WORK/e" -b "$WORK/e" "$loc"
+regular=$(cookie_of "$WORK/e" webmsg_session)
+check "regular mode got a session of its own" test -n "$regular"
+expect_match "and it reads the IMAP mailbox too" "Appended through Dovecot" \
+	"$(curl -s -b "webmsg_session=$regular" "$base/mail")"
+expect_eq "the password is still in no file but sealed" 0 \
+	"$(cat "$WORK"/webmsg-sessions.db* | grep -acF "$PASSWORD" || true)"
+
 expect_no_match "the worker was never killed by its filter" "SIGSYS|signal 31|bad system call" \
 	"$(cat "$WORK/webmsgd.log")"
 finish
