@@ -211,7 +211,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (form_get(r->form, "totp_token")[0])
 		return logon_code(r);
-	if (full_address(r, typed, user, sizeof(user)) < 0)
+	/* With mail.store imap the user ID is the IMAP server's, as typed. */
+	if (mailbox_is_imap(cfg) || full_address(r, typed, user, sizeof(user)) < 0)
 		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
 	/* The parent checks the password and keeps the throttle: this process
 	 * never sees a password hash. */

@@ -42,6 +42,12 @@ expect_match "it shows the message appended through Dovecot" "Appended through D
 expect_no_match "Remember me is not offered with an IMAP store" 'name="remember"' \
 	"$(curl -s "$base/")"
 
+# A domain of this server's name here does not make "alice" alice@example.org:
+# the IMAP server's user name is what was typed.
+admin domain add example.org >/dev/null
+out=$(logon "$WORK/h" "$base" alice "$PASSWORD" -H "Host: mail.example.org:$HTTP_PORT")
+expect_eq "the typed user name goes to the IMAP server as it is" 303 "${out%% *}"
+
 out=$(logon "$WORK/b" "$base" alice 'not her password')
 expect_eq "a wrong password is refused" 401 "${out%% *}"
 expect_match "as a wrong user ID or password" "user ID or password is wrong" \
