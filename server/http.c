@@ -59,6 +59,9 @@ static enum MHD_Result queue(struct request *r, unsigned status, struct MHD_Resp
 						security_headers[i].value);
 	if (r->clear_cache)
 		MHD_add_response_header(resp, "Clear-Site-Data", "\"cache\"");
+	/* Every 503 here is a passing state (a store or a mail server down). */
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE && !MHD_get_response_header(resp, "Retry-After"))
+		MHD_add_response_header(resp, "Retry-After", "60");
 	for (int i = 0; i < r->ncookies; i++)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookies[i]);
 	const struct config_snapshot *cfg = r->gen->cfg;

@@ -227,6 +227,8 @@ int mail_view_folders(struct request *r, struct mailstore *ms, const char *curre
 enum MHD_Result mail_view_error(struct request *r, const struct err *e)
 {
 	char id[INCIDENT_ID_LEN], text[256];
+	if (mailbox_unreachable(e))
+		return mailbox_send_unreachable(r, e);
 	incident_log(r, "the mailbox failed", e->msg, id);
 	snprintf(text, sizeof(text), "Your mailbox cannot be read just now. Please try again; if "
 		 "it goes on, tell the administrator the incident number %s.", id);

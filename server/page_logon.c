@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "mail_send.h"
+#include "mailbox.h"
 #include "pages.h"
 #include "privsep.h"
 #include "redirect.h"
@@ -42,6 +43,13 @@ static void pre_token(struct request *r, char *out, size_t len)
 	http_add_cookie(r, PRE_COOKIE, out, -1);
 }
 
+/* "Remember me": not with mail.store imap, where a session needs the IMAP
+ * password that only a logon brings (a remembered logon has none to give). */
+static int remember_offered(const struct config_snapshot *cfg)
+{
+	return config_bool(cfg, SET_LOGIN_REMEMBER_ME) && !mailbox_is_imap(cfg);
+}
+
 static enum MHD_Result logon_page(struct request *r, unsigned status, const char *message,
 				  const char *user, const char *back)
 {
@@ -56,7 +64,7 @@ static enum MHD_Result logon_page(struct request *r, unsigned status, const char
 		{ "csrf_pre", csrf },
 		{ "back", back },
 		{ "user_value", user },
-		{ "remember_allowed", config_bool(cfg, SET_LOGIN_REMEMBER_ME) ? "1" : "" },
+		{ "remember_allowed", remember_offered(cfg) ? "1" : "" },
 		{ "expire_default", config_bool(cfg, SET_LOGIN_EXPIRE_PAGES_DEFAULT) ? "1" : "" },
 		{ "client_subject", id.verified ? id.subject : "" },
 		{ "client_email", id.verified ? id.email : "" },
@@ -226,6 +234,7 @@ static int full_address(struct request *r, const char *typed, char *out, size_t 
 }
 
 static enum MHD_Result logon_code(struct request *r);
+static enum MHD_Result logon_unreachable(struct request *r, const char *user);
 static enum MHD_Result logon_enrol(struct request *r, const char *token, const char *back,
 				   int expire, int remember);
 static enum MHD_Result logon_finish(struct request *r, const char *canon, int expire,
@@ -249,7 +258,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				  "The logon form had expired. Please log on again.", typed, back);
 	if (form_get(r->form, "totp_token")[0])
 		return logon_code(r);
-	if (full_address(r, typed, user, sizeof(user)) < 0)
+	/* With mail.store imap the user ID is the IMAP server's, as typed. */
+	if (mailbox_is_imap(cfg) || full_address(r, typed, user, sizeof(user)) < 0)
 		snprintf(user, sizeof(user), "%s", typed); /* cut at USER_ADDRESS_MAX */
 	/* The parent checks the password and keeps the throttle: this process
 	 * never sees a password hash. */
@@ -264,6 +274,8 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 				       "Logons are not possible just now. Please try again in a "
 				       "moment.");
 	}
+	if (result == PRIVSEP_AUTH_UNREACHABLE)
+		return logon_unreachable(r, user);
 	if (result == PRIVSEP_AUTH_WAIT) {
 		log_warnx("logon refused for user %s from %s: too many failures, %ld s to wait",
 			  log_q(user), r->client, wait);
@@ -281,7 +293,7 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	}
 
 	int expire = form_get(r->form, "expire")[0] != '\0';
-	int remember = form_get(r->form, "remember")[0] && config_bool(cfg, SET_LOGIN_REMEMBER_ME);
+	int remember = form_get(r->form, "remember")[0] && remember_offered(cfg);
 	if (result == PRIVSEP_AUTH_ENROL || result == PRIVSEP_AUTH_TOTP) {
 		log_info("logon user %s from %s: password right, %s", log_q(canon), r->client,
 			 result == PRIVSEP_AUTH_ENROL ? "setting up the second factor"
@@ -291,6 +303,16 @@ enum MHD_Result page_logon_post(struct request *r, const char *rest)
 	}
 	return logon_finish(r, canon, expire, remember ? WEBSESSION_REMEMBER : WEBSESSION_FORGET,
 			    back, "");
+}
+
+/* mail.store imap and the IMAP server down or silent (the parent waited
+ * mail.imap_timeout at most): nothing was decided about the password. */
+static enum MHD_Result logon_unreachable(struct request *r, const char *user)
+{
+	log_warnx("logon user %s from %s: the mail server is not reachable", log_q(user),
+		  r->client);
+	return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			       "The mail server is not reachable. Please try again in a minute.");
 }
 
 /* The second page's answer: the code checked by the parent against the

@@ -33,6 +33,17 @@ struct parent_rules {
 	int totp_has_key;
 	unsigned char totp_key[32];
 	char totp_issuer[256];
+	/* mail.store imap (parent_imap.c): the IMAP server checks passwords,
+	 * and the one a session logged on with is kept sealed in the store. */
+	struct parent_imap_rules {
+		int on;
+		char server[512];
+		char tls[16];
+		char ca_file[4096];
+		int timeout;
+		int has_key; /* session.secret set: a password can be sealed */
+		unsigned char key[32];
+	} imap;
 };
 
 enum { TOTP_POLICY_OFF, TOTP_POLICY_OPTIONAL, TOTP_POLICY_REQUIRED };
@@ -42,6 +53,31 @@ int parent_totp_policy(const struct config_snapshot *cfg);
  * rules->totp_policy; -1 (logged) when the database cannot say. */
 int parent_totp_user_policy(struct server *srv, const struct parent_rules *rules,
 			    const char *user);
+
+/* parent_imap.c: mail.store imap. */
+void parent_imap_rules(const struct config_snapshot *cfg, struct parent_imap_rules *out);
+/* The password checked by the IMAP server (LOGIN or AUTHENTICATE PLAIN):
+ * 1 right, 0 refused, -1 when the server cannot be asked (e says why, in
+ * words for the log). */
+int parent_imap_check(const struct parent_imap_rules *r, const char *user,
+		      const char *password, struct err *e);
+/* After a right password: kept sealed for the session about to begin for
+ * user (its next SS_CREATE takes it), a few minutes at most. */
+void parent_imap_pending(struct server *srv, const struct parent_imap_rules *r,
+			 const char *user, const char *password);
+/* The session store's changes that the kept password follows: a new
+ * session of user (key) takes the pending one; a new id moves it; an end
+ * deletes it. */
+void parent_imap_session_begun(struct server *srv, const struct parent_rules *rules,
+			       const char *user, const char *key);
+void parent_imap_session_moved(struct server *srv, const char *old_key, const char *new_key);
+void parent_imap_session_ended(struct server *srv, const char *key);
+/* A switch of mode took the transfer token of the session of key: the
+ * password is pending again for a moment, for the session that the switch
+ * makes in the other mode (a secure session's id only rotates). */
+void parent_imap_session_handover(struct server *srv, const char *user, const char *key);
+/* PRIVSEP_IMAP_CREDS: the live session's user and password. */
+int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
 
 /* After every start and reload: the rules from cfg. */
 void parent_rules_set(struct server *srv, const struct config_snapshot *cfg);

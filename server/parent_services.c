@@ -60,6 +60,7 @@ void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
 	if (r.totp_has_key)
 		totp_key_derive(config_str(cfg, SET_SESSION_SECRET), r.totp_key);
 	config_hostname(cfg, r.totp_issuer, sizeof(r.totp_issuer));
+	parent_imap_rules(cfg, &r.imap);
 	pthread_mutex_lock(&srv->rules_lock);
 	srv->rules = r;
 	pthread_mutex_unlock(&srv->rules_lock);
@@ -116,6 +117,57 @@ static int password_ok(struct server *srv, const char *user, const char *passwor
 	return rc;
 }
 
+/* do_auth with mail.store imap: the IMAP server says whether the password
+ * is right, and the user name is what it accepted. A server that cannot be
+ * asked decides nothing for the throttle; a right password is kept sealed
+ * for the session that follows. The second factor applies to users that
+ * also have an account here (TOTP's state lives in the users table). */
+static void auth_imap(struct server *srv, const struct parent_rules *rules,
+		      const struct throttle_attempt *attempt, const char *user,
+		      const char *password, const char *client, struct privsep_msg *a)
+{
+	char token[TOKEN_LEN(32)] = "";
+	struct err e;
+	int exists = 0, second = 0;
+	int ok = parent_imap_check(&rules->imap, user, password, &e);
+	if (ok < 0) {
+		throttle_end(srv->throttle, &rules->throttle, attempt, THROTTLE_UNDECIDED,
+			     time(NULL));
+		log_error("logon user %s from %s: %s", log_q(user), client, log_q(e.msg));
+		privsep_put_long(a, PRIVSEP_AUTH_UNREACHABLE);
+		privsep_put_long(a, 60);
+		privsep_put_str(a, "");
+		privsep_put_str(a, "");
+		return;
+	}
+	if (ok) {
+		struct db *db = server_db_lock(srv);
+		if (user_exists(db, user, &exists, &e) < 0)
+			exists = 0;
+		server_db_unlock(srv);
+		if (exists)
+			second = parent_totp_after_password(srv, rules, user, client, token,
+							    sizeof(token));
+		if (second >= 0)
+			parent_imap_pending(srv, &rules->imap, user, password);
+	}
+	throttle_end(srv->throttle, &rules->throttle, attempt,
+		     !ok ? 0 : second ? THROTTLE_UNDECIDED : 1, time(NULL));
+	if (second < 0) {
+		privsep_put_long(a, -1);
+		privsep_put_str(a, "the second factor cannot be checked just now");
+		return;
+	}
+	privsep_put_long(a, !ok		 ? PRIVSEP_AUTH_WRONG
+			    : second == 2 ? PRIVSEP_AUTH_ENROL
+			    : second	 ? PRIVSEP_AUTH_TOTP
+					 : PRIVSEP_AUTH_OK);
+	privsep_put_long(a, 0);
+	privsep_put_str(a, ok ? user : "");
+	privsep_put_str(a, token);
+	explicit_bzero(token, sizeof(token));
+}
+
 static int do_auth(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
 {
 	char user[USER_ADDRESS_MAX], password[PASSWORD_MAX + 1], client[64], canon[USER_ADDRESS_MAX];
@@ -134,6 +186,8 @@ static int do_auth(struct server *srv, struct privsep_msg *q, struct privsep_msg
 		privsep_put_long(a, wait);
 		privsep_put_str(a, "");
 		privsep_put_str(a, "");
+	} else if (rules.imap.on) {
+		auth_imap(srv, &rules, &attempt, user, password, client, a);
 	} else {
 		int ok = password_ok(srv, user, password), second = 0;
 		char token[TOKEN_LEN(32)] = "";
@@ -177,6 +231,10 @@ static int do_user_stamp(struct server *srv, struct privsep_msg *q, struct privs
 	server_db_unlock(srv);
 	if (rc < 0)
 		log_warnx("session stamp of user %s: %s", log_q(user), log_q(e.msg));
+	/* mail.store imap: users live on the IMAP server, which has no stamp
+	 * to give; only a user with an account here has one. */
+	if (rc == 0 && !exists && parent_rules_get(srv).imap.on)
+		exists = 1;
 	privsep_put_long(a, rc < 0 ? -1 : exists);
 	privsep_put_str(a, rc < 0 ? "" : stamp);
 	return 0;
@@ -270,6 +328,8 @@ static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
 		    privsep_get_long(q, &y) < 0)
 			return -1;
 		rc = session_store_create(st, user, stamp, x != 0, y != 0, &rules.sessions, &s, &e);
+		if (rc == 0)
+			parent_imap_session_begun(srv, &rules, s.user, s.key);
 		store_rc(srv, a, rc, &e);
 		break;
 	case PRIVSEP_SS_FIND:
@@ -282,12 +342,17 @@ static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
 		if (privsep_get_str(q, key, sizeof(key)) < 0 || privsep_get_long(q, &x) < 0)
 			return -1;
 		rc = session_store_rotate(st, key, x != 0, &s, &e);
+		if (rc == 0)
+			parent_imap_session_moved(srv, key, s.key);
 		store_rc(srv, a, rc, &e);
 		break;
 	case PRIVSEP_SS_DESTROY:
 		if (privsep_get_str(q, key, sizeof(key)) < 0)
 			return -1;
-		store_rc(srv, a, session_store_destroy(st, key, &e), &e);
+		rc = session_store_destroy(st, key, &e);
+		if (rc >= 0)
+			parent_imap_session_ended(srv, key);
+		store_rc(srv, a, rc, &e);
 		return 0;
 	case PRIVSEP_SS_ENDED:
 		if (privsep_get_str(q, id, sizeof(id)) < 0)
@@ -319,6 +384,8 @@ static int do_store(struct server *srv, uint32_t type, struct privsep_msg *q,
 		if (privsep_get_str(q, value, sizeof(value)) < 0)
 			return -1;
 		rc = session_store_transfer_take(st, value, &rules.sessions, &s, &e);
+		if (rc == 0)
+			parent_imap_session_handover(srv, s.user, s.key);
 		store_rc(srv, a, rc, &e);
 		break;
 	case PRIVSEP_SS_SWEEP:
@@ -461,6 +528,7 @@ static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	case PRIVSEP_KICK: return do_kick(srv, q, a);
 	case PRIVSEP_PASSWD: return do_passwd(srv, q, a);
 	case PRIVSEP_DOMAIN_USERS: return do_domain_users(srv, q, a);
+	case PRIVSEP_IMAP_CREDS: return parent_imap_creds(srv, q, a);
 	case PRIVSEP_TOTP_LOGON:
 	case PRIVSEP_TOTP_STATE:
 	case PRIVSEP_TOTP_BEGIN:

@@ -305,11 +305,35 @@ int privsep_auth(struct privsep_client *c, const char *user, const char *passwor
 	}
 	if (privsep_get_long(&a, &w) < 0 || privsep_get_str(&a, user_out, len) < 0 ||
 	    privsep_get_str(&a, token, PRIVSEP_TOTP_TOKEN_LEN) < 0 || res < PRIVSEP_AUTH_OK ||
-	    res == PRIVSEP_AUTH_EXPIRED || res > PRIVSEP_AUTH_ENROL)
+	    res == PRIVSEP_AUTH_EXPIRED || res > PRIVSEP_AUTH_UNREACHABLE)
 		return err_set(e, "the parent process's answer was malformed");
 	*result = (enum privsep_auth)res;
 	*wait = (long)w;
 	return 0;
+}
+
+int privsep_imap_creds(struct privsep_client *c, const char *session_id, int https,
+		       char *user, size_t user_len, char *password, size_t password_len,
+		       struct err *e)
+{
+	unsigned char qbuf[1024], abuf[PASSWORD_MAX + 2048];
+	struct privsep_msg q, a;
+	long long rc;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_IMAP_CREDS);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called == 0 && (rc < -1 || rc > 1 || privsep_get_str(&a, user, user_len) < 0 ||
+			    privsep_get_str(&a, password, password_len) < 0))
+		called = err_set(e, "the parent process's answer was malformed");
+	explicit_bzero(abuf, sizeof(abuf));
+	if (called < 0)
+		return -1;
+	if (rc == -1)
+		return err_set(e, "the session's mail server password cannot be read just now");
+	return (int)rc;
 }
 
 int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,

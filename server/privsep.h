@@ -60,6 +60,9 @@ enum privsep_type {
 	PRIVSEP_TOTP_CONFIRM, /* session id, https, code, client -> rc, wait, 10 recovery codes, user */
 	PRIVSEP_TOTP_DISABLE, /* session id, https, password or code, client -> rc, wait */
 	PRIVSEP_TOTP_RESUME,  /* user, second factor, client -> result, pending token */
+	/* mail.store imap: the IMAP user and password of the live session named
+	 * (parent_imap.c); never another session's. */
+	PRIVSEP_IMAP_CREDS,   /* session id, https -> rc (0, 1 none), user, password */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
 	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
@@ -83,7 +86,8 @@ enum privsep_auth {
 	PRIVSEP_AUTH_WAIT,
 	PRIVSEP_AUTH_TOTP,
 	PRIVSEP_AUTH_EXPIRED,
-	PRIVSEP_AUTH_ENROL /* right password, login.totp required, none yet: set it up now */
+	PRIVSEP_AUTH_ENROL, /* right password, login.totp required, none yet: set it up now */
+	PRIVSEP_AUTH_UNREACHABLE /* mail.store imap: the IMAP server cannot be asked */
 };
 /* The settings requests' results. */
 enum privsep_totp { PRIVSEP_TOTP_OK, PRIVSEP_TOTP_WRONG, PRIVSEP_TOTP_WAIT, PRIVSEP_TOTP_NONE };
@@ -198,6 +202,14 @@ int privsep_passwd(struct privsep_client *c, const char *client, const char *use
 int privsep_domain_users(struct privsep_client *c, const char *domain, const char *prefix,
 			 size_t max, void (*fn)(const char *address, void *arg), void *arg,
 			 struct err *e);
+
+/* mail.store imap: the IMAP user and password the session of this cookie
+ * value logged on with: 0, 1 when there is none (no such session, or one
+ * without a password: a remembered logon), -1 e filled. */
+#define PRIVSEP_IMAP_USER_MAX 320
+int privsep_imap_creds(struct privsep_client *c, const char *session_id, int https,
+		       char *user, size_t user_len, char *password, size_t password_len,
+		       struct err *e);
 
 /* The session store's operations through the parent (session_store_remote.c);
  * c is borrowed and must outlive the store. */

@@ -177,7 +177,8 @@ static int add_rules(scmp_filter_ctx ctx, struct err *e)
 			return -1;
 	/* syslog(3) reconnects to /dev/log when syslogd restarted: refused
 	 * softly (that line is lost) rather than killing the worker. A socket of
-	 * any other family kills it, and so does connect. */
+	 * any other family kills it, and so does connect (but mail.store imap:
+	 * add_imap_rules). */
 	if (rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX), e) <
 	    0)
 		return -1;
@@ -203,7 +204,40 @@ static int add_rules(scmp_filter_ctx ctx, struct err *e)
 	return 0;
 }
 
-static int load_filter(struct err *e)
+/* mail.store imap: a TCP socket and connect, for the IMAP server (reads,
+ * writes and poll are allowed already). The address is not something a
+ * filter can read (it sits in memory), so connect itself is open; no other
+ * kind of socket can be made to use it with. Datagram sockets (a DNS
+ * lookup of a name) are refused softly, so that a server named by a host
+ * name that needs DNS fails as "not reachable" instead of killing the
+ * worker: name mail.imap_server by address, or by a name in /etc/hosts.
+ * The routing socket (AF_NETLINK) is refused softly too. */
+static int add_imap_rules(scmp_filter_ctx ctx, struct err *e)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int nr = seccomp_syscall_resolve_name("socket");
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		/* The type's low bits; SOCK_CLOEXEC and SOCK_NONBLOCK above them. */
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
+					  SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]),
+					  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 2,
+					      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]),
+					      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM));
+		if (rc < 0)
+			return err_set(e, "seccomp rule for socket: %s", strerror(-rc));
+	}
+	/* getaddrinfo's AI_ADDRCONFIG asks the kernel's routing socket which
+	 * families have addresses; refused, it takes both as present. */
+	const struct scmp_arg_cmp none = { 0 };
+	if (rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), e) <
+	    0)
+		return -1;
+	return rule(ctx, SCMP_ACT_ALLOW, "connect", 0, none, e);
+}
+
+static int load_filter(const struct sandbox_spec *spec, struct err *e)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int rc;
@@ -215,7 +249,7 @@ static int load_filter(struct err *e)
 		seccomp_release(ctx);
 		return err_set(e, "seccomp: cannot cover every thread: %s", strerror(-rc));
 	}
-	if (add_rules(ctx, e) < 0) {
+	if (add_rules(ctx, e) < 0 || (spec->imap && add_imap_rules(ctx, e) < 0)) {
 		seccomp_release(ctx);
 		return -1;
 	}
@@ -242,5 +276,5 @@ int sandbox_enter(const struct sandbox_spec *spec, struct err *e)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return err_sys(e, "PR_SET_DUMPABLE");
 #endif
-	return load_filter(e);
+	return load_filter(spec, e);
 }

@@ -15,6 +15,9 @@ struct sandbox_spec {
 	/* The mail root, which the worker must be able to write after the
 	 * change; NULL: not checked. */
 	const char *mail_root;
+	/* mail.store imap: TCP connections out (IPv4 and IPv6 stream sockets
+	 * and connect) for the IMAP server; nothing else of the network. */
+	int imap;
 };
 
 /* Confines the calling process, every thread of it included: when

@@ -34,6 +34,7 @@ static int confine_prepare(const struct config_snapshot *cfg, struct err *e)
 	    config_path(cfg, SET_MAIL_ROOT, confine_mail_root, sizeof(confine_mail_root), e) < 0)
 		return -1;
 	confine_spec.mail_root = confine_mail_root;
+	confine_spec.imap = strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0;
 	return 0;
 }
 

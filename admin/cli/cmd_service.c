@@ -107,6 +107,17 @@ static void show_differences(struct db *db, long served)
 		field("not served yet:", "%s", names);
 }
 
+/* Which mail store is active: where the mail is, and who may log on. */
+static void show_mail_store(const struct config_snapshot *cfg)
+{
+	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0)
+		field("mail store:", "IMAP server %s (%s); users log on with its accounts",
+		      config_str(cfg, SET_MAIL_IMAP_SERVER), config_str(cfg, SET_MAIL_IMAP_TLS));
+	else
+		field("mail store:", "Maildir under %s; users are this server's",
+		      config_str(cfg, SET_MAIL_ROOT));
+}
+
 /* Where sessions live and whether that store answers now: asked here, so a
  * Redis that went away since the last reload is said at once. */
 static void show_sessions(struct db *db)
@@ -122,6 +133,7 @@ static void show_sessions(struct db *db)
 		field("sessions:", "cannot be kept, logons are refused: %s", e.msg);
 	else
 		field("sessions:", "kept in %s", where);
+	show_mail_store(cfg);
 	config_snapshot_free(&cfg);
 }
 

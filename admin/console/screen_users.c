@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/password.h"
 #include "webmsg/users.h"
@@ -25,6 +26,7 @@ struct user_row {
 
 struct users_screen {
 	char domain[256];
+	char imap[600]; /* mail.store imap: the line that says where users live; "" else */
 	struct user_row *rows;
 	int n, cap;
 	struct list list;
@@ -58,12 +60,29 @@ static int load(struct console *c, struct users_screen *s)
 	return 0;
 }
 
+/* With mail.store imap the IMAP server's accounts log on, not these. */
+static void imap_note(struct console *c, struct users_screen *s)
+{
+	struct config_snapshot *cfg;
+	struct err e;
+	s->imap[0] = '\0';
+	if (config_load(console_db(c), &cfg, &e) < 0)
+		return;
+	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0)
+		snprintf(s->imap, sizeof(s->imap),
+			 "mail.store is imap: users log on with their accounts on the IMAP server "
+			 "%s, not with these (an account here keeps its two-step verification).",
+			 config_str(cfg, SET_MAIL_IMAP_SERVER));
+	config_snapshot_free(&cfg);
+}
+
 static void *users_open(struct console *c, const char *arg)
 {
 	struct users_screen *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	snprintf(s->domain, sizeof(s->domain), "%s", arg);
+	imap_note(c, s);
 	load(c, s);
 	return s;
 }
@@ -90,15 +109,20 @@ static void draw_row(WINDOW *w, int y, int x, int width, int i, attr_t a, void *
 static void users_draw(struct console *c, void *st, WINDOW *w, int h, int width, int focused)
 {
 	struct users_screen *s = st;
+	int y = 0;
 	(void)c;
+	if (s->imap[0] && h > 6) {
+		y = text_put_wrapped(w, 0, 1, width - 2, 3, s->imap, theme_attr(ROLE_DIM)) + 1;
+		h -= y;
+	}
 	if (s->n == 0) {
-		text_put_wrapped(w, 0, 1, width - 2, h, "This domain has no users yet. Press n to "
+		text_put_wrapped(w, y, 1, width - 2, h, "This domain has no users yet. Press n to "
 				 "add one.", theme_attr(ROLE_DIM));
 		return;
 	}
-	text_put(w, 0, 1, width - 14, "User", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
-	text_put(w, 0, width - 12, 11, "Added", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
-	list_draw(&s->list, w, 1, 0, h - 1, width, focused, draw_row, s);
+	text_put(w, y, 1, width - 14, "User", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
+	text_put(w, y, width - 12, 11, "Added", 0, theme_attr(ROLE_NORMAL) | A_BOLD);
+	list_draw(&s->list, w, y + 1, 0, h - 1, width, focused, draw_row, s);
 }
 
 static void select_user(struct users_screen *s, const char *address)

@@ -16,6 +16,8 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include "unit.h"
@@ -233,6 +235,80 @@ static void test_forbidden_calls_kill(void **state)
 	}
 }
 
+/* mail.store imap: a TCP connection to the IMAP server (here a listener
+ * on loopback made before the confinement), both families' stream sockets;
+ * a datagram socket (what a DNS lookup makes) is refused without a kill. */
+static int imap_connect(void *arg)
+{
+	const struct sockaddr_in *to = arg;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0 && errno != EINPROGRESS)
+		return -1;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = -1;
+	socklen_t len = sizeof(err);
+	if (poll(&p, 1, 10000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+	    err != 0 || write(fd, "a1 NOOP\r\n", 9) != 9)
+		return -1;
+	close(fd);
+	int six = socket(AF_INET6, SOCK_STREAM, 0);
+	if (six >= 0)
+		close(six);
+	else if (errno != EAFNOSUPPORT)
+		return -1;
+	errno = 0;
+	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (udp >= 0 || errno != EACCES)
+		return -1;
+	/* getaddrinfo(AI_ADDRCONFIG)'s question to the routing socket. */
+	errno = 0;
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+	return nl < 0 && errno == EACCES ? 0 : -1;
+}
+
+static int try_raw_socket(void *arg)
+{
+	(void)arg;
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int try_packet_socket(void *arg)
+{
+	(void)arg;
+	int fd = socket(AF_PACKET, SOCK_DGRAM, 0);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static void test_imap_connects_out(void **state)
+{
+	struct sandbox_spec spec = plain_spec();
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	(void)state;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(l, 4), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&addr, &len), 0);
+	/* Without mail.store imap, the same connection kills the worker. */
+	assert_killed_by(run_confined(&spec, imap_connect, &addr), SIGSYS);
+	spec.imap = 1;
+	assert_exited_ok(run_confined(&spec, imap_connect, &addr));
+	/* Still no other kind of network access. */
+	assert_killed_by(run_confined(&spec, try_raw_socket, NULL), SIGSYS);
+	assert_killed_by(run_confined(&spec, try_packet_socket, NULL), SIGSYS);
+	assert_killed_by(run_confined(&spec, try_execve, NULL), SIGSYS);
+	close(l);
+}
+
 #ifndef WEBMSG_SANITIZE
 /* A new process (fork is clone without CLONE_THREAD): never needed by a
  * worker. A sanitized build allows it for LeakSanitizer's tracer. */
@@ -394,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_serving_work_allowed),
 		cmocka_unit_test(test_kernel_reports_confinement),
 		cmocka_unit_test(test_forbidden_calls_kill),
+		cmocka_unit_test(test_imap_connects_out),
 #ifndef WEBMSG_SANITIZE
 		cmocka_unit_test(test_fork_kills),
 #endif

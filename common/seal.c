@@ -1,0 +1,119 @@
+/* seal.c - AES-256-GCM sealing of secrets kept in the session store, under
+ * keys derived with HKDF-SHA256 from session.secret and a label per use. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "webmsg/err.h"
+#include "webmsg/seal.h"
+
+#define NONCE 12
+#define TAG 16
+#define PREFIX "s1:"
+
+int seal_key_derive(const char *config_secret, const char *label,
+		    unsigned char key[SEAL_KEY_BYTES], struct err *e)
+{
+	size_t len = SEAL_KEY_BYTES;
+	int ok = 0;
+	if (!config_secret || !config_secret[0])
+		return err_set(e, "session.secret is empty: run webmsg-admin init");
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	if (c && EVP_PKEY_derive_init(c) == 1 && EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(c, (const unsigned char *)config_secret,
+				       (int)strlen(config_secret)) == 1 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)label, (int)strlen(label)) == 1 &&
+	    EVP_PKEY_derive(c, key, &len) == 1 && len == SEAL_KEY_BYTES)
+		ok = 1;
+	EVP_PKEY_CTX_free(c);
+	if (!ok) {
+		OPENSSL_cleanse(key, SEAL_KEY_BYTES);
+		return err_ssl(e, "cannot derive a sealing key");
+	}
+	return 0;
+}
+
+static void hex_put(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
+	      size_t n, char *out, size_t outlen, struct err *e)
+{
+	unsigned char buf[NONCE + SEAL_PLAIN_MAX + TAG];
+	int len = 0, rc = -1;
+	if (n > SEAL_PLAIN_MAX || outlen < SEAL_TEXT_LEN(n))
+		return err_set(e, "a secret of %zu bytes is too long to seal", n);
+	if (RAND_bytes(buf, NONCE) != 1)
+		return err_ssl(e, "cannot make a nonce");
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
+	    EVP_EncryptUpdate(c, NULL, &len, (const unsigned char *)ad, (int)strlen(ad)) == 1 &&
+	    EVP_EncryptUpdate(c, buf + NONCE, &len, plain, (int)n) == 1 &&
+	    EVP_EncryptFinal_ex(c, buf + NONCE + len, &len) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, buf + NONCE + n) == 1) {
+		memcpy(out, PREFIX, 3);
+		hex_put(buf, NONCE + n + TAG, out + 3);
+		rc = 0;
+	} else {
+		err_ssl(e, "cannot seal a secret");
+	}
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
+	      void *plain, size_t cap, size_t *n, struct err *e)
+{
+	unsigned char buf[NONCE + SEAL_PLAIN_MAX + TAG];
+	size_t chars = strlen(sealed), bytes;
+	int len = 0, rc = -1;
+	*n = 0;
+	if (strncmp(sealed, PREFIX, 3) != 0 || (chars - 3) % 2 != 0)
+		return err_set(e, "a sealed secret is not in a known form");
+	bytes = (chars - 3) / 2;
+	if (bytes < NONCE + TAG || bytes > sizeof(buf) || bytes - NONCE - TAG > cap)
+		return err_set(e, "a sealed secret is not in a known form");
+	for (size_t i = 0; i < bytes; i++) {
+		int hi = hex_digit(sealed[3 + 2 * i]), lo = hex_digit(sealed[4 + 2 * i]);
+		if (hi < 0 || lo < 0) {
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return err_set(e, "a sealed secret is not in a known form");
+		}
+		buf[i] = (unsigned char)(hi * 16 + lo);
+	}
+	size_t clen = bytes - NONCE - TAG;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
+	    EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)ad, (int)strlen(ad)) == 1 &&
+	    EVP_DecryptUpdate(c, plain, &len, buf + NONCE, (int)clen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, buf + NONCE + clen) == 1 &&
+	    EVP_DecryptFinal_ex(c, (unsigned char *)plain + len, &len) == 1) {
+		*n = clen;
+		if (clen < cap)
+			((unsigned char *)plain)[clen] = '\0';
+		rc = 0;
+	} else {
+		OPENSSL_cleanse(plain, cap);
+		err_set(e, "a sealed secret does not open with this configuration's session.secret "
+			   "(changed, or the value was altered or moved)");
+	}
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}

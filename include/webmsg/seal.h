@@ -1,0 +1,34 @@
+/* seal.h - secrets kept where others may read the file they sit in (the
+ * session store): AES-256-GCM under a key derived from the configuration's
+ * session.secret with HKDF-SHA256 and a label per use, so that a key made for
+ * one use opens nothing sealed for another. */
+#ifndef WEBMSG_SEAL_H
+#define WEBMSG_SEAL_H
+
+#include <stddef.h>
+
+struct err;
+
+#define SEAL_KEY_BYTES 32
+/* The most bytes one seal takes, and the text it gives: "s1:" and the hex
+ * of a 12-byte nonce, the ciphertext and a 16-byte tag. */
+#define SEAL_PLAIN_MAX 1024
+#define SEAL_TEXT_LEN(n) (3 + 2 * (12 + (n) + 16) + 1)
+#define SEAL_TEXT_MAX SEAL_TEXT_LEN(SEAL_PLAIN_MAX)
+
+/* The key for label (a fixed text naming the use) from config_secret (the
+ * value of session.secret); -1 when config_secret is empty or OpenSSL fails. */
+int seal_key_derive(const char *config_secret, const char *label,
+		    unsigned char key[SEAL_KEY_BYTES], struct err *e);
+/* plain (n <= SEAL_PLAIN_MAX bytes) sealed into out, with a random nonce; ad
+ * (what the secret belongs to, e.g. the user) is authenticated with it, so a
+ * sealed value moved to another owner does not open. */
+int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
+	      size_t n, char *out, size_t outlen, struct err *e);
+/* Opens what seal_text made with the same key and ad into plain (cap bytes,
+ * NUL added when room is left); *n gets its length. -1 for text altered,
+ * another key or ad, or not in this form; plain is wiped then. */
+int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
+	      void *plain, size_t cap, size_t *n, struct err *e);
+
+#endif
