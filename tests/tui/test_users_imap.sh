@@ -9,7 +9,7 @@ printf '%s\n' 'Correct-Horse-1' | admin user add bob@example.org >/dev/null
 
 console_start c
 check "Domains opens" select_node c 'Domains'
-check "example.org is listed" wait_for c 'example\.org +1 user'
+check "example.org is listed" wait_for c 'example\.org +inherit +1 user'
 keys c Enter
 check "Enter opens its users" wait_for c 'Users of example\.org'
 check "bob is listed" wait_for c 'bob@example\.org'
@@ -21,7 +21,7 @@ admin config set mail.imap_server 127.0.0.1:993 >/dev/null &&
 	admin config set mail.store imap >/dev/null || fail "mail.store imap"
 console_start d
 check "Domains opens again" select_node d 'Domains'
-wait_for d 'example\.org +1 user' >/dev/null
+wait_for d 'example\.org +inherit +1 user' >/dev/null
 keys d Enter
 check "the users screen opens" wait_for d 'Users of example\.org'
 check "it says users log on with the IMAP server's accounts" \
