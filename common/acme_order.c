@@ -226,14 +226,12 @@ static int finalize(struct acme *a, const char *order_url, const char *finalize_
 
 	if (make_csr(a->o, key, &csr, e) < 0)
 		return -1;
-	size_t plen = strlen(csr) + 16;
-	payload = malloc(plen);
-	if (!payload) {
-		free(csr);
-		return err_set(e, "out of memory");
-	}
-	snprintf(payload, plen, "{\"csr\":\"%s\"}", csr);
+	json_t *req = json_pack("{s:s}", "csr", csr);
 	free(csr);
+	payload = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!payload)
+		return err_set(e, "out of memory");
 	acme_progress(a, "finalizing the order");
 	if (acme_post_json(a, finalize_url, payload, "finalize", &doc, &ans, e) < 0)
 		goto done;
