@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "webmsg/fileio.h"
+#include "webmsg/term_safe.h"
 
 #include "acme_private.h"
 
@@ -289,10 +290,12 @@ static int directory(struct acme *a, struct err *e)
 			  sizeof(a->terms), 0, e) == 0)
 		rc = 0;
 	/* Asked before anything is made, the account key included. */
-	if (rc == 0 && a->terms[0] && !a->o->agree_tos)
+	if (rc == 0 && a->terms[0] && !a->o->agree_tos) {
+		char safe[URL_MAX];
 		rc = err_set(e, "the CA's terms of service (%s) must be agreed to: read them, then "
 				"give --agree-tos",
-			     a->terms);
+			     term_safe(a->terms, safe, sizeof(safe), 0));
+	}
 	json_decref(doc);
 	acme_answer_free(&ans);
 	return rc;

@@ -10,6 +10,7 @@
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/ssl_config.h"
+#include "webmsg/term_safe.h"
 #include "webmsg/tls_material.h"
 
 #include "cli/commands.h"
@@ -19,8 +20,9 @@
 
 static void show_progress(const char *line, void *arg)
 {
+	char safe[1024];
 	(void)arg;
-	printf("  %s\n", line);
+	printf("  %s\n", term_safe(line, safe, sizeof(safe), 0));
 	fflush(stdout);
 }
 
