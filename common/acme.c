@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "webmsg/fileio.h"
 #include "webmsg/term_safe.h"
@@ -287,7 +288,9 @@ static int directory(struct acme *a, struct err *e)
 		 acme_copy_url(doc, "newAccount", a->new_account, sizeof(a->new_account), 1, e) == 0 &&
 		 acme_copy_url(doc, "newOrder", a->new_order, sizeof(a->new_order), 1, e) == 0 &&
 		 acme_copy_url(json_object_get(doc, "meta"), "termsOfService", a->terms,
-			  sizeof(a->terms), 0, e) == 0)
+			  sizeof(a->terms), 0, e) == 0 &&
+		 acme_copy_url(doc, "renewalInfo", a->renewal_info, sizeof(a->renewal_info), 0,
+			       e) == 0)
 		rc = 0;
 	/* Asked before anything is made, the account key included. */
 	if (rc == 0 && a->terms[0] && !a->o->agree_tos) {
@@ -340,27 +343,110 @@ done:
 int acme_renewal_due(const char *cert_file, time_t now, int *due, time_t *due_at,
 		     struct err *e)
 {
-	char *data = NULL;
+	time_t from, to, at;
+	if (acme_cert_dates(cert_file, &from, &to, e) < 0)
+		return -1;
+	at = acme_renewal_window_at(from, to, 0, 0, 0);
+	*due = now >= at;
+	if (due_at)
+		*due_at = at;
+	return 0;
+}
+
+/* RFC 3339 as ARI gives it ("2025-01-02T04:00:00Z", maybe with a fraction
+ * of a second or an offset of zero): seconds since 1970, or -1. */
+static time_t rfc3339(const char *s)
+{
+	struct tm tm;
+	const char *end;
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !(end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return -1;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (strcmp(end, "Z") != 0 && strcmp(end, "z") != 0 && strcmp(end, "+00:00") != 0)
+		return -1;
+	return timegm(&tm);
+}
+
+/* The certificate's ARI identifier (RFC 9773 section 4.1): base64url of its
+ * authority key identifier, ".", base64url of its serial's DER bytes. */
+static int ari_cert_id(const char *cert_file, char *out, size_t outlen, struct err *e)
+{
+	char *data = NULL, aki64[128], ser64[128];
 	size_t len;
 	BIO *bio;
 	X509 *x;
-	struct tm nb, na;
+	int rc = -1;
 	if (fileio_read_path(cert_file, O_NOFOLLOW, KEY_FILE_MAX, &data, &len, e) < 0)
 		return -1;
 	bio = BIO_new_mem_buf(data, (int)len);
 	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
 	BIO_free(bio);
 	free(data);
-	if (!x || !ASN1_TIME_to_tm(X509_get0_notBefore(x), &nb) ||
-	    !ASN1_TIME_to_tm(X509_get0_notAfter(x), &na)) {
-		X509_free(x);
-		return err_ssl(e, "cannot read the certificate %s", cert_file);
-	}
+	const ASN1_OCTET_STRING *aki = x ? X509_get0_authority_key_id(x) : NULL;
+	const ASN1_INTEGER *serial = x ? X509_get0_serialNumber(x) : NULL;
+	if (!aki || !serial ||
+	    acme_b64url(ASN1_STRING_get0_data(aki), (size_t)ASN1_STRING_length(aki), aki64,
+			sizeof(aki64)) < 0 ||
+	    acme_b64url(ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial), ser64,
+			sizeof(ser64)) < 0)
+		err_set(e, "%s has no authority key identifier or serial for ARI", cert_file);
+	else if (snprintf(out, outlen, "%s.%s", aki64, ser64) >= (int)outlen)
+		err_set(e, "the certificate's ARI identifier is too long");
+	else
+		rc = 0;
 	X509_free(x);
-	time_t from = timegm(&nb), to = timegm(&na);
-	time_t at = from + (to - from) / 3 * 2;
-	*due = now >= at;
-	if (due_at)
-		*due_at = at;
-	return 0;
+	ERR_clear_error();
+	return rc;
+}
+
+int acme_renewal_info(const struct acme_order *o, const char *cert_file, time_t *start,
+		      time_t *end, struct err *e)
+{
+	struct acme *a = calloc(1, sizeof(*a));
+	struct answer ans;
+	char id[300], url[URL_MAX + 300];
+	json_t *doc = NULL, *win;
+	int rc = -1;
+
+	*start = *end = 0;
+	if (!a)
+		return err_set(e, "out of memory");
+	a->o = o;
+	if (!(a->curl = curl_easy_init())) {
+		err_set(e, "cannot start libcurl");
+		goto done;
+	}
+	if (directory(a, e) < 0)
+		goto done;
+	if (!a->renewal_info[0]) {
+		rc = 0; /* the CA offers no ARI */
+		goto done;
+	}
+	if (ari_cert_id(cert_file, id, sizeof(id), e) < 0)
+		goto done;
+	snprintf(url, sizeof(url), "%s%s%s", a->renewal_info,
+		 a->renewal_info[strlen(a->renewal_info) - 1] == '/' ? "" : "/", id);
+	if (http_do(a, url, NULL, NULL, &ans, e) < 0)
+		goto done;
+	doc = ans.status == 200 ? json_loadb(ans.body, ans.len, 0, NULL) : NULL;
+	acme_answer_free(&ans);
+	win = json_object_get(doc, "suggestedWindow");
+	*start = rfc3339(json_string_value(json_object_get(win, "start")));
+	*end = rfc3339(json_string_value(json_object_get(win, "end")));
+	if (*start <= 0 || *end < *start) {
+		*start = *end = 0;
+		err_set(e, "the CA's renewal information at %s has no window", url);
+		goto done;
+	}
+	rc = 1;
+done:
+	json_decref(doc);
+	if (a->curl)
+		curl_easy_cleanup(a->curl);
+	free(a);
+	ERR_clear_error();
+	return rc;
 }

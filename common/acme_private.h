@@ -40,6 +40,7 @@ struct acme {
 	char nonce[NONCE_MAX];
 	char new_nonce[URL_MAX], new_account[URL_MAX], new_order[URL_MAX];
 	char terms[URL_MAX];
+	char renewal_info[URL_MAX]; /* ARI (RFC 9773), when the CA offers it */
 };
 
 /* acme.c: the transport. */
