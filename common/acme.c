@@ -303,6 +303,28 @@ static int directory(struct acme *a, struct err *e)
 	acme_answer_free(&ans);
 	return rc;
 }
+int acme_directory_terms(const struct acme_order *o, char *terms, size_t len, struct err *e)
+{
+	struct acme_order asked = *o;
+	struct acme *a = calloc(1, sizeof(*a));
+	int rc = -1;
+	if (!a)
+		return err_set(e, "out of memory");
+	asked.agree_tos = 1; /* only asking what the terms are */
+	a->o = &asked;
+	if (!(a->curl = curl_easy_init()))
+		err_set(e, "cannot start libcurl");
+	else if (directory(a, e) == 0) {
+		term_safe(a->terms, terms, len, 0);
+		rc = 0;
+	}
+	if (a->curl)
+		curl_easy_cleanup(a->curl);
+	free(a);
+	ERR_clear_error();
+	return rc;
+}
+
 int acme_issue(const struct acme_order *o, char **chain_pem, char **key_pem, struct err *e)
 {
 	struct acme *a;

@@ -90,6 +90,10 @@ struct acme_order {
  * password (both malloc'd; free them). */
 int acme_issue(const struct acme_order *o, char **chain_pem, char **key_pem, struct err *e);
 
+/* Reads the directory: *terms gets the address of the CA's terms of service
+ * (escaped for a terminal), "" when it has none. */
+int acme_directory_terms(const struct acme_order *o, char *terms, size_t len, struct err *e);
+
 /* Whether a certificate is due for renewal: two thirds of its lifetime
  * passed. *due_at (when not NULL) gets when it is or was due. */
 int acme_renewal_due(const char *cert_file, time_t now, int *due, time_t *due_at,
