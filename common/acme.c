@@ -392,9 +392,7 @@ static time_t rfc3339(const char *s)
 	return timegm(&tm);
 }
 
-/* The certificate's ARI identifier (RFC 9773 section 4.1): base64url of its
- * authority key identifier, ".", base64url of its serial's DER bytes. */
-static int ari_cert_id(const char *cert_file, char *out, size_t outlen, struct err *e)
+int acme_ari_cert_id(const char *cert_file, char *out, size_t outlen, struct err *e)
 {
 	char *data = NULL, aki64[128], ser64[128];
 	size_t len;
@@ -409,16 +407,22 @@ static int ari_cert_id(const char *cert_file, char *out, size_t outlen, struct e
 	free(data);
 	const ASN1_OCTET_STRING *aki = x ? X509_get0_authority_key_id(x) : NULL;
 	const ASN1_INTEGER *serial = x ? X509_get0_serialNumber(x) : NULL;
-	if (!aki || !serial ||
+	/* The serial's DER content octets, with the leading 0 a positive number
+	 * whose top bit is set gets: the DER of the INTEGER without its tag and
+	 * (short: serials are at most 20 bytes) length. */
+	unsigned char *der = NULL;
+	int derlen = serial ? i2d_ASN1_INTEGER(serial, &der) : -1;
+	if (!aki || derlen < 3 || der[0] != V_ASN1_INTEGER || (der[1] & 0x80) ||
+	    der[1] != derlen - 2 ||
 	    acme_b64url(ASN1_STRING_get0_data(aki), (size_t)ASN1_STRING_length(aki), aki64,
 			sizeof(aki64)) < 0 ||
-	    acme_b64url(ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial), ser64,
-			sizeof(ser64)) < 0)
+	    acme_b64url(der + 2, (size_t)derlen - 2, ser64, sizeof(ser64)) < 0)
 		err_set(e, "%s has no authority key identifier or serial for ARI", cert_file);
 	else if (snprintf(out, outlen, "%s.%s", aki64, ser64) >= (int)outlen)
 		err_set(e, "the certificate's ARI identifier is too long");
 	else
 		rc = 0;
+	OPENSSL_free(der);
 	X509_free(x);
 	ERR_clear_error();
 	return rc;
@@ -447,7 +451,7 @@ int acme_renewal_info(const struct acme_order *o, const char *cert_file, time_t 
 		rc = 0; /* the CA offers no ARI */
 		goto done;
 	}
-	if (ari_cert_id(cert_file, id, sizeof(id), e) < 0)
+	if (acme_ari_cert_id(cert_file, id, sizeof(id), e) < 0)
 		goto done;
 	snprintf(url, sizeof(url), "%s%s%s", a->renewal_info,
 		 a->renewal_info[strlen(a->renewal_info) - 1] == '/' ? "" : "/", id);

@@ -103,6 +103,9 @@ int acme_renewal_due(const char *cert_file, time_t now, int *due, time_t *due_at
  * it offers none, -1 when asking failed. */
 int acme_renewal_info(const struct acme_order *o, const char *cert_file, time_t *start,
 		      time_t *end, struct err *e);
+/* The certificate's ARI identifier (RFC 9773 section 4.1): base64url of its
+ * authority key identifier, ".", base64url of its serial's DER bytes. */
+int acme_ari_cert_id(const char *cert_file, char *out, size_t outlen, struct err *e);
 
 /* acme_renewal.c: when to renew, and failed renewals remembered in a small
  * file beside the database (0600): attempts, when the last one failed, why. */

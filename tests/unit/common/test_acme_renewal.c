@@ -11,6 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "unit.h"
 #include "webmsg/acme.h"
 #include "webmsg/err.h"
@@ -88,12 +93,52 @@ static void test_record(void **state)
 	tmpdir_leave(&t);
 }
 
+/* RFC 9773 section 4.1's example: key identifier 69:88:5B:...:D4, serial
+ * 0x87654321 (DER 00 87 65 43 21) make "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE". */
+static void test_ari_cert_id(void **state)
+{
+	static const unsigned char keyid[] = { 0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40,
+					       0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0,
+					       0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4 };
+	struct tmpdir t;
+	struct err e;
+	char id[128];
+	(void)state;
+	tmpdir_enter(&t);
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	BIGNUM *bn = NULL;
+	assert_non_null(k);
+	assert_true(BN_hex2bn(&bn, "87654321") > 0);
+	assert_non_null(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	akid->keyid = ASN1_OCTET_STRING_new();
+	assert_int_equal(ASN1_OCTET_STRING_set(akid->keyid, keyid, sizeof(keyid)), 1);
+	assert_int_equal(X509_add1_ext_i2d(x, NID_authority_key_identifier, akid, 0, 0), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	assert_int_equal(X509_set_pubkey(x, k), 1);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	FILE *f = fopen("cert.pem", "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	fclose(f);
+	assert_int_equal(acme_ari_cert_id("cert.pem", id, sizeof(id), &e), 0);
+	assert_string_equal(id, "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
+	BN_free(bn);
+	AUTHORITY_KEYID_free(akid);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	tmpdir_leave(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_back_off),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_ari_cert_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
