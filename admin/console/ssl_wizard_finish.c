@@ -147,10 +147,13 @@ static int do_acme(struct wizard *w, const struct config_snapshot *cfg, const ch
 	int field;
 	if (acme_setup_init(&acme, cfg, e) < 0 || wizard_acme_order(w, &acme, e, &field) < 0)
 		return -1;
-	/* The password may be new, saved with the settings after this. */
+	/* The key store of step 1 and the password may be new: both are saved
+	 * with the settings after this. */
 	if (snprintf(acme.password, sizeof(acme.password), "%s", password) >=
-	    (int)sizeof(acme.password))
-		return err_set(e, "the key password is too long");
+		    (int)sizeof(acme.password) ||
+	    snprintf(acme.keystore, sizeof(acme.keystore), "%s", w->keystore) >=
+		    (int)sizeof(acme.keystore))
+		return err_set(e, "the key password or the key store's path is too long");
 	acme.order.progress = acme_progress_line;
 	dialog_progress("SSL Configuration", "Getting the certificate from the CA...");
 	if (acme_setup_issue(&acme, e) < 0) {

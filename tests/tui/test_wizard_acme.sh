@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 new_instance
 HTTPS_PORT=$(free_port)
-mkdir -m 700 "$WORK/ssl"
+# Not the default key store: the wizard's step 1 decides where the files go.
+mkdir -m 700 "$WORK/keys"
 admin service start >/dev/null || { fail "start the daemon"; finish; }
 . "$(dirname "$0")/../integration/pebble.sh"
 check "pebble is listening" pebble_start "$HTTP_PORT"
@@ -15,7 +16,7 @@ NAME=mail.webmsg.test
 console_start c 120 40
 check "SSL Configuration opens at step 1" select_node c 'SSL Configuration: step 1 of 5'
 keys c Enter C-u
-type_text c "$WORK/ssl"
+type_text c "$WORK/keys"
 keys c Enter n
 check "step 2: the certificate" wait_for c 'step 2 of 5, Certificate'
 keys c Space Space
@@ -35,7 +36,7 @@ keys c Enter Down Enter
 type_text c "$PEBBLE_CA"
 keys c Enter n
 check "the CA's terms must be agreed to, and are shown" wait_for c 'read the CA.s terms of service at'
-expect_eq "nothing is in the key store yet" "" "$(ls -A "$WORK/ssl")"
+expect_eq "nothing is in the key store yet" "" "$(ls -A "$WORK/keys")"
 keys c Down Down Space
 check "Agree is ticked" wait_for c 'Agree to the terms +\[x\]'
 keys c n
@@ -65,6 +66,10 @@ expect_match "for both names" "DNS:$NAME, DNS:www\.$NAME|DNS:www\.$NAME, DNS:$NA
 expect_eq "the renewal knows the CA" "$PEBBLE_DIR" "$(db_value ssl.acme_directory)"
 expect_eq "and the names" "$NAME,www.$NAME" "$(db_value ssl.acme_domains)"
 expect_eq "SSL is on" on "$(db_value ssl.enable)"
+expect_eq "with the key store of step 1" "$WORK/keys" "$(db_value ssl.keystore)"
+check "the certificate is there" test -f "$WORK/keys/server.crt"
+check "and the account key" test -f "$WORK/keys/acme-account.key"
+check "nothing went to the default key store" test ! -e "$WORK/ssl"
 out=$(admin ssl acme renew 2>&1)
 expect_eq "the renewal runs from what the wizard saved (not due: quietly)" "0:" "$?:$out"
 
