@@ -12,11 +12,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <jansson.h>
+
 #include "webmsg/acme.h"
 #include "webmsg/err.h"
 
 #define P256_BYTES 32
-#define HEADER_MAX 2048
+#define HEADER_MAX 8192 /* alg, kid or jwk, nonce and url */
 
 int acme_b64url(const unsigned char *in, size_t inlen, char *out, size_t outlen)
 {
@@ -69,19 +71,39 @@ static int ec_point(EVP_PKEY *key, unsigned char x[P256_BYTES], unsigned char y[
 	return rc;
 }
 
-int acme_jwk(struct evp_pkey_st *key, char *out, size_t outlen, struct err *e)
+/* The key's JWK as a JSON object (the caller's reference). */
+static json_t *jwk_object(EVP_PKEY *key, struct err *e)
 {
 	unsigned char x[P256_BYTES], y[P256_BYTES];
 	char bx[64], by[64];
+	json_t *jwk;
 	if (ec_point(key, x, y, e) < 0)
-		return -1;
+		return NULL;
 	acme_b64url(x, sizeof(x), bx, sizeof(bx));
 	acme_b64url(y, sizeof(y), by, sizeof(by));
+	jwk = json_pack("{s:s,s:s,s:s,s:s}", "crv", "P-256", "kty", "EC", "x", bx, "y", by);
+	if (!jwk)
+		err_set(e, "out of memory");
+	return jwk;
+}
+
+int acme_jwk(struct evp_pkey_st *key, char *out, size_t outlen, struct err *e)
+{
+	json_t *jwk = jwk_object(key, e);
+	char *text;
+	if (!jwk)
+		return -1;
 	/* Members in lexicographic order, no blanks: the form RFC 7638 hashes. */
-	int n = snprintf(out, outlen, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-			 bx, by);
-	if (n < 0 || (size_t)n >= outlen)
+	text = json_dumps(jwk, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(jwk);
+	if (!text)
+		return err_set(e, "out of memory");
+	if (strlen(text) >= outlen) {
+		free(text);
 		return err_set(e, "the JWK does not fit");
+	}
+	memcpy(out, text, strlen(text) + 1);
+	free(text);
 	return 0;
 }
 
@@ -120,45 +142,51 @@ static int sign_es256(EVP_PKEY *key, const char *input, unsigned char sig[2 * P2
 	return rc;
 }
 
-/* Puts a string in JSON quotes; ACME's URLs and nonces never need escapes,
- * so anything that would is refused rather than escaped. */
-static int plain_json_string(const char *s)
+/* base64url of a JSON document; *out is malloc'd. The document is made by
+ * jansson, so whatever the CA sent (nonce, URLs) is escaped, never spliced. */
+static int json_b64url(json_t *doc, char **out, struct err *e)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s >= 0x7f)
-			return 0;
-	return 1;
+	char *text = json_dumps(doc, JSON_COMPACT);
+	size_t cap;
+	*out = NULL;
+	if (!text)
+		return err_set(e, "out of memory");
+	cap = strlen(text) / 3 * 4 + 4 + 1;
+	if (strlen(text) > HEADER_MAX || !(*out = malloc(cap))) {
+		free(text);
+		return err_set(e, "the request's header is too long");
+	}
+	acme_b64url((const unsigned char *)text, strlen(text), *out, cap);
+	free(text);
+	return 0;
 }
 
 int acme_jws(struct evp_pkey_st *key, const char *kid, const char *nonce, const char *url,
 	     const char *payload, char **out, struct err *e)
 {
-	char header[HEADER_MAX], who[HEADER_MAX / 2], h64[HEADER_MAX * 4 / 3 + 4], s64[100];
 	unsigned char sig[2 * P256_BYTES];
-	char *p64 = NULL, *input = NULL;
-	size_t plen = payload ? strlen(payload) : 0;
-	int n, rc = -1;
+	char s64[100], *h64 = NULL, *p64 = NULL, *input = NULL;
+	size_t plen = payload ? strlen(payload) : 0, p64len = plen / 3 * 4 + 4 + 1;
+	json_t *header, *jws = NULL;
+	int rc = -1;
 
 	*out = NULL;
-	if (!plain_json_string(nonce) || !plain_json_string(url) ||
-	    (kid && !plain_json_string(kid)))
-		return err_set(e, "the CA sent a nonce or an address that cannot be signed");
-	if (kid)
-		n = snprintf(who, sizeof(who), "\"kid\":\"%s\"", kid);
-	else {
-		char jwk[256];
-		if (acme_jwk(key, jwk, sizeof(jwk), e) < 0)
+	if (kid) {
+		header = json_pack("{s:s,s:s,s:s,s:s}", "alg", "ES256", "kid", kid, "nonce", nonce,
+				   "url", url);
+	} else {
+		json_t *jwk = jwk_object(key, e);
+		if (!jwk)
 			return -1;
-		n = snprintf(who, sizeof(who), "\"jwk\":%s", jwk);
+		/* "o" takes the reference to jwk, also when packing fails. */
+		header = json_pack("{s:s,s:o,s:s,s:s}", "alg", "ES256", "jwk", jwk, "nonce", nonce,
+				   "url", url);
 	}
-	if (n < 0 || (size_t)n >= sizeof(who))
-		return err_set(e, "the account's address is too long");
-	n = snprintf(header, sizeof(header), "{\"alg\":\"ES256\",%s,\"nonce\":\"%s\",\"url\":\"%s\"}",
-		     who, nonce, url);
-	if (n < 0 || (size_t)n >= sizeof(header) ||
-	    acme_b64url((const unsigned char *)header, (size_t)n, h64, sizeof(h64)) < 0)
-		return err_set(e, "the request's header is too long");
-	size_t p64len = plen / 3 * 4 + 4 + 1;
+	/* json_pack refuses text that is not UTF-8: nothing to sign then. */
+	if (!header)
+		return err_set(e, "the CA sent a nonce or an address that cannot be signed");
+	if (json_b64url(header, &h64, e) < 0)
+		goto done;
 	p64 = malloc(p64len);
 	input = malloc(strlen(h64) + 1 + p64len);
 	if (!p64 || !input) {
@@ -166,20 +194,21 @@ int acme_jws(struct evp_pkey_st *key, const char *kid, const char *nonce, const 
 		goto done;
 	}
 	acme_b64url((const unsigned char *)(payload ? payload : ""), plen, p64, p64len);
-	n = snprintf(input, strlen(h64) + 1 + p64len, "%s.%s", h64, p64);
+	int n = snprintf(input, strlen(h64) + 1 + p64len, "%s.%s", h64, p64);
 	if (n < 0 || sign_es256(key, input, sig, e) < 0)
 		goto done;
 	acme_b64url(sig, sizeof(sig), s64, sizeof(s64));
-	size_t total = strlen(h64) + strlen(p64) + strlen(s64) + 64;
-	*out = malloc(total);
+	jws = json_pack("{s:s,s:s,s:s}", "protected", h64, "payload", p64, "signature", s64);
+	*out = jws ? json_dumps(jws, JSON_COMPACT) : NULL;
 	if (!*out) {
 		err_set(e, "out of memory");
 		goto done;
 	}
-	snprintf(*out, total, "{\"protected\":\"%s\",\"payload\":\"%s\",\"signature\":\"%s\"}", h64,
-		 p64, s64);
 	rc = 0;
 done:
+	json_decref(header);
+	json_decref(jws);
+	free(h64);
 	free(p64);
 	free(input);
 	return rc;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "webmsg/acme.h"
+#include "webmsg/err.h"
+#include "webmsg/term_safe.h"
 
 #define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
 
@@ -48,12 +50,18 @@ void acme_problem_text(const char *type, const char *detail, const char *url, lo
 	char port[128] = "";
 	size_t i, n = sizeof(problems) / sizeof(problems[0]);
 
+	char safe[ERR_MSG_MAX / 2];
 	if (!detail || !detail[0])
 		detail = "no details given";
+	/* The CA's text on one line, nothing in it a terminal would act on. */
+	detail = term_safe(detail, safe, sizeof(safe), 0);
 	for (i = 0; name && i < n; i++)
 		if (strcmp(problems[i].name, name) == 0)
 			break;
 	if (!name || i == n) {
+		char stype[256];
+		if (type)
+			type = term_safe(type, stype, sizeof(stype), 0);
 		snprintf(out, outlen, "the CA refused: %s%s%s%s", detail, type ? " (" : "",
 			 type ? type : "", type ? ")" : "");
 		return;

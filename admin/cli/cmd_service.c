@@ -11,6 +11,7 @@
 #include "webmsg/session_store.h"
 
 #include "cli/commands.h"
+#include "core/cert_status.h"
 #include "core/numbers.h"
 #include "core/service_control.h"
 
@@ -137,6 +138,30 @@ static void show_sessions(struct db *db)
 	config_snapshot_free(&cfg);
 }
 
+/* Each certificate served: issuer, names, days left, how it renews, and the
+ * last failed renewal, with its level when it needs attention. */
+static void show_certificates(struct db *db)
+{
+	struct config_snapshot *cfg;
+	struct cert_status certs[CERT_STATUS_MAX];
+	struct err e;
+	if (config_load(db, &cfg, &e) < 0) {
+		field("certificates:", "cannot tell: %s", e.msg);
+		return;
+	}
+	if (config_bool(cfg, SET_SSL_ENABLE) || config_str(cfg, SET_SSL_ACME_DIRECTORY)[0]) {
+		size_t n = cert_status_collect(cfg, time(NULL), certs, CERT_STATUS_MAX);
+		for (size_t i = 0; i < n; i++) {
+			char line[2048];
+			cert_status_line(&certs[i], line, sizeof(line));
+			int ok = certs[i].level == CHECK_OK;
+			field("certificate:", "%s%s%s", ok ? "" : troubleshoot_level_label(certs[i].level),
+			      ok ? "" : " ", line);
+		}
+	}
+	config_snapshot_free(&cfg);
+}
+
 static void show_running(struct db *db, const struct service_state *s)
 {
 	const struct service_status *st = &s->status;
@@ -158,6 +183,7 @@ static void show_running(struct db *db, const struct service_state *s)
 	show_sessions(db);
 	field("last result:", "%s%s%s", st->result, st->message[0] ? ": " : "", st->message);
 	field_time("last update:", st->updated_at);
+	show_certificates(db);
 }
 
 static void show_stopped(const struct service_state *s)
@@ -188,6 +214,7 @@ int cmd_service_status(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error("%s", e.msg);
 	if (s.pid == 0) {
 		show_stopped(&s);
+		show_certificates(ctx->db);
 		return CMD_STOPPED;
 	}
 	show_running(ctx->db, &s);

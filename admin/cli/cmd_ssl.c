@@ -13,6 +13,7 @@
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/ssl_config.h"
+#include "webmsg/term_safe.h"
 #include "webmsg/tls_material.h"
 
 #include "cli/commands.h"
@@ -247,8 +248,10 @@ int cmd_ssl_show(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "chain", p.chain[0] ? p.chain : "none" },
 		{ "SSL", enabled ? (force ? "enabled, Force SSL on" : "enabled") : "disabled" },
 	};
-	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
-		printf("%-20s %s\n", rows[r].label, rows[r].value);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		char safe[1024];
+		printf("%-20s %s\n", rows[r].label, term_safe(rows[r].value, safe, sizeof(safe), 0));
+	}
 	if (i.days_left < 0)
 		printf("%-20s expired %ld days ago\n", "days left", -i.days_left);
 	else

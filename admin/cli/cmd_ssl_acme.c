@@ -7,9 +7,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/ssl_config.h"
+#include "webmsg/term_safe.h"
 #include "webmsg/tls_material.h"
 
 #include "cli/commands.h"
@@ -19,8 +22,9 @@
 
 static void show_progress(const char *line, void *arg)
 {
+	char safe[1024];
 	(void)arg;
-	printf("  %s\n", line);
+	printf("  %s\n", term_safe(line, safe, sizeof(safe), 0));
 	fflush(stdout);
 }
 
@@ -95,6 +99,11 @@ static int issue(struct cmd_ctx *ctx, struct config_snapshot *cfg)
 	if (acme_setup_issue(&s, &e) < 0)
 		return cmd_error("%s; the current certificate stays", e.msg);
 	printf("installed %s/%s\n", s.keystore, TLS_SERVER_CERT);
+	/* A new certificate ends any run of failed renewals. */
+	char record[PATH_MAX];
+	if (acme_renewal_path(cfg, record, sizeof(record), &e) < 0 ||
+	    acme_renewal_clear(record, &e) < 0)
+		cmd_warn("%s", e.msg);
 	/* Saving the settings has a running webmsgd apply them, new files
 	 * included; when they are as they were (the same order again) no
 	 * version is made, and webmsgd is asked to load the files anyway. */
@@ -108,25 +117,62 @@ static int issue(struct cmd_ctx *ctx, struct config_snapshot *cfg)
 	return rc;
 }
 
+/* When the certificate is due: the CA's ARI window when its directory
+ * offers one (a random point in it), else two thirds of its lifetime. A
+ * certificate that cannot be read is due: renewing it is what mends it. */
+static int renewal_due(const struct acme_setup *s, const char *cert, time_t now)
+{
+	time_t from, to, start, end;
+	unsigned char r;
+	struct err e;
+	if (acme_cert_dates(cert, &from, &to, &e) < 0)
+		return 1;
+	if (acme_renewal_info(&s->order, cert, &start, &end, &e) != 1)
+		start = end = 0; /* no ARI, or the CA cannot say now: the lifetime decides */
+	if (RAND_bytes(&r, 1) != 1)
+		r = 0;
+	return now >= acme_renewal_window_at(from, to, start, end, r / 256.0);
+}
+
 static int renew(struct cmd_ctx *ctx, struct config_snapshot *cfg)
 {
 	static struct acme_setup s;
 	struct ssl_paths p;
 	struct apply_outcome o;
-	struct err e;
-	time_t due_at;
-	int due = 1;
+	struct acme_renewal last;
+	char record[PATH_MAX], when[64];
+	struct err e, re;
+	time_t now = time(NULL);
 
 	if (acme_setup_init(&s, cfg, &e) < 0 || acme_setup_from_config(&s, cfg, &e) < 0 ||
-	    ssl_config_paths(cfg, &p, &e) < 0)
+	    ssl_config_paths(cfg, &p, &e) < 0 ||
+	    acme_renewal_path(cfg, record, sizeof(record), &e) < 0 ||
+	    acme_renewal_read(record, &last, &e) < 0)
 		return cmd_error("%s", e.msg);
-	/* A certificate that cannot be read is renewed: that is what mends it. */
-	if (!ctx->opt[OPT_FORCE] && acme_renewal_due(p.cert, time(NULL), &due, &due_at, &e) == 0 &&
-	    !due)
-		return CMD_OK;
-	if (acme_setup_issue(&s, &e) < 0)
-		return cmd_error("renewing the certificate for %s failed: %s; the current "
-				 "certificate stays", s.domains_list, e.msg);
+	if (!ctx->opt[OPT_FORCE]) {
+		/* After a failure, wait 1 h, 2 h, 4 h ... at most a day: a CA that
+		 * refuses is not asked twice a minute, nor its rate limit spent. */
+		if (last.failures > 0 && now < acme_renewal_next_try(&last))
+			return CMD_OK;
+		if (last.failures == 0 && !renewal_due(&s, p.cert, now))
+			return CMD_OK;
+	}
+	if (acme_setup_issue(&s, &e) < 0) {
+		int failures = last.failures + 1;
+		if (acme_renewal_failed(record, now, e.msg, &re) < 0)
+			cmd_warn("the failure could not be recorded: %s", re.msg);
+		last.failures = failures;
+		last.last_failure = now;
+		time_t next = acme_renewal_next_try(&last);
+		struct tm tm;
+		if (!localtime_r(&next, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
+			snprintf(when, sizeof(when), "later");
+		return cmd_error("renewing the certificate for %s failed (attempt %d): %s; the "
+				 "current certificate stays; next attempt after %s",
+				 s.domains_list, failures, e.msg, when);
+	}
+	if (acme_renewal_clear(record, &re) < 0)
+		cmd_warn("%s", re.msg);
 	if (config_bool(cfg, SET_SSL_ENABLE) && apply_reload_if_running(ctx->db, &o, &e) < 0)
 		return cmd_error("the certificate was renewed but %s", e.msg);
 	return CMD_OK;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "webmsg/db.h"
+#include "webmsg/err.h"
+#include "webmsg/term_safe.h"
 
 #include "cli/commands.h"
 
@@ -213,10 +215,13 @@ static const struct cmd_option_def {
 static void __attribute__((format(printf, 2, 0)))
 vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+	/* Messages carry text from outside (a CA's details, a certificate's
+	 * subject): escaped before it reaches the terminal. */
+	char text[ERR_MSG_MAX * 2], safe[ERR_MSG_MAX * 2];
+	vsnprintf(text, sizeof(text), fmt, ap);
 	fflush(stdout); /* keep the order of what was already printed */
-	fprintf(stderr, "%s: %s", CMD_PROGRAM, prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s%s\n", CMD_PROGRAM, prefix,
+		term_safe(text, safe, sizeof(safe), TERM_SAFE_NEWLINES));
 }
 
 int cmd_error(const char *fmt, ...)

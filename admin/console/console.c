@@ -10,6 +10,7 @@
 #include "webmsg/config.h"
 #include "webmsg/db.h"
 #include "webmsg/err.h"
+#include "webmsg/term_safe.h"
 
 #include "console/console.h"
 #include "console/terminal.h"
@@ -76,23 +77,25 @@ void console_go(struct console *c, enum node_kind kind, const char *arg)
 void console_report(struct console *c, const char *title, int rc, const struct apply_outcome *o,
 		    const struct err *e)
 {
-	char text[ERR_MSG_MAX * 2 + 512];
+	char text[ERR_MSG_MAX * 2 + 512], safe[sizeof(text)];
 	(void)c;
 	if (rc < 0) {
 		snprintf(text, sizeof(text), "%s%s%s", e->msg, o->restart[0] ? "\n\n" : "",
 			 o->restart);
-		dialog_error(title, text);
+		dialog_error(title, term_safe(text, safe, sizeof(safe), TERM_SAFE_NEWLINES));
 		return;
 	}
 	snprintf(text, sizeof(text), "%s%s%s%s%s", o->text, o->restart[0] ? "\n\n" : "",
 		 o->restart, o->warning[0] ? "\n\nwarning: " : "", o->warning);
-	dialog_message(title, text);
+	dialog_message(title, term_safe(text, safe, sizeof(safe), TERM_SAFE_NEWLINES));
 }
 
 void console_fail(struct console *c, const char *title, const struct err *e)
 {
+	char safe[ERR_MSG_MAX * 2];
 	(void)c;
-	dialog_error(title, e->msg);
+	/* The same escaping as the CLI's messages (text from a CA, a certificate). */
+	dialog_error(title, term_safe(e->msg, safe, sizeof(safe), TERM_SAFE_NEWLINES));
 }
 
 /* ---- screens */

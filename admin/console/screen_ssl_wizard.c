@@ -23,6 +23,7 @@
 #include "console/console.h"
 #include "console/settings_form.h"
 #include "console/ssl_wizard.h"
+#include "core/acme_setup.h"
 #include "core/numbers.h"
 #include "core/ssl_setup.h"
 #include "widgets/dialog.h"
@@ -39,7 +40,11 @@ static const char *const cert_labels[CERT_ACTIONS] = {
 	[CERT_MAKE] = "New self-signed, and a request for a CA",
 	[CERT_IMPORT] = "Import the CA's certificate",
 	[CERT_KEEP] = "Keep the current certificate",
+	[CERT_ACME] = "From an ACME CA (Let's Encrypt), renewed by itself",
 };
+static const char *const acme_dirs[] = { ACME_DIR_PRODUCTION, ACME_DIR_STAGING, ACME_DIR_OTHER,
+					 NULL };
+static const char *const acme_key_types[] = { "ec-p256", "rsa-2048", NULL };
 static const char *key_types[TLS_KEY_TYPES + 1];
 
 static const struct {
@@ -78,6 +83,8 @@ static const char *const detail_intros[] = {
 			"intermediate certificates (the chain), as PEM files.",
 	[CERT_KEEP] = "The certificate HTTPS presents now stays, with its key; the next steps "
 		      "still apply:",
+	[CERT_ACME] = "The CA checks each name over plain HTTP (port 80 must reach webmsgd's HTTP "
+		      "port, and webmsgd must run); the certificate then renews by itself.",
 };
 
 /* The details form's subject fields and where each goes in the request. */
@@ -125,6 +132,19 @@ static void build_details(struct form *f)
 	form_add(f, "Certificate file", FIELD_PATH, CERT_IMPORT, "The CA's certificate (PEM)");
 	form_add(f, "Chain file", FIELD_PATH, CERT_IMPORT,
 		 "The CA's intermediate certificates (PEM); may stay empty");
+	form_add(f, "E-mail", FIELD_TEXT, CERT_ACME, "The CA writes there about the certificate");
+	form_add(f, "Host names", FIELD_TEXT, CERT_ACME,
+		 "One or more, separated by commas; each must reach this server");
+	form_add(f, "Directory", FIELD_CHOICE, CERT_ACME, "The CA (Space changes it)");
+	f->fields[D_ACME_DIRECTORY].choices = acme_dirs;
+	form_add(f, "Directory URL", FIELD_TEXT, CERT_ACME,
+		 "Another CA's directory (https://...); only with Another CA");
+	form_add(f, "CA file", FIELD_PATH, CERT_ACME,
+		 "CA certificates for the directory's HTTPS; empty: the system's");
+	form_add(f, "Key type", FIELD_CHOICE, CERT_ACME, "Of the certificate's new key");
+	f->fields[D_ACME_KEY_TYPE].choices = acme_key_types;
+	form_add(f, "Agree to the terms", FIELD_CHECK, CERT_ACME,
+		 "The CA's terms of service, shown here once the CA was asked");
 }
 
 /* STEP_CERT's choices: keeping the current certificate first when it can be
@@ -136,6 +156,7 @@ static void set_choices(struct wizard *w, int can_keep)
 		w->choice_action[n++] = CERT_KEEP;
 	w->choice_action[n++] = CERT_MAKE;
 	w->choice_action[n++] = CERT_IMPORT;
+	w->choice_action[n++] = CERT_ACME;
 	for (size_t i = 0; i < n; i++)
 		w->choices[i] = cert_labels[w->choice_action[i]];
 	w->choices[n] = NULL;
@@ -169,6 +190,11 @@ static int fill(struct console *c, struct wizard *w)
 	form_reset(&w->forms[STEP_DETAILS], D_KEY_TYPE, tls_key_type_name(TLS_KEY_EC_P256));
 	form_reset(&w->forms[STEP_DETAILS], D_CN, cn);
 	form_reset(&w->forms[STEP_DETAILS], D_DAYS, DEFAULT_DAYS);
+	form_reset(&w->forms[STEP_DETAILS], D_ACME_NAMES, cn);
+	form_reset(&w->forms[STEP_DETAILS], D_ACME_DIRECTORY, ACME_DIR_PRODUCTION);
+	form_reset(&w->forms[STEP_DETAILS], D_ACME_KEY_TYPE, acme_key_types[0]);
+	form_reset(&w->forms[STEP_DETAILS], D_ACME_AGREE, "off");
+	w->acme_terms[0] = '\0';
 	w->looked_at[0] = '\0';
 	w->has_current = 0;
 	set_choices(w, 0);
@@ -598,6 +624,80 @@ static int check_import(struct wizard *w)
 	return -1;
 }
 
+/* The ACME order as typed: the same checks as `ssl acme`, then the CA's
+ * directory is read, which proves it answers and names its terms of
+ * service; those must be agreed to before anything is made. */
+int wizard_acme_order(struct wizard *w, struct acme_setup *s, struct err *e, int *field)
+{
+	struct form *f = &w->forms[STEP_DETAILS];
+	const char *dir = form_value(f, D_ACME_DIRECTORY), *url = form_value(f, D_ACME_URL),
+		   *ca = form_value(f, D_ACME_CA_FILE);
+	char names[sizeof(s->domains_list)];
+
+	*field = D_ACME_EMAIL;
+	if (!form_value(f, D_ACME_EMAIL)[0] || !strchr(form_value(f, D_ACME_EMAIL), '@'))
+		return err_set(e, "an e-mail address: the CA writes there about the certificate");
+	s->order.email = form_value(f, D_ACME_EMAIL);
+	*field = D_ACME_NAMES;
+	snprintf(names, sizeof(names), "%s", form_value(f, D_ACME_NAMES));
+	for (char *p = names, *next; p && *p; p = next) {
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		p += strspn(p, " ");
+		p[strcspn(p, " ")] = '\0';
+		if (*p && acme_setup_add_domain(s, p, e) < 0)
+			return -1;
+	}
+	if (s->order.ndomains == 0)
+		return err_set(e, "at least one host name");
+	*field = strcmp(dir, ACME_DIR_OTHER) == 0 ? D_ACME_URL : D_ACME_DIRECTORY;
+	s->order.directory = strcmp(dir, ACME_DIR_STAGING) == 0	 ? ACME_LETSENCRYPT_STAGING
+			     : strcmp(dir, ACME_DIR_OTHER) == 0 ? url
+								 : ACME_LETSENCRYPT;
+	if (settings_validate(settings_get(SET_SSL_ACME_DIRECTORY), s->order.directory, e) < 0)
+		return -1;
+	*field = D_ACME_CA_FILE;
+	if (ca[0] && !realpath(ca, s->ca_file))
+		return err_set(e, "%s does not exist", ca);
+	s->order.ca_file = ca[0] ? s->ca_file : NULL;
+	*field = D_ACME_KEY_TYPE;
+	if (tls_key_type_parse(form_value(f, D_ACME_KEY_TYPE), &s->order.key_type) < 0)
+		return err_set(e, "not a key type");
+	s->order.agree_tos = strcmp(form_value(f, D_ACME_AGREE), "on") == 0;
+	return 0;
+}
+
+static int check_acme(struct wizard *w)
+{
+	static struct acme_setup s; /* 28 KiB: not on the stack */
+	struct form *f = &w->forms[STEP_DETAILS];
+	struct err e;
+	int field;
+
+	memset(&s, 0, sizeof(s));
+	s.order.timeout = ACME_SETUP_TIMEOUT;
+	if (wizard_acme_order(w, &s, &e, &field) < 0) {
+		field_error(f, field, &e);
+		return -1;
+	}
+	dialog_progress("SSL Configuration", "Asking the CA for its directory...");
+	if (acme_directory_terms(&s.order, w->acme_terms, sizeof(w->acme_terms), &e) < 0) {
+		field_error(f, strcmp(form_value(f, D_ACME_DIRECTORY), ACME_DIR_OTHER) == 0
+				       ? D_ACME_URL
+				       : D_ACME_DIRECTORY,
+			    &e);
+		return -1;
+	}
+	if (w->acme_terms[0] && !s.order.agree_tos) {
+		err_set(&e, "read the CA's terms of service at %s, then tick this to agree",
+			w->acme_terms);
+		field_error(f, D_ACME_AGREE, &e);
+		return -1;
+	}
+	return 0;
+}
+
 /* The setting fields of a step against the settings table. */
 static int check_settings(struct form *f)
 {
@@ -723,6 +823,7 @@ static int check_step(struct console *c, struct wizard *w)
 	case STEP_DETAILS:
 		return w->action == CERT_MAKE	  ? check_request(w)
 		       : w->action == CERT_IMPORT ? check_import(w)
+		       : w->action == CERT_ACME	  ? check_acme(w)
 						  : 0;
 	case STEP_CIPHERS:
 		return check_ciphers(c, w);

@@ -15,6 +15,7 @@
 #include "webmsg/tls_material.h"
 
 #include "console/console.h"
+#include "core/cert_status.h"
 #include "core/numbers.h"
 #include "core/service_control.h"
 #include "widgets/keybar.h"
@@ -32,6 +33,8 @@ struct status_screen {
 	char cert_error[ERR_MSG_MAX];
 	char config_error[ERR_MSG_MAX];
 	char unserved[1024]; /* settings saved but not served, or "" */
+	struct cert_status certs[CERT_STATUS_MAX]; /* issuer, names, renewal */
+	size_t ncerts;
 	long served;         /* the version the running daemon serves, when it is not the
 			      * latest saved; 0 otherwise */
 };
@@ -67,6 +70,7 @@ static void read_ssl(struct console *c, struct status_screen *s)
 		snprintf(s->cert_error, sizeof(s->cert_error), "%s", e.msg);
 	else
 		s->have_cert = 1;
+	s->ncerts = cert_status_collect(cfg, time(NULL), s->certs, CERT_STATUS_MAX);
 	config_snapshot_free(&cfg);
 }
 
@@ -172,6 +176,25 @@ static void draw_ssl(struct rows *r, const struct status_screen *s)
 		snprintf(text, sizeof(text), "%ld (until %s)%s", s->cert.days_left, s->cert.not_after,
 			 s->cert.self_signed ? ", self-signed" : "");
 	row(r, "Days left", text, s->cert.days_left < 30 ? ROLE_WARN : ROLE_NORMAL);
+	/* The same as check and service status say (core/cert_status.c). */
+	static const int roles[] = { [CHECK_OK] = ROLE_NORMAL, [CHECK_WARN] = ROLE_WARN,
+				     [CHECK_FAIL] = ROLE_ERROR, [CHECK_SKIP] = ROLE_DIM };
+	for (size_t i = 0; i < s->ncerts; i++) {
+		const struct cert_status *cs = &s->certs[i];
+		if (i == 0 && cs->readable) {
+			row(r, "Issuer", cs->issuer, ROLE_NORMAL);
+			row(r, "Names", cs->names, ROLE_NORMAL);
+			row(r, "Renews", cs->renews, roles[cs->level]);
+			if (cs->failure[0])
+				row(r, "Renewal", cs->failure, roles[cs->level]);
+		} else if (i > 0 && !cs->readable) {
+			row(r, "Client CA", cs->error, roles[cs->level]);
+		} else if (i > 0) {
+			char line[2048];
+			cert_status_line(cs, line, sizeof(line));
+			row(r, "Client CA", line + strlen(cs->what) + 2, roles[cs->level]);
+		}
+	}
 }
 
 static void status_draw(struct console *c, void *st, WINDOW *w, int h, int width, int focused)

@@ -29,8 +29,8 @@ enum wizard_step {
 #define FORM_STEPS STEP_SUMMARY /* the steps before it each have a form */
 
 /* The choices of STEP_CERT; the page of the details form each shows. */
-enum cert_action { CERT_MAKE, CERT_IMPORT, CERT_KEEP };
-#define CERT_ACTIONS 3
+enum cert_action { CERT_MAKE, CERT_IMPORT, CERT_KEEP, CERT_ACME };
+#define CERT_ACTIONS 4
 
 /* The details form's fields, in the order they are added. */
 enum detail_field {
@@ -47,7 +47,19 @@ enum detail_field {
 	D_PASSWORD,
 	D_CERT_FILE,
 	D_CHAIN_FILE,
+	D_ACME_EMAIL,
+	D_ACME_NAMES,
+	D_ACME_DIRECTORY,
+	D_ACME_URL,
+	D_ACME_CA_FILE,
+	D_ACME_KEY_TYPE,
+	D_ACME_AGREE,
 };
+
+/* D_ACME_DIRECTORY's choices. */
+#define ACME_DIR_PRODUCTION "Let's Encrypt"
+#define ACME_DIR_STAGING "Let's Encrypt staging (trials)"
+#define ACME_DIR_OTHER "Another CA: its directory URL below"
 
 struct wizard {
 	enum wizard_step step;
@@ -62,6 +74,7 @@ struct wizard {
 	int replace_request; /* request.csr or request.key exist */
 	struct tls_request req; /* password not kept here */
 	int explicit_files;     /* ssl.cert_file, key_file or chain_file point elsewhere */
+	char acme_terms[2048];  /* the ACME CA's terms of service, as its directory says */
 
 	/* The certificate HTTPS would present with the key store of step 1, as
 	 * looked at when step 1 was last passed with that folder. */
@@ -76,6 +89,11 @@ struct wizard {
 	 * saves a setting only if it is still as it was then. */
 	struct config_snapshot *opened;
 };
+
+/* The ACME order from the details form into s (whose init is the caller's):
+ * -1 with *field the field at fault. */
+struct acme_setup;
+int wizard_acme_order(struct wizard *w, struct acme_setup *s, struct err *e, int *field);
 
 /* Describes what applying will do, into w->view. */
 void wizard_summary(struct console *c, struct wizard *w);

@@ -11,12 +11,14 @@
 #include "webmsg/err.h"
 #include "webmsg/service.h"
 #include "webmsg/settings.h"
+#include "webmsg/term_safe.h"
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_material.h"
 #include "webmsg/tls_probe.h"
 
 #include "console/console.h"
 #include "console/ssl_wizard.h"
+#include "core/acme_setup.h"
 #include "core/apply.h"
 #include "core/ssl_setup.h"
 #include "core/troubleshoot.h"
@@ -25,7 +27,11 @@
 #include "widgets/textview.h"
 #include "widgets/theme.h"
 
-#define MAX_CHANGES 16
+#define MAX_CHANGES 24
+
+/* The ACME order of the last Apply (28 KiB: not on the stack); the settings
+ * saved after it point into it. */
+static struct acme_setup acme;
 
 static const char *value(struct wizard *w, enum wizard_step step, int field)
 {
@@ -35,6 +41,14 @@ static const char *value(struct wizard *w, enum wizard_step step, int field)
 static int on(struct wizard *w, enum wizard_step step, int field)
 {
 	return strcmp(value(w, step, field), "on") == 0;
+}
+
+static const char *acme_directory_url(struct wizard *w)
+{
+	const char *dir = value(w, STEP_DETAILS, D_ACME_DIRECTORY);
+	return strcmp(dir, ACME_DIR_STAGING) == 0 ? ACME_LETSENCRYPT_STAGING
+	       : strcmp(dir, ACME_DIR_OTHER) == 0 ? value(w, STEP_DETAILS, D_ACME_URL)
+						  : ACME_LETSENCRYPT;
 }
 
 static void summary_certificate(struct wizard *w)
@@ -69,6 +83,21 @@ static void summary_certificate(struct wizard *w)
 		textview_add(v, ROLE_NORMAL, 0, "Keep the current certificate (%s) and its key.",
 			     w->has_current ? w->current.cert : "as configured");
 		break;
+	case CERT_ACME:
+		textview_add(v, ROLE_NORMAL, 0, "Ask the ACME CA at %s for a certificate for %s "
+			     "(a new %s key), answering its http-01 challenges on webmsgd's HTTP "
+			     "port; it is installed as ssl import installs one.",
+			     acme_directory_url(w), value(w, STEP_DETAILS, D_ACME_NAMES),
+			     value(w, STEP_DETAILS, D_ACME_KEY_TYPE));
+		if (w->acme_terms[0])
+			textview_add(v, ROLE_NORMAL, 2, "You agree to the CA's terms of service: %s",
+				     w->acme_terms);
+		if (w->replace_cert)
+			textview_add(v, ROLE_WARN, 2, "The current %s and %s are kept as .bak files.",
+				     TLS_SERVER_CERT, TLS_SERVER_KEY);
+		textview_add(v, ROLE_NORMAL, 0, "It renews by itself: %s (systemctl enable --now "
+			     "%s).", ACME_RENEW_TIMER, ACME_RENEW_TIMER);
+		break;
 	}
 	if (w->action != CERT_KEEP && w->explicit_files)
 		textview_add(v, ROLE_NORMAL, 0, "ssl.cert_file, ssl.key_file and ssl.chain_file go "
@@ -100,6 +129,46 @@ void wizard_summary(struct console *c, struct wizard *w)
 		     "webmsgd applies it, and the console connects to the HTTPS port.");
 }
 
+/* Each step of the order, in the progress dialog while it runs. */
+static void acme_progress_line(const char *line, void *arg)
+{
+	char text[600], safe[512];
+	(void)arg;
+	snprintf(text, sizeof(text), "Getting the certificate from the CA...\n\n%s",
+		 term_safe(line, safe, sizeof(safe), 0));
+	dialog_progress("SSL Configuration", text);
+}
+
+/* The certificate from the ACME CA, the same way `ssl acme` gets it. */
+static int do_acme(struct wizard *w, const struct config_snapshot *cfg, const char *password,
+		   struct err *e)
+{
+	struct textview *v = &w->view;
+	int field;
+	if (acme_setup_init(&acme, cfg, e) < 0 || wizard_acme_order(w, &acme, e, &field) < 0)
+		return -1;
+	/* The key store of step 1 and the password may be new: both are saved
+	 * with the settings after this. */
+	if (snprintf(acme.password, sizeof(acme.password), "%s", password) >=
+		    (int)sizeof(acme.password) ||
+	    snprintf(acme.keystore, sizeof(acme.keystore), "%s", w->keystore) >=
+		    (int)sizeof(acme.keystore))
+		return err_set(e, "the key password or the key store's path is too long");
+	acme.order.progress = acme_progress_line;
+	dialog_progress("SSL Configuration", "Getting the certificate from the CA...");
+	if (acme_setup_issue(&acme, e) < 0) {
+		char safe[ERR_MSG_MAX];
+		/* The CA's words, in a dialog the operator must acknowledge. */
+		dialog_error("Certificate from the CA", term_safe(e->msg, safe, sizeof(safe),
+								  TERM_SAFE_NEWLINES));
+		textview_add(v, ROLE_ERROR, 0, "%s; the current certificate stays", e->msg);
+		return -1;
+	}
+	textview_add(v, ROLE_OK, 0, "installed the CA's certificate for %s in %s/%s",
+		     acme.domains_list, w->keystore, TLS_SERVER_CERT);
+	return 0;
+}
+
 /* Makes or installs the certificate. *files_changed: HTTPS has new files;
  * *pem: the request for a CA, when one was made (to free). */
 static int do_certificate(struct wizard *w, const struct config_snapshot *cfg, const char *password,
@@ -109,6 +178,12 @@ static int do_certificate(struct wizard *w, const struct config_snapshot *cfg, c
 	struct err req_e;
 
 	*files_changed = 0;
+	if (w->action == CERT_ACME) {
+		if (do_acme(w, cfg, password, e) < 0)
+			return -1;
+		*files_changed = 1;
+		return 0;
+	}
 	if (w->action == CERT_IMPORT) {
 		const char *chain = value(w, STEP_DETAILS, D_CHAIN_FILE);
 		dialog_progress("SSL Configuration", "Checking and installing the certificate...");
@@ -178,6 +253,12 @@ static size_t collect_changes(struct wizard *w, const char *password,
 	out[n++] = (struct config_change){ SET_SSL_ENABLE, value(w, STEP_ENABLE, 0) };
 	out[n++] = (struct config_change){ SET_SSL_FORCE, value(w, STEP_ENABLE, 1) };
 	out[n++] = (struct config_change){ SET_WEB_HTTPS_PORT, value(w, STEP_ENABLE, 2) };
+	/* How the certificate was obtained, for its renewal; a certificate made
+	 * or imported otherwise is renewed by hand, not by the timer. */
+	if (w->action == CERT_ACME && files_changed)
+		n += acme_setup_changes(&acme, out + n, MAX_CHANGES - n);
+	else if (files_changed)
+		out[n++] = (struct config_change){ SET_SSL_ACME_DIRECTORY, NULL };
 	return n;
 }
 
@@ -374,7 +455,7 @@ void wizard_finish(struct console *c, struct wizard *w)
 		textview_add(&w->view, ROLE_ERROR, 0, "%s; nothing was changed", e.msg);
 		return;
 	}
-	if (w->action == CERT_MAKE &&
+	if ((w->action == CERT_MAKE || w->action == CERT_ACME) &&
 	    ssl_setup_key_password(cfg, typed[0] ? typed : NULL, password, sizeof(password), &is_new,
 				   &e) < 0) {
 		back_to(w, STEP_DETAILS, D_PASSWORD, e.msg);
@@ -386,6 +467,13 @@ void wizard_finish(struct console *c, struct wizard *w)
 		goto out;
 	if (do_certificate(w, cfg, password, &files_changed, &pem, &e) < 0) {
 		back_to(w, STEP_DETAILS, w->action == CERT_IMPORT ? D_CERT_FILE : -1, e.msg);
+		if (w->action == CERT_ACME) {
+			/* The key password is needed by the renewals to come. */
+			struct config_change pw = { SET_SSL_KEY_PASSWORD, password, NULL };
+			if (is_new && apply_changes(console_db(c), &pw, 1, &o, &e) == 0)
+				(void)config_snapshot_override(w->opened, SET_SSL_KEY_PASSWORD,
+							       password, &e);
+		}
 		goto out;
 	}
 	n = collect_changes(w, password, is_new, files_changed, ca, changes);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "webmsg/config.h"
@@ -16,6 +17,7 @@
 #include "webmsg/ssl_config.h"
 #include "webmsg/tls_probe.h"
 
+#include "core/cert_status.h"
 #include "core/service_control.h"
 #include "core/troubleshoot.h"
 
@@ -169,6 +171,21 @@ static void check_handshake(struct check_state *s)
 		       "SHA-256 %s", host, port, r.protocol, r.cipher, r.sha256);
 }
 
+/* Every certificate served: issuer, names, days left, how it renews, the
+ * last failed renewal. WARN from 14 days before expiry (or after a failed
+ * renewal), FAIL once expired, or when renewal failed with under 14 days left. */
+static void check_certificates(struct check_state *s)
+{
+	struct cert_status certs[CERT_STATUS_MAX];
+	size_t n = cert_status_collect(s->cfg, time(NULL), certs, CERT_STATUS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		s->r.level = certs[i].level;
+		cert_status_line(&certs[i], s->r.text, sizeof(s->r.text));
+		snprintf(s->r.hint, sizeof(s->r.hint), "%s", certs[i].hint);
+		s->fn(&s->r, s->arg);
+	}
+}
+
 static void (*const service_checks[])(struct check_state *) = {
 	check_sessions, check_running, check_version, check_last_reload, check_handshake,
 };
@@ -194,6 +211,8 @@ int troubleshoot_run(struct db *db, void (*fn)(const struct check_result *r, voi
 		config_snapshot_free(&s.cfg);
 		return -1;
 	}
+	if (s.ssl || config_str(s.cfg, SET_SSL_ACME_DIRECTORY)[0])
+		check_certificates(&s);
 	for (size_t i = 0; i < sizeof(service_checks) / sizeof(service_checks[0]); i++) {
 		service_checks[i](&s);
 		fn(&s.r, arg);

@@ -180,22 +180,26 @@ int tls_files_stamp(char *out, size_t outlen, struct err *e)
  * stays where it is (a hard link), so that the rename that follows replaces
  * it in one step and it is never missing in between; without keep it is
  * moved away. A backup is never overwritten. */
-int tls_files_backup(const char *dir, const char *name, const char *stamp, int keep, struct err *e)
+/* As tls_files_backup; bak (PATH_MAX) gets the backup's path, empty when
+ * there was no file. */
+static int backup_to(const char *dir, const char *name, const char *stamp, int keep, char *bak,
+		     struct err *e)
 {
-	char path[PATH_MAX], bak[PATH_MAX];
+	char path[PATH_MAX];
 	struct stat sb;
 
 	if (tls_files_join(path, sizeof(path), dir, name, e) < 0)
 		return -1;
+	bak[0] = '\0';
 	if (lstat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return 0;
 		return err_sys(e, "cannot reach %s", path);
 	}
 	for (int i = 0; i < BACKUP_ATTEMPTS; i++) {
-		int n = i == 0 ? snprintf(bak, sizeof(bak), "%s.%s.bak", path, stamp)
-			       : snprintf(bak, sizeof(bak), "%s.%s-%d.bak", path, stamp, i);
-		if (n < 0 || (size_t)n >= sizeof(bak))
+		int n = i == 0 ? snprintf(bak, PATH_MAX, "%s.%s.bak", path, stamp)
+			       : snprintf(bak, PATH_MAX, "%s.%s-%d.bak", path, stamp, i);
+		if (n < 0 || (size_t)n >= PATH_MAX)
 			return err_set(e, "the path of a backup of %s is too long", path);
 		if (keep) {
 			if (link(path, bak) == 0)
@@ -204,16 +208,26 @@ int tls_files_backup(const char *dir, const char *name, const char *stamp, int k
 				continue;
 			/* No hard links on this file system: move it instead. */
 			if (errno != EPERM && errno != EOPNOTSUPP && errno != EXDEV &&
-			    errno != EMLINK)
+			    errno != EMLINK) {
+				bak[0] = '\0';
 				return err_sys(e, "cannot keep a backup of %s", path);
+			}
 		}
 		if (lstat(bak, &sb) == 0)
 			continue;
 		if (rename(path, bak) == 0)
 			return 0;
+		bak[0] = '\0';
 		return err_sys(e, "cannot keep a backup of %s", path);
 	}
+	bak[0] = '\0';
 	return err_set(e, "too many backups of %s in the same second", path);
+}
+
+int tls_files_backup(const char *dir, const char *name, const char *stamp, int keep, struct err *e)
+{
+	char bak[PATH_MAX];
+	return backup_to(dir, name, stamp, keep, bak, e);
 }
 
 /* The old file becomes a backup and the staged one takes its place. */
@@ -224,6 +238,56 @@ int tls_files_install(const char *dir, struct tls_staged *s, const char *stamp, 
 	if (rename(s->tmp, s->path) != 0)
 		return err_sys(e, "cannot put %s in place", s->path);
 	s->pending = 0;
+	return 0;
+}
+
+/* Puts back what set[0..n) replaced: the old file from its backup, or no
+ * file where there was none. */
+static void install_undo(struct tls_staged *const *set, size_t n)
+{
+	while (n-- > 0) {
+		struct tls_staged *s = set[n];
+		struct stat a, b;
+		/* Still the old file (its rename failed): rename() between two links
+		 * of one file does nothing, so the backup is dropped instead. */
+		if (s->had_old && lstat(s->bak, &a) == 0 && lstat(s->path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			(void)unlink(s->bak);
+		else if (s->had_old)
+			(void)rename(s->bak, s->path);
+		else if (!s->remove)
+			(void)unlink(s->path);
+		s->had_old = 0;
+	}
+}
+
+int tls_files_install_set(const char *dir, struct tls_staged *const *set, size_t n,
+			  const char *stamp, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tls_staged *s = set[i];
+		if (!s->remove && !s->pending) {
+			install_undo(set, i);
+			return err_set(e, "%s was not written", s->name);
+		}
+		if (s->remove && tls_files_join(s->path, sizeof(s->path), dir, s->name, e) < 0) {
+			install_undo(set, i);
+			return -1;
+		}
+		/* Kept in place (a hard link) when replaced, so it is never missing. */
+		if (backup_to(dir, s->name, stamp, !s->remove, s->bak, e) < 0) {
+			install_undo(set, i);
+			return -1;
+		}
+		s->had_old = s->bak[0] != '\0';
+		if (!s->remove && rename(s->tmp, s->path) != 0) {
+			err_sys(e, "cannot put %s in place", s->path);
+			install_undo(set, i + 1);
+			return -1;
+		}
+		if (!s->remove)
+			s->pending = 0;
+	}
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -133,7 +134,8 @@ static int import_certs(const char *keystore, STACK_OF(X509) *given, const char 
 	int from_request = 0, rc = -1;
 	const char *problem, *data;
 	size_t len;
-	char stamp[32], from[PATH_MAX], to[PATH_MAX];
+	char stamp[32], from[PATH_MAX];
+	struct tls_file_data reqkey = { 0 };
 
 	refs = calloc((size_t)sk_X509_num(given) + (size_t)(extra ? sk_X509_num(extra) : 0),
 		      sizeof(*refs));
@@ -192,32 +194,41 @@ static int import_certs(const char *keystore, STACK_OF(X509) *given, const char 
 	if (key_pem && tls_files_stage_write(&newkey, keystore, TLS_SERVER_KEY, key_pem,
 					     strlen(key_pem), e) < 0)
 		goto done;
+	if (!key_pem && from_request) {
+		/* The request's key, already encrypted with the password, becomes the
+		 * server's: a copy is installed with the rest, the request's file
+		 * removed once all is in place. */
+		if (tls_files_join(from, sizeof(from), keystore, TLS_REQUEST_KEY, e) < 0 ||
+		    tls_files_read(from, "request key", &reqkey, e) < 0 ||
+		    tls_files_stage_write(&newkey, keystore, TLS_SERVER_KEY, reqkey.data, reqkey.len,
+					  e) < 0)
+			goto done;
+	}
 	if (tls_files_stamp(stamp, sizeof(stamp), e) < 0)
 		goto done;
-	if (key_pem) {
-		if (tls_files_install(keystore, &newkey, stamp, e) < 0)
-			goto done;
-	} else if (from_request) {
-		/* The request's key, already encrypted with the password, becomes the server's. */
-		if (tls_files_join(from, sizeof(from), keystore, TLS_REQUEST_KEY, e) < 0 ||
-		    tls_files_join(to, sizeof(to), keystore, TLS_SERVER_KEY, e) < 0 ||
-		    tls_files_backup(keystore, TLS_SERVER_KEY, stamp, 1, e) < 0)
-			goto done;
-		if (rename(from, to) != 0) {
-			err_sys(e, "cannot put %s in place", to);
-			goto done;
-		}
+	/* Key, certificate and chain go in as one: a failure part way puts the
+	 * old ones back, so a key never serves beside another key's certificate. */
+	struct tls_staged *set[3];
+	size_t nset = 0;
+	if (newkey.pending)
+		set[nset++] = &newkey;
+	set[nset++] = &crt;
+	if (nrefs <= 1) {
+		/* No chain now: an old one must not stay beside the new certificate. */
+		chain.name = TLS_SERVER_CHAIN;
+		chain.remove = 1;
 	}
-	if (tls_files_install(keystore, &crt, stamp, e) < 0)
-		goto done;
-	if (nrefs > 1 ? tls_files_install(keystore, &chain, stamp, e) < 0
-		      : tls_files_backup(keystore, TLS_SERVER_CHAIN, stamp, 0, e) < 0)
-		goto done;
+	set[nset++] = &chain;
+	if (tls_files_install_set(keystore, set, nset, stamp, e) < 0)
+		goto done; /* what is still staged is discarded below */
+	if (!key_pem && from_request)
+		(void)unlink(from);
 	rc = 0;
 done:
 	tls_files_stage_discard(&crt);
 	tls_files_stage_discard(&chain);
 	tls_files_stage_discard(&newkey);
+	tls_file_data_free(&reqkey);
 	if (crt.path[0])
 		tls_files_sync_dir(keystore);
 	BIO_free(cbio);

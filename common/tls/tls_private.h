@@ -36,6 +36,10 @@ struct tls_staged {
 	char tmp[PATH_MAX];
 	char path[PATH_MAX];
 	int pending; /* tmp exists and is ours to remove */
+	/* For tls_files_install_set: */
+	int remove;        /* no new file: the current one is moved to a backup */
+	int had_old;       /* a file was there before; bak holds it */
+	char bak[PATH_MAX];
 };
 
 int tls_files_join(char *out, size_t outlen, const char *dir, const char *name, struct err *e);
@@ -49,6 +53,12 @@ int tls_files_stamp(char *out, size_t outlen, struct err *e);
 int tls_files_backup(const char *dir, const char *name, const char *stamp, int keep,
 		     struct err *e);
 int tls_files_install(const char *dir, struct tls_staged *s, const char *stamp, struct err *e);
+/* Files that only make sense together (a key and its certificate and chain)
+ * installed as one: each staged file (or, with remove, none) takes its place
+ * with the old one kept as a backup; when any step fails, those already in
+ * place are put back from their backups, so the old set keeps serving. */
+int tls_files_install_set(const char *dir, struct tls_staged *const *set, size_t n, const char *stamp,
+			  struct err *e);
 void tls_files_sync_dir(const char *dir);
 int tls_files_refuse_existing(const char *dir, const char *const *names, size_t n,
 			      struct err *e);

@@ -90,9 +90,49 @@ struct acme_order {
  * password (both malloc'd; free them). */
 int acme_issue(const struct acme_order *o, char **chain_pem, char **key_pem, struct err *e);
 
+/* Reads the directory: *terms gets the address of the CA's terms of service
+ * (escaped for a terminal), "" when it has none. */
+int acme_directory_terms(const struct acme_order *o, char *terms, size_t len, struct err *e);
+
 /* Whether a certificate is due for renewal: two thirds of its lifetime
  * passed. *due_at (when not NULL) gets when it is or was due. */
 int acme_renewal_due(const char *cert_file, time_t now, int *due, time_t *due_at,
 		     struct err *e);
+/* The CA's suggested renewal window for the certificate (ARI, RFC 9773)
+ * when its directory offers renewalInfo: 1 with *start and *end set, 0 when
+ * it offers none, -1 when asking failed. */
+int acme_renewal_info(const struct acme_order *o, const char *cert_file, time_t *start,
+		      time_t *end, struct err *e);
+/* The certificate's ARI identifier (RFC 9773 section 4.1): base64url of its
+ * authority key identifier, ".", base64url of its serial's DER bytes. */
+int acme_ari_cert_id(const char *cert_file, char *out, size_t outlen, struct err *e);
+
+/* acme_renewal.c: when to renew, and failed renewals remembered in a small
+ * file beside the database (0600): attempts, when the last one failed, why. */
+#define ACME_RENEWAL_STATE "acme-renewal.state"
+#define ACME_RETRY_FIRST 3600    /* after a failure, 1 h, then 2 h, 4 h ... */
+#define ACME_RETRY_MAX 86400     /* ... at most a day */
+#define ACME_RENEW_TIMER "webmsg-acme-renew.timer"
+struct acme_renewal {
+	int failures;        /* failed attempts since the last success */
+	time_t last_failure; /* 0: none */
+	char reason[512];    /* of the last failure, one line, safe to print */
+};
+int acme_renewal_path(const struct config_snapshot *cfg, char *out, size_t outlen,
+		      struct err *e);
+/* A missing record reads as no failure. */
+int acme_renewal_read(const char *path, struct acme_renewal *r, struct err *e);
+int acme_renewal_failed(const char *path, time_t now, const char *reason, struct err *e);
+/* After a success: the record is removed. */
+int acme_renewal_clear(const char *path, struct err *e);
+/* Not before this may the next attempt run (0 when nothing failed). */
+time_t acme_renewal_next_try(const struct acme_renewal *r);
+/* When to renew: a point at fraction [0, 1) of the CA's ARI window when
+ * there is one (ari_start > 0), else two thirds of the lifetime. */
+time_t acme_renewal_window_at(time_t not_before, time_t not_after, time_t ari_start,
+			      time_t ari_end, double fraction);
+/* The certificate's validity, read from a PEM file. */
+int acme_cert_dates(const char *cert_file, time_t *not_before, time_t *not_after,
+		    struct err *e);
 
 #endif

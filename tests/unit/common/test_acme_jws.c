@@ -191,8 +191,21 @@ static void test_jws_kid_and_post_as_get(void **state)
 	assert_null(json_object_get(h, "jwk"));
 	json_decref(h);
 	free(jws);
-	/* A nonce that would need escaping in JSON is refused, never signed. */
-	assert_int_equal(acme_jws(k, NULL, "a\"b", "https://ca.example/x", NULL, &jws, &e), -1);
+	/* What the CA sends goes into the header escaped, never spliced: a
+	 * nonce and an address with quotes, a backslash and a line break come
+	 * back unchanged from the signed header, and nothing is added to it. */
+	const char *nonce = "a\"b\\c\n", *url = "https://ca.example/x\",\"kid\":\"evil";
+	assert_int_equal(acme_jws(k, NULL, nonce, url, NULL, &jws, &e), 0);
+	h = verify(k, jws, "");
+	assert_string_equal(json_string_value(json_object_get(h, "nonce")), nonce);
+	assert_string_equal(json_string_value(json_object_get(h, "url")), url);
+	assert_null(json_object_get(h, "kid"));
+	assert_int_equal(json_object_size(h), 4);
+	json_decref(h);
+	free(jws);
+	/* Text that is not UTF-8 cannot be put in JSON: refused, never signed. */
+	jws = NULL;
+	assert_int_equal(acme_jws(k, NULL, "\xff\xfe", "https://ca.example/x", NULL, &jws, &e), -1);
 	assert_null(jws);
 	EVP_PKEY_free(k);
 }

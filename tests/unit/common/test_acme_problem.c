@@ -39,6 +39,11 @@ static const struct {
 	{ E "somethingNew", "it broke", NULL, 8383,
 	  "the CA refused: it broke (" E "somethingNew)" },
 	{ NULL, "it broke", NULL, 8383, "the CA refused: it broke" },
+	/* The CA's text cannot drive the terminal nor forge a line. */
+	{ E "rateLimited", "slow\x1b]0;owned\x07\ndown\xc2\x9b" "2J", NULL, 8383,
+	  "the CA's rate limit is reached (slow\\x1b]0;owned\\x07\\x0adown\\xc2\\x9b2J); try "
+	  "again later" },
+	{ E "new\x1b[2J", "x", NULL, 8383, "the CA refused: x (" E "new\\x1b[2J)" },
 };
 
 static void test_problem_words(void **state)
