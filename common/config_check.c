@@ -255,10 +255,12 @@ static void rule_mail_store(struct run *r)
 	report(r, CONFIG_CHECK_OK, SET_MAIL_STORE, NULL, "mail on the IMAP server %s port %u (%s)",
 	       host, port, tls == IMAP_TLS_IMPLICIT ? "TLS" : tls == IMAP_TLS_STARTTLS ? "STARTTLS"
 										  : "no TLS, this machine");
-	/* The store is built and tested; logon and the pages use it next. */
-	report(r, CONFIG_CHECK_WARN, SET_MAIL_STORE, "set mail.store maildir",
-	       "mail.store imap: webmsgd does not serve mail from an IMAP server yet; it "
-	       "still serves the Maildir store of mail.root");
+	if (!imap_server_found_without_dns(host, "/etc/hosts"))
+		report(r, CONFIG_CHECK_WARN, SET_MAIL_IMAP_SERVER,
+		       "give its address, or add the name to /etc/hosts",
+		       "mail.imap_server: %s is not in /etc/hosts, and the workers cannot ask DNS "
+		       "(their sandbox allows no lookups): pages would say the mail server is "
+		       "not reachable", host);
 }
 
 /* Who the workers that parse HTTP, TLS and mail serve as. Started as root,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +64,29 @@ int imap_server_parse(const char *s, enum imap_tls tls, char host_out[IMAP_HOST_
 	host_out[hostlen] = '\0';
 	*port_out = (unsigned)port;
 	return 0;
+}
+
+int imap_server_found_without_dns(const char *host, const char *hosts_file)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	char line[1024];
+	int found = 0;
+	if (inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1)
+		return 1;
+	FILE *f = fopen(hosts_file, "re");
+	if (!f)
+		return 0;
+	/* "address name alias..."; a '#' starts a comment. */
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		strtok_r(line, " \t\r\n", &save);
+		for (char *name; !found && (name = strtok_r(NULL, " \t\r\n", &save));)
+			found = strcasecmp(name, host) == 0;
+	}
+	fclose(f);
+	return found;
 }
 
 int imap_server_loopback(const char *host)

@@ -21,5 +21,8 @@ int imap_server_parse(const char *s, enum imap_tls tls, char host[IMAP_HOST_MAX]
 /* 1 when host is this machine: localhost, 127.0.0.0/8 or ::1, where a
  * connection without TLS is allowed. */
 int imap_server_loopback(const char *host);
+/* 1 when the workers can find host without DNS, which their sandbox does
+ * not allow: an address, or a name in the hosts file (/etc/hosts). */
+int imap_server_found_without_dns(const char *host, const char *hosts_file);
 
 #endif

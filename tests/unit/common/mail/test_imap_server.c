@@ -1,6 +1,7 @@
 /* test_imap_server.c - mail.imap_server and mail.imap_tls as they parse:
  * host:port, IPv6 in brackets, default ports per TLS mode, what is refused,
- * and which hosts count as this machine (where no TLS is allowed). */
+ * which hosts count as this machine (where no TLS is allowed), and which
+ * the workers find without DNS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,6 +101,32 @@ static void test_loopback(void **state)
 	assert_false(imap_server_loopback("imap.example.org"));
 }
 
+static void test_found_without_dns(void **state)
+{
+	struct tmpdir d;
+	char hosts[PATH_MAX];
+	(void)state;
+	tmpdir_enter(&d);
+	tmpdir_file(&d, "hosts", hosts, sizeof(hosts));
+	FILE *f = fopen(hosts, "w");
+	assert_non_null(f);
+	fputs("127.0.0.1\tlocalhost\n# 10.0.0.9 commented.example.org\n"
+	      "10.0.0.5  imap.example.org mail # the mail server\n::1 ip6-localhost\n",
+	      f);
+	fclose(f);
+	assert_true(imap_server_found_without_dns("10.1.2.3", hosts));
+	assert_true(imap_server_found_without_dns("2001:db8::1", hosts));
+	assert_true(imap_server_found_without_dns("imap.example.org", hosts));
+	assert_true(imap_server_found_without_dns("MAIL", hosts));
+	assert_true(imap_server_found_without_dns("localhost", hosts));
+	assert_false(imap_server_found_without_dns("commented.example.org", hosts));
+	assert_false(imap_server_found_without_dns("the", hosts));
+	assert_true(imap_server_found_without_dns("10.0.0.5", hosts));
+	assert_false(imap_server_found_without_dns("other.example.org", hosts));
+	assert_false(imap_server_found_without_dns("imap.example.org", "/nonexistent/hosts"));
+	tmpdir_leave(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +134,7 @@ int main(void)
 		cmocka_unit_test(test_long_host),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_found_without_dns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
