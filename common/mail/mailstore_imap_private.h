@@ -13,6 +13,7 @@
 #include "imap_client.h"
 #include "mailstore_backend.h"
 
+struct buf;
 struct err;
 
 enum special { SP_SENT, SP_DRAFTS, SP_TRASH, SP_COUNT };
@@ -84,5 +85,11 @@ int mailstore_imap_move(void *be, const char *folder, const char *id, const char
 int mailstore_imap_remove(void *be, const char *folder, const char *id, struct err *e);
 int mailstore_imap_deliver(void *be, const char *folder, const void *data, size_t len,
 			   unsigned flags, char *id_out, size_t idlen, struct err *e);
+int mailstore_imap_structure(void *be, const char *folder, const char *id,
+			     struct mail_structure **out, struct err *e);
+int mailstore_imap_part(void *be, const char *folder, const char *id, const char *part,
+			size_t max, struct buf *out, struct err *e);
+int mailstore_imap_raw(void *be, const char *folder, const char *id, size_t max,
+		       struct buf *out, struct err *e);
 
 #endif
