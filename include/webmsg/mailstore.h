@@ -223,8 +223,9 @@ int mailstore_attachment(struct mailstore *ms, const char *folder, const char *i
 			 size_t max, struct buf *out, char *content_type, size_t ctlen,
 			 char *filename, size_t fnlen, struct err *e);
 
-/* The message's file, for reading (a path stays valid until the message is
- * moved, flagged or deleted). */
+/* Maildir only: the message's file (a path stays valid until the message is
+ * moved, flagged or deleted), for tests and tools that look at the Maildir
+ * itself; pages read with the calls above, which every back-end has. */
 int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
 		   size_t pathlen, struct err *e);
 int mailstore_summary(struct mailstore *ms, const char *folder, const char *id,
