@@ -89,8 +89,9 @@ static void list_part(GMimeObject *o, const char *section, void *arg)
 	char *type = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
 	copy_lower(part->type, sizeof(part->type), type ? type : "application/octet-stream");
 	g_free(type);
-	mime_text_copy_utf8(part->charset, sizeof(part->charset),
-			    g_mime_object_get_content_type_parameter(o, "charset"));
+	const char *charset = g_mime_object_get_content_type_parameter(o, "charset");
+	if (charset)
+		mime_text_copy_utf8(part->charset, sizeof(part->charset), charset);
 	copy_lower(part->disposition, sizeof(part->disposition), g_mime_object_get_disposition(o));
 	if (GMIME_IS_PART(o)) {
 		GMimeContentEncoding enc = g_mime_part_get_content_encoding(GMIME_PART(o));
