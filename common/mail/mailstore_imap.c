@@ -23,6 +23,7 @@
 
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
+#include "imap_utf7.h"
 #include "mailstore_imap_private.h"
 
 static const char *const special_name[SP_COUNT] = { MAIL_SENT, MAIL_DRAFTS, MAIL_TRASH };
@@ -50,14 +51,14 @@ int imap_store_to_server(struct imap_store *s, const char *name, char *out, size
 		snprintf(out, outlen, "INBOX");
 		return 0;
 	}
-	/* Modified UTF-7 (RFC 3501 5.1.3) is not spoken yet: ASCII names only. */
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p >= 0x80 || *p == '&' || (s->delim && *p == (unsigned char)s->delim &&
-						 s->delim != MAIL_FOLDER_SEP))
-			return err_set(e, "this mail server's folder names are limited to plain "
-					  "letters, digits and punctuation without '&'");
-	if (snprintf(out, outlen, "%s", name) >= (int)outlen)
-		return err_set(e, "the folder name is too long");
+	/* The server's separator inside a level would make two levels of it. */
+	if (s->delim && s->delim != MAIL_FOLDER_SEP && strchr(name, s->delim))
+		return err_set(e, "this mail server's folder names may not hold '%c'", s->delim);
+	/* Modified UTF-7 (RFC 3501 5.1.3), which also refuses CR, LF and every
+	 * other control character: nothing that could end the command reaches
+	 * the wire. Its letters never include MAIL_FOLDER_SEP. */
+	if (imap_utf7_encode(name, out, outlen, e) < 0)
+		return -1;
 	for (char *p = out; *p; p++)
 		if (*p == MAIL_FOLDER_SEP)
 			*p = s->delim ? s->delim : MAIL_FOLDER_SEP;
@@ -77,7 +78,8 @@ int imap_store_from_server(struct imap_store *s, const char *mb, char delim, cha
 		snprintf(out, outlen, "%s", MAIL_INBOX);
 		return 0;
 	}
-	if (snprintf(out, outlen, "%s", mb) >= (int)outlen || strchr(mb, '/') || mb[0] == '.')
+	struct err ignored;
+	if (imap_utf7_decode(mb, out, outlen, &ignored) < 0 || strchr(out, '/') || out[0] == '.')
 		return -1;
 	for (char *p = out; *p; p++) {
 		if (delim && *p == delim)

@@ -115,15 +115,26 @@ static int folder_exists(struct imap_store *s, const char *name, int *children, 
 	if (imap_store_to_server(s, name, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
 	snprintf(pattern, sizeof(pattern), "%s%c*", mb, s->delim ? s->delim : MAIL_FOLDER_SEP);
+	/* '*' and '%' in a name are LIST's wildcards: what comes back is
+	 * compared with the name itself, so that they count as letters. */
 	r = mailimap_list(imap_store_session(s), "", mb, &res);
 	if (r != MAILIMAP_NO_ERROR)
 		return FAIL(s, r, "list folders", e);
-	found = clist_count(res) > 0;
+	for (clistiter *it = clist_begin(res); it && !found; it = clist_next(it)) {
+		const struct mailimap_mailbox_list *l = clist_content(it);
+		found = l->mb_name && (strcmp(l->mb_name, mb) == 0 ||
+				       (strcasecmp(mb, "INBOX") == 0 && strcasecmp(l->mb_name, mb) == 0));
+	}
 	mailimap_list_result_free(res);
 	if (children) {
+		size_t len = strlen(mb);
 		*children = 0;
 		if (s->delim && (r = mailimap_list(imap_store_session(s), "", pattern, &res)) == MAILIMAP_NO_ERROR) {
-			*children = clist_count(res) > 0;
+			for (clistiter *it = clist_begin(res); it && !*children; it = clist_next(it)) {
+				const struct mailimap_mailbox_list *l = clist_content(it);
+				*children = l->mb_name && strncmp(l->mb_name, mb, len) == 0 &&
+					    l->mb_name[len] == s->delim && l->mb_name[len + 1];
+			}
 			mailimap_list_result_free(res);
 		} else if (s->delim) {
 			return FAIL(s, r, "list folders", e);

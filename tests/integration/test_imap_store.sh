@@ -246,6 +246,42 @@ out=$(store raw INBOX "$big" 1000 "$WORK/no.out")
 expect_eq "the whole message beyond the maximum: refused" 2 "$?"
 check "delete the big message" store delete INBOX "$big"
 
+# --- folder names: UTF-8 here, modified UTF-7 on the wire (RFC 3501 5.1.3)
+check "create a folder with umlauts" store create "Entwürfe alt"
+check "... and one with '&'" store create "Tom & Jerry"
+mailboxes=$(dovecot_adm mailbox list -u alice -7 2>/dev/null)
+expect_match "Dovecot holds it in modified UTF-7" '^Entw&APw-rfe alt$' "$mailboxes"
+expect_match "... and '&' as '&-'" '^Tom &- Jerry$' "$mailboxes"
+dovecot_adm mailbox create -u alice "Café" 2>/dev/null
+folders=$(store folders | cut -f1)
+expect_match "a folder Dovecot made shows in UTF-8" '^Café$' "$folders"
+expect_match "ours too" '^Entwürfe alt$' "$folders"
+expect_match "... and '&'" '^Tom & Jerry$' "$folders"
+check "rename a folder to a name with umlauts" store rename "Tom & Jerry" "Grüße"
+expect_match "Dovecot has the new name" '^Gr&APwA3w-e$' "$(dovecot_adm mailbox list -u alice -7 2>/dev/null)"
+for f in "Entwürfe alt" "Grüße" "Café"; do store rmdir "$f" >/dev/null || fail "delete $f"; done
+
+# --- nothing a user sends reaches the wire as a command of its own
+out=$(store list $'INBOX\r\nX1 DELETE Trash' date 0 0 10)
+expect_eq "a folder name with CR LF: refused" 2 "$?"
+expect_match "Dovecot still has Trash" '^Trash$' "$(dovecot_adm mailbox list -u alice 2>/dev/null)"
+out=$(store move INBOX 1 $'Trash\nX2 CREATE Injected')
+expect_eq "a target folder with LF: refused" 2 "$?"
+out=$("$CHECK" "$S" implicit "$DOVECOT_CA" alice $'secret pass"\r\nX3 CREATE Injected' 20 open)
+expect_eq "a password with CR LF: refused before it is sent" 2 "$?"
+out=$("$CHECK" "$S" implicit "$DOVECOT_CA" $'alice\r\nX4 CREATE Injected' 'secret pass' 20 open)
+expect_eq "a user name with CR LF: the same" 2 "$?"
+expect_no_match "Dovecot made no folder from any of them" 'Injected' \
+	"$(dovecot_adm mailbox list -u alice 2>/dev/null)"
+# '*' and '%' are LIST's wildcards: a parent named with them is no parent.
+check "create Work for the wildcard checks" store create Work
+out=$(store create 'W%.Sub')
+expect_eq "a sub-folder of 'W%' (which matches Work as a pattern): refused" 2 "$?"
+expect_match "... as a folder that is not there" "there is no folder W% to put it in" "$out"
+out=$(store create 'W*.Sub')
+expect_eq "the same for 'W*'" 2 "$?"
+check "Work has no sub-folders: it can be deleted" store rmdir Work
+
 # --- the settings, and the one check that decides whether they can be served
 admin init >/dev/null || fail "webmsg-admin init"
 check "mail.imap_server takes host:port" admin config set mail.imap_server "$S"
