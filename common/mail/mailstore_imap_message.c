@@ -407,10 +407,11 @@ static void walk_body(struct parts_walk *w, const struct mailimap_body *b, const
 	}
 }
 
-int mailstore_imap_structure(void *be, const char *folder, const char *id,
-			     struct mail_structure **out, struct err *e)
+/* The structure of message id; with_header 0: its parts only (no headers
+ * fetched or filled), what reading one part needs. */
+static int fetch_structure(struct imap_store *s, const char *folder, const char *id,
+			   int with_header, struct mail_structure **out, struct err *e)
 {
-	struct imap_store *s = be;
 	struct mailimap_msg_att *att;
 	struct mailimap_msg_att_static *bs, *hd, *sz;
 	struct mail_structure *st = NULL;
@@ -422,8 +423,12 @@ int mailstore_imap_structure(void *be, const char *folder, const char *id,
 	if ((rc = opened(s, folder, id, &uid, e)) < 0)
 		return rc;
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	struct mailimap_section *header = mailimap_section_new_header();
-	if (ft && header) {
+	struct mailimap_section *header = with_header ? mailimap_section_new_header() : NULL;
+	if (ft && !with_header) {
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_bodystructure());
+		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	} else if (ft && header) {
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_bodystructure());
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
@@ -455,7 +460,7 @@ int mailstore_imap_structure(void *be, const char *folder, const char *id,
 		? hd->att_data.att_body_section->sec_body_part : "";
 	size_t hlen = hd && hd->att_data.att_body_section->sec_body_part
 		? hd->att_data.att_body_section->sec_length : 0;
-	rc = mime_structure_headers(hlen ? hdata : "\r\n", hlen ? hlen : 2, st, e);
+	rc = !with_header ? 0 : mime_structure_headers(hlen ? hdata : "\r\n", hlen ? hlen : 2, st, e);
 	if (rc == MIME_TOO_COMPLEX) {
 		rc = MAILSTORE_TOO_COMPLEX;
 		goto out;
@@ -478,6 +483,12 @@ out:
 	mailstore_structure_free(&st);
 	mailimap_fetch_list_free(res);
 	return rc;
+}
+
+int mailstore_imap_structure(void *be, const char *folder, const char *id,
+			     struct mail_structure **out, struct err *e)
+{
+	return fetch_structure(be, folder, id, 1, out, e);
 }
 
 /* UID FETCH BODY.PEEK[part]<0.limit> (part NULL: the whole message): the
@@ -573,7 +584,7 @@ int mailstore_imap_part(void *be, const char *folder, const char *id, const char
 
 	/* The structure first: the part's encoding, and its size, so that a part
 	 * beyond max is refused without reading it. */
-	if ((rc = mailstore_imap_structure(be, folder, id, &st, e)) < 0)
+	if ((rc = fetch_structure(s, folder, id, 0, &st, e)) < 0)
 		return rc == MAILSTORE_TOO_COMPLEX ? -1 : rc;
 	const struct mail_part *p = NULL;
 	for (size_t i = 0; i < st->nparts && !p; i++)
