@@ -601,8 +601,16 @@ int mailstore_imap_part(void *be, const char *folder, const char *id, const char
 	mailstore_structure_free(&st);
 	if (imap_store_uid_parse(id, &uid, e) < 0)
 		return MAILSTORE_REFUSED;
-	/* Encoded, a part has at most 4/3 of its bytes and line ends more. */
-	size_t limit = max / 57 * 78 + 78 + 1;
+	/* What the part may take encoded when it has max bytes decoded: base64
+	 * 4 for 3 and its line ends (twice max covers lines down to 8
+	 * characters; mailers write 76); quoted-printable at most 3 for 1, and
+	 * a soft line break ("=" CR LF) in every 76; the rest as they are. The
+	 * decoded bytes are checked against max again below. */
+	size_t limit = strcmp(encoding, "base64") == 0 ? max * 2 + 80
+		: strcmp(encoding, "quoted-printable") == 0 ? max * 3 + (max / 24 + 1) * 3 + 1
+		: max + 1;
+	if (limit < max)
+		limit = UINT32_MAX - 1; /* wrapped: as much as may be asked */
 	if (limit > UINT32_MAX - 1)
 		limit = UINT32_MAX - 1;
 	size_t from = out->len;
