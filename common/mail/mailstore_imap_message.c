@@ -250,12 +250,12 @@ static char *file_name(const struct mailimap_body_fld_param *params, const char 
 	snprintf(star, sizeof(star), "%s*", name);
 	const char *v = param(params, star);
 	if (v) {
-		const char *q = strstr(v, "''");
-		const char *charset_end = q ? q : v;
+		/* charset'language'value, the language often empty */
+		const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
 		char charset[64];
-		size_t cl = (size_t)(charset_end - v);
+		size_t cl = q2 ? (size_t)(q1 - v) : 0;
 		snprintf(charset, sizeof(charset), "%.*s", (int)(cl < 63 ? cl : 63), v);
-		const char *in = q ? q + 2 : v;
+		const char *in = q2 ? q2 + 1 : v;
 		char *raw = malloc(strlen(in) + 1), *o = raw;
 		if (!raw)
 			return NULL;
