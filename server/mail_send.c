@@ -275,14 +275,14 @@ int mail_send_take_kept(struct request *r, char *id, size_t len)
 {
 	const char *kept = http_cookie(r, KEPT_COOKIE);
 	struct mailstore *ms;
+	struct mail_summary there;
 	struct err e;
-	char path[4096];
 	if (!kept)
 		return 0;
 	http_add_cookie(r, KEPT_COOKIE, "", 0);
 	if (id_of_cookie(kept, id, len) < 0 || mailbox_open(r, &ms, &e) < 0)
 		return 0;
-	int rc = mailstore_path(ms, MAIL_DRAFTS, id, path, sizeof(path), &e);
+	int rc = mailstore_summary(ms, MAIL_DRAFTS, id, &there, &e);
 	mailstore_close(&ms);
 	return rc == 0;
 }

@@ -18,7 +18,6 @@
 #include "server.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
-#include "webmsg/fileio.h"
 #include "webmsg/err.h"
 #include "webmsg/html.h"
 #include "webmsg/log.h"
@@ -163,17 +162,18 @@ static void kept_items(const struct mime_message *m, struct buf *out)
 	}
 }
 
-/* The path of the user's draft id, or -1 when it is not there. */
-static int draft_path(struct request *r, const char *id, char *path, size_t len, struct err *e)
+/* The user's draft id as a page shows it, or -1 when it is not there. */
+static int draft_view(struct request *r, const char *id, struct mime_message **m, struct err *e)
 {
 	struct mailstore *ms;
+	*m = NULL;
 	if (!id || !id[0])
 		return err_set(e, "no draft");
 	if (mailbox_open(r, &ms, e) < 0)
 		return -1;
-	int rc = mailstore_path(ms, MAIL_DRAFTS, id, path, len, e);
+	int rc = mailstore_view(ms, MAIL_DRAFTS, id, m, e);
 	mailstore_close(&ms);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* The message a reply answers: the last id of its References. */
@@ -237,8 +237,8 @@ static int origin_parse(struct request *r, const char *origin, int *forwarded, c
 	const char *f = origin ? strstr(origin, " f=") : NULL;
 	const char *i = f ? strstr(f + 3, " id=") : NULL;
 	struct mailstore *ms;
+	struct mail_summary there;
 	struct err e;
-	char path[4096];
 	if (!i)
 		return -1;
 	if (strncmp(origin, "answered ", 9) == 0)
@@ -251,7 +251,7 @@ static int origin_parse(struct request *r, const char *origin, int *forwarded, c
 	    origin_decode(i + 4, strcspn(i + 4, " \t\r\n"), id, idlen) < 0 ||
 	    mailbox_open(r, &ms, &e) < 0)
 		return -1;
-	int rc = mailstore_path(ms, folder, id, path, sizeof(path), &e);
+	int rc = mailstore_summary(ms, folder, id, &there, &e);
 	mailstore_close(&ms);
 	return rc < 0 ? -1 : 0;
 }
@@ -260,9 +260,8 @@ static int origin_parse(struct request *r, const char *origin, int *forwarded, c
 static enum MHD_Result open_draft(struct request *r, const char *id)
 {
 	struct mime_message *m = NULL;
-	char path[4096];
 	struct err e;
-	if (draft_path(r, id, path, sizeof(path), &e) < 0 || mime_parse_file(path, &m, &e) < 0)
+	if (draft_view(r, id, &m, &e) < 0)
 		return http_send_error(r, MHD_HTTP_NOT_FOUND, "That draft is not there any more.");
 	struct buf kept;
 	buf_init(&kept, 256 * 1024);
@@ -334,7 +333,6 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 	struct draft d = { .kind = "new", .to = http_arg(r, "to") };
 	struct mime_message *m = NULL;
 	struct mailstore *ms;
-	char path[4096];
 	struct err e;
 	(void)rest;
 	if (strcmp(mode, "draft") == 0)
@@ -348,9 +346,9 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 	}
 	if (mailbox_open(r, &ms, &e) < 0)
 		return http_send_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "Your mailbox cannot be read.");
-	int rc = mailstore_path(ms, folder, id, path, sizeof(path), &e);
+	int rc = mailstore_view(ms, folder, id, &m, &e);
 	mailstore_close(&ms);
-	if (rc == 0 && (rc = mime_parse_file(path, &m, &e)) == MIME_TOO_COMPLEX)
+	if (rc == MAILSTORE_TOO_COMPLEX)
 		return http_send_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
 				       "That message is too complex to answer or forward here.");
 	if (rc < 0)
@@ -406,19 +404,21 @@ enum MHD_Result page_compose(struct request *r, const char *rest)
 static int forwarded(struct request *r, struct mime_upload *up, struct buf *data, struct err *e)
 {
 	struct mailstore *ms;
-	char path[4096];
+	struct mail_summary there;
 	const char *folder = form_get(r->form, "fwd_f"), *id = form_get(r->form, "fwd_id");
 	/* A draft holds it already, among its attachments. */
 	if (!id[0] || form_get(r->form, "fwd_in")[0])
 		return 0;
 	if (mailbox_open(r, &ms, e) < 0)
 		return -1;
-	int rc = mailstore_path(ms, folder, id, path, sizeof(path), e);
+	/* The whole original, as it is: what forwarding as an attachment needs. */
+	int rc = mailstore_summary(ms, folder, id, &there, e);
+	if (rc == 0 && mailstore_raw(ms, folder, id, data->max, data, e) < 0) {
+		int refused = mailstore_refused(ms);
+		mailstore_close(&ms);
+		return refused ? err_set(e, "the message to forward is too large") : -1;
+	}
 	mailstore_close(&ms);
-	if (rc == 0)
-		rc = fileio_append_path(path, O_NONBLOCK, data, e);
-	if (rc < 0 && data->failed)
-		return err_set(e, "the message to forward is too large");
 	if (rc < 0)
 		return err_set(e, "the message to forward is not there any more");
 	*up = (struct mime_upload){ "forwarded-message.eml", "message/rfc822", data->data, data->len };
@@ -457,12 +457,17 @@ struct kept {
 static int kept_read(struct request *r, const char *draft_id, struct kept *k,
 		     struct mime_upload *ups, size_t *nups, struct err *e)
 {
-	char path[4096];
 	const struct form_field *f;
+	struct mailstore *ms;
+	struct mail_summary there;
 	if (!form_nth(r->form, "keep", 0))
 		return 0;
-	if (draft_path(r, draft_id, path, sizeof(path), e) < 0)
+	if (!draft_id || !draft_id[0] || mailbox_open(r, &ms, e) < 0)
 		return err_set(e, "the draft's attachments are not there any more");
+	if (mailstore_summary(ms, MAIL_DRAFTS, draft_id, &there, e) < 0) {
+		mailstore_close(&ms);
+		return err_set(e, "the draft's attachments are not there any more");
+	}
 	for (size_t i = 0; (f = form_nth(r->form, "keep", i)) && *nups < MAX_ATTACHMENTS; i++) {
 		char *end;
 		long idx = strtol(f->value.data ? f->value.data : "", &end, 10);
@@ -470,14 +475,17 @@ static int kept_read(struct request *r, const char *draft_id, struct kept *k,
 			continue;
 		struct buf *b = &k->data[k->n];
 		buf_init(b, MIME_MESSAGE_MAX);
-		if (mime_attachment_data(path, (int)idx, b, k->type[k->n], sizeof(k->type[0]),
-					 k->name[k->n], sizeof(k->name[0]), e) < 0) {
+		if (mailstore_attachment(ms, MAIL_DRAFTS, draft_id, (int)idx, MIME_MESSAGE_MAX, b,
+					 k->type[k->n], sizeof(k->type[0]), k->name[k->n],
+					 sizeof(k->name[0]), e) < 0) {
 			buf_free(b);
+			mailstore_close(&ms);
 			return err_set(e, "an attachment of the draft cannot be read");
 		}
 		ups[(*nups)++] = (struct mime_upload){ k->name[k->n], k->type[k->n], b->data, b->len };
 		k->n++;
 	}
+	mailstore_close(&ms);
 	return 0;
 }
 
@@ -493,12 +501,10 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 				  const char *draft_id, int draft_new, const char *error)
 {
 	struct mime_message *m = NULL;
-	char path[4096];
 	struct err e;
 	struct buf kept;
 	buf_init(&kept, 256 * 1024);
-	if (draft_id[0] && draft_path(r, draft_id, path, sizeof(path), &e) == 0 &&
-	    mime_parse_file(path, &m, &e) == 0)
+	if (draft_id[0] && draft_view(r, draft_id, &m, &e) == 0)
 		kept_items(m, &kept);
 	/* A new draft holds the forwarded original as an attachment already. */
 	struct draft d = {

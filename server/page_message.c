@@ -1,10 +1,8 @@
 /* page_message.c - one message: its text, its HTML part in a frame, its
  * attachments and the pictures they hold. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -13,7 +11,6 @@
 #include "pages.h"
 #include "webmsg/buf.h"
 #include "webmsg/err.h"
-#include "webmsg/fileio.h"
 #include "webmsg/html.h"
 #include "webmsg/linkify.h"
 #include "webmsg/log.h"
@@ -30,17 +27,32 @@
 #define TEXT_HTML_MAX ((size_t)MIME_MESSAGE_MAX * 8)
 #define FRAME_IMAGES_BYTES (16 << 20)
 
-/* The message's file, for the pages that show a message or part of it.
- * *missing: the failure is the user's (no such folder or message), not the
- * server's. */
-static int message_file(struct request *r, char *path, size_t len, int *missing, struct err *e)
+/* The mailbox, for the pages that show a message or part of it. */
+static int message_store(struct request *r, struct mailstore **ms, struct err *e)
+{
+	return mailbox_open(r, ms, e);
+}
+
+/* What the page shows of the message; MAILSTORE_TOO_COMPLEX with *size the
+ * message's bytes. *missing: the failure is the user's (no such folder or
+ * message), not the server's. */
+static int message_view(struct request *r, struct mime_message **m, long *size, int *missing,
+			struct err *e)
 {
 	struct mailstore *ms;
 	*missing = 0;
-	if (mailbox_open(r, &ms, e) < 0)
+	*size = 0;
+	if (message_store(r, &ms, e) < 0)
 		return -1;
-	int rc = mailstore_path(ms, mail_view_folder(r), http_arg(r, "id"), path, len, e);
-	*missing = rc < 0 && mailstore_refused(ms);
+	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
+	int rc = mailstore_view(ms, folder, id, m, e);
+	*missing = rc == -1 && mailstore_refused(ms);
+	if (rc == MAILSTORE_TOO_COMPLEX) {
+		struct mail_summary sum;
+		struct err ignored;
+		if (mailstore_summary(ms, folder, id, &sum, &ignored) == 0)
+			*size = sum.size;
+	}
 	mailstore_close(&ms);
 	return rc;
 }
@@ -133,18 +145,17 @@ static void render_attachments(struct request *r, const struct mime_message *m, 
 /* A message beyond the parse limits, as the reading page shows it: the
  * reason, and the file as it is for download (part 0), so that its owner can
  * still have it or delete it. */
-static int too_complex(const char *path, const struct err *why, struct mime_message **out)
+static int too_complex(long size, const struct err *why, struct mime_message **out)
 {
 	struct mime_message *m = calloc(1, sizeof(*m));
 	struct mime_attachment *a = calloc(1, sizeof(*a));
-	struct stat st;
 	if (m && a && asprintf(&m->text, "This message is too complex to show: %s.\n\nYou can "
 				"download it as it is (message.eml) and open it with another "
 				"program, or delete it.", why->msg) >= 0) {
 		m->subject = strdup("(a message too complex to show)");
 		a->filename = strdup("message.eml");
 		a->content_type = strdup("message/rfc822");
-		a->size = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+		a->size = size > 0 ? (size_t)size : 0;
 		m->attachments = a;
 		m->nattachments = 1;
 		a = NULL;
@@ -223,7 +234,8 @@ static void message_nav_free(struct message_nav *nav)
 enum MHD_Result page_mail_read(struct request *r, const char *rest)
 {
 	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
-	char path[4096], date[64];
+	char date[64];
+	long size;
 	struct mime_message *m;
 	struct mailstore *ms;
 	struct buf urls[7], attachments, inline_images, options, text;
@@ -243,10 +255,10 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	if (http_arg(r, "c")[0])
 		list_state_view(&st, http_arg(r, "c"), http_arg(r, "t"), 0);
 
-	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
+	int parsed = message_view(r, &m, &size, &missing, &e);
+	if (parsed == -1 && missing)
 		return message_error(r, missing, &e);
-	int parsed = mime_parse_file(path, &m, &e);
-	if (parsed == MIME_TOO_COMPLEX && too_complex(path, &e, &m) < 0)
+	if (parsed == MAILSTORE_TOO_COMPLEX && too_complex(size, &e, &m) < 0)
 		return MHD_NO;
 	if (parsed == -1)
 		return mail_view_error(r, &e);
@@ -358,15 +370,17 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 
 /* A picture part as a data: address (malloc'd), adding its bytes to *total;
  * NULL when it cannot be read. */
-static char *image_data_url(const char *path, int index, size_t *total)
+static char *image_data_url(struct mailstore *ms, const char *folder, const char *id, int index,
+			    size_t *total)
 {
 	char type[128], name[256];
 	struct buf data;
 	struct err e;
 	char *url = NULL;
 	buf_init(&data, FRAME_IMAGES_BYTES);
-	if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name),
-				 &e) == 0 && raster_type(type) && data.len > 0 &&
+	if (mailstore_attachment(ms, folder, id, index, FRAME_IMAGES_BYTES - *total, &data, type,
+				 sizeof(type), name, sizeof(name), &e) == 0 &&
+	    raster_type(type) && data.len > 0 &&
 	    *total + data.len <= FRAME_IMAGES_BYTES) {
 		size_t prefix = strlen("data:") + strlen(type) + strlen(";base64,");
 		size_t n = prefix + 4 * ((data.len + 2) / 3) + 1;
@@ -384,15 +398,18 @@ static char *image_data_url(const char *path, int index, size_t *total)
 
 enum MHD_Result page_mail_html(struct request *r, const char *rest)
 {
-	char path[4096];
+	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
 	struct mime_message *m;
+	struct mailstore *ms;
 	struct err e;
-	int missing;
 	(void)rest;
-	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
-		return message_error(r, missing, &e);
-	if (mime_parse_file(path, &m, &e) < 0)
+	if (message_store(r, &ms, &e) < 0)
 		return mail_view_error(r, &e);
+	if (mailstore_view(ms, folder, id, &m, &e) < 0) {
+		int missing = mailstore_refused(ms);
+		mailstore_close(&ms);
+		return missing ? message_error(r, missing, &e) : mail_view_error(r, &e);
+	}
 	/* Pictures the HTML names by cid: come from this message's own parts,
 	 * written into the page as data: addresses: the frame has an origin of
 	 * its own, and the session cookie (SameSite=Strict) never goes along
@@ -405,7 +422,7 @@ enum MHD_Result page_mail_html(struct request *r, const char *rest)
 		if (!raster_type(a->content_type) || !shown_in_html(m, a) ||
 		    total + a->size > FRAME_IMAGES_BYTES)
 			continue;
-		urls[nimages] = image_data_url(path, a->index, &total);
+		urls[nimages] = image_data_url(ms, folder, id, a->index, &total);
 		if (urls[nimages]) {
 			images[nimages].content_id = a->content_id;
 			images[nimages].url = urls[nimages];
@@ -416,6 +433,7 @@ enum MHD_Result page_mail_html(struct request *r, const char *rest)
 	for (size_t i = 0; i < nimages; i++)
 		free(urls[i]);
 	mime_message_free(&m);
+	mailstore_close(&ms);
 	if (!html)
 		return MHD_NO;
 	/* Shown in a sandboxed frame of our own page: no script runs, nothing is
@@ -452,37 +470,40 @@ static const char *safe_type(const char *type)
 	return type;
 }
 
-/* The message file's bytes, at most data's maximum. */
-static int raw_message(const char *path, struct buf *data, struct err *e)
-{
-	if (fileio_append_path(path, O_NONBLOCK, data, e) < 0)
-		return err_prefix(e, "cannot read the message");
-	return 0;
-}
-
 enum MHD_Result page_mail_part(struct request *r, const char *rest)
 {
-	char path[4096], type[128] = "", name[256] = "", disposition[1024];
+	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
+	char type[128] = "", name[256] = "", disposition[1024];
 	struct buf data, enc;
+	struct mailstore *ms;
 	struct err e;
-	int index = (int)strtol(http_arg(r, "n"), NULL, 10), missing;
+	int index = (int)strtol(http_arg(r, "n"), NULL, 10);
 	(void)rest;
-	if (message_file(r, path, sizeof(path), &missing, &e) < 0)
-		return message_error(r, missing, &e);
+	if (message_store(r, &ms, &e) < 0)
+		return mail_view_error(r, &e);
 	buf_init(&data, MIME_MESSAGE_MAX);
 	/* Part 0 is the message as it is: what is left to its owner when it is
 	 * too complex to show. */
 	if (strcmp(http_arg(r, "n"), "0") == 0) {
-		if (raw_message(path, &data, &e) < 0) {
+		int rc = mailstore_raw(ms, folder, id, MIME_MESSAGE_MAX, &data, &e);
+		int missing = rc < 0 && mailstore_refused(ms);
+		mailstore_close(&ms);
+		if (rc < 0) {
 			buf_free(&data);
+			if (!missing)
+				return mail_view_error(r, &e);
 			return http_send_error(r, MHD_HTTP_NOT_FOUND, "This message is not there any more.");
 		}
 		snprintf(type, sizeof(type), "message/rfc822");
 		snprintf(name, sizeof(name), "message.eml");
-	} else if (mime_attachment_data(path, index, &data, type, sizeof(type), name, sizeof(name),
-					&e) < 0) {
-		buf_free(&data);
-		return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such attachment.");
+	} else {
+		int rc = mailstore_attachment(ms, folder, id, index, MIME_MESSAGE_MAX, &data, type,
+					      sizeof(type), name, sizeof(name), &e);
+		mailstore_close(&ms);
+		if (rc < 0) {
+			buf_free(&data);
+			return http_send_error(r, MHD_HTTP_NOT_FOUND, "There is no such attachment.");
+		}
 	}
 	/* filename= for old browsers (ASCII only), filename*= with the real name. */
 	char ascii[256];

@@ -171,8 +171,13 @@ static int verify_chain(struct imap_client *c, struct err *e)
 	}
 	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
-	if (X509_VERIFY_PARAM_set1_ip_asc(param, c->cfg.host) != 1)
-		X509_VERIFY_PARAM_set1_host(param, c->cfg.host, 0);
+	/* Without the name or address to check, any certificate the store
+	 * vouches for would do: a failure to set it is a failure. */
+	if (X509_VERIFY_PARAM_set1_ip_asc(param, c->cfg.host) != 1 &&
+	    X509_VERIFY_PARAM_set1_host(param, c->cfg.host, 0) != 1) {
+		err_ssl(e, "the mail server's name cannot be checked against its certificate");
+		goto out;
+	}
 	if (X509_verify_cert(ctx) != 1) {
 		int v = X509_STORE_CTX_get_error(ctx);
 		err_set(e, "the mail server's certificate is not trusted: %s",
@@ -322,6 +327,13 @@ int imap_client_login(struct imap_client *c, const char *user, const char *passw
 	int r;
 	if (c->broken)
 		return err_set(e, "%s", c->broken_msg);
+	/* LOGIN sends both as IMAP strings: a CR or LF would end the command
+	 * there and start another of the sender's choosing. Refused for
+	 * AUTHENTICATE too: no server would take them. */
+	if (!user[0] || strpbrk(user, "\r\n") || strpbrk(password, "\r\n")) {
+		err_set(e, "the mail server refused the user name or password");
+		return 1;
+	}
 	imap_client_begin(c);
 	if (!(c->caps & IMAP_CAP_LOGINDISABLED))
 		r = mailimap_login(c->imap, user, password);

@@ -210,6 +210,18 @@ int maildir_message_list(void *be, const char *folder, enum mail_sort sort, int 
 			 long *total, struct err *e);
 int maildir_message_path(void *be, const char *folder, const char *id, char *path, size_t pathlen,
 			 struct err *e);
+/* maildir_read.c: mailstore_structure, _part, _raw, _view and _attachment */
+int maildir_read_structure(void *be, const char *folder, const char *id,
+			   struct mail_structure **out, struct err *e);
+int maildir_read_part(void *be, const char *folder, const char *id, const char *part,
+		      size_t max, struct buf *out, struct err *e);
+int maildir_read_raw(void *be, const char *folder, const char *id, size_t max,
+		     struct buf *out, struct err *e);
+int maildir_read_view(void *be, const char *folder, const char *id, struct mime_message **out,
+		      struct err *e);
+int maildir_read_attachment(void *be, const char *folder, const char *id, int index,
+			    size_t max, struct buf *out, char *content_type, size_t ctlen,
+			    char *filename, size_t fnlen, struct err *e);
 int maildir_message_summary(void *be, const char *folder, const char *id, struct mail_summary *out,
 			    struct err *e);
 int maildir_message_set_flags(void *be, const char *folder, const char *id, unsigned set,

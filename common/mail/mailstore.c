@@ -400,6 +400,83 @@ int mailstore_path(struct mailstore *ms, const char *folder, const char *id, cha
 	return result(ms, ms->ops->path(ms->be, folder, id, path, pathlen, e));
 }
 
+/* A read that may find the message beyond the parse limits: that answer
+ * reaches the caller as it is. */
+static int read_result(struct mailstore *ms, int rc)
+{
+	ms->refused = rc == MAILSTORE_REFUSED;
+	return rc == MAILSTORE_TOO_COMPLEX ? rc : rc < 0 ? -1 : rc;
+}
+
+/* A part id as IMAP numbers sections: "1", "2.1.3"; never "0", a leading
+ * zero, or an empty level. */
+static int part_id_ok(const char *part, struct err *e)
+{
+	size_t len = part ? strlen(part) : 0;
+	if (len == 0 || len >= MAIL_PART_ID_MAX)
+		return err_set(e, "no such part of the message");
+	for (const char *p = part; *p; p++) {
+		int start = p == part || p[-1] == '.';
+		if (*p == '.' ? start || !p[1] : *p < '0' || *p > '9' || (start && *p == '0'))
+			return err_set(e, "no such part of the message");
+	}
+	return 0;
+}
+
+int mailstore_structure(struct mailstore *ms, const char *folder, const char *id,
+			struct mail_structure **out, struct err *e)
+{
+	*out = NULL;
+	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
+		return refuse(ms);
+	return read_result(ms, ms->ops->structure(ms->be, folder, id, out, e));
+}
+
+int mailstore_part(struct mailstore *ms, const char *folder, const char *id, const char *part,
+		   size_t max, struct buf *out, struct err *e)
+{
+	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0 || part_id_ok(part, e) < 0)
+		return refuse(ms);
+	return read_result(ms, ms->ops->part(ms->be, folder, id, part, max, out, e));
+}
+
+int mailstore_raw(struct mailstore *ms, const char *folder, const char *id, size_t max,
+		  struct buf *out, struct err *e)
+{
+	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
+		return refuse(ms);
+	return read_result(ms, ms->ops->raw(ms->be, folder, id, max, out, e));
+}
+
+int mailstore_view(struct mailstore *ms, const char *folder, const char *id,
+		   struct mime_message **out, struct err *e)
+{
+	*out = NULL;
+	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
+		return refuse(ms);
+	if (ms->ops->view)
+		return read_result(ms, ms->ops->view(ms->be, folder, id, out, e));
+	return read_result(ms, mailstore_view_made(ms, folder, id, out, e));
+}
+
+int mailstore_attachment(struct mailstore *ms, const char *folder, const char *id, int index,
+			 size_t max, struct buf *out, char *content_type, size_t ctlen,
+			 char *filename, size_t fnlen, struct err *e)
+{
+	if (folder_ok(folder, e) < 0 || id_ok(id, e) < 0)
+		return refuse(ms);
+	if (index < 1) {
+		err_set(e, "no such attachment");
+		return refuse(ms);
+	}
+	if (ms->ops->attachment)
+		return read_result(ms, ms->ops->attachment(ms->be, folder, id, index, max, out,
+							   content_type, ctlen, filename, fnlen,
+							   e));
+	return read_result(ms, mailstore_attachment_made(ms, folder, id, index, max, out,
+							 content_type, ctlen, filename, fnlen, e));
+}
+
 int mailstore_summary(struct mailstore *ms, const char *folder, const char *id,
 		      struct mail_summary *out, struct err *e)
 {

@@ -43,6 +43,20 @@ struct mailstore_ops {
 		      size_t *n, struct err *e);
 	int (*path)(void *be, const char *folder, const char *id, char *path, size_t pathlen,
 		    struct err *e);
+	int (*structure)(void *be, const char *folder, const char *id,
+			 struct mail_structure **out, struct err *e);
+	int (*part)(void *be, const char *folder, const char *id, const char *part, size_t max,
+		    struct buf *out, struct err *e);
+	int (*raw)(void *be, const char *folder, const char *id, size_t max, struct buf *out,
+		   struct err *e);
+	/* What mailstore_view and mailstore_attachment give, when the back-end
+	 * has a quicker way than structure and part (Maildir: one parse of the
+	 * file); NULL: made from those. */
+	int (*view)(void *be, const char *folder, const char *id, struct mime_message **out,
+		    struct err *e);
+	int (*attachment)(void *be, const char *folder, const char *id, int index, size_t max,
+			  struct buf *out, char *content_type, size_t ctlen, char *filename,
+			  size_t fnlen, struct err *e);
 	int (*summary)(void *be, const char *folder, const char *id, struct mail_summary *out,
 		       struct err *e);
 	int (*set_flags)(void *be, const char *folder, const char *id, unsigned set,
@@ -70,6 +84,15 @@ extern const struct mailstore_ops mailstore_imap_ops;
  * for refused credentials. */
 int mailstore_imap_connect(const struct mailstore_imap *server, const char *user,
 			   const char *password, void **be, struct err *e);
+
+/* mailstore_view.c: mailstore_view and mailstore_attachment made from
+ * mailstore_structure and mailstore_part, for back-ends without their own.
+ * They return as a back-end does. */
+int mailstore_view_made(struct mailstore *ms, const char *folder, const char *id,
+			struct mime_message **out, struct err *e);
+int mailstore_attachment_made(struct mailstore *ms, const char *folder, const char *id,
+			      int index, size_t max, struct buf *out, char *content_type,
+			      size_t ctlen, char *filename, size_t fnlen, struct err *e);
 
 /* mailstore.c, for mailstore_prefs.c: the back-end's settings files. */
 int mailstore_data_read(struct mailstore *ms, const char *name, size_t max, char **data,

@@ -30,15 +30,7 @@ GMimeParserOptions *mime_parse_options_new(void)
 	return o;
 }
 
-/* A parsed message and what it was parsed and is formatted with. The options
- * live as long as the message: its headers decode with them. */
-struct parsed {
-	GMimeParserOptions *options;
-	GMimeFormatOptions *format;
-	GMimeMessage *message;
-};
-
-static void parsed_close(struct parsed *p)
+void mime_parse_close(struct parsed *p)
 {
 	if (p->message)
 		g_object_unref(p->message);
@@ -76,7 +68,7 @@ static int scan_file(int fd, struct err *e)
 	return rc;
 }
 
-static int parsed_open(const char *path, struct parsed *p, struct err *e)
+int mime_parse_open(const char *path, struct parsed *p, struct err *e)
 {
 	struct stat st;
 	memset(p, 0, sizeof(*p));
@@ -113,8 +105,37 @@ static int parsed_open(const char *path, struct parsed *p, struct err *e)
 	g_object_unref(parser);
 	g_object_unref(stream);
 	if (!p->message) {
-		parsed_close(p);
+		mime_parse_close(p);
 		return err_set(e, "%s is not a mail message", path);
+	}
+	p->format = g_mime_format_options_new();
+	return 0;
+}
+
+int mime_parse_open_data(const char *data, size_t len, struct parsed *p, struct err *e)
+{
+	struct mime_scan *scan;
+	int rc = 0;
+	memset(p, 0, sizeof(*p));
+	if (len > MIME_MESSAGE_MAX)
+		return err_set(e, "the message is larger than %d MiB, the most a message may have",
+			       MIME_MESSAGE_MAX >> 20);
+	if (mime_scan_new(&scan, e) < 0)
+		return -1;
+	if (mime_scan_feed(scan, data, len, e) < 0 || mime_scan_end(scan, e) < 0)
+		rc = MIME_TOO_COMPLEX;
+	mime_scan_free(&scan);
+	if (rc < 0)
+		return rc;
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	p->options = mime_parse_options_new();
+	p->message = g_mime_parser_construct_message(parser, p->options);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (!p->message) {
+		mime_parse_close(p);
+		return err_set(e, "not a mail message");
 	}
 	p->format = g_mime_format_options_new();
 	return 0;
@@ -213,7 +234,7 @@ static char *references_text(GMimeObject *o, GMimeParserOptions *options)
 	return mime_text_finish(&b);
 }
 
-static int fill_headers(struct mime_message *m, struct parsed *p)
+int mime_parse_headers(struct mime_message *m, struct parsed *p)
 {
 	GMimeMessage *msg = p->message;
 	InternetAddressList *l = address_header(p, "From", g_mime_message_get_from(msg));
@@ -304,14 +325,14 @@ int mime_parse_file(const char *path, struct mime_message **out, struct err *e)
 {
 	struct parsed p;
 	*out = NULL;
-	int opened = parsed_open(path, &p, e);
+	int opened = mime_parse_open(path, &p, e);
 	if (opened < 0)
 		return opened;
 	struct mime_message *m = calloc(1, sizeof(*m));
-	int rc = m ? fill_headers(m, &p) : -1;
+	int rc = m ? mime_parse_headers(m, &p) : -1;
 	if (rc == 0)
 		rc = fill_bodies(m, &p);
-	parsed_close(&p);
+	mime_parse_close(&p);
 	if (rc < 0) {
 		mime_message_free(&m);
 		return err_set(e, "%s: out of memory", path);
@@ -361,7 +382,7 @@ int mime_attachment_data(const char *path, int index, struct buf *out, char *con
 	struct parsed p;
 	struct find_leaf f = { index, NULL };
 	struct mime_attachment a = { 0 };
-	int rc = parsed_open(path, &p, e);
+	int rc = mime_parse_open(path, &p, e);
 	if (rc < 0)
 		return rc;
 	rc = -1;
@@ -401,6 +422,6 @@ int mime_attachment_data(const char *path, int index, struct buf *out, char *con
 	rc = 0;
 out:
 	mime_part_attachment_clear(&a);
-	parsed_close(&p);
+	mime_parse_close(&p);
 	return rc;
 }

@@ -77,7 +77,7 @@ static char *param_decoded(GMimeObject *o, GMimeParserOptions *options, const ch
 }
 
 /* The file name a leaf was sent with (for g_free), or NULL. */
-static char *leaf_filename(GMimeObject *o, GMimeParserOptions *options)
+char *mime_part_filename(GMimeObject *o, GMimeParserOptions *options)
 {
 	char *f = param_decoded(o, options, "Content-Disposition", "filename");
 	return f ? f : param_decoded(o, options, "Content-Type", "name");
@@ -237,7 +237,7 @@ int mime_part_describe(GMimeObject *o, int index, GMimeParserOptions *options,
 		       struct mime_attachment *a)
 {
 	memset(a, 0, sizeof(*a));
-	char *sent = leaf_filename(o, options);
+	char *sent = mime_part_filename(o, options);
 	a->index = index;
 	a->content_type = content_type_text(o);
 	a->filename = mime_part_safe_filename(sent);

@@ -57,6 +57,20 @@ void mime_html_to_text(const char *h, struct buf *b);
 int mime_html_refers_remote(const char *h);
 
 /* mime_parse.c: reading messages */
+/* A parsed message and what it was parsed and is formatted with. The options
+ * live as long as the message: its headers decode with them. */
+struct parsed {
+	GMimeParserOptions *options;
+	GMimeFormatOptions *format;
+	GMimeMessage *message;
+};
+/* The message in path, or in len bytes at data (copied), bounded by
+ * mime_scan.h first: 0, -1, or MIME_TOO_COMPLEX. */
+int mime_parse_open(const char *path, struct parsed *p, struct err *e);
+int mime_parse_open_data(const char *data, size_t len, struct parsed *p, struct err *e);
+void mime_parse_close(struct parsed *p);
+/* The headers of struct mime_message; -1 when out of memory. */
+int mime_parse_headers(struct mime_message *m, struct parsed *p);
 GMimeParserOptions *mime_parse_options_new(void);
 InternetAddressMailbox *mime_parse_first_mailbox(InternetAddressList *l, int depth);
 int mime_parse_is_message_id(const char *id);
@@ -68,11 +82,24 @@ ssize_t mime_part_leaf_size(GMimeObject *o, GMimeFormatOptions *format);
 GByteArray *mime_part_leaf_bytes(GMimeObject *o, GMimeFormatOptions *format);
 char *mime_part_leaf_text(GMimeObject *o, GMimeFormatOptions *format);
 int mime_part_is_token(const char *s);
+char *mime_part_filename(GMimeObject *o, GMimeParserOptions *options);
 char *mime_part_safe_filename(const char *name);
 int mime_part_describe(GMimeObject *o, int index, GMimeParserOptions *options,
 		       struct mime_attachment *a);
 void mime_part_attachment_clear(struct mime_attachment *a);
 void mime_part_list_attachment(GMimeObject *o, int index, void *arg);
+
+/* mime_structure.c: a message's structure for the mail store (mailstore.h),
+ * its leaves numbered as IMAP numbers sections */
+struct mail_structure;
+#define MIME_TOO_LARGE (-3) /* a part of more bytes than the caller's maximum */
+#define MIME_NO_PART (-4)   /* no part of that number */
+int mime_structure_file(const char *path, struct mail_structure **out, struct err *e);
+/* The headers of s from a message's header (or whole message) in memory. */
+int mime_structure_headers(const char *data, size_t len, struct mail_structure *s,
+			   struct err *e);
+int mime_structure_part_file(const char *path, const char *part, size_t max, struct buf *out,
+			     struct err *e);
 
 /* address.c: a list as the user typed it (or NULL) parsed into a GMime list */
 int address_list_into(const char *list, GMimeParserOptions *options, InternetAddressList *into,

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <time.h>
 
+struct buf;
 struct err;
 struct mailstore;
+struct mime_message;
 
 #define MAIL_FOLDER_MAX 200 /* bytes of a folder name, UTF-8 */
 #define MAIL_ID_MAX 256     /* bytes of a message id */
@@ -158,8 +160,72 @@ int mailstore_search(struct mailstore *ms, const char *folder, const char *query
 		     struct mail_summary **out, size_t *n, long *total, int *partial,
 		     struct err *e);
 
-/* The message's file, for reading (a path stays valid until the message is
- * moved, flagged or deleted). */
+/* ---- reading one message: its structure, one part, or all of it, without
+ * a file (an IMAP server has none), so that showing a text part never
+ * reads a 20 MB attachment beside it. ---- */
+
+#define MAIL_PART_ID_MAX 64 /* bytes of a part id */
+
+/* One leaf of a message (anything not a multipart), as a page lists it. */
+struct mail_part {
+	char id[MAIL_PART_ID_MAX]; /* IMAP's section number: "1", "2.1"; for mailstore_part */
+	char type[128];            /* "text/plain", lower case */
+	char charset[64];          /* "" when none was given */
+	char disposition[16];      /* "attachment", "inline", or "" when none */
+	char encoding[32];         /* its transfer encoding: "base64", "7bit"; "" when none */
+	char *filename;            /* as sent, decoded to UTF-8; NULL when none */
+	char *content_id;          /* without <>; NULL when none */
+	long size;                 /* decoded bytes (IMAP: reckoned from the encoded size) */
+};
+
+/* A message's headers (decoded, valid UTF-8, as struct mime_message has
+ * them) and its leaves in depth-first order: parts[i] is attachment number
+ * i + 1 of mime.h. */
+struct mail_structure {
+	char *from, *to, *cc, *reply_to, *from_addr, *subject;
+	char *message_id, *references, *origin; /* NULL when missing */
+	time_t date;  /* 0 when missing or unreadable */
+	long size;    /* the whole message's bytes */
+	struct mail_part *parts;
+	size_t nparts;
+};
+
+/* The message's structure, read without its parts' content (Maildir: the
+ * file parsed; IMAP: BODYSTRUCTURE and the header). MAILSTORE_TOO_COMPLEX
+ * for a message beyond the parse limits (mime_scan.h), e saying why. */
+#define MAILSTORE_TOO_COMPLEX (-3)
+int mailstore_structure(struct mailstore *ms, const char *folder, const char *id,
+			struct mail_structure **out, struct err *e);
+void mailstore_structure_free(struct mail_structure **s);
+/* Appends part's content to out, its transfer encoding (base64,
+ * quoted-printable) undone; an attached message (message/rfc822) as it is.
+ * Refused (mailstore_refused) with "... is larger than N bytes" when it has
+ * more than max bytes, before it is read whole where the back-end can tell. */
+int mailstore_part(struct mailstore *ms, const char *folder, const char *id, const char *part,
+		   size_t max, struct buf *out, struct err *e);
+/* Appends the whole message as it is stored, for what truly needs it
+ * (forwarding it as an attachment, sending a draft, downloading it):
+ * refused as mailstore_part when it has more than max bytes. */
+int mailstore_raw(struct mailstore *ms, const char *folder, const char *id, size_t max,
+		  struct buf *out, struct err *e);
+
+/* What a page shows of a message (mime.h's struct mime_message: the text,
+ * the HTML, the attachments), read through the calls above: on IMAP only
+ * the header, the structure and the text and HTML parts are fetched.
+ * MAILSTORE_TOO_COMPLEX as mailstore_structure. Free with
+ * mime_message_free. */
+int mailstore_view(struct mailstore *ms, const char *folder, const char *id,
+		   struct mime_message **out, struct err *e);
+/* Attachment number index (struct mime_attachment's) appended to out,
+ * decoded, at most max bytes; its type and file name (as mime.h names
+ * them) into content_type and filename. */
+int mailstore_attachment(struct mailstore *ms, const char *folder, const char *id, int index,
+			 size_t max, struct buf *out, char *content_type, size_t ctlen,
+			 char *filename, size_t fnlen, struct err *e);
+
+/* Maildir only: the message's file (a path stays valid until the message is
+ * moved, flagged or deleted), for tests and tools that look at the Maildir
+ * itself; pages read with the calls above, which every back-end has. */
 int mailstore_path(struct mailstore *ms, const char *folder, const char *id, char *path,
 		   size_t pathlen, struct err *e);
 int mailstore_summary(struct mailstore *ms, const char *folder, const char *id,

@@ -5,7 +5,9 @@
  * COMMAND: open | folders | list FOLDER SORT ASC OFFSET LIMIT |
  * search FOLDER|- SORT QUERY | summary FOLDER ID | flags FOLDER ID SET CLEAR |
  * move FOLDER ID TO | delete FOLDER ID | deliver FOLDER FILE FLAGS |
- * create NAME | rename FROM TO | rmdir NAME | empty NAME.
+ * create NAME | rename FROM TO | rmdir NAME | empty NAME |
+ * structure FOLDER ID | part FOLDER ID PART MAX FILE | raw FOLDER ID MAX FILE |
+ * view FOLDER ID | attachment FOLDER ID INDEX MAX FILE (FILE gets the bytes).
  * SORT is date|from|subject|to; flags are letters S R F D P. IMAP_NO_SORT=1
  * in the environment sorts here instead of with SORT. Exit 0 on success, 1
  * when the call failed (its message on stdout as "error: ..."), 2 when it
@@ -16,8 +18,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <gmime/gmime.h>
+
+#include "webmsg/buf.h"
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
+#include "webmsg/mime.h"
 
 static unsigned parse_flags(const char *s)
 {
@@ -88,6 +94,76 @@ static char *read_file(const char *path, size_t *len)
 	return data;
 }
 
+#define NEED(k) if (argc != (k) + 1) return -3
+
+static int write_file(const char *path, const struct buf *b)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -3;
+	int ok = (b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len);
+	ok &= fclose(f) == 0;
+	printf("bytes %zu\n", b->len);
+	return ok ? 0 : -3;
+}
+
+/* The reading calls: structure, part, raw, view, attachment. */
+static int run_read(struct mailstore *ms, int argc, char **argv, struct err *e)
+{
+	const char *cmd = argv[0];
+	struct buf b;
+	int rc;
+	if (strcmp(cmd, "structure") == 0) {
+		struct mail_structure *st;
+		NEED(2);
+		if ((rc = mailstore_structure(ms, argv[1], argv[2], &st, e)) < 0)
+			return rc == MAILSTORE_TOO_COMPLEX ? -1 : rc;
+		printf("subject\t%s\nfrom\t%s\nsize\t%ld\n", st->subject, st->from, st->size);
+		for (size_t i = 0; i < st->nparts; i++) {
+			const struct mail_part *p = &st->parts[i];
+			printf("part\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\n", p->id, p->type, p->charset,
+			       p->disposition, p->encoding, p->filename ? p->filename : "",
+			       p->content_id ? p->content_id : "", p->size);
+		}
+		mailstore_structure_free(&st);
+		return 0;
+	}
+	if (strcmp(cmd, "view") == 0) {
+		struct mime_message *m;
+		NEED(2);
+		if ((rc = mailstore_view(ms, argv[1], argv[2], &m, e)) < 0)
+			return rc == MAILSTORE_TOO_COMPLEX ? -1 : rc;
+		printf("subject\t%s\ntext\t%.*s\nhtml\t%d\n", m->subject,
+		       (int)strcspn(m->text, "\n"), m->text, m->html != NULL);
+		for (size_t i = 0; i < m->nattachments; i++)
+			printf("attachment\t%d\t%s\t%s\t%zu\n", m->attachments[i].index,
+			       m->attachments[i].filename, m->attachments[i].content_type,
+			       m->attachments[i].size);
+		mime_message_free(&m);
+		return 0;
+	}
+	buf_init(&b, MIME_MESSAGE_MAX);
+	if (strcmp(cmd, "part") == 0 && argc == 6)
+		rc = mailstore_part(ms, argv[1], argv[2], argv[3], strtoul(argv[4], NULL, 10), &b, e);
+	else if (strcmp(cmd, "raw") == 0 && argc == 5)
+		rc = mailstore_raw(ms, argv[1], argv[2], strtoul(argv[3], NULL, 10), &b, e);
+	else if (strcmp(cmd, "attachment") == 0 && argc == 6) {
+		char type[128], name[256];
+		rc = mailstore_attachment(ms, argv[1], argv[2], atoi(argv[3]),
+					  strtoul(argv[4], NULL, 10), &b, type, sizeof(type), name,
+					  sizeof(name), e);
+		if (rc == 0)
+			printf("type %s\nname %s\n", type, name);
+	} else {
+		buf_free(&b);
+		return -3;
+	}
+	if (rc == 0)
+		rc = write_file(argv[argc - 1], &b);
+	buf_free(&b);
+	return rc;
+}
+
 static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 {
 	const char *cmd = argv[0];
@@ -96,7 +172,6 @@ static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 	size_t n = 0;
 	long total = 0;
 
-#define NEED(k) if (argc != (k) + 1) return -3
 	if (strcmp(cmd, "open") == 0) {
 		puts("opened");
 		return 0;
@@ -185,7 +260,7 @@ static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 		NEED(1);
 		return mailstore_folder_empty(ms, argv[1], e);
 	}
-	return -3;
+	return run_read(ms, argc, argv, e);
 }
 
 int main(int argc, char **argv)
@@ -201,6 +276,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 3;
 	}
+	g_mime_init();
 	/* A server that closes while we write must be an error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	server.server = argv[1];

@@ -173,6 +173,115 @@ expect_eq "Dovecot: Trash is empty" 0 \
 out=$(store list Nowhere date 0 0 10)
 expect_eq "listing a folder that is not there: refused" 2 "$?"
 
+# --- reading a message: its structure, single parts, never the whole for a
+# text part. A multipart message with a 3 MB attachment, put in by Dovecot.
+python3 - "$WORK/big.eml" <<'EOF'
+import base64, sys
+blob = bytes((i * 7919) % 251 for i in range(3 * 1024 * 1024))
+open(sys.argv[1] + ".bin", "wb").write(blob)
+b64 = base64.encodebytes(blob).replace(b"\n", b"\r\n")
+text = "Gr\u00fc\u00dfe aus K\u00f6ln\r\n".encode("iso-8859-1")
+msg = (b"Date: Sun, 7 Jan 2024 10:00:00 +0000\r\nFrom: Ann <ann@example.org>\r\n"
+       b"To: alice@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nMessage-ID: <big@test>\r\n"
+       b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+       b"--b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+       b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+       + text.replace(b"\xfc", b"=FC").replace(b"\xdf", b"=DF").replace(b"\xf6", b"=F6") +
+       b"--b1\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
+       b"Content-Disposition: attachment; filename*=UTF-8''%C3%BCber.bin\r\n"
+       b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 + b"--b1--\r\n")
+open(sys.argv[1], "wb").write(msg)
+EOF
+dovecot_adm save -u alice -m INBOX <"$WORK/big.eml"
+big=$(dovecot_adm search -u alice mailbox INBOX header Message-ID big@test 2>/dev/null | awk '{print $2}')
+expect_match "the big message is in Dovecot's INBOX" '^[1-9][0-9]*$' "$big"
+out=$(store structure INBOX "$big")
+expect_match "structure: the subject decoded" $'^subject\tGrüße$' "$out"
+expect_match "structure: the text part, its charset and encoding" \
+	$'^part\t1\ttext/plain\tiso-8859-1\t\tquoted-printable\t\t\t' "$out"
+expect_match "structure: the attachment with its RFC 2231 file name" \
+	$'^part\t2\tapplication/octet-stream\t\tattachment\tbase64\tüber.bin\t\t' "$out"
+# Dovecot logs what each session sent, at its logout: a byte count.
+sent_bytes() { # out= of the first logout of alice after line $1 of the log
+	local line
+	for _ in $(seq 100); do
+		line=$(tail -n +"$(($1 + 1))" "$DOVECOT_DIR/dovecot.log" | grep 'imap(alice).*Logged out' | head -1)
+		[ -n "$line" ] && { sed -n 's/.* out=\([0-9]*\).*/\1/p' <<<"$line"; return; }
+		sleep 0.1
+	done
+}
+mark=$(wc -l <"$DOVECOT_DIR/dovecot.log")
+out=$(store part INBOX "$big" 1 100000 "$WORK/text.out")
+# (the line end before a boundary belongs to the boundary: RFC 2046)
+expect_eq "the text part, decoded: its bytes" "bytes 14" "$out"
+expect_eq "... in its own charset (ISO-8859-1), transfer encoding undone" \
+	"$(printf 'Gr\xfc\xdfe aus K\xf6ln' | od -An -tx1)" "$(od -An -tx1 <"$WORK/text.out")"
+sent=$(sent_bytes "$mark")
+expect_match "Dovecot's logout line says what it sent" '^[0-9]+$' "$sent"
+[ "${sent:-99999999}" -lt 200000 ] && pass "a text part: Dovecot sent ${sent} bytes, not the 4 MB message" \
+	|| fail "a text part: Dovecot sent ${sent} bytes"
+mark=$(wc -l <"$DOVECOT_DIR/dovecot.log")
+out=$(store view INBOX "$big")
+expect_match "the page's view: the text in UTF-8" $'^text\tGrüße aus Köln$' "$out"
+expect_match "the page's view: the attachment with its name and size" \
+	$'^attachment\t2\tüber.bin\tapplication/octet-stream\t3' "$out"
+sent=$(sent_bytes "$mark")
+[ "${sent:-99999999}" -lt 200000 ] && pass "the page's view: Dovecot sent ${sent} bytes" \
+	|| fail "the page's view: Dovecot sent ${sent} bytes"
+out=$(store attachment INBOX "$big" 2 $((4 << 20)) "$WORK/att.out")
+expect_match "the attachment, decoded" "bytes 3145728" "$out"
+check "... byte for byte" cmp -s "$WORK/big.eml.bin" "$WORK/att.out"
+mark=$(wc -l <"$DOVECOT_DIR/dovecot.log")
+out=$(store part INBOX "$big" 2 100000 "$WORK/no.out")
+expect_eq "a part larger than the maximum: refused" 2 "$?"
+expect_match "... saying so" "larger than 100000 bytes" "$out"
+sent=$(sent_bytes "$mark")
+[ "${sent:-99999999}" -lt 400000 ] && pass "... without reading it whole (${sent} bytes sent)" \
+	|| fail "... Dovecot sent ${sent} bytes"
+out=$(store part INBOX "$big" 3 100000 "$WORK/no.out")
+expect_eq "a part that is not there: refused" 2 "$?"
+out=$(store raw INBOX "$big" $((8 << 20)) "$WORK/raw.out")
+expect_match "the whole message, for forwarding" "bytes $(wc -c <"$WORK/big.eml")" "$out"
+out=$(store raw INBOX "$big" 1000 "$WORK/no.out")
+expect_eq "the whole message beyond the maximum: refused" 2 "$?"
+check "delete the big message" store delete INBOX "$big"
+
+# --- folder names: UTF-8 here, modified UTF-7 on the wire (RFC 3501 5.1.3)
+check "create a folder with umlauts" store create "Entwürfe alt"
+check "... and one with '&'" store create "Tom & Jerry"
+mailboxes=$(dovecot_adm mailbox list -u alice -7 2>/dev/null)
+expect_match "Dovecot holds it in modified UTF-7" '^Entw&APw-rfe alt$' "$mailboxes"
+expect_match "... and '&' as '&-'" '^Tom &- Jerry$' "$mailboxes"
+dovecot_adm mailbox create -u alice "Café" 2>/dev/null
+folders=$(store folders | cut -f1)
+expect_match "a folder Dovecot made shows in UTF-8" '^Café$' "$folders"
+expect_match "ours too" '^Entwürfe alt$' "$folders"
+expect_match "... and '&'" '^Tom & Jerry$' "$folders"
+check "rename a folder to a name with umlauts" store rename "Tom & Jerry" "Grüße"
+expect_match "Dovecot has the new name" '^Gr&APwA3w-e$' "$(dovecot_adm mailbox list -u alice -7 2>/dev/null)"
+for f in "Entwürfe alt" "Grüße" "Café"; do store rmdir "$f" >/dev/null || fail "delete $f"; done
+
+# --- nothing a user sends reaches the wire as a command of its own
+out=$(store list $'INBOX\r\nX1 DELETE Trash' date 0 0 10)
+expect_eq "a folder name with CR LF: refused" 2 "$?"
+expect_match "Dovecot still has Trash" '^Trash$' "$(dovecot_adm mailbox list -u alice 2>/dev/null)"
+out=$(store move INBOX 1 $'Trash\nX2 CREATE Injected')
+expect_eq "a target folder with LF: refused" 2 "$?"
+out=$("$CHECK" "$S" implicit "$DOVECOT_CA" alice $'secret pass"\r\nX3 CREATE Injected' 20 open)
+expect_eq "a password with CR LF: refused before it is sent" 2 "$?"
+out=$("$CHECK" "$S" implicit "$DOVECOT_CA" $'alice\r\nX4 CREATE Injected' 'secret pass' 20 open)
+expect_eq "a user name with CR LF: the same" 2 "$?"
+expect_no_match "Dovecot made no folder from any of them" 'Injected' \
+	"$(dovecot_adm mailbox list -u alice 2>/dev/null)"
+# '*' and '%' are LIST's wildcards: a parent named with them is no parent.
+check "create Work for the wildcard checks" store create Work
+out=$(store create 'W%.Sub')
+expect_eq "a sub-folder of 'W%' (which matches Work as a pattern): refused" 2 "$?"
+expect_match "... as a folder that is not there" "there is no folder W% to put it in" "$out"
+out=$(store create 'W*.Sub')
+expect_eq "the same for 'W*'" 2 "$?"
+check "Work has no sub-folders: it can be deleted" store rmdir Work
+
 # --- the settings, and the one check that decides whether they can be served
 admin init >/dev/null || fail "webmsg-admin init"
 check "mail.imap_server takes host:port" admin config set mail.imap_server "$S"

@@ -1,0 +1,574 @@
+/* mailstore_imap_list.c - the IMAP mail store's lists: summaries from
+ * ENVELOPE, pages sorted by the server (SORT) or here from a cached UID
+ * list, and search. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <libetpan/libetpan.h>
+
+#include "webmsg/err.h"
+#include "webmsg/mailstore.h"
+#include "mailstore_imap_private.h"
+
+/* Most messages a search collects (over all folders) before sorting. */
+#define SEARCH_HITS_MAX 2000
+/* Most words of a search. */
+#define SEARCH_WORDS_MAX 16
+
+/* ---- summaries ---- */
+
+/* An RFC 2047 header value as UTF-8, at most outlen - 1 bytes. */
+static void decode_words(const char *in, char *out, size_t outlen)
+{
+	char *dec = NULL;
+	size_t idx = 0;
+	out[0] = '\0';
+	if (!in)
+		return;
+	if (mailmime_encoded_phrase_parse("utf-8", in, strlen(in), &idx, "utf-8", &dec) ==
+		    MAILIMF_NO_ERROR &&
+	    dec) {
+		snprintf(out, outlen, "%s", dec);
+		free(dec);
+	} else {
+		snprintf(out, outlen, "%s", in);
+	}
+	/* Never a control character in a summary (tabs and line ends of folded
+	 * headers included). */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+}
+
+static void address_text(const struct mailimap_address *a, char *name, size_t namelen,
+			 char *addr, size_t addrlen)
+{
+	snprintf(addr, addrlen, "%s%s%s", a->ad_mailbox_name ? a->ad_mailbox_name : "",
+		 a->ad_host_name ? "@" : "", a->ad_host_name ? a->ad_host_name : "");
+	decode_words(a->ad_personal_name, name, namelen);
+	if (!name[0])
+		snprintf(name, namelen, "%s", addr);
+}
+
+static time_t zoned(int year, int month, int day, int hour, int min, int sec, int zone)
+{
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+			 .tm_hour = hour, .tm_min = min, .tm_sec = sec };
+	int sign = zone < 0 ? -1 : 1;
+	int z = zone * sign;
+	return timegm(&tm) - sign * ((z / 100) * 3600 + (z % 100) * 60);
+}
+
+/* The Date header; 0 when it cannot be read. */
+static time_t header_date(const char *s)
+{
+	struct mailimf_date_time *dt = NULL;
+	size_t idx = 0;
+	time_t t = 0;
+	if (s && mailimf_date_time_parse(s, strlen(s), &idx, &dt) == MAILIMF_NO_ERROR && dt) {
+		t = zoned(dt->dt_year, dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min,
+			  dt->dt_sec, dt->dt_zone);
+		mailimf_date_time_free(dt);
+	}
+	return t;
+}
+
+static void fill_envelope(const struct mailimap_envelope *env, struct mail_summary *m)
+{
+	time_t d = header_date(env->env_date);
+	if (d > 0)
+		m->date = d;
+	decode_words(env->env_subject, m->subject, sizeof(m->subject));
+	if (env->env_from && env->env_from->frm_list && clist_begin(env->env_from->frm_list))
+		address_text(clist_content(clist_begin(env->env_from->frm_list)), m->from,
+			     sizeof(m->from), m->from_addr, sizeof(m->from_addr));
+	if (env->env_to && env->env_to->to_list && clist_begin(env->env_to->to_list)) {
+		char addr[320], name[320];
+		int more = clist_count(env->env_to->to_list) - 1;
+		address_text(clist_content(clist_begin(env->env_to->to_list)), name,
+			     sizeof(name), addr, sizeof(addr));
+		if (more > 0)
+			snprintf(m->to, sizeof(m->to), "%.300s + %d", name, more);
+		else
+			snprintf(m->to, sizeof(m->to), "%s", name);
+	}
+}
+
+static unsigned flags_of(const struct mailimap_msg_att_dynamic *dyn)
+{
+	unsigned f = 0;
+	if (!dyn || !dyn->att_list)
+		return 0;
+	for (clistiter *it = clist_begin(dyn->att_list); it; it = clist_next(it)) {
+		struct mailimap_flag_fetch *ff = clist_content(it);
+		if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER || !ff->fl_flag)
+			continue;
+		switch (ff->fl_flag->fl_type) {
+		case MAILIMAP_FLAG_SEEN: f |= MAIL_SEEN; break;
+		case MAILIMAP_FLAG_ANSWERED: f |= MAIL_ANSWERED; break;
+		case MAILIMAP_FLAG_FLAGGED: f |= MAIL_FLAGGED; break;
+		case MAILIMAP_FLAG_DRAFT: f |= MAIL_DRAFT; break;
+		case MAILIMAP_FLAG_KEYWORD:
+			if (ff->fl_flag->fl_data.fl_keyword &&
+			    strcasecmp(ff->fl_flag->fl_data.fl_keyword, "$Forwarded") == 0)
+				f |= MAIL_FORWARDED;
+			break;
+		default: break;
+		}
+	}
+	return f;
+}
+
+/* One FETCH answer as a summary; its UID in *uid (0 when it had none). */
+static void fill_summary(const struct mailimap_msg_att *att, struct mail_summary *m,
+			 uint32_t *uid)
+{
+	const struct mailimap_envelope *env = NULL;
+	memset(m, 0, sizeof(*m));
+	*uid = 0;
+	for (clistiter *it = clist_begin(att->att_list); it; it = clist_next(it)) {
+		struct mailimap_msg_att_item *item = clist_content(it);
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
+			m->flags |= flags_of(item->att_data.att_dyn);
+			continue;
+		}
+		struct mailimap_msg_att_static *st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID: *uid = st->att_data.att_uid; break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE: m->size = (long)st->att_data.att_rfc822_size; break;
+		case MAILIMAP_MSG_ATT_ENVELOPE: env = st->att_data.att_env; break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE: {
+			const struct mailimap_date_time *d = st->att_data.att_internal_date;
+			if (!m->date && d)
+				m->date = zoned(d->dt_year, d->dt_month, d->dt_day, d->dt_hour,
+						d->dt_min, d->dt_sec, d->dt_zone);
+			break;
+		}
+		default: break;
+		}
+	}
+	/* The Date header wins over the delivery time, as on Maildir. */
+	if (env)
+		fill_envelope(env, m);
+	snprintf(m->id, sizeof(m->id), "%u", *uid);
+}
+
+/* Where each UID of a page goes: sorted by UID for bsearch. */
+struct slot {
+	uint32_t uid;
+	size_t pos;
+};
+
+static int compare_slots(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+	return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+/* The summaries the FETCH attributes of a list need. */
+static struct mailimap_fetch_type *summary_atts(void)
+{
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (!ft)
+		return NULL;
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_envelope());
+	return ft;
+}
+
+/* UID FETCH of the summaries of uids (n of them) in the selected folder,
+ * into out[] in the order of uids; a message gone meanwhile is left out.
+ * *got gets how many were filled. */
+int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
+			   struct mail_summary *out, size_t *got, struct err *e)
+{
+	struct mailimap_set *set = NULL;
+	struct mailimap_fetch_type *ft = NULL;
+	struct slot *slots = NULL;
+	unsigned char *filled = NULL;
+	clist *res = NULL;
+	int r, rc = -1;
+
+	*got = 0;
+	if (n == 0)
+		return 0;
+	if (!(set = mailimap_set_new_empty()) || !(ft = summary_atts()) ||
+	    !(slots = calloc(n, sizeof(*slots))) || !(filled = calloc(n, 1))) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		mailimap_set_add_single(set, uids[i]);
+		slots[i] = (struct slot){ uids[i], i };
+	}
+	qsort(slots, n, sizeof(*slots), compare_slots);
+	r = mailimap_uid_fetch(imap_store_session(s), set, ft, &res);
+	if (r != MAILIMAP_NO_ERROR) {
+		FAIL(s, r, "list messages", e);
+		goto out;
+	}
+	/* Answers come in the server's order: each to its UID's place. */
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct mail_summary m;
+		struct slot key, *at;
+		fill_summary(clist_content(it), &m, &key.uid);
+		if (!(at = bsearch(&key, slots, n, sizeof(*slots), compare_slots)) ||
+		    filled[at->pos])
+			continue;
+		out[at->pos] = m;
+		filled[at->pos] = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (filled[i])
+			out[(*got)++] = out[i];
+	rc = 0;
+out:
+	if (res)
+		mailimap_fetch_list_free(res);
+	if (ft)
+		mailimap_fetch_type_free(ft);
+	if (set)
+		mailimap_set_free(set);
+	free(slots);
+	free(filled);
+	return rc;
+}
+
+/* The summaries of every message of the selected folder (UID FETCH 1:*,
+ * never a list of UIDs, which could pass the server's longest command). */
+static int fetch_all(struct imap_store *s, struct mail_summary **out, size_t *n, struct err *e)
+{
+	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
+	struct mailimap_fetch_type *ft = summary_atts();
+	clist *res = NULL;
+	int r, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (!set || !ft) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	r = mailimap_uid_fetch(imap_store_session(s), set, ft, &res);
+	if (r != MAILIMAP_NO_ERROR) {
+		FAIL(s, r, "list messages", e);
+		goto out;
+	}
+	if (clist_count(res) > 0 && !(*out = calloc((size_t)clist_count(res), sizeof(**out)))) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		uint32_t uid;
+		fill_summary(clist_content(it), &(*out)[*n], &uid);
+		if (uid)
+			(*n)++;
+	}
+	rc = 0;
+out:
+	if (res)
+		mailimap_fetch_list_free(res);
+	if (ft)
+		mailimap_fetch_type_free(ft);
+	if (set)
+		mailimap_set_free(set);
+	return rc;
+}
+
+/* ---- sorting here, for servers without SORT ---- */
+
+/* How two summaries compare in the order how = { enum mail_sort, ascending }. */
+static int compare_summaries(const void *a, const void *b, void *arg)
+{
+	const struct mail_summary *x = a, *y = b;
+	const int *how = arg;
+	unsigned long ux, uy;
+	int c = 0;
+	switch (how[0]) {
+	case MAIL_SORT_FROM: c = strcasecmp(x->from, y->from); break;
+	case MAIL_SORT_SUBJECT: c = strcasecmp(x->subject, y->subject); break;
+	case MAIL_SORT_TO: c = strcasecmp(x->to, y->to); break;
+	default: break;
+	}
+	if (c == 0)
+		c = (x->date > y->date) - (x->date < y->date);
+	if (c == 0) {
+		ux = strtoul(x->id, NULL, 10);
+		uy = strtoul(y->id, NULL, 10);
+		c = (ux > uy) - (ux < uy);
+	}
+	if (c == 0)
+		c = strcmp(x->folder, y->folder);
+	return how[1] ? c : -c;
+}
+
+static void sort_summaries(struct mail_summary *m, size_t n, enum mail_sort sort, int ascending)
+{
+	int how[2] = { (int)sort, ascending ? 1 : 0 };
+	if (n > 1)
+		qsort_r(m, n, sizeof(*m), compare_summaries, how);
+}
+
+/* All UIDs of the selected folder in order, sorted here from their
+ * summaries, kept in s->cache until the folder changes. */
+static int sorted_here(struct imap_store *s, const char *folder, enum mail_sort sort,
+		       int ascending, struct err *e)
+{
+	struct mailimap_selection_info *si = imap_store_selection(s);
+	uint32_t *uids = NULL;
+	struct mail_summary *m = NULL;
+	size_t got = 0, i;
+
+	if (s->cache.uids && strcmp(s->cache.folder, folder) == 0 && s->cache.sort == sort &&
+	    s->cache.ascending == ascending && s->cache.uidvalidity == si->sel_uidvalidity &&
+	    s->cache.uidnext == si->sel_uidnext && s->cache.exists == si->sel_exists)
+		return 0;
+	imap_store_cache_drop(s);
+	if (fetch_all(s, &m, &got, e) < 0)
+		return -1;
+	if (got && !(uids = calloc(got, sizeof(*uids)))) {
+		free(m);
+		return err_set(e, "out of memory");
+	}
+	sort_summaries(m, got, sort, ascending);
+	for (i = 0; i < got; i++)
+		uids[i] = (uint32_t)strtoul(m[i].id, NULL, 10);
+	free(m);
+	snprintf(s->cache.folder, sizeof(s->cache.folder), "%s", folder);
+	s->cache.sort = sort;
+	s->cache.ascending = ascending;
+	s->cache.uidvalidity = si->sel_uidvalidity;
+	s->cache.uidnext = si->sel_uidnext;
+	s->cache.exists = si->sel_exists;
+	s->cache.uids = uids;
+	s->cache.n = got;
+	return 0;
+}
+
+static struct mailimap_sort_key *sort_key(enum mail_sort sort, int ascending)
+{
+	int reverse = !ascending;
+	switch (sort) {
+	case MAIL_SORT_FROM: return mailimap_sort_key_new_from(reverse);
+	case MAIL_SORT_SUBJECT: return mailimap_sort_key_new_subject(reverse);
+	case MAIL_SORT_TO: return mailimap_sort_key_new_to(reverse);
+	default: return mailimap_sort_key_new_date(reverse);
+	}
+}
+
+int mailstore_imap_list(void *be, const char *folder, enum mail_sort sort, int ascending,
+		     size_t offset, size_t limit, struct mail_summary **out, size_t *n,
+		     long *total, struct err *e)
+{
+	struct imap_store *s = be;
+	uint32_t *uids = NULL;
+	size_t count = 0, page;
+	clist *res = NULL;
+	int r, rc = -1;
+
+	if ((r = imap_store_select_folder(s, folder, e)) < 0)
+		return r;
+	*total = (long)imap_store_selection(s)->sel_exists;
+	if (*total == 0 || offset >= (size_t)*total)
+		return 0;
+	if ((imap_client_caps(s->c) & IMAP_CAP_SORT) && !s->no_sort) {
+		struct mailimap_sort_key *key = sort_key(sort, ascending);
+		struct mailimap_search_key *all = mailimap_search_key_new_all();
+		if (!key || !all) {
+			if (key)
+				mailimap_sort_key_free(key);
+			if (all)
+				mailimap_search_key_free(all);
+			return err_set(e, "out of memory");
+		}
+		r = mailimap_uid_sort(imap_store_session(s), "UTF-8", key, all, &res);
+		mailimap_sort_key_free(key);
+		mailimap_search_key_free(all);
+		if (r != MAILIMAP_NO_ERROR)
+			return FAIL(s, r, "sort the folder", e);
+		count = (size_t)clist_count(res);
+		if (count && !(uids = calloc(count, sizeof(*uids)))) {
+			mailimap_sort_result_free(res);
+			return err_set(e, "out of memory");
+		}
+		size_t i = 0;
+		for (clistiter *it = clist_begin(res); it; it = clist_next(it))
+			uids[i++] = *(uint32_t *)clist_content(it);
+		mailimap_sort_result_free(res);
+	} else {
+		/* Mail that came or went since the last command: a NOOP brings
+		 * its EXISTS and EXPUNGE, which the cache's check compares. */
+		if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
+			return FAIL(s, r, "list messages", e);
+		if (sorted_here(s, folder, sort, ascending, e) < 0)
+			return -1;
+		count = s->cache.n;
+		if (count && !(uids = calloc(count, sizeof(*uids))))
+			return err_set(e, "out of memory");
+		if (count)
+			memcpy(uids, s->cache.uids, count * sizeof(*uids));
+	}
+	*total = (long)count;
+	if (offset >= count) {
+		free(uids);
+		return 0;
+	}
+	page = count - offset < limit ? count - offset : limit;
+	if (!(*out = calloc(page ? page : 1, sizeof(**out)))) {
+		err_set(e, "out of memory");
+		goto done;
+	}
+	if (imap_store_fetch_summaries(s, uids + offset, page, *out, n, e) < 0) {
+		free(*out);
+		*out = NULL;
+		goto done;
+	}
+	rc = 0;
+done:
+	free(uids);
+	return rc;
+}
+
+/* The search key for the words of query (each in the text of the message,
+ * headers included: TEXT), NULL when it has none. */
+static struct mailimap_search_key *search_key(const char *query, struct err *e)
+{
+	struct mailimap_search_key *all = mailimap_search_key_new_multiple_empty();
+	char word[MAIL_SEARCH_MAX + 1];
+	size_t words = 0;
+	const char *p = query;
+
+	if (!all) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	while (*p && words < SEARCH_WORDS_MAX) {
+		size_t len = 0;
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		while (p[len] && !isspace((unsigned char)p[len]) && len < MAIL_SEARCH_MAX)
+			len++;
+		if (!len)
+			break;
+		memcpy(word, p, len);
+		word[len] = '\0';
+		p += len;
+		char *w = strdup(word);
+		struct mailimap_search_key *k = w ? mailimap_search_key_new_text(w) : NULL;
+		if (!k || mailimap_search_key_multiple_add(all, k) != MAILIMAP_NO_ERROR) {
+			free(w);
+			mailimap_search_key_free(all);
+			err_set(e, "out of memory");
+			return NULL;
+		}
+		words++;
+	}
+	if (!words) {
+		mailimap_search_key_free(all);
+		err_clear(e);
+	}
+	return words ? all : NULL;
+}
+
+/* The matches of key in one folder, appended to *m (at most
+ * SEARCH_HITS_MAX over all). */
+static int search_folder(struct imap_store *s, const char *folder, struct mailimap_search_key *key,
+			 struct mail_summary **m, size_t *n, size_t *cap, struct err *e)
+{
+	clist *res = NULL;
+	uint32_t *uids;
+	size_t count, got, i = 0;
+	int r;
+
+	if ((r = imap_store_select_folder(s, folder, e)) < 0)
+		return r;
+	r = mailimap_uid_search(imap_store_session(s), "UTF-8", key, &res);
+	if (r != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, "search", e);
+	count = (size_t)clist_count(res);
+	if (count > SEARCH_HITS_MAX - *n)
+		count = SEARCH_HITS_MAX - *n;
+	if (!count) {
+		mailimap_search_result_free(res);
+		return 0;
+	}
+	if (!(uids = calloc(count, sizeof(*uids)))) {
+		mailimap_search_result_free(res);
+		return err_set(e, "out of memory");
+	}
+	for (clistiter *it = clist_begin(res); it && i < count; it = clist_next(it))
+		uids[i++] = *(uint32_t *)clist_content(it);
+	mailimap_search_result_free(res);
+	if (*n + count > *cap) {
+		size_t want = *n + count;
+		struct mail_summary *grown = realloc(*m, want * sizeof(**m));
+		if (!grown) {
+			free(uids);
+			return err_set(e, "out of memory");
+		}
+		*m = grown;
+		*cap = want;
+	}
+	r = imap_store_fetch_summaries(s, uids, count, *m + *n, &got, e);
+	free(uids);
+	if (r < 0)
+		return -1;
+	for (i = 0; i < got; i++)
+		snprintf((*m)[*n + i].folder, sizeof((*m)[*n + i].folder), "%s", folder);
+	*n += got;
+	return 0;
+}
+
+int mailstore_imap_search(void *be, const char *folder, const char *query, enum mail_sort sort,
+		       int ascending, size_t offset, size_t limit, struct mail_summary **out,
+		       size_t *n, long *total, int *partial, struct err *e)
+{
+	struct imap_store *s = be;
+	struct mailimap_search_key *key;
+	struct mail_summary *m = NULL;
+	size_t count = 0, cap = 0;
+	int r = 0;
+
+	*partial = 0;
+	if (imap_client_broken(s->c))
+		return FAIL(s, 0, "", e);
+	if (!(key = search_key(query, e)))
+		return e->msg[0] ? -1 : 0;
+	if (folder) {
+		r = search_folder(s, folder, key, &m, &count, &cap, e);
+	} else {
+		struct mail_folder *f = NULL;
+		size_t nf = 0;
+		if ((r = mailstore_imap_folders(s, &f, &nf, e)) == 0)
+			for (size_t i = 0; i < nf && r == 0 && count < SEARCH_HITS_MAX; i++)
+				r = search_folder(s, f[i].name, key, &m, &count, &cap, e);
+		free(f);
+	}
+	mailimap_search_key_free(key);
+	if (r < 0) {
+		free(m);
+		return r;
+	}
+	sort_summaries(m, count, sort, ascending);
+	*total = (long)count;
+	if (offset < count) {
+		size_t page = count - offset < limit ? count - offset : limit;
+		memmove(m, m + offset, page * sizeof(*m));
+		*n = page;
+		*out = m;
+	} else {
+		free(m);
+	}
+	return 0;
+}
+

@@ -1,0 +1,95 @@
+/* mailstore_imap_private.h - what the parts of the IMAP mail store
+ * (mailstore_imap*.c) share: its state and its commands. Private to
+ * common/mail/. */
+#ifndef WEBMSG_MAILSTORE_IMAP_PRIVATE_H
+#define WEBMSG_MAILSTORE_IMAP_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libetpan/libetpan.h>
+
+#include "webmsg/mailstore.h"
+#include "imap_client.h"
+#include "mailstore_backend.h"
+
+struct buf;
+struct err;
+
+enum special { SP_SENT, SP_DRAFTS, SP_TRASH, SP_COUNT };
+
+/* The sort order of one folder, kept between pages when the server has no
+ * SORT: the UIDs in order, and what they were sorted from. */
+struct sorted {
+	char folder[MAIL_FOLDER_MAX];
+	enum mail_sort sort;
+	int ascending;
+	uint32_t uidvalidity, uidnext, exists;
+	uint32_t *uids;
+	size_t n;
+};
+
+struct imap_store {
+	struct imap_client *c;
+	char delim; /* the server's hierarchy separator; 0 when flat */
+	char special[SP_COUNT][MAIL_FOLDER_MAX]; /* the server's names */
+	char selected[MAIL_FOLDER_MAX];           /* webmsg's name, "" : none */
+	struct sorted cache;
+	int no_sort; /* act as if the server had no SORT (tests) */
+};
+
+#define FAIL(s, r, what, e) imap_client_fail((s)->c, (r), (what), (e))
+
+/* mailstore_imap.c: names, ids and commands */
+void imap_store_cache_drop(struct imap_store *s);
+int imap_store_to_server(struct imap_store *s, const char *name, char *out, size_t outlen, struct err *e);
+int imap_store_from_server(struct imap_store *s, const char *mb, char delim, char *out, size_t outlen);
+int imap_store_uid_parse(const char *id, uint32_t *uid, struct err *e);
+struct mailimap *imap_store_session(struct imap_store *s);
+int imap_store_select_folder(struct imap_store *s, const char *folder, struct err *e);
+struct mailimap_selection_info *imap_store_selection(struct imap_store *s);
+struct mailimap_flag_list *imap_store_flag_list(unsigned flags);
+int imap_store_store_flags(struct imap_store *s, struct mailimap_set *set, unsigned flags, int add,
+		struct err *e);
+int imap_store_expunge(struct imap_store *s, struct mailimap_set *set, struct err *e);
+int imap_store_move_set(struct imap_store *s, struct mailimap_set *set, const char *to, struct err *e);
+int imap_store_special_use(const struct mailimap_mailbox_list *mb, int *selectable);
+/* mailstore_imap_list.c: the summaries of messages uids in the selected
+ * folder, as many as are still there (*got). */
+int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
+			       struct mail_summary *out, size_t *got, struct err *e);
+
+/* The operations of mailstore_imap_ops (mailstore_backend.h), by file. */
+/* mailstore_imap_folders.c */
+int mailstore_imap_folders(void *be, struct mail_folder **out, size_t *n, struct err *e);
+int mailstore_imap_folder_create(void *be, const char *name, struct err *e);
+int mailstore_imap_folder_rename(void *be, const char *from, const char *to, struct err *e);
+int mailstore_imap_folder_delete(void *be, const char *name, struct err *e);
+int mailstore_imap_folder_empty(void *be, const char *name, struct err *e);
+/* mailstore_imap_list.c */
+int mailstore_imap_list(void *be, const char *folder, enum mail_sort sort, int ascending,
+			size_t offset, size_t limit, struct mail_summary **out, size_t *n,
+			long *total, struct err *e);
+int mailstore_imap_search(void *be, const char *folder, const char *query, enum mail_sort sort,
+			  int ascending, size_t offset, size_t limit, struct mail_summary **out,
+			  size_t *n, long *total, int *partial, struct err *e);
+/* mailstore_imap_message.c */
+int mailstore_imap_path(void *be, const char *folder, const char *id, char *path,
+			size_t pathlen, struct err *e);
+int mailstore_imap_summary(void *be, const char *folder, const char *id,
+			   struct mail_summary *out, struct err *e);
+int mailstore_imap_set_flags(void *be, const char *folder, const char *id, unsigned set,
+			     unsigned clear, struct err *e);
+int mailstore_imap_move(void *be, const char *folder, const char *id, const char *to,
+			struct err *e);
+int mailstore_imap_remove(void *be, const char *folder, const char *id, struct err *e);
+int mailstore_imap_deliver(void *be, const char *folder, const void *data, size_t len,
+			   unsigned flags, char *id_out, size_t idlen, struct err *e);
+int mailstore_imap_structure(void *be, const char *folder, const char *id,
+			     struct mail_structure **out, struct err *e);
+int mailstore_imap_part(void *be, const char *folder, const char *id, const char *part,
+			size_t max, struct buf *out, struct err *e);
+int mailstore_imap_raw(void *be, const char *folder, const char *id, size_t max,
+		       struct buf *out, struct err *e);
+
+#endif
