@@ -126,6 +126,39 @@ expect_match "and it reads the IMAP mailbox too" "Appended through Dovecot" \
 expect_eq "the password is still in no file but sealed" 0 \
 	"$(cat "$WORK"/webmsg-sessions.db* | grep -acF "$PASSWORD" || true)"
 
+# --- a server that takes the connection and never answers: bounded by
+# mail.imap_timeout, at logon (the parent's check) and on the pages.
+stall_port=$(free_port)
+python3 - "$stall_port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); s.settimeout(90)
+held = []
+while True:  # ends 90 s after the last connection, or when killed
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        break
+PY
+stall_pid=$!
+for _ in $(seq 100); do port_open "$stall_port" && break; sleep 0.1; done
+admin config set mail.imap_timeout 2 >/dev/null &&
+	admin config set mail.imap_server "127.0.0.1:$stall_port" >/dev/null &&
+	admin service reload >/dev/null || fail "point mail.imap_server at a silent server"
+start=$(date +%s)
+out=$(logon "$WORK/f" "$base" alice "$PASSWORD" --max-time 60)
+took=$(($(date +%s) - start))
+expect_eq "a silent server: the logon answers 503" 503 "${out%% *}"
+expect_match "saying the mail server is not reachable" "mail server is not reachable" \
+	"$(cat "$WORK/logon-answer.html")"
+check "bounded by mail.imap_timeout (2 s a step), not hanging" test "$took" -le 30
+start=$(date +%s)
+code=$(http_code -b "webmsg_session=$regular" --max-time 60 "$base/mail")
+took=$(($(date +%s) - start))
+expect_eq "and a page of a live session answers 503" 503 "$code"
+check "as quickly" test "$took" -le 30
+kill "$stall_pid" 2>/dev/null
+
 expect_no_match "the worker was never killed by its filter" "SIGSYS|signal 31|bad system call" \
 	"$(cat "$WORK/webmsgd.log")"
 finish
