@@ -31,7 +31,7 @@ done
 work=$(mktemp -d /tmp/webmsg-bench.XXXXXX)
 export WEBMSG_CONFIG=$work/a/webmsg.db
 admin=build/bin/webmsg-admin
-dovecot_pid= redis_pid= fpm_pid= nginx_pid=
+dovecot_pid='' redis_pid='' fpm_pid='' nginx_pid=''
 stop_pid() {
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null || return 0
@@ -97,6 +97,11 @@ userdb {
   args = uid=$mail_uid gid=$mail_gid home=$dc/home/%u
 }
 mail_location = maildir:~/Maildir
+# Both clients log on once per request; under wrk that is many connections
+# of one user from one address, more than Dovecot's default 10.
+protocol imap {
+  mail_max_userip_connections = 200
+}
 namespace inbox {
   inbox = yes
   separator = .
@@ -235,8 +240,9 @@ webmsgd_rows() { grep -c '<tr class="[^"]*"' "$1" | awk '{ print $1 - 0 }'; }
 # ROUNDCUBE_CONFIG_DIR both point there (with the first alone, Roundcube
 # would merge Debian's /etc/roundcube/config.inc.php over it), holding
 # Debian's defaults and this bench's settings: the Dovecot above, an SQLite
-# database here, its logs and temporary files here; otherwise its defaults
-# (50 messages a page, no message cache).
+# database here, its logs and temporary files here, and the list in
+# webmsgd's order (newest first by date, where its default is the order of
+# arrival); otherwise its defaults (50 messages a page, no message cache).
 rc=$work/roundcube
 mkdir -p "$rc/config" "$rc/logs" "$rc/temp"
 ln -s /etc/roundcube/defaults.inc.php /etc/roundcube/mimetypes.php "$rc/config/"
@@ -252,6 +258,8 @@ cat >"$rc/config/config.inc.php" <<EOF
 \$config['plugins'] = [];
 \$config['skin'] = 'elastic';
 \$config['enable_spellcheck'] = false;
+\$config['message_sort_col'] = 'date';
+\$config['message_sort_order'] = 'DESC';
 EOF
 sqlite3 "$rc/roundcube.db" </usr/share/roundcube/SQL/sqlite.initial.sql
 fpm_user=
@@ -404,6 +412,10 @@ rc_warm=$(for _ in $(seq "$repeats"); do rc_list; echo; done | median)
 rc_logons=$(per "$(($(imap_logons) - l))" "$repeats")
 rows=$(rc_rows)
 [ "$rows" = 50 ] || die_rows Roundcube "$rows"
+# Both show the same page: the newest message first.
+newest="Message number $((count - 1))"
+grep -q "$newest" "$work/w.html" || { echo "webmsgd's first page lacks \"$newest\"" >&2; exit 1; }
+grep -q "$newest" "$work/rc.json" || { echo "Roundcube's first page lacks \"$newest\"" >&2; exit 1; }
 
 printf '\n%-44s %12s %12s %8s\n' "first page of the INBOX ($count messages)" "webmsgd (s)" "Roundcube (s)" "ratio"
 printf '%-44s %12s %12s %8s\n' "cold: logon to first page, index removed" "$w_cold" "$rc_cold" "$(ratio "$rc_cold" "$w_cold")"
