@@ -30,6 +30,8 @@ test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 ch
 	clang libclang-rt-dev wrk redis-server pebble dovecot-imapd)
 # The benchmarks load webmsgd and nginx, its peer, with wrk.
 bench_pkgs=(curl sqlite3 python3 procps openssl wrk nginx-light)
+# bench/imap.sh: Roundcube 1.6 on php-fpm beside webmsgd, both on Dovecot.
+bench_pkgs+=(roundcube-core roundcube-sqlite3 php-fpm dovecot-imapd redis-server)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -65,4 +67,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian starts the packaged nginx on port 80; the benchmarks run their own.
 case " ${missing[*]} " in
 *" nginx-light "*) "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true ;;
+esac
+# Nor the packaged php-fpm: bench/imap.sh starts a pool of its own.
+case " ${missing[*]} " in
+*" php-fpm "*) "${sudo[@]}" systemctl disable --now php8.2-fpm >/dev/null 2>&1 || true ;;
 esac
