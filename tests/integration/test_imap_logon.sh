@@ -39,6 +39,11 @@ expect_match "the logon is logged" 'logon user "alice" from 127\.0\.0\.1' "$(cat
 page=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base/mail")
 expect_eq "the INBOX list answers" 200 "$(tail -n1 <<<"$page")"
 expect_match "it shows the message appended through Dovecot" "Appended through Dovecot" "$page"
+# The message page reads it from the IMAP server too (its structure, then its text part).
+url=$(grep -o '<a href="[^"]*">Appended through Dovecot' <<<"$page" | sed 's/<a href="//; s/".*//; s/&amp;/\&/g')
+message=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base$url")
+expect_eq "the message page answers" 200 "$(tail -n1 <<<"$message")"
+expect_match "with the message's text" 'class="body">hello' "$message"
 expect_no_match "Remember me is not offered with an IMAP store" 'name="remember"' \
 	"$(curl -s "$base/")"
 
