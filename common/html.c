@@ -2,33 +2,7 @@
 #include <string.h>
 
 #include "webmsg/html.h"
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned c = s[0];
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	unsigned cp = c & (0xff >> (n + 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "webmsg/utf8.h"
 
 int html_escape(struct buf *b, const char *text)
 {
@@ -47,7 +21,8 @@ int html_escape(struct buf *b, const char *text)
 			p++;
 			continue;
 		}
-		size_t n = utf8_len(p);
+		uint32_t cp;
+		size_t n = utf8_decode((const char *)p, &cp);
 		if (n == 0) {
 			buf_puts(b, "\xef\xbf\xbd");
 			p++;

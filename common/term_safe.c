@@ -3,42 +3,7 @@
 #include <string.h>
 
 #include "webmsg/term_safe.h"
-
-/* The length of the UTF-8 sequence at s (1..4) when it is well-formed,
- * shortest and not a surrogate; 0 when it is not. */
-static size_t utf8_len(const unsigned char *s, unsigned *cp)
-{
-	size_t n;
-	unsigned c = s[0], min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
+#include "webmsg/utf8.h"
 
 const char *term_safe(const char *in, char *out, size_t outlen, int flags)
 {
@@ -49,8 +14,8 @@ const char *term_safe(const char *in, char *out, size_t outlen, int flags)
 	if (outlen == 0)
 		return out;
 	while (*s) {
-		unsigned cp = 0;
-		size_t n = utf8_len(s, &cp);
+		uint32_t cp = 0;
+		size_t n = utf8_decode((const char *)s, &cp);
 		char esc[4];
 		const char *put;
 		size_t plen;

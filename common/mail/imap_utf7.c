@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "webmsg/err.h"
+#include "webmsg/utf8.h"
 #include "imap_utf7.h"
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -24,34 +25,6 @@ static void put(struct out *o, char c)
 	}
 	o->p[o->len++] = c;
 	o->p[o->len] = '\0';
-}
-
-/* One UTF-8 sequence at s: its length, 0 when it is not valid (overlong,
- * surrogates, past U+10FFFF). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t len;
-	uint32_t min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, *cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, *cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, *cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
 }
 
 static void put_utf8(struct out *o, uint32_t cp)
@@ -84,7 +57,7 @@ int imap_utf7_encode(const char *utf8, char *out, size_t outlen, struct err *e)
 	out[0] = '\0';
 	while (*s) {
 		uint32_t cp;
-		size_t len = utf8_next(s, &cp);
+		size_t len = utf8_decode((const char *)s, &cp);
 		if (!len)
 			return err_set(e, "the folder name is not valid UTF-8");
 		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))

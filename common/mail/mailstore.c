@@ -1,5 +1,6 @@
 /* mailstore.c - the mail store interface: checks what callers pass and hands
  * each call to the back-end's table of functions (Maildir, or IMAP). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
+#include "webmsg/utf8.h"
 #include "mailstore_backend.h"
 
 struct mailstore {
@@ -32,37 +34,9 @@ static int refuse(struct mailstore *ms)
 
 static const char *const special_folders[] = { MAIL_INBOX, MAIL_SENT, MAIL_TRASH, MAIL_DRAFTS };
 
-/* Decodes one UTF-8 sequence; returns its length, 0 when it is not valid
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_char(const unsigned char *s, unsigned *cp)
-{
-	size_t len;
-	unsigned min;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, *cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, *cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, *cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* White space a name may not begin or end with: a name of it alone would be
  * invisible in the folder list. */
-static int is_space(unsigned cp)
+static int is_space(uint32_t cp)
 {
 	return cp == ' ' || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) ||
 	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 ||
@@ -75,12 +49,12 @@ static int is_space(unsigned cp)
 /* One level of a folder name, len bytes at s. */
 static int level_ok(const unsigned char *s, size_t len, struct err *e)
 {
-	unsigned cp = 0;
+	uint32_t cp = 0;
 	int first = 1;
 	if (len == 0)
 		return err_set(e, "a folder needs a name (%s)", NAME_RULES);
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_char(s + i, &cp);
+		size_t n = utf8_decode((const char *)s + i, &cp);
 		if (n == 0 || i + n > len)
 			return err_set(e, "a folder name must be valid UTF-8 text");
 		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
@@ -137,18 +111,18 @@ int mailstore_folder_join(const char *parent, const char *typed, char *out, size
 {
 	const unsigned char *s = (const unsigned char *)typed;
 	size_t start = 0, end = strlen(typed);
-	unsigned cp;
+	uint32_t cp;
 	size_t n;
 
 	/* Trimmed at both ends, white space of every kind. */
-	while (start < end && (n = utf8_char(s + start, &cp)) && start + n <= end &&
+	while (start < end && (n = utf8_decode((const char *)s + start, &cp)) && start + n <= end &&
 	       (is_space(cp) || cp == '\t' || cp == '\r' || cp == '\n'))
 		start += n;
 	while (end > start) {
 		size_t back = end - 1;
 		while (back > start && (s[back] & 0xc0) == 0x80)
 			back--;
-		if (!(n = utf8_char(s + back, &cp)) || back + n != end ||
+		if (!(n = utf8_decode((const char *)s + back, &cp)) || back + n != end ||
 		    !(is_space(cp) || cp == '\t' || cp == '\r' || cp == '\n'))
 			break;
 		end = back;

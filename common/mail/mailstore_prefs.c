@@ -3,6 +3,7 @@
  * and kept by the back-end as two small text files ("prefs", "recent"), so
  * that an IMAP back-end can keep them elsewhere later. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
 #include "webmsg/tz.h"
+#include "webmsg/utf8.h"
 #include "mailstore_backend.h"
 
 #define PREFS_FILE "prefs"
@@ -29,31 +31,14 @@ void mailstore_prefs_default(struct mail_prefs *p)
 /* 1 when s is valid UTF-8 with no control character but those in allowed. */
 static int text_ok(const char *s, const char *allowed)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned cp;
-		size_t n;
-		if (p[0] < 0x80)
-			n = 1, cp = p[0];
-		else if (p[0] >= 0xc2 && p[0] <= 0xdf)
-			n = 2, cp = p[0] & 0x1f;
-		else if (p[0] >= 0xe0 && p[0] <= 0xef)
-			n = 3, cp = p[0] & 0x0f;
-		else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-			n = 4, cp = p[0] & 0x07;
-		else
-			return 0;
-		for (size_t i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	while (*s) {
+		uint32_t cp;
+		size_t n = utf8_decode(s, &cp);
+		if (n == 0)
 			return 0;
 		if ((cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) && !(cp && strchr(allowed, (int)cp)))
 			return 0;
-		p += n;
+		s += n;
 	}
 	return 1;
 }
