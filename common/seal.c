@@ -12,7 +12,7 @@
 
 #define NONCE 12
 #define TAG 16
-#define PREFIX "s1:"
+#define PREFIX "s1:" /* the session store's; TOTP secrets are "v1:" */
 
 int seal_key_derive(const char *config_secret, const char *label,
 		    unsigned char key[SEAL_KEY_BYTES], struct err *e)
@@ -51,8 +51,8 @@ static int hex_digit(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
-	      size_t n, char *out, size_t outlen, struct err *e)
+int seal_text_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, const char *ad,
+		 const void *plain, size_t n, char *out, size_t outlen, struct err *e)
 {
 	unsigned char buf[NONCE + SEAL_PLAIN_MAX + TAG];
 	int len = 0, rc = -1;
@@ -66,7 +66,7 @@ int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const voi
 	    EVP_EncryptUpdate(c, buf + NONCE, &len, plain, (int)n) == 1 &&
 	    EVP_EncryptFinal_ex(c, buf + NONCE + len, &len) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, buf + NONCE + n) == 1) {
-		memcpy(out, PREFIX, 3);
+		memcpy(out, prefix, 3);
 		hex_put(buf, NONCE + n + TAG, out + 3);
 		rc = 0;
 	} else {
@@ -77,14 +77,14 @@ int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const voi
 	return rc;
 }
 
-int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
-	      void *plain, size_t cap, size_t *n, struct err *e)
+int seal_open_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, const char *ad,
+		 const char *sealed, void *plain, size_t cap, size_t *n, struct err *e)
 {
 	unsigned char buf[NONCE + SEAL_PLAIN_MAX + TAG];
 	size_t chars = strlen(sealed), bytes;
 	int len = 0, rc = -1;
 	*n = 0;
-	if (strncmp(sealed, PREFIX, 3) != 0 || (chars - 3) % 2 != 0)
+	if (strncmp(sealed, prefix, 3) != 0 || (chars - 3) % 2 != 0)
 		return err_set(e, "a sealed secret is not in a known form");
 	bytes = (chars - 3) / 2;
 	if (bytes < NONCE + TAG || bytes > sizeof(buf) || bytes - NONCE - TAG > cap)
@@ -116,4 +116,16 @@ int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const cha
 	EVP_CIPHER_CTX_free(c);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return rc;
+}
+
+int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
+	      size_t n, char *out, size_t outlen, struct err *e)
+{
+	return seal_text_as(key, PREFIX, ad, plain, n, out, outlen, e);
+}
+
+int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
+	      void *plain, size_t cap, size_t *n, struct err *e)
+{
+	return seal_open_as(key, PREFIX, ad, sealed, plain, cap, n, e);
 }

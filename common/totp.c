@@ -12,11 +12,11 @@
 #include <openssl/sha.h>
 
 #include "webmsg/err.h"
+#include "webmsg/seal.h"
 #include "webmsg/totp.h"
 
 static const char B32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-#define GCM_NONCE 12
-#define GCM_TAG 16
+_Static_assert(TOTP_KEY_BYTES == SEAL_KEY_BYTES, "TOTP secrets are sealed with seal.c");
 #define RECOVERY_SALT 16
 
 int64_t totp_step(time_t t)
@@ -225,61 +225,22 @@ static int hex_get(const char *in, size_t chars, unsigned char *out)
 	return 0;
 }
 
+/* Sealed as the session store's secrets are (common/seal.c), under the
+ * prefix of the users table's TOTP column. */
 int totp_seal(const unsigned char key[TOTP_KEY_BYTES], const char *who,
 	      const unsigned char *plain, size_t n, char *out, size_t outlen, struct err *e)
 {
-	unsigned char buf[GCM_NONCE + 64 + GCM_TAG];
-	int len = 0, rc = -1;
-	if (n > 64 || outlen < 3 + 2 * (GCM_NONCE + n + GCM_TAG) + 1)
-		return err_set(e, "a TOTP secret is too long to seal");
-	if (RAND_bytes(buf, GCM_NONCE) != 1)
-		return err_ssl(e, "cannot make a nonce");
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	if (c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
-	    EVP_EncryptUpdate(c, NULL, &len, (const unsigned char *)who, (int)strlen(who)) == 1 &&
-	    EVP_EncryptUpdate(c, buf + GCM_NONCE, &len, plain, (int)n) == 1 &&
-	    EVP_EncryptFinal_ex(c, buf + GCM_NONCE + len, &len) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, GCM_TAG, buf + GCM_NONCE + n) == 1) {
-		memcpy(out, "v1:", 3);
-		hex_put(buf, GCM_NONCE + n + GCM_TAG, out + 3);
-		rc = 0;
-	} else {
-		err_ssl(e, "cannot seal the TOTP secret");
-	}
-	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return rc;
+	return seal_text_as(key, "v1:", who, plain, n, out, outlen, e);
 }
 
 int totp_unseal(const unsigned char key[TOTP_KEY_BYTES], const char *who, const char *sealed,
 		unsigned char *plain, size_t cap, size_t *n, struct err *e)
 {
-	unsigned char buf[GCM_NONCE + 64 + GCM_TAG];
-	size_t chars = strlen(sealed), bytes;
-	int len = 0, rc = -1;
-	if (strncmp(sealed, "v1:", 3) != 0 || (chars - 3) % 2 != 0)
-		return err_set(e, "the stored TOTP secret is not in a known form");
-	bytes = (chars - 3) / 2;
-	if (bytes <= GCM_NONCE + GCM_TAG || bytes > sizeof(buf) ||
-	    bytes - GCM_NONCE - GCM_TAG > cap || hex_get(sealed + 3, chars - 3, buf) < 0)
-		return err_set(e, "the stored TOTP secret is not in a known form");
-	size_t clen = bytes - GCM_NONCE - GCM_TAG;
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	if (c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
-	    EVP_DecryptUpdate(c, NULL, &len, (const unsigned char *)who, (int)strlen(who)) == 1 &&
-	    EVP_DecryptUpdate(c, plain, &len, buf + GCM_NONCE, (int)clen) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, buf + GCM_NONCE + clen) == 1 &&
-	    EVP_DecryptFinal_ex(c, plain + len, &len) == 1) {
-		*n = clen;
-		rc = 0;
-	} else {
-		OPENSSL_cleanse(plain, cap);
-		err_set(e, "the stored TOTP secret does not open with this configuration's "
-			   "session.secret (changed, or the row was altered)");
-	}
-	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return rc;
+	if (seal_open_as(key, "v1:", who, sealed, plain, cap, n, e) == 0 && *n > 0)
+		return 0;
+	OPENSSL_cleanse(plain, cap);
+	return err_set(e, "the stored TOTP secret does not open with this configuration's "
+			  "session.secret (changed, or the row was altered)");
 }
 
 /* A recovery code as compared: lower case, without spaces and dashes. */

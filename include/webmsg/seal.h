@@ -30,5 +30,11 @@ int seal_text(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const voi
  * another key or ad, or not in this form; plain is wiped then. */
 int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
 	      void *plain, size_t cap, size_t *n, struct err *e);
+/* The same with another 3-character prefix naming the use ("v1:" for the
+ * TOTP secrets in the users table), for values kept elsewhere. */
+int seal_text_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, const char *ad,
+		 const void *plain, size_t n, char *out, size_t outlen, struct err *e);
+int seal_open_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, const char *ad,
+		 const char *sealed, void *plain, size_t cap, size_t *n, struct err *e);
 
 #endif
