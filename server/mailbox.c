@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "imap_pool.h"
 #include "mailbox.h"
 #include "privsep.h"
 #include "server.h"
@@ -27,11 +28,19 @@ int mailbox_is_imap(const struct config_snapshot *cfg)
 	return strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0;
 }
 
-/* The session's IMAP mailbox; the password is wiped as soon as the server
- * has it. */
+/* The session's IMAP mailbox: its connection kept from an earlier request
+ * when it still works, else a new one (kept in turn). The password is
+ * wiped as soon as the server has it. */
 static int open_imap(struct request *r, struct mailstore **ms, struct err *e)
 {
 	const struct config_snapshot *cfg = r->gen->cfg;
+	if ((*ms = imap_pool_take(r->sess.key, r->gen))) {
+		struct err dead;
+		if (mailstore_alive(*ms, &dead) == 0)
+			return 0;
+		log_info("a kept connection to the mail server ended: %s", log_q(dead.msg));
+		mailstore_close(ms); /* broken: the pool lets it go */
+	}
 	char user[PRIVSEP_IMAP_USER_MAX], password[PASSWORD_MAX + 1], ca[PATH_MAX];
 	if (config_path(cfg, SET_MAIL_IMAP_CA_FILE, ca, sizeof(ca), e) < 0)
 		return -1;
@@ -48,6 +57,8 @@ static int open_imap(struct request *r, struct mailstore **ms, struct err *e)
 	};
 	rc = mailstore_open_imap(&server, user, password, ms, e);
 	explicit_bzero(password, sizeof(password));
+	if (rc == 0)
+		imap_pool_adopt(*ms, r->sess.key, r->gen);
 	if (rc == -2)
 		/* Changed on the IMAP server since the logon. */
 		return err_set(e, "the mail server no longer accepts this session's password: "
@@ -90,4 +101,10 @@ enum MHD_Result mailbox_send_unreachable(struct request *r, const struct err *e)
 	log_warnx("%s %s from %s: %s", log_q(r->method), log_q(r->url), r->client, log_q(e->msg));
 	return http_send_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			       "The mail server is not reachable. Please try again in a minute.");
+}
+
+void mailbox_logoff(struct request *r)
+{
+	if (mailbox_is_imap(r->gen->cfg))
+		imap_pool_forget(r->sess.key);
 }

@@ -17,6 +17,8 @@ int mailbox_open(struct request *r, struct mailstore **ms, struct err *e);
 /* Another user's Maildir under mail.root (local delivery). */
 int mailbox_open_for(struct request *r, const char *domain, const char *user,
 		     struct mailstore **ms, struct err *e);
+/* The session of r is logging off: its IMAP connections are logged out. */
+void mailbox_logoff(struct request *r);
 /* 1 when cfg's mail.store is imap. */
 int mailbox_is_imap(const struct config_snapshot *cfg);
 /* 1 when a mail store's failure e is the IMAP server being down or silent

@@ -15,6 +15,9 @@ struct mailstore {
 	const struct mailstore_ops *ops;
 	void *be; /* the back-end's state, owned */
 	int refused; /* the last call failed because of what was asked */
+	int failed;  /* a call failed for another cause: not to be kept open */
+	void (*release)(struct mailstore *ms, void *arg);
+	void *release_arg;
 };
 
 /* A back-end's answer: a refusal is remembered for mailstore_refused() and
@@ -22,6 +25,7 @@ struct mailstore {
 static int result(struct mailstore *ms, int rc)
 {
 	ms->refused = rc == MAILSTORE_REFUSED;
+	ms->failed |= rc < 0 && !ms->refused;
 	return rc < 0 ? -1 : rc;
 }
 
@@ -222,13 +226,46 @@ int mailstore_open_imap(const struct mailstore_imap *server, const char *user,
 	return 0;
 }
 
-void mailstore_close(struct mailstore **ms)
+void mailstore_close_now(struct mailstore **ms)
 {
 	if (!ms || !*ms)
 		return;
 	(*ms)->ops->close((*ms)->be);
 	free(*ms);
 	*ms = NULL;
+}
+
+void mailstore_close(struct mailstore **ms)
+{
+	if (!ms || !*ms)
+		return;
+	struct mailstore *m = *ms;
+	if (m->release) {
+		*ms = NULL;
+		m->refused = 0;
+		m->release(m, m->release_arg);
+		return;
+	}
+	mailstore_close_now(ms);
+}
+
+int mailstore_broken(const struct mailstore *ms)
+{
+	return ms->failed;
+}
+
+void mailstore_set_release(struct mailstore *ms, void (*release)(struct mailstore *ms, void *arg),
+			   void *arg)
+{
+	ms->release = release;
+	ms->release_arg = arg;
+}
+
+int mailstore_alive(struct mailstore *ms, struct err *e)
+{
+	if (!ms->ops->alive)
+		return 0;
+	return result(ms, ms->ops->alive(ms->be, e));
 }
 
 int mailstore_folders(struct mailstore *ms, struct mail_folder **out, size_t *n, struct err *e)

@@ -68,6 +68,8 @@ struct mailstore_ops {
 	void (*set_quota)(void *be, long long bytes);
 	int (*usage)(void *be, long long *bytes, long long *limit, struct err *e);
 	int (*degraded)(void *be);
+	/* Whether a store kept open between requests still works; NULL: always. */
+	int (*alive)(void *be, struct err *e);
 	/* The user's small files of settings ("prefs", "recent"): *data NULL
 	 * when there is none; more than max bytes is an error. Written whole,
 	 * atomically, readable by the user only. */

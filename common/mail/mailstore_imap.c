@@ -393,6 +393,19 @@ static int imap_data_write(void *be, const char *name, const char *data, size_t 
 	return MAILSTORE_REFUSED;
 }
 
+/* A connection kept between requests may have been closed by the server
+ * (its idle timeout, a restart) meanwhile: a NOOP tells. */
+static int imap_alive(void *be, struct err *e)
+{
+	struct imap_store *s = be;
+	int r;
+	if (imap_client_broken(s->c))
+		return FAIL(s, 0, "", e);
+	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, "check the connection", e);
+	return 0;
+}
+
 const struct mailstore_ops mailstore_imap_ops = {
 	.name = "imap",
 	.open = imap_open,
@@ -416,6 +429,7 @@ const struct mailstore_ops mailstore_imap_ops = {
 	.set_quota = imap_set_quota,
 	.usage = imap_usage,
 	.degraded = imap_degraded,
+	.alive = imap_alive,
 	.data_read = imap_data_read,
 	.data_write = imap_data_write,
 };

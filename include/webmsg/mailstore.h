@@ -66,7 +66,19 @@ struct mail_summary {
  * special folders when missing. */
 int mailstore_open(const char *root, const char *domain, const char *user, struct mailstore **out,
 		   struct err *e);
+/* Closes *ms (NULL after), or hands it to the release function set on it. */
 void mailstore_close(struct mailstore **ms);
+/* Whoever opened ms may keep it for later instead: mailstore_close then
+ * calls release(ms, arg), which owns it from there and closes it with
+ * mailstore_close_now when it is not to be kept (mailstore_broken: a call
+ * on it failed for a cause other than a refusal, a connection that broke). */
+void mailstore_set_release(struct mailstore *ms, void (*release)(struct mailstore *ms, void *arg),
+			   void *arg);
+void mailstore_close_now(struct mailstore **ms);
+int mailstore_broken(const struct mailstore *ms);
+/* Whether a store kept open is still usable (an IMAP NOOP); -1 with the
+ * reason when not. Always 0 for Maildir. */
+int mailstore_alive(struct mailstore *ms, struct err *e);
 
 /* An IMAP server (mail.store imap): the settings mail.imap_server,
  * mail.imap_tls and mail.imap_ca_file, borrowed. */

@@ -141,6 +141,12 @@ dovecot_stop() {
 	kill "$DOVECOT_PID" 2>/dev/null
 	for _ in $(seq 100); do kill -0 "$DOVECOT_PID" 2>/dev/null || break; sleep 0.1; done
 	DOVECOT_PID=
+	# Its imap processes end a moment after the master: stopped means no
+	# client connection is still served.
+	for _ in $(seq 100); do
+		[ -z "$(ss -Htn state established "( sport = :$DOVECOT_IMAP_PORT or sport = :$DOVECOT_IMAPS_PORT )" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
 }
 
 # doveadm against this instance (to check what the store did, from the outside).

@@ -44,6 +44,13 @@ url=$(grep -o '<a href="[^"]*">Appended through Dovecot' <<<"$page" | sed 's/<a 
 message=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base$url")
 expect_eq "the message page answers" 200 "$(tail -n1 <<<"$message")"
 expect_match "with the message's text" 'class="body">hello' "$message"
+# The session's connection is kept between its requests: more pages, no new logon.
+logins() { grep -c 'imap-login: Login: user=<alice>' "$DOVECOT_DIR/dovecot.log" || true; }
+before=$(logins)
+for _ in 1 2 3 4 5; do curl -s -o /dev/null -b "$WORK/a" "$base/mail"; done
+expect_eq "five more pages log on to Dovecot no more" "$before" "$(logins)"
+expect_eq "over the one connection the session keeps" 1 \
+	"$(dovecot_adm who 2>/dev/null | awk '$1 == "alice" { print $2 }')"
 expect_no_match "Remember me is not offered with an IMAP store" 'name="remember"' \
 	"$(curl -s "$base/")"
 
@@ -72,7 +79,7 @@ expect_eq "nor in the log" 0 "$(grep -acF "$PASSWORD" "$WORK/webmsgd.log" || tru
 expect_eq "nor in a cookie" 0 "$(grep -acF "$PASSWORD" "$WORK/a" || true)"
 
 # --- logoff: no connection of alice's is left on Dovecot
-connected() { dovecot_adm who 2>/dev/null | grep -c '^alice' || true; }
+connected() { dovecot_adm who 2>/dev/null | awk '$1 == "alice" { n += $2 } END { print n + 0 }'; }
 csrf=$(csrf_of <(curl -s -b "$WORK/a" "$base/mail/compose"))
 curl -s -b "$WORK/c" -c "$WORK/c" -o /dev/null "$base/"
 out=$(logon "$WORK/c" "$base" alice "$PASSWORD")
