@@ -44,10 +44,17 @@ static void add_recipient(const char *addr, void *arg)
 }
 
 /* Sorts recipients into local users and others; a local domain's unknown user
- * is an error now rather than a bounce later. */
-static int classify(struct server *srv, struct recipients *rc, int *external, struct err *e)
+ * is an error now rather than a bounce later. With mail.store imap, the
+ * mailboxes are the IMAP site's, and its mail server (smtp.relay) delivers
+ * into them: every recipient is another host's. */
+static int classify(struct request *r, struct recipients *rc, int *external, struct err *e)
 {
+	struct server *srv = r->gen->srv;
 	*external = 0;
+	if (mailbox_is_imap(r->gen->cfg)) {
+		*external = rc->n > 0;
+		return 0;
+	}
 	for (size_t i = 0; i < rc->n; i++) {
 		char norm[USER_ADDRESS_MAX];
 		int domain = 0, user = 0;
@@ -142,11 +149,12 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 		err_set(e, "at most %d recipients at a time", MAX_RECIPIENTS);
 		goto out;
 	}
-	if (classify(srv, rc, &external, e) < 0)
+	if (classify(r, rc, &external, e) < 0)
 		goto out;
 	if (external && (!config_str(cfg, SET_SMTP_RELAY)[0] || !srv->spool)) {
-		err_set(e, "mail to other hosts cannot be sent from here: no mail server for it is "
-			   "configured (smtp.relay). Your message is kept in Drafts");
+		err_set(e, "mail %scannot be sent from here: no mail server for it is configured "
+			   "(smtp.relay). Your message is kept in Drafts",
+			mailbox_is_imap(cfg) ? "" : "to other hosts ");
 		goto out;
 	}
 	if (build(r, c, &msg, e) < 0)

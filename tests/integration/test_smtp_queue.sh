@@ -14,7 +14,7 @@ relay_dir=$WORK/relay
 mkdir -p "$relay_dir"
 touch "$relay_dir/silent"
 RELAY_PORT=$(free_port)
-python3 "$(dirname "$0")/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
+python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
 relay=$!
 for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
 admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null

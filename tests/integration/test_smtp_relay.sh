@@ -18,7 +18,7 @@ mkdir -p "$relay_dir"
 
 RELAY_PORT=$(free_port)
 start_relay() {
-	python3 "$(dirname "$0")/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
+	python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
 	relay=$!
 	for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
 }
