@@ -61,93 +61,15 @@ user=bench
 password='bench-imap-pass'
 
 # ---------------------------------------------------------------- Dovecot
-# Plain IMAP on loopback for both clients (no TLS on either side), a
-# passwd-file user, Maildir. Neither its login processes nor the mail run
-# as root: as root they are Debian's dovenull and dovecot users and the mail
-# is nobody's; as anyone else, all of it is that user.
+# scripts/dovecot.sh's private Dovecot; plain IMAP on loopback for both
+# clients (no TLS on either side), a passwd-file user, Maildir.
+. scripts/dovecot.sh
 dc=$work/dovecot
-mkdir -p "$dc/run" "$dc/state" "$dc/home/$user/Maildir"
-printf '%s:{PLAIN}%s::::::\n' "$user" "$password" >"$dc/users"
-d_user=$(id -un) d_group=$(id -gn) d_login=$(id -un) mail_uid=$(id -u) mail_gid=$(id -g)
-if [ "$(id -u)" -eq 0 ]; then
-	d_user=dovecot d_group=dovecot d_login=dovenull
-	mail_uid=$(id -u nobody) mail_gid=$(id -g nobody)
-	chmod 711 "$dc"
-fi
-cat >"$dc/dovecot.conf" <<EOF
-base_dir = $dc/run
-state_dir = $dc/state
-instance_name = webmsg-bench-$$
-log_path = $dc/dovecot.log
-info_log_path = $dc/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-default_internal_user = $d_user
-default_internal_group = $d_group
-default_login_user = $d_login
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $dc/users
-}
-userdb {
-  driver = static
-  args = uid=$mail_uid gid=$mail_gid home=$dc/home/%u
-}
-mail_location = maildir:~/Maildir
-# Both clients log on once per request; under wrk that is many connections
-# of one user from one address, more than Dovecot's default 10.
-protocol imap {
-  mail_max_userip_connections = 200
-}
-namespace inbox {
-  inbox = yes
-  separator = .
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-}
-service imap-login {
-  chroot =
-  inet_listener imap {
-    address = 127.0.0.1
-    port = $imap_port
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-service stats {
-  unix_listener stats-reader {
-    mode = 0600
-  }
-  unix_listener stats-writer {
-    mode = 0600
-  }
-}
-EOF
+dovecot_configure "$dc" "$imap_port" 0
+dovecot_add_user "$dc" "$user" "$password"
+read -r mail_uid mail_gid < <(dovecot_mail_owner)
 dove_adm() { doveadm -c "$dc/dovecot.conf" "$@"; }
-greets() {
-	python3 - "$imap_port" <<'EOF' 2>/dev/null
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
-sys.exit(0 if s.recv(200).startswith(b"* OK") else 1)
-EOF
-}
+greets() { dovecot_greets "$imap_port"; }
 dovecot_start() {
 	dovecot -F -c "$dc/dovecot.conf" >>"$dc/dovecot.log" 2>&1 &
 	dovecot_pid=$!

@@ -109,7 +109,7 @@ expect_no_match "and not that the password is wrong" "password is wrong" \
 # Dovecot again on the same ports, and the same session reads its mail.
 "$DOVECOT" -F -c "$DOVECOT_DIR/dovecot.conf" >>"$DOVECOT_DIR/dovecot.log" 2>&1 &
 DOVECOT_PID=$!
-for _ in $(seq 300); do port_open "$DOVECOT_IMAPS_PORT" && dovecot_greets && break; sleep 0.1; done
+for _ in $(seq 300); do port_open "$DOVECOT_IMAPS_PORT" && dovecot_greets "$DOVECOT_IMAP_PORT" && break; sleep 0.1; done
 code=
 for _ in $(seq 100); do
 	code=$(http_code -b "$WORK/c" "$base/mail")
