@@ -59,7 +59,7 @@ static const char *notice_text(const char *code)
 struct totp_html {
 	struct buf qr, codes;
 	char left[64];
-	int offered, on;
+	int offered, on, kept;
 };
 
 static void totp_html_build(struct request *r, const struct totp_view *tv, struct totp_html *h)
@@ -71,12 +71,13 @@ static void totp_html_build(struct request *r, const struct totp_view *tv, struc
 	h->left[0] = '\0';
 	h->on = 0;
 	h->offered = 0;
+	h->kept = 0;
 	/* Offered or not is the user's policy (the domain's or login.totp): the
 	 * parent's answer. */
 	if (privsep_totp_state(r->gen->srv->ps, r->sess.id, r->https, &h->on, &left, &h->offered,
-			       &e) < 0) {
+			       &h->kept, &e) < 0) {
 		log_warnx("settings of user %s: %s", log_q(r->sess.user), log_q(e.msg));
-		h->offered = 0;
+		h->offered = h->kept = 0;
 		return;
 	}
 	if (!h->offered)
@@ -159,7 +160,8 @@ static enum MHD_Result show_totp(struct request *r, unsigned status, const struc
 		{ "err_new", pw->new1 ? pw->new1 : "" },
 		{ "err_new2", pw->new2 ? pw->new2 : "" },
 		{ "password_min", pwmin },
-		{ "totp_offered", th.offered ? "1" : "" },
+		{ "totp_shown", th.offered || th.kept ? "1" : "" },
+		{ "totp_kept", th.kept ? "1" : "" },
 		{ "totp_error", tv && tv->error ? tv->error : "" },
 		{ "totp_codes", th.codes.data ? th.codes.data : "" },
 		{ "totp_setup", th.offered && setup ? "1" : "" },

@@ -318,6 +318,9 @@ static int do_state(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	privsep_put_long(a, s.secret[0] != '\0');
 	privsep_put_long(a, s.recovery_left);
 	privsep_put_long(a, policy != TOTP_POLICY_OFF); /* offered to the user */
+	/* Kept: set up, but not asked for under the domain's `off`; the user
+	 * may still remove it. */
+	privsep_put_long(a, policy == TOTP_POLICY_OFF && s.secret[0] != '\0');
 	OPENSSL_cleanse(&s, sizeof(s));
 	return 0;
 }

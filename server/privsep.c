@@ -391,11 +391,11 @@ int privsep_totp_resume(struct privsep_client *c, const char *user, int second_f
 }
 
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
-		       long *recovery_left, int *offered, struct err *e)
+		       long *recovery_left, int *offered, int *kept, struct err *e)
 {
 	unsigned char qbuf[512], abuf[256];
 	struct privsep_msg q, a;
-	long long rc, x, y, z;
+	long long rc, x, y, z, k;
 	/* The session id field is also a pending logon's "logon:TOKEN:CLIENT". */
 	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_TOTP_STATE);
 	privsep_put_str(&q, session_id);
@@ -404,13 +404,14 @@ int privsep_totp_state(struct privsep_client *c, const char *session_id, int htt
 	if (call_rc(c, &q, &a, &rc, e) < 0)
 		return -1;
 	if (privsep_get_long(&a, &x) < 0 || privsep_get_long(&a, &y) < 0 ||
-	    privsep_get_long(&a, &z) < 0)
+	    privsep_get_long(&a, &z) < 0 || privsep_get_long(&a, &k) < 0)
 		return err_set(e, "the parent process's answer was malformed");
 	if (rc != 0)
 		return err_set(e, "the second factor's state cannot be read just now");
 	*on = x != 0;
 	*recovery_left = (long)y;
 	*offered = z != 0;
+	*kept = k != 0;
 	return 0;
 }
 

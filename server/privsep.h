@@ -158,10 +158,11 @@ int privsep_totp_logon(struct privsep_client *c, const char *token, const char *
 int privsep_totp_resume(struct privsep_client *c, const char *user, int second_factor,
 			const char *client, enum privsep_auth *result,
 			char token[PRIVSEP_TOTP_TOKEN_LEN], struct err *e);
-/* The session's user's second factor: *on, the recovery codes left, and
- * *offered, 0 when the user's policy (domain or login.totp) is off. */
+/* The session's user's second factor: *on, the recovery codes left,
+ * *offered, 0 when the user's policy (domain or login.totp) is off, and
+ * *kept, 1 when it is off but the user's key is kept for later. */
 int privsep_totp_state(struct privsep_client *c, const char *session_id, int https, int *on,
-		       long *recovery_left, int *offered, struct err *e);
+		       long *recovery_left, int *offered, int *kept, struct err *e);
 /* A new secret to enrol (replacing one not yet confirmed): PRIVSEP_TOTP_OK
  * with its base32 and URI. A user who has a second factor on proves it is
  * them first: proof is the password or a current code (_WRONG, or _WAIT

@@ -63,13 +63,31 @@ expect_match "setting off says who loses the second step" \
 expect_eq "with off, cat's password alone logs on" "303 $base/mail" \
 	"$(logon "$WORK/c3" "$base" cat@loose.org Cat-pass-1)"
 expect_match "into her mailbox" 'cat@loose.org' "$(curl -s -b "$WORK/c3" "$base/mail")"
-expect_no_match "her settings do not offer two-step verification" 'id="totp"' \
-	"$(curl -s -b "$WORK/c3" "$base/settings")"
+page=$(curl -s -b "$WORK/c3" "$base/settings")
+expect_no_match "her settings do not offer to set it up" 'value="totp_begin"' "$page"
+expect_match "they say her key is kept" 'Your authenticator key is kept' "$page"
 admin domain set loose.org totp inherit >/dev/null
 expect_eq "back to inherit, her key is asked for again" "200 " \
 	"$(logon "$WORK/c4" "$base" cat@loose.org Cat-pass-1)"
 expect_eq "and her code logs her on" "303 $base/mail" \
 	"$(code_logon "$WORK/c4" "$(fresh_code "$secret")")"
+
+# Off again, she removes the kept key herself: with a wrong password not,
+# with her password yes; back to inherit, her password alone logs on.
+admin domain set loose.org totp off >/dev/null
+csrf=$(csrf_of <(curl -s -b "$WORK/c3" "$base/settings"))
+remove_key() {
+	curl -s -b "$WORK/c3" -o "$WORK/remove.html" -w '%{http_code}' \
+		--data-urlencode "csrf=$csrf" -d op=totp_off --data-urlencode "password=$1" \
+		"$base/settings"
+}
+expect_eq "a wrong password does not remove it" 401 "$(remove_key Not-her-pass)"
+expect_match "saying so" 'neither your password nor a current code' "$(cat "$WORK/remove.html")"
+expect_eq "her password removes it" 303 "$(remove_key Cat-pass-1)"
+expect_no_match "and the section is gone" 'id="totp"' "$(curl -s -b "$WORK/c3" "$base/settings")"
+admin domain set loose.org totp inherit >/dev/null
+expect_eq "back to inherit, her password alone logs on" "303 $base/mail" \
+	"$(logon "$WORK/c5" "$base" cat@loose.org Cat-pass-1)"
 
 # login.totp required: a domain set to optional is spared.
 admin config set login.totp required >/dev/null
