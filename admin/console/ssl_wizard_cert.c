@@ -134,7 +134,7 @@ void wizard_describe_cert(struct console *c, struct wizard *w)
 	textview_add(&w->view, ROLE_DIM, 2, "subject %s", i.subject);
 	textview_add(&w->view, ROLE_DIM, 2, "issuer %s%s", i.issuer,
 		     i.self_signed ? " (self-signed)" : "");
-	textview_add(&w->view, i.days_left < 30 ? ROLE_WARN : ROLE_DIM, 2,
+	textview_add(&w->view, i.days_left < TLS_CERT_WARN_DAYS ? ROLE_WARN : ROLE_DIM, 2,
 		     "valid until %s (%ld days)", i.not_after, i.days_left);
 	textview_add(&w->view, ROLE_DIM, 2, "SHA-256 %s", i.sha256);
 	if (w->has_current && !w->current.usable)
