@@ -67,7 +67,8 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t m
 	int n = snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path, base);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return err_set(e, "the path %s is too long", path);
-	/* 0600 until the data is in: a secret is never readable by others, not even for a moment. */
+	/* 0600 until the data is in: a secret is never readable by others,
+	 * not even for a moment. */
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "cannot create a file beside %s", path);

@@ -59,7 +59,7 @@ struct relay_settings {
 	int tls_required;
 	long timeout, retry_delay, max_attempts;
 	char mail_root[PATH_MAX];
-	int imap; /* mail.store imap: the mailboxes are the IMAP site's, reached through the relay */
+	int imap; /* mail.store imap: the mailboxes are the IMAP site's, behind the relay */
 };
 
 struct envelope {
@@ -210,10 +210,10 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 		if (!value)
 			continue;
 		*value++ = '\0';
-		if (strcmp(line, "from") == 0)
-			bad = !*value || from++ || snprintf(env->sender, sizeof(env->sender), "%s",
-						  strcmp(value, "<>") == 0 ? "" : value) >=
-						 (int)sizeof(env->sender);
+		if (strcmp(line, "from") == 0) /* once; "<>" is the null sender */
+			bad = from++ || !*value ||
+			      snprintf(env->sender, sizeof(env->sender), "%s",
+				       strcmp(value, "<>") == 0 ? "" : value) >= (int)sizeof(env->sender);
 		else if (strcmp(line, "to") == 0)
 			bad = env->nrcpt == RCPT_MAX ||
 			      snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s", value) >=
@@ -466,12 +466,13 @@ static enum outcome attempt(struct outbox *ob, const struct relay_settings *set,
 	}
 	if (out == SENT) {
 		log_info("outbox: %s from %s delivered to %zu recipient%s through the relay", id,
-			 env->sender[0] ? env->sender : "<>", env->nrcpt, env->nrcpt == 1 ? "" : "s");
+			 env->sender[0] ? env->sender : "<>", env->nrcpt,
+			 env->nrcpt == 1 ? "" : "s");
 		remove_files(ob, id);
 	} else if (out == RETURNED && !env->sender[0]) {
 		log_error("outbox: %s: a report from <> to %s failed (%s); reports are never "
-			  "returned: it stays in the folder for the administrator", id, env->rcpt[0],
-			  why);
+			  "returned: it stays in the folder for the administrator", id,
+			  env->rcpt[0], why);
 		out = BROKEN;
 	} else if (out == RETURNED) {
 		if (bounce(ob, set, id, env, why, &e) < 0) {
@@ -745,8 +746,8 @@ int outbox_enqueue(struct outbox *ob, const char *sender, const char *const *rcp
 	if (rc < 0)
 		remove_files(ob, id);
 	if (rc == 0)
-		log_info("outbox: %s queued from %s for %zu recipient%s", id, sender[0] ? sender : "<>", n,
-			 n == 1 ? "" : "s");
+		log_info("outbox: %s queued from %s for %zu recipient%s", id,
+			 sender[0] ? sender : "<>", n, n == 1 ? "" : "s");
 out:
 	free(env);
 	return rc;
