@@ -20,7 +20,7 @@
  * encrypted with the key store's password) the first time. */
 int acme_account_key(struct acme *a, struct err *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char path[PATH_MAX];
 	const char *password = a->o->password;
 	char *data = NULL;
 	size_t len;
@@ -53,27 +53,9 @@ int acme_account_key(struct acme *a, struct err *e)
 	}
 	char *pem;
 	long pemlen = BIO_get_mem_data(bio, &pem);
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = n > 0 && (size_t)n < sizeof(tmp)
-			 ? open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600)
-			 : -1;
-	if (fd < 0 || fchmod(fd, 0600) < 0 || fileio_write_all(fd, pem, (size_t)pemlen) < 0 ||
-	    fsync(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		BIO_free(bio);
-		return -1;
-	}
+	int rc = fileio_write_atomic(path, pem, (size_t)pemlen, 0600, e);
 	BIO_free(bio);
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		err_sys(e, "cannot put %s in place", path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int acme_account_register(struct acme *a, struct err *e)

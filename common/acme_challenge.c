@@ -55,9 +55,8 @@ static int token_path(const char *dir, const char *token, char *out, size_t outl
 
 int acme_challenge_put(const char *dir, const char *token, const char *keyauth, struct err *e)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX];
 	struct stat sb;
-	int fd;
 
 	if (token_path(dir, token, path, sizeof(path), e) < 0)
 		return -1;
@@ -68,24 +67,8 @@ int acme_challenge_put(const char *dir, const char *token, const char *keyauth, 
 	/* The umask may have taken bits away; webmsgd's worker must read it. */
 	if ((sb.st_mode & 0777) != 0755 && chmod(dir, 0755) < 0)
 		return err_sys(e, "cannot make %s readable for webmsgd", dir);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, token) >= (int)sizeof(tmp))
-		return err_set(e, "the path of a challenge file is too long");
-	(void)unlink(tmp);
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return err_sys(e, "cannot write %s", tmp);
-	if (fchmod(fd, 0644) < 0 || fileio_write_all(fd, keyauth, strlen(keyauth)) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		err_sys(e, "cannot put %s in place", path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	/* Whole or not at all: the CA may ask the moment it is told to. */
+	return fileio_write_atomic(path, keyauth, strlen(keyauth), 0644, e);
 }
 
 void acme_challenge_remove(const char *dir, const char *token)

@@ -74,30 +74,11 @@ int acme_renewal_read(const char *path, struct acme_renewal *r, struct err *e)
 	return 0;
 }
 
-/* Written whole under a temporary name, then renamed: 0600 (it holds no
- * secret, but the CA's words about the names need not be anyone's). */
+/* Replaced whole: 0600 (it holds no secret, but the CA's words about the
+ * names need not be anyone's). */
 static int write_state(const char *path, const char *text, struct err *e)
 {
-	char tmp[PATH_MAX + 8];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path), fd;
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(e, "the path of the renewal record is too long");
-	(void)unlink(tmp);
-	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_sys(e, "cannot write %s", tmp);
-	if (fchmod(fd, 0600) < 0 || fileio_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		err_sys(e, "cannot put %s in place", path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return fileio_write_atomic(path, text, strlen(text), 0600, e);
 }
 
 int acme_renewal_failed(const char *path, time_t now, const char *reason, struct err *e)

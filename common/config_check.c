@@ -23,7 +23,6 @@
 #include "webmsg/status.h"
 #include "webmsg/tls_material.h"
 
-#define EXPIRY_WARN_DAYS 30
 #define PEM_MAX (2 << 20) /* a certificate file and a chain file, each at most 1 MiB */
 
 /* What the rules share while they run over one snapshot. */
@@ -427,7 +426,7 @@ static void rule_material(struct run *r, const struct ssl_paths *p)
 	} else {
 		report(r, CONFIG_CHECK_OK, SET_SSL_CERT_FILE, NULL, "certificate and key: readable, "
 		       "the key decrypts with the stored password, they match");
-		if (info.days_left < EXPIRY_WARN_DAYS)
+		if (info.days_left < TLS_CERT_WARN_DAYS)
 			report(r, CONFIG_CHECK_WARN, SET_SSL_CERT_FILE, "renew it soon: ssl csr and ssl "
 			       "import, or ssl selfsign --force", "the certificate expires in %ld days "
 			       "(%s)", info.days_left, info.not_after);

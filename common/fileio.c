@@ -1,7 +1,9 @@
-/* fileio.c - writing all of a buffer and reading a whole file under a size
- * cap, done once with EINTR, short transfers and hostile files in mind. */
+/* fileio.c - writing all of a buffer, replacing a file whole, and reading a
+ * whole file under a size cap, done once with EINTR, short transfers, crashes
+ * and hostile files in mind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,63 @@ int fileio_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* The folder of path, so that the rename in it is made durable too. */
+static int sync_parent(const char *path, struct err *e)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int n = !slash ? snprintf(dir, sizeof(dir), ".")
+		: slash == path ? snprintf(dir, sizeof(dir), "/")
+				: snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return err_set(e, "the path %s is too long", path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		err_sys(e, "cannot sync the folder %s", dir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			struct err *e)
+{
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	if (!*base)
+		return err_set(e, "%s names a folder, not a file", path);
+	/* Beside path, so that rename stays in one file system; hidden, so that
+	 * nothing serving the folder by name hands out a half-written file. */
+	int n = snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return err_set(e, "the path %s is too long", path);
+	/* 0600 until the data is in: a secret is never readable by others,
+	 * not even for a moment. */
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "cannot create a file beside %s", path);
+	if (fileio_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err_sys(e, "cannot write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		err_sys(e, "cannot write %s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		err_sys(e, "cannot put %s in place", path);
+		unlink(tmp);
+		return -1;
+	}
+	return sync_parent(path, e);
 }
 
 /* "1 MiB", "64 KiB" or "100 bytes": the cap as a person reads it. */

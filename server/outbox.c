@@ -3,7 +3,10 @@
  * the relay, and ID.env, its envelope (sender, recipients, tries so far, when
  * to try next, the last error). ID.env is written after ID.eml and is what
  * makes a message queued; it is replaced whole (written in tmp/, fsynced,
- * renamed) after every try, so a crash leaves the old or the new one. */
+ * renamed) after every try, so a crash leaves the old or the new one.
+ * A failed delivery goes back to its sender: into the sender's Maildir, or
+ * with mail.store imap, where no local Maildir is anyone's, as a report from
+ * the null sender <> through the relay, as an MTA returns mail. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "mailbox.h"
 #include "outbox.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
@@ -55,10 +59,11 @@ struct relay_settings {
 	int tls_required;
 	long timeout, retry_delay, max_attempts;
 	char mail_root[PATH_MAX];
+	int imap; /* mail.store imap: the mailboxes are the IMAP site's, behind the relay */
 };
 
 struct envelope {
-	char sender[USER_ADDRESS_MAX];
+	char sender[USER_ADDRESS_MAX]; /* "": the null sender <>, a report never returned */
 	char rcpt[RCPT_MAX][USER_ADDRESS_MAX];
 	size_t nrcpt;
 	long queued, attempts, next;
@@ -159,7 +164,7 @@ static int env_write(const struct outbox *ob, const char *id, const struct envel
 	struct buf b;
 	buf_init(&b, ENV_MAX);
 	buf_puts(&b, "webmsg-outbox 1\n");
-	put_field(&b, "from", env->sender);
+	put_field(&b, "from", env->sender[0] ? env->sender : "<>");
 	for (size_t i = 0; i < env->nrcpt; i++)
 		put_field(&b, "to", env->rcpt[i]);
 	buf_printf(&b, "queued %ld\nattempts %ld\nnext %ld\n", env->queued, env->attempts,
@@ -196,7 +201,7 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 		buf_free(&b);
 		return -1;
 	}
-	int bad = b.failed || !b.data || strncmp(b.data, "webmsg-outbox 1\n", 16) != 0;
+	int bad = b.failed || !b.data || strncmp(b.data, "webmsg-outbox 1\n", 16) != 0, from = 0;
 	for (char *line = b.data, *nl; !bad && line && *line; line = nl + 1) {
 		if (!(nl = strchr(line, '\n')))
 			break;
@@ -205,9 +210,10 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 		if (!value)
 			continue;
 		*value++ = '\0';
-		if (strcmp(line, "from") == 0)
-			bad = snprintf(env->sender, sizeof(env->sender), "%s", value) >=
-			      (int)sizeof(env->sender);
+		if (strcmp(line, "from") == 0) /* once; "<>" is the null sender */
+			bad = from++ || !*value ||
+			      snprintf(env->sender, sizeof(env->sender), "%s",
+				       strcmp(value, "<>") == 0 ? "" : value) >= (int)sizeof(env->sender);
 		else if (strcmp(line, "to") == 0)
 			bad = env->nrcpt == RCPT_MAX ||
 			      snprintf(env->rcpt[env->nrcpt++], sizeof(env->rcpt[0]), "%s", value) >=
@@ -222,7 +228,8 @@ static int env_read(const struct outbox *ob, const char *id, struct envelope *en
 			snprintf(env->error, sizeof(env->error), "%s", value);
 	}
 	buf_free(&b);
-	if (bad || !env->sender[0] || !strchr(env->sender, '@') || env->nrcpt == 0)
+	/* Null only when it says <>, never by a missing line. */
+	if (bad || !from || (env->sender[0] && !strchr(env->sender, '@')) || env->nrcpt == 0)
 		return err_set(e, "%s is not an outbox envelope", path);
 	return 0;
 }
@@ -250,14 +257,19 @@ static int read_message(const struct outbox *ob, const char *id, struct buf *out
 	return fileio_append_path(path, 0, out, e);
 }
 
-/* Puts a report into the sender's Inbox, with the message attached. */
-static int bounce(const struct outbox *ob, const struct relay_settings *set, const char *id,
+/* Returns the message to its sender: a report with the message attached,
+ * put into the sender's Inbox under mail.root, or with mail.store imap queued
+ * for the relay from the null sender <> (the sender's mailbox is on the IMAP
+ * site, which only its mail server delivers into; a report that fails in turn
+ * is never returned, so two servers cannot bounce a report back and forth). */
+static int bounce(struct outbox *ob, const struct relay_settings *set, const char *id,
 		  const struct envelope *env, const char *why, struct err *e)
 {
 	char user[USER_ADDRESS_MAX], domain[USER_ADDRESS_MAX], from[USER_ADDRESS_MAX + 64],
 		msgid[256];
 	struct buf body, original, out;
 	struct mailstore *ms;
+	const char *to = env->sender;
 	int rc = -1;
 	if (address_split(env->sender, user, sizeof(user), domain, sizeof(domain), NULL) < 0)
 		return err_set(e, "no sender to return the message to");
@@ -281,8 +293,13 @@ static int bounce(const struct outbox *ob, const struct relay_settings *set, con
 		.attachments = &up,
 		.nattachments = 1,
 	};
-	if (mime_build(&c, domain, &out, msgid, sizeof(msgid), e) < 0 ||
-	    mailstore_open(set->mail_root, domain, user, &ms, e) < 0)
+	if (mime_build(&c, domain, &out, msgid, sizeof(msgid), e) < 0)
+		goto out;
+	if (set->imap) {
+		rc = outbox_enqueue(ob, "", &to, 1, out.data, out.len, e);
+		goto out;
+	}
+	if (mailstore_open(set->mail_root, domain, user, &ms, e) < 0)
 		goto out;
 	rc = mailstore_deliver(ms, MAIL_INBOX, out.data, out.len, 0, NULL, 0, e);
 	mailstore_close(&ms);
@@ -348,7 +365,9 @@ static enum outcome relay_once(struct outbox *ob, const struct relay_settings *s
 	for (size_t i = 0; i < env->nrcpt; i++)
 		rcpt = curl_slist_append(rcpt, env->rcpt[i]);
 	curl_easy_setopt(c, CURLOPT_URL, set->relay);
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, env->sender);
+	/* Left unset, curl says MAIL FROM:<> (RFC 5321 4.5.5: reports go from the null sender). */
+	if (env->sender[0])
+		curl_easy_setopt(c, CURLOPT_MAIL_FROM, env->sender);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_file);
 	curl_easy_setopt(c, CURLOPT_READDATA, f);
@@ -447,15 +466,22 @@ static enum outcome attempt(struct outbox *ob, const struct relay_settings *set,
 	}
 	if (out == SENT) {
 		log_info("outbox: %s from %s delivered to %zu recipient%s through the relay", id,
-			 env->sender, env->nrcpt, env->nrcpt == 1 ? "" : "s");
+			 env->sender[0] ? env->sender : "<>", env->nrcpt,
+			 env->nrcpt == 1 ? "" : "s");
 		remove_files(ob, id);
+	} else if (out == RETURNED && !env->sender[0]) {
+		log_error("outbox: %s: a report from <> to %s failed (%s); reports are never "
+			  "returned: it stays in the folder for the administrator", id,
+			  env->rcpt[0], why);
+		out = BROKEN;
 	} else if (out == RETURNED) {
 		if (bounce(ob, set, id, env, why, &e) < 0) {
 			log_error("outbox: %s: cannot return it to %s (%s); it stays in the folder "
 				  "for the administrator", id, env->sender, e.msg);
 			out = BROKEN;
 		} else {
-			log_info("outbox: %s returned to %s", id, env->sender);
+			log_info("outbox: %s returned to %s%s", id, env->sender,
+				 set->imap ? " through the relay" : "");
 			remove_files(ob, id);
 		}
 	}
@@ -665,6 +691,7 @@ int outbox_configure(struct outbox *ob, const struct config_snapshot *cfg, struc
 	set->timeout = config_int(cfg, SET_SMTP_TIMEOUT);
 	set->retry_delay = config_int(cfg, SET_SMTP_RETRY_DELAY);
 	set->max_attempts = config_int(cfg, SET_SMTP_MAX_ATTEMPTS);
+	set->imap = mailbox_is_imap(cfg);
 	if (rc == 0) {
 		pthread_mutex_lock(&ob->lock);
 		ob->set = *set;
@@ -719,8 +746,8 @@ int outbox_enqueue(struct outbox *ob, const char *sender, const char *const *rcp
 	if (rc < 0)
 		remove_files(ob, id);
 	if (rc == 0)
-		log_info("outbox: %s queued from %s for %zu recipient%s", id, sender, n,
-			 n == 1 ? "" : "s");
+		log_info("outbox: %s queued from %s for %zu recipient%s", id,
+			 sender[0] ? sender : "<>", n, n == 1 ? "" : "s");
 out:
 	free(env);
 	return rc;

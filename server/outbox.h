@@ -2,7 +2,8 @@
  * then delivered through smtp.relay by the outbox's own threads, so that no
  * request thread ever waits for a relay. Temporary failures are tried again
  * with growing delays; a refusal, or the last failed try, goes back to the
- * sender's Inbox as a bounce. The outbox outlives reloads (it belongs to the
+ * sender as a report: into the sender's Inbox, or with mail.store imap
+ * through the relay from the null sender <>. The outbox outlives reloads (it belongs to the
  * server, not to a generation) and picks up what waits in its folder when the
  * daemon starts. */
 #ifndef WEBMSGD_OUTBOX_H
@@ -18,12 +19,14 @@ struct outbox;
  * and starts the delivery threads. Call with the signals the main thread
  * takes already blocked, and outbox_configure before the first message. */
 int outbox_start(const char *dir, struct outbox **out, struct err *e);
-/* Takes the relay, its timeout, the retry policy and mail.root from cfg (a
- * copy: cfg may go with its generation). At start and after every reload. */
+/* Takes the relay, its timeout, the retry policy, mail.root and mail.store
+ * from cfg (a copy: cfg may go with its generation). At start and after
+ * every reload. */
 int outbox_configure(struct outbox *ob, const struct config_snapshot *cfg, struct err *e);
 /* Spools one message for rcpts (bare addresses) from sender, and returns only
  * once it is on disk (written, fsynced, renamed): the answer "queued" is true
- * even if the daemon stops the next moment. */
+ * even if the daemon stops the next moment. Sender "" is the null sender <>:
+ * a report, which is never returned when it fails in turn. */
 int outbox_enqueue(struct outbox *ob, const char *sender, const char *const *rcpts, size_t n,
 		   const void *msg, size_t len, struct err *e);
 /* A spool only, for a process that does not deliver (the worker): the

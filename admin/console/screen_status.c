@@ -175,7 +175,7 @@ static void draw_ssl(struct rows *r, const struct status_screen *s)
 	else
 		snprintf(text, sizeof(text), "%ld (until %s)%s", s->cert.days_left, s->cert.not_after,
 			 s->cert.self_signed ? ", self-signed" : "");
-	row(r, "Days left", text, s->cert.days_left < 30 ? ROLE_WARN : ROLE_NORMAL);
+	row(r, "Days left", text, s->cert.days_left < TLS_CERT_WARN_DAYS ? ROLE_WARN : ROLE_NORMAL);
 	/* The same as check and service status say (core/cert_status.c). */
 	static const int roles[] = { [CHECK_OK] = ROLE_NORMAL, [CHECK_WARN] = ROLE_WARN,
 				     [CHECK_FAIL] = ROLE_ERROR, [CHECK_SKIP] = ROLE_DIM };

@@ -1,5 +1,7 @@
 /* ssl_wizard.h - the SSL configuration wizard's state, shared by its screen
- * (screen_ssl_wizard.c: the steps, what each asks and checks) and its last
+ * (screen_ssl_wizard.c: the forms, drawing, keys, moving between steps), its
+ * steps (ssl_wizard_cert.c: 1 and 2; ssl_wizard_acme.c: the ACME choice of 2;
+ * ssl_wizard_settings.c: 3 to 5, what each asks and checks) and its last
  * part (ssl_wizard_finish.c: the summary, then doing it). */
 #ifndef WEBMSG_ADMIN_SSL_WIZARD_H
 #define WEBMSG_ADMIN_SSL_WIZARD_H
@@ -90,10 +92,36 @@ struct wizard {
 	struct config_snapshot *opened;
 };
 
-/* The ACME order from the details form into s (whose init is the caller's):
- * -1 with *field the field at fault. */
+/* A step's check failed at field i of f: e goes under it, and the cursor to it. */
+void wizard_field_error(struct form *f, int i, const struct err *e);
+
+/* Steps 1 and 2 (ssl_wizard_cert.c). The details form's fields, in the
+ * order of enum detail_field. */
+void wizard_build_details(struct form *f);
+/* D_ACME_KEY_TYPE's choices, the default first. */
+extern const char *const wizard_acme_key_types[];
+/* STEP_CERT's choices: keeping the current certificate first when it can be
+ * kept, and chosen to start with. */
+void wizard_set_choices(struct wizard *w, int can_keep);
+/* The certificate in the key store chosen at step 1, into w->view. */
+void wizard_describe_cert(struct console *c, struct wizard *w);
+/* Each 0 when the wizard may go on, else -1 with the reason under its field. */
+int wizard_check_keystore(struct console *c, struct wizard *w);
+int wizard_check_cert_choice(struct wizard *w);
+int wizard_check_request(struct wizard *w);
+int wizard_check_import(struct wizard *w);
+
+/* The ACME choice (ssl_wizard_acme.c). The order from the details form into
+ * s (whose init is the caller's): -1 with *field the field at fault. */
 struct acme_setup;
 int wizard_acme_order(struct wizard *w, struct acme_setup *s, struct err *e, int *field);
+int wizard_check_acme(struct wizard *w);
+
+/* Steps 3 to 5 (ssl_wizard_settings.c). What the cipher profile allows, into w->view. */
+void wizard_describe_ciphers(struct wizard *w);
+int wizard_check_ciphers(struct console *c, struct wizard *w);
+int wizard_check_clients(struct console *c, struct wizard *w);
+int wizard_check_enable(struct console *c, struct wizard *w);
 
 /* Describes what applying will do, into w->view. */
 void wizard_summary(struct console *c, struct wizard *w);

@@ -65,11 +65,12 @@ static void level(struct cert_status *c, int acme)
 		snprintf(c->hint, sizeof(c->hint), "%s",
 			 acme ? "webmsg-admin ssl acme renew --force, and see why it failed"
 			      : "replace it: ssl csr and ssl import, ssl acme, or ssl selfsign --force");
-	} else if (c->failure[0] && c->days_left < CERT_STATUS_WARN_DAYS) {
+	} else if (c->failure[0] && c->days_left < TLS_CERT_WARN_DAYS) {
+		/* A failed renewal is urgent once the certificate is close to its end. */
 		c->level = CHECK_FAIL;
 		snprintf(c->hint, sizeof(c->hint), "fix what the CA says, then: webmsg-admin ssl "
 						   "acme renew --force");
-	} else if (c->days_left < CERT_STATUS_WARN_DAYS || c->failure[0]) {
+	} else if (c->days_left < TLS_CERT_WARN_DAYS || c->failure[0]) {
 		c->level = CHECK_WARN;
 		snprintf(c->hint, sizeof(c->hint), "%s",
 			 acme ? "the timer retries; to try now: webmsg-admin ssl acme renew --force"

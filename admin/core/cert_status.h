@@ -12,7 +12,6 @@
 
 struct config_snapshot;
 
-#define CERT_STATUS_WARN_DAYS 14 /* WARN from then; FAIL then if renewal failed */
 #define CERT_STATUS_MAX 2
 
 struct cert_status {

@@ -41,39 +41,10 @@ int config_sync_export(struct db *db, int secrets, char **out, size_t *len, stru
 int config_sync_write(const char *path, const char *data, size_t len, int secrets,
 		      struct err *e)
 {
-	char tmp[4096];
-	int fd, n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	mode_t mask;
-
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(e, "%s: the path is too long", path);
-	/* mkstemp makes the file 0600: a secret is never readable by others,
-	 * not even for a moment. */
-	if ((fd = mkstemp(tmp)) < 0)
-		return err_sys(e, "cannot create a file beside %s", path);
-	mask = umask(0);
+	mode_t mask = umask(0);
 	umask(mask);
-	if ((!secrets && fchmod(fd, 0644 & ~mask) < 0) || fileio_write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, "cannot write %s", tmp);
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_sys(e, "cannot rename %s to %s", tmp, path);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	/* A file with secrets is 0600 from its first byte; one without, what the umask allows. */
+	return fileio_write_atomic(path, data, len, secrets ? 0600 : 0644 & ~mask, e);
 }
 
 int config_sync_read(const char *path, struct config_file **out, struct err *e)

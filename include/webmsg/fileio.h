@@ -1,10 +1,11 @@
 /* fileio.h - the few file operations every module repeated: write all of a
- * buffer through interruptions and short writes, and read a whole file that
- * must not be larger than a cap. */
+ * buffer through interruptions and short writes, replace a file whole, and
+ * read a whole file that must not be larger than a cap. */
 #ifndef WEBMSG_FILEIO_H
 #define WEBMSG_FILEIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct err;
 
@@ -12,6 +13,14 @@ struct err;
  * set (a write that makes no progress counts as EIO), so that the caller
  * names the file in its own message. */
 int fileio_write_all(int fd, const void *data, size_t len);
+
+/* Replaces path with data, whole or not at all, also across a crash: written
+ * to a new hidden file beside it (".NAME.XXXXXX", made 0600 and only then
+ * given mode, exactly: no umask), fsynced, renamed over path, then the
+ * folder fsynced. A link at path is replaced, never followed. On failure the
+ * old file is untouched and the temporary one is gone. */
+int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			struct err *e);
 
 /* Reads fd to its end into a new buffer of *len bytes plus a NUL (free
  * *data). More than max bytes is an error, found without reading more than

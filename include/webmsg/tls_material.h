@@ -104,6 +104,11 @@ struct tls_cert_info {
 
 int tls_cert_info(const char *cert_file, struct tls_cert_info *info, struct err *e);
 
+/* A certificate with fewer days left is a warning wherever it is shown
+ * (check, service status, the console's screens): the one threshold.
+ * ACME renews at two thirds of the lifetime, long before it. */
+#define TLS_CERT_WARN_DAYS 14
+
 /* Everything the daemon needs before it loads a pair: both files readable,
  * the key decrypts with the password ("cannot decrypt the private key with
  * the stored password"), they match, the certificate is valid now. */

@@ -18,9 +18,15 @@ expect_no_match "no WARN or FAIL" '^(WARN|FAIL)' "$(printf '%s\n' "$out" | grep 
 fp=$(served_fingerprint)
 expect_match "the handshake line shows protocol, cipher and the served fingerprint" "OK +HTTPS handshake.*TLSv1\.[23], .*${fp:-none}" "$out"
 
+# One threshold, 14 days, for every line that shows a certificate's days.
+out=$(admin ssl selfsign --cn localhost --san 127.0.0.1 --days 20 --force 2>&1)
+out=$(admin check 2>&1)
+expect_no_match "a certificate with 20 days left is no warning yet" '^WARN .*(expires in|days left)' "$out"
+expect_match "its line says until when it is valid" 'OK +certificate valid until .*\((19|20) days\)' "$out"
 out=$(admin ssl selfsign --cn localhost --san 127.0.0.1 --days 10 --force 2>&1)
 out=$(admin check 2>&1)
-expect_match "a certificate expiring within 30 days is a warning" 'WARN +the certificate expires in 10 days' "$out"
+expect_match "a certificate expiring within 14 days is a warning" 'WARN +the certificate expires in (9|10) days' "$out"
+expect_match "on its status line too" '^WARN +server certificate: .*(9|10) days left' "$out"
 
 # A key password changed behind the program's back: the daemon keeps serving,
 # check names the problem and says what to do.

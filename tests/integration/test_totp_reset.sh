@@ -3,32 +3,11 @@
 # asked for a code after the password; `webmsg-admin user totp reset` turns it
 # off and ends the user's sessions, and the password alone logs on again.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/totp_lib.sh"
 new_instance
 add_user ann@example.org 'Ann-pass-1'
 admin service start >/dev/null
 base="http://127.0.0.1:$HTTP_PORT"
-
-# settings_post JAR FIELD...: posts the settings form with the session's token.
-settings_post() {
-	local jar=$1
-	shift
-	curl -s -b "$jar" -c "$jar" "$base/settings" -o "$WORK/settings.html"
-	local args=(--data-urlencode "csrf=$(csrf_of "$WORK/settings.html")")
-	for f in "$@"; do args+=(--data-urlencode "$f"); done
-	curl -s -b "$jar" -c "$jar" "${args[@]}" -o "$WORK/answer.html" -w '%{http_code}' \
-		"$base/settings"
-}
-
-# The current RFC 6238 code of a base32 secret (HMAC-SHA1, 6 digits, 30 s).
-code_of() {
-	python3 - "$1" <<'PY'
-import base64, hashlib, hmac, struct, sys, time
-key = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
-mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-off = mac[-1] & 15
-print("%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000))
-PY
-}
 
 expect_eq "ann logs on" "303 $base/mail" "$(logon "$WORK/a" "$base" ann@example.org Ann-pass-1)"
 expect_eq "she sets up two-step verification" 200 "$(settings_post "$WORK/a" op=totp_begin)"
@@ -36,7 +15,7 @@ secret=$(grep -o 'id="totp-secret">[A-Z2-7]*<' "$WORK/answer.html" | sed 's/.*>/
 expect_match "the page shows the key" '^[A-Z2-7]{32}$' "$secret"
 expect_match "and its QR code, drawn by the server" '<svg[^>]*class="qr"' "$(cat "$WORK/answer.html")"
 expect_eq "a current code turns it on" 200 \
-	"$(settings_post "$WORK/a" op=totp_confirm "code=$(code_of "$secret")" "secret=$secret")"
+	"$(settings_post "$WORK/a" op=totp_confirm "code=$(fresh_code "$secret")" "secret=$secret")"
 expect_match "the recovery codes are shown" 'id="recovery-codes"><li>' "$(cat "$WORK/answer.html")"
 expect_no_match "the key is not in the database in clear" "$secret" \
 	"$(sqlite3 "$WORK/webmsg.db" 'SELECT totp_secret FROM users')"

@@ -1,13 +1,15 @@
 /* test_fileio.c - writing all of a buffer through short and interrupted
- * writes, and reading whole files under a cap: what every module that saves
- * mail, forms and settings relies on. */
+ * writes, replacing a file whole, and reading whole files under a cap: what
+ * every module that saves mail, forms, settings and key files relies on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -265,6 +267,95 @@ static void test_append_to_buf(void **state)
 	buf_free(&b);
 }
 
+/* Entries of the current folder, "." and ".." aside. */
+static int entries(void)
+{
+	DIR *d = opendir(".");
+	struct dirent *de;
+	int n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void test_write_atomic(void **state)
+{
+	struct tmpdir t;
+	struct err e = { "" };
+	struct stat sb;
+	size_t len;
+	(void)state;
+	tmpdir_enter(&t); /* a folder of its own: its entries are counted */
+	/* The mode asked for, exactly: not what the umask leaves of it. */
+	mode_t mask = umask(077);
+	assert_int_equal(fileio_write_atomic("challenge", "key-auth", 8, 0644, &e), 0);
+	umask(mask);
+	assert_int_equal(stat("challenge", &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	char *got = file_read("challenge", &len);
+	assert_int_equal(len, 8);
+	assert_memory_equal(got, "key-auth", 8);
+	free(got);
+
+	/* Replaced whole, private, and no temporary file is left beside it. */
+	assert_int_equal(fileio_write_atomic("challenge", "second", 6, 0600, &e), 0);
+	assert_int_equal(stat("challenge", &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	got = file_read("challenge", &len);
+	assert_int_equal(len, 6);
+	assert_memory_equal(got, "second", 6);
+	free(got);
+	assert_int_equal(entries(), 1);
+
+	/* A link in its place is replaced, and what it pointed to is untouched. */
+	file_write("target", "theirs", 6);
+	assert_int_equal(symlink("target", "link"), 0);
+	assert_int_equal(fileio_write_atomic("link", "mine", 4, 0600, &e), 0);
+	assert_int_equal(lstat("link", &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	got = file_read("target", &len);
+	assert_memory_equal(got, "theirs", 6);
+	free(got);
+
+	/* In a folder given by path, and an empty file is a file. */
+	assert_int_equal(mkdir("sub", 0700), 0);
+	assert_int_equal(fileio_write_atomic("sub/empty", "", 0, 0600, &e), 0);
+	assert_int_equal(stat("sub/empty", &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+	tmpdir_leave(&t);
+}
+
+static void test_write_atomic_fails_whole(void **state)
+{
+	struct tmpdir t;
+	struct err e = { "" };
+	char name[251];
+	size_t len;
+	(void)state;
+	tmpdir_enter(&t); /* a folder of its own: its entries are counted */
+	/* A file whose temporary name would be longer than a name may be: the
+	 * write fails, the old content stays and nothing is left beside it. */
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	file_write(name, "old", 3);
+	assert_int_equal(fileio_write_atomic(name, "new", 3, 0600, &e), -1);
+	assert_contains(e.msg, "cannot create a file beside");
+	char *got = file_read(name, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(got, "old", 3);
+	free(got);
+	assert_int_equal(entries(), 1);
+
+	/* No folder to put it in: an error naming the path. */
+	assert_int_equal(fileio_write_atomic("missing/file", "x", 1, 0600, &e), -1);
+	assert_contains(e.msg, "missing/file");
+	assert_int_equal(fileio_write_atomic("sub/", "x", 1, 0600, &e), -1);
+	assert_int_equal(entries(), 1);
+	tmpdir_leave(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_read_fd_cap_on_pipe),
 		cmocka_unit_test(test_read_missing_and_odd_files),
 		cmocka_unit_test(test_append_to_buf),
+		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_write_atomic_fails_whole),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* test_outbox.c - the outbox's spool: a message is on disk, private, before
  * outbox_enqueue returns; what waits is picked up by the next start, once;
- * half-written leftovers of a stop in the middle of spooling are cleared. */
+ * half-written leftovers of a stop in the middle of spooling are cleared;
+ * a report from the null sender <> is queued and kept as such. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,11 +125,46 @@ static void test_picked_up_at_start(void **state)
 	tmpdir_leave(&t);
 }
 
+static void test_null_sender(void **state)
+{
+	struct tmpdir t;
+	struct outbox *ob;
+	struct err e = { "" };
+	const char *rcpts[] = { "ann@example.org" };
+	(void)state;
+	tmpdir_enter(&t);
+	assert_int_equal(outbox_start("outbox", &ob, &e), 0);
+	assert_int_equal(outbox_enqueue(ob, "", rcpts, 1, message, sizeof(message) - 1, &e), 0);
+	outbox_stop(&ob);
+	DIR *d = opendir("outbox");
+	struct dirent *de;
+	char path[PATH_MAX + 300];
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".env")) {
+			snprintf(path, sizeof(path), "outbox/%s", de->d_name);
+			char *env = file_read(path, NULL);
+			assert_contains(env, "from <>\nto ann@example.org\n");
+			free(env);
+		}
+	closedir(d);
+	/* Without a "from" line it is not a report: it stays for the administrator. */
+	file_write("outbox/4.nofrom.env", "webmsg-outbox 1\nto ann@example.org\n", 35);
+	file_write("outbox/4.nofrom.eml", message, sizeof(message) - 1);
+	/* Nor is a sender that is no address. */
+	file_write("outbox/5.bare.env", "webmsg-outbox 1\nfrom ann\nto b@example.org\n", 42);
+	file_write("outbox/5.bare.eml", message, sizeof(message) - 1);
+	assert_int_equal(outbox_start("outbox", &ob, &e), 0);
+	assert_int_equal(outbox_count(ob), 1);
+	outbox_stop(&ob);
+	tmpdir_leave(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spooled_before_the_answer),
 		cmocka_unit_test(test_picked_up_at_start),
+		cmocka_unit_test(test_null_sender),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
