@@ -129,6 +129,7 @@ int imap_store_select_folder(struct imap_store *s, const char *folder, struct er
 	if (imap_store_to_server(s, folder, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
 	s->selected[0] = '\0';
+	s->present = 0;
 	r = mailimap_select(imap_store_session(s), mb);
 	if (r == MAILIMAP_ERROR_SELECT) {
 		err_set(e, "no folder named '%.*s'", 64, folder);
@@ -202,6 +203,7 @@ int imap_store_expunge(struct imap_store *s, struct mailimap_set *set, struct er
 	}
 	r = mailimap_uid_store(imap_store_session(s), set, att);
 	mailimap_store_att_flags_free(att);
+	s->present = 0;
 	if (r != MAILIMAP_NO_ERROR)
 		return FAIL(s, r, "delete a message", e);
 	if (imap_client_caps(s->c) & IMAP_CAP_UIDPLUS)
@@ -222,6 +224,7 @@ int imap_store_move_set(struct imap_store *s, struct mailimap_set *set, const ch
 	if (imap_store_to_server(s, to, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
 	imap_store_cache_drop(s);
+	s->present = 0;
 	if (imap_client_caps(s->c) & IMAP_CAP_MOVE) {
 		r = mailimap_uid_move(imap_store_session(s), set, mb);
 	} else {
@@ -251,6 +254,7 @@ static void imap_close(void *be)
 	if (!s)
 		return;
 	imap_store_cache_drop(s);
+	imap_store_parts_drop(s);
 	imap_client_close(&s->c);
 	free(s);
 }
@@ -399,6 +403,8 @@ static int imap_alive(void *be, struct err *e)
 {
 	struct imap_store *s = be;
 	int r;
+	/* A new request: what the last one found there may be gone. */
+	s->present = 0;
 	if (imap_client_broken(s->c))
 		return FAIL(s, 0, "", e);
 	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
