@@ -342,6 +342,10 @@ int mailstore_imap_connect(const struct mailstore_imap *server, const char *user
 	    snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s", server->ca_file) >=
 		    (int)sizeof(cfg.ca_file))
 		return err_set(e, "mail.imap_ca_file: the path is too long");
+	if (server->addresses &&
+	    snprintf(cfg.addrs, sizeof(cfg.addrs), "%s", server->addresses) >=
+		    (int)sizeof(cfg.addrs))
+		return err_set(e, "the mail server's addresses are too long");
 	if (!(s = calloc(1, sizeof(*s))))
 		return err_set(e, "out of memory");
 	s->no_sort = server->no_sort;
