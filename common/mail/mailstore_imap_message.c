@@ -63,57 +63,65 @@ static int message_there(struct imap_store *s, const char *folder, const char *i
 	return mailstore_imap_summary(s, folder, id, &m, e);
 }
 
-int mailstore_imap_set_flags(void *be, const char *folder, const char *id, unsigned set,
-			  unsigned clear, struct err *e)
+/* What to do to one message: the arguments of the set operations. */
+struct one_op {
+	enum { ONE_FLAGS, ONE_MOVE, ONE_REMOVE } what;
+	unsigned set, clear; /* ONE_FLAGS */
+	const char *to;      /* ONE_MOVE */
+};
+
+/* Runs op on message id of folder (checked to be there) as a set of one
+ * UID, with the set operations the whole-folder ones use too. */
+static int on_one(struct imap_store *s, const char *folder, const char *id,
+		  const struct one_op *op, struct err *e)
 {
-	struct imap_store *s = be;
 	struct mailimap_set *one;
 	uint32_t uid;
 	int r;
 	if ((r = message_there(s, folder, id, &uid, e)) < 0)
 		return r;
-	set &= ~(unsigned)MAIL_HAS_ATTACHMENT;
-	clear &= ~(unsigned)MAIL_HAS_ATTACHMENT;
 	if (!(one = mailimap_set_new_single(uid)))
 		return err_set(e, "out of memory");
-	r = 0;
-	if (set)
-		r = imap_store_store_flags(s, one, set, 1, e);
-	if (r == 0 && clear)
-		r = imap_store_store_flags(s, one, clear, 0, e);
+	switch (op->what) {
+	case ONE_FLAGS:
+		r = 0;
+		if (op->set)
+			r = imap_store_store_flags(s, one, op->set, 1, e);
+		if (r == 0 && op->clear)
+			r = imap_store_store_flags(s, one, op->clear, 0, e);
+		break;
+	case ONE_MOVE:
+		r = imap_store_move_set(s, one, op->to, e);
+		break;
+	default:
+		r = imap_store_expunge(s, one, e);
+		break;
+	}
 	mailimap_set_free(one);
 	return r;
+}
+
+int mailstore_imap_set_flags(void *be, const char *folder, const char *id, unsigned set,
+			  unsigned clear, struct err *e)
+{
+	/* Not a flag on the server: what the structure says. */
+	const struct one_op op = { .what = ONE_FLAGS,
+				   .set = set & ~(unsigned)MAIL_HAS_ATTACHMENT,
+				   .clear = clear & ~(unsigned)MAIL_HAS_ATTACHMENT };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_move(void *be, const char *folder, const char *id, const char *to,
 		     struct err *e)
 {
-	struct imap_store *s = be;
-	struct mailimap_set *one;
-	uint32_t uid;
-	int r;
-	if ((r = message_there(s, folder, id, &uid, e)) < 0)
-		return r;
-	if (!(one = mailimap_set_new_single(uid)))
-		return err_set(e, "out of memory");
-	r = imap_store_move_set(s, one, to, e);
-	mailimap_set_free(one);
-	return r;
+	const struct one_op op = { .what = ONE_MOVE, .to = to };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_remove(void *be, const char *folder, const char *id, struct err *e)
 {
-	struct imap_store *s = be;
-	struct mailimap_set *one;
-	uint32_t uid;
-	int r;
-	if ((r = message_there(s, folder, id, &uid, e)) < 0)
-		return r;
-	if (!(one = mailimap_set_new_single(uid)))
-		return err_set(e, "out of memory");
-	r = imap_store_expunge(s, one, e);
-	mailimap_set_free(one);
-	return r;
+	const struct one_op op = { .what = ONE_REMOVE };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_deliver(void *be, const char *folder, const void *data, size_t len,
