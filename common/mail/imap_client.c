@@ -245,16 +245,37 @@ static int cap_bit(const char *name)
 	return 0;
 }
 
+/* Forgets the capabilities the server announced, before a command after
+ * which they may differ (STARTTLS, the logon): what is known afterwards
+ * came with that command's answer. */
+static void caps_forget(struct imap_client *c)
+{
+	struct mailimap_connection_info *ci = c->imap->imap_connection_info;
+	if (ci && ci->imap_capability) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+}
+
+/* What the server offers: as it announced it in its last answer (the
+ * greeting's or the logon's CAPABILITY response code, which Dovecot and
+ * most servers send), else asked with CAPABILITY. */
 static int read_caps(struct imap_client *c, struct err *e)
 {
-	struct mailimap_capability_data *data = NULL;
+	struct mailimap_connection_info *ci = c->imap->imap_connection_info;
+	struct mailimap_capability_data *data = NULL, *announced = NULL;
 	int r;
 
-	imap_client_begin(c);
-	if ((r = mailimap_capability(c->imap, &data)) != MAILIMAP_NO_ERROR)
-		return imap_client_fail(c, r, "list its capabilities", e);
+	if (ci && ci->imap_capability) {
+		announced = ci->imap_capability;
+	} else {
+		imap_client_begin(c);
+		if ((r = mailimap_capability(c->imap, &data)) != MAILIMAP_NO_ERROR)
+			return imap_client_fail(c, r, "list its capabilities", e);
+	}
 	c->caps = 0;
-	for (clistiter *it = clist_begin(data->cap_list); it; it = clist_next(it)) {
+	for (clistiter *it = clist_begin((announced ? announced : data)->cap_list); it;
+	     it = clist_next(it)) {
 		struct mailimap_capability *cap = clist_content(it);
 		if (cap->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE) {
 			if (cap->cap_data.cap_auth_type &&
@@ -264,7 +285,8 @@ static int read_caps(struct imap_client *c, struct err *e)
 			c->caps |= (unsigned)cap_bit(cap->cap_data.cap_name);
 		}
 	}
-	mailimap_capability_data_free(data);
+	if (data)
+		mailimap_capability_data_free(data);
 	return 0;
 }
 
@@ -350,6 +372,8 @@ int imap_client_connect(const struct imap_client_config *cfg, struct imap_client
 				   "choose implicit, or a server that offers it");
 			goto fail;
 		}
+		/* Nothing said before TLS counts after it (RFC 3501 6.2.1). */
+		caps_forget(c);
 		imap_client_begin(c);
 		r = mailimap_socket_starttls_with_callback(c->imap, tls_setup, &c->cfg);
 		if (r != MAILIMAP_NO_ERROR) {
@@ -382,6 +406,7 @@ int imap_client_login(struct imap_client *c, const char *user, const char *passw
 		err_set(e, "the mail server refused the user name or password");
 		return 1;
 	}
+	caps_forget(c);
 	imap_client_begin(c);
 	if (!(c->caps & IMAP_CAP_LOGINDISABLED))
 		r = mailimap_login(c->imap, user, password);
