@@ -36,6 +36,13 @@ void imap_store_cache_drop(struct imap_store *s)
 	memset(&s->cache, 0, sizeof(s->cache));
 }
 
+void imap_store_fresh_drop(struct imap_store *s)
+{
+	if (s->fresh_list)
+		mailimap_list_result_free(s->fresh_list);
+	s->fresh_list = NULL;
+}
+
 /* ---- names ---- */
 
 /* webmsg's folder name to the server's mailbox name. */
@@ -255,6 +262,7 @@ static void imap_close(void *be)
 		return;
 	imap_store_cache_drop(s);
 	imap_store_parts_drop(s);
+	imap_store_fresh_drop(s);
 	imap_client_close(&s->c);
 	free(s);
 }
@@ -316,10 +324,13 @@ static int discover(struct imap_store *s, struct err *e)
 			}
 		}
 	}
-	mailimap_list_result_free(res);
+	/* The page that follows lists the folders: this answer is theirs,
+	 * unless a folder is made below. */
+	s->fresh_list = res;
 	for (int i = 0; i < SP_COUNT; i++) {
 		if (found[i])
 			continue;
+		imap_store_fresh_drop(s);
 		r = mailimap_create(imap_store_session(s), s->special[i]);
 		if (r != MAILIMAP_NO_ERROR)
 			return FAIL(s, r, "create a folder", e);
@@ -409,6 +420,7 @@ static int imap_alive(void *be, struct err *e)
 	int r;
 	/* A new request: what the last one found there may be gone. */
 	s->present = 0;
+	imap_store_fresh_drop(s);
 	if (imap_client_broken(s->c))
 		return FAIL(s, 0, "", e);
 	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)

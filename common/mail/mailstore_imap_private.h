@@ -58,6 +58,10 @@ struct imap_store {
 	 * a change of its flags needs no FETCH to know it is there. Forgotten
 	 * at another SELECT, a removal or move, and each request's start. */
 	uint32_t present;
+	/* The LIST answer the logon's discovery read: the folder list of the
+	 * same request takes it instead of a second LIST (NULL: none). Dropped
+	 * at the next request and when a folder is made, renamed or deleted. */
+	clist *fresh_list;
 	int no_sort; /* act as if the server had no SORT (tests) */
 };
 
@@ -65,6 +69,7 @@ struct imap_store {
 
 /* mailstore_imap.c: names, ids and commands */
 void imap_store_cache_drop(struct imap_store *s);
+void imap_store_fresh_drop(struct imap_store *s);
 int imap_store_to_server(struct imap_store *s, const char *name, char *out, size_t outlen, struct err *e);
 int imap_store_from_server(struct imap_store *s, const char *mb, char delim, char *out, size_t outlen);
 int imap_store_uid_parse(const char *id, uint32_t *uid, struct err *e);
