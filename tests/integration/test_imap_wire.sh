@@ -4,7 +4,9 @@
 # command webmsgd sends. A warm list page (the session's connection kept)
 # asks the folder list and each folder's counts once, opens its folder at
 # most once and never asks the capabilities again; a message page the same,
-# and reads the message's structure once (not again for its text part).
+# and reads the message's structure once (not again for its text part). The
+# first page on a new connection lists the folders once too (the logon's
+# discovery answer serves it) and asks no capabilities Dovecot announced.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 
@@ -34,21 +36,28 @@ admin config set mail.imap_server "127.0.0.1:$PROXY_PORT" >/dev/null &&
 admin service start >/dev/null || { fail "webmsgd starts"; finish; }
 base="http://127.0.0.1:$HTTP_PORT"
 
+# mark: from here on; since: the names of the commands sent since the mark;
+# show: them with their arguments, for the test's log; count [COMMAND]: how
+# many (all, or those of that name).
+mark() { MARK=$(wc -l <"$WIRE"); }
+since() { tail -n +"$((MARK + 1))" "$WIRE" | cut -d' ' -f2- | cut -f1; }
+show() { tail -n +"$((MARK + 1))" "$WIRE" | sed 's/^/#   /'; }
+count() { if [ $# -eq 0 ]; then since | wc -l; else since | grep -cx "$1" || true; fi; }
+
 out=$(logon "$WORK/a" "$base" alice "$PASSWORD")
 expect_eq "alice logs on through the proxy" "303 $base/mail" "$out"
+mark
 page=$(curl -s -b "$WORK/a" "$base/mail")
 expect_match "the first list page shows her mail" "Wire test 3" "$page"
+echo "# the first list page (a new connection) sends:"; show
+expect_eq "it logs on once" 1 "$(count LOGIN)"
+expect_eq "it lists the folders once (the logon's LIST serves the page)" 1 "$(count LIST)"
+expect_eq "it asks no capabilities (Dovecot announces them)" 0 "$(count CAPABILITY)"
 url=$(grep -o '<a href="[^"]*">Wire test 2' <<<"$page" | sed 's/<a href="//; s/".*//; s/&amp;/\&/g')
 check "it links the message" test -n "$url"
 # Warm: the connection is kept and its folder known. Read it once first.
 curl -s -o /dev/null -b "$WORK/a" "$base$url"
 
-# count [COMMAND]: the commands logged since the mark (all, or those named).
-mark() { MARK=$(wc -l <"$WIRE"); }
-since() { tail -n +"$((MARK + 1))" "$WIRE" | cut -d' ' -f2- | cut -f1; }
-# The commands since the mark with their arguments, for the log of the test.
-show() { tail -n +"$((MARK + 1))" "$WIRE" | sed 's/^/#   /'; }
-count() { since | { [ $# -eq 0 ] && cat || grep -cx "$1" || true; } | { [ $# -eq 0 ] && wc -l || cat; }; }
 folders=$(dovecot_adm mailbox list -u alice | wc -l)
 
 mark
