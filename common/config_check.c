@@ -251,15 +251,37 @@ static void rule_mail_store(struct run *r)
 		}
 		fclose(f);
 	}
-	report(r, CONFIG_CHECK_OK, SET_MAIL_STORE, NULL, "mail on the IMAP server %s port %u (%s)",
-	       host, port, tls == IMAP_TLS_IMPLICIT ? "TLS" : tls == IMAP_TLS_STARTTLS ? "STARTTLS"
-										  : "no TLS, this machine");
-	if (!imap_server_found_without_dns(host, "/etc/hosts"))
-		report(r, CONFIG_CHECK_WARN, SET_MAIL_IMAP_SERVER,
-		       "give its address, or add the name to /etc/hosts",
-		       "mail.imap_server: %s is not in /etc/hosts, and the workers cannot ask DNS "
-		       "(their sandbox allows no lookups): pages would say the mail server is "
-		       "not reachable", host);
+	/* Resolved here, where the daemon decides to serve it: the workers
+	 * connect to these addresses (their sandbox allows no lookup), and a
+	 * name that does not resolve leaves the configuration served before. */
+	char addrs[IMAP_ADDRS_LEN];
+	if (imap_server_resolve(host, addrs, &e) < 0) {
+		report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_SERVER,
+		       "check the name, or give the server's address",
+		       "mail.imap_server: %s", e.msg);
+		return;
+	}
+	for (const char *p = addrs; tls == IMAP_TLS_NONE && *p;) {
+		char num[64];
+		size_t l = strcspn(p, " ");
+		snprintf(num, sizeof(num), "%.*s", (int)(l < sizeof(num) ? l : sizeof(num) - 1), p);
+		if (!imap_server_loopback(num)) {
+			report(r, CONFIG_CHECK_FAIL, SET_MAIL_IMAP_TLS,
+			       "choose implicit or starttls, or a server on this machine",
+			       "mail.imap_tls none: %s is %s, not on this machine", host, num);
+			return;
+		}
+		p += l;
+		p += *p == ' ';
+	}
+	if (r->env && r->env->imap_addrs)
+		snprintf(r->env->imap_addrs, IMAP_ADDRS_LEN, "%s", addrs);
+	report(r, CONFIG_CHECK_OK, SET_MAIL_STORE, NULL,
+	       "mail on the IMAP server %s port %u (%s)%s%s%s", host, port,
+	       tls == IMAP_TLS_IMPLICIT ? "TLS" : tls == IMAP_TLS_STARTTLS ? "STARTTLS"
+									 : "no TLS, this machine",
+	       strcmp(addrs, host) ? ", at " : "", strcmp(addrs, host) ? addrs : "",
+	       strcmp(addrs, host) ? " as resolved now (again at each start and reload)" : "");
 }
 
 /* Who the workers that parse HTTP, TLS and mail serve as. Started as root,
@@ -541,6 +563,8 @@ int config_check_run(const struct config_snapshot *cfg, const struct config_chec
 		     config_check_fn fn, void *arg)
 {
 	struct run r = { .cfg = cfg, .env = env, .fn = fn, .arg = arg };
+	if (env && env->imap_addrs)
+		env->imap_addrs[0] = '\0';
 	r.ssl = config_bool(cfg, SET_SSL_ENABLE);
 	if (env && env->tls) {
 		memset(env->tls, 0, sizeof(*env->tls));

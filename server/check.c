@@ -47,12 +47,12 @@ static int check_share(const char *share_dir, const struct check_report *r)
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg)
 {
-	return check_config_load(srv, cfg, report, arg, NULL);
+	return check_config_load(srv, cfg, report, arg, NULL, NULL);
 }
 
 int check_config_load(struct server *srv, const struct config_snapshot *cfg,
 		      void (*report)(const char *problem, void *arg), void *arg,
-		      struct config_check_tls *tls)
+		      struct config_check_tls *tls, char *imap_addrs)
 {
 	struct check_report r = { report, arg };
 	struct config_check_env env;
@@ -78,6 +78,7 @@ int check_config_load(struct server *srv, const struct config_snapshot *cfg,
 		return 1;
 	}
 	env.tls = tls;
+	env.imap_addrs = imap_addrs;
 	problems = config_check_run(cfg, &env, report_failure, &r) + check_share(srv->share_dir, &r);
 	if (problems)
 		config_check_tls_free(tls);

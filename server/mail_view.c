@@ -205,17 +205,26 @@ void mail_view_folder_list(struct request *r, const struct mail_folder *v, size_
 }
 
 /* The folder list (items may be NULL), and the <option>s of the folders a
- * message may move to. */
+ * message may move to; *unread (unless NULL) the current folder's unread
+ * messages, from the same list: with mail.store imap each listing is a
+ * LIST and a STATUS per folder. */
 int mail_view_folders(struct request *r, struct mailstore *ms, const char *current,
-			  struct buf *items, struct buf *options, int *exists, struct err *e)
+			  struct buf *items, struct buf *options, int *exists, long *unread,
+			  struct err *e)
 {
 	struct mail_folder *folders;
 	size_t n;
 	*exists = 0;
+	if (unread)
+		*unread = 0;
 	if (mailstore_folders(ms, &folders, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		*exists |= strcmp(folders[i].name, current) == 0;
+		if (strcmp(folders[i].name, current) == 0) {
+			*exists = 1;
+			if (unread)
+				*unread = folders[i].unread;
+		}
 	mail_view_folder_list(r, folders, n, current, items, options, NULL);
 	free(folders);
 	return 0;

@@ -48,9 +48,11 @@ void mail_view_folder_list(struct request *r, const struct mail_folder *v, size_
 			   const char *current, struct buf *items, struct buf *options,
 			   const char *selected);
 /* The folder list (items may be NULL), and the <option>s of the folders a
- * message may move to; *exists: current is one of them. */
+ * message may move to; *exists: current is one of them; *unread (unless
+ * NULL) its unread messages, from the same one listing of the folders. */
 int mail_view_folders(struct request *r, struct mailstore *ms, const char *current,
-		      struct buf *items, struct buf *options, int *exists, struct err *e);
+		      struct buf *items, struct buf *options, int *exists, long *unread,
+		      struct err *e);
 /* The page for a mailbox that failed: details to the log under an incident id. */
 enum MHD_Result mail_view_error(struct request *r, const struct err *e);
 

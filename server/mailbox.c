@@ -54,6 +54,8 @@ static int open_imap(struct request *r, struct mailstore **ms, struct err *e)
 	const struct mailstore_imap server = {
 		config_str(cfg, SET_MAIL_IMAP_SERVER), config_str(cfg, SET_MAIL_IMAP_TLS), ca,
 		(int)config_int(cfg, SET_MAIL_IMAP_TIMEOUT), 0,
+		/* Resolved by the parent: this process can look nothing up. */
+		r->gen->srv->imap_addrs,
 	};
 	rc = mailstore_open_imap(&server, user, password, ms, e);
 	explicit_bzero(password, sizeof(password));

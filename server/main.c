@@ -219,7 +219,10 @@ static int server_apply(struct server *srv, struct err *e)
 	struct parent_rules before = parent_rules_get(srv);
 	err_clear(e);
 	/* The decision reads the TLS files once and hands over what it checked. */
-	int rc = check_config_load(srv, cfg, first_problem, e, ssl ? &tls : NULL) > 0 ? -1 : 0;
+	char imap_addrs[IMAP_ADDRS_LEN] = "";
+	int rc = check_config_load(srv, cfg, first_problem, e, ssl ? &tls : NULL, imap_addrs) > 0
+			 ? -1
+			 : 0;
 	if (rc == 0 && ssl && (!tls.cert_pem || !tls.key_pem || !tls.priority))
 		rc = err_set(e, "SSL initialisation failed: the TLS material was not handed over");
 	if (rc == 0)
@@ -228,7 +231,7 @@ static int server_apply(struct server *srv, struct err *e)
 		if (apply_log(cfg, e) < 0)
 			log_warnx("%s; keeping the previous log", e->msg);
 		/* The new worker's first requests are decided by its configuration's rules. */
-		parent_rules_set(srv, cfg);
+		parent_rules_set(srv, cfg, imap_addrs);
 		rc = parent_worker_start(srv, cfg, ssl ? &tls : NULL, fds, listeners,
 					 sizeof(listeners), &w, e);
 		if (rc < 0) {
@@ -259,6 +262,10 @@ static int server_apply(struct server *srv, struct err *e)
 		srv->status.config_version = srv->served->version;
 		log_info("worker %ld serves configuration version %ld", (long)w->pid,
 			 srv->status.config_version);
+		if (imap_addrs[0])
+			log_info("mail.imap_server %s: connecting to %s (resolved at this load)",
+				 log_q(config_str(srv->served, SET_MAIL_IMAP_SERVER)),
+				 log_q(imap_addrs));
 	}
 	config_check_tls_free(&tls);
 	config_snapshot_free(&cfg);

@@ -111,22 +111,6 @@ static void render_rows(struct request *r, const struct list_state *st, const ch
 	}
 }
 
-/* The unread messages of a folder, for the tab's title (0 when unknown). */
-static long folder_unread(struct mailstore *ms, const char *folder)
-{
-	struct mail_folder *folders;
-	size_t n;
-	long unread = 0;
-	struct err e;
-	if (mailstore_folders(ms, &folders, &n, &e) < 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(folders[i].name, folder) == 0)
-			unread = folders[i].unread;
-	free(folders);
-	return unread;
-}
-
 /* A column header: its link (the first click sorts it the column's own way,
  * the next turns the order round), and, for the sorted one, the order said
  * in aria-sort and shown as an arrow. */
@@ -176,7 +160,10 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 	buf_init(&rows, LIST_MAX);
 	for (size_t i = 0; i < 3; i++)
 		buf_init(&links[i], 4096);
-	int failed = mail_view_folders(r, ms, folder, &items, &options, &exists, &e) < 0;
+	/* The folders' counts once: the folder's unread one is the tab's title's. */
+	long folder_unread = 0;
+	int failed = mail_view_folders(r, ms, folder, &items, &options, &exists, &folder_unread,
+				       &e) < 0;
 	if (!failed && exists) {
 		failed = list_state_fetch(ms, &st, (size_t)st.page * (size_t)st.page_size,
 					  (size_t)st.page_size, &msgs, &n, &total, &partial, &e) < 0;
@@ -202,7 +189,7 @@ enum MHD_Result page_mail(struct request *r, const char *rest)
 						  &e) < 0;
 		}
 		if (!failed && !st.query[0])
-			unread = folder_unread(ms, folder);
+			unread = folder_unread;
 	}
 	int degraded = mailstore_degraded(ms);
 	mailstore_close(&ms);

@@ -33,17 +33,15 @@ static int message_store(struct request *r, struct mailstore **ms, struct err *e
 	return mailbox_open(r, ms, e);
 }
 
-/* What the page shows of the message; MAILSTORE_TOO_COMPLEX with *size the
- * message's bytes. *missing: the failure is the user's (no such folder or
- * message), not the server's. */
-static int message_view(struct request *r, struct mime_message **m, long *size, int *missing,
-			struct err *e)
+/* What the page shows of the message, read through ms (the page's one
+ * mailbox: with mail.store imap each opening costs the server a command);
+ * MAILSTORE_TOO_COMPLEX with *size the message's bytes. *missing: the
+ * failure is the user's (no such folder or message), not the server's. */
+static int message_view(struct request *r, struct mailstore *ms, struct mime_message **m,
+			long *size, int *missing, struct err *e)
 {
-	struct mailstore *ms;
 	*missing = 0;
 	*size = 0;
-	if (message_store(r, &ms, e) < 0)
-		return -1;
 	const char *folder = mail_view_folder(r), *id = http_arg(r, "id");
 	int rc = mailstore_view(ms, folder, id, m, e);
 	*missing = rc == -1 && mailstore_refused(ms);
@@ -53,7 +51,6 @@ static int message_view(struct request *r, struct mime_message **m, long *size, 
 		if (mailstore_summary(ms, folder, id, &sum, &ignored) == 0)
 			*size = sum.size;
 	}
-	mailstore_close(&ms);
 	return rc;
 }
 
@@ -255,11 +252,17 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	if (http_arg(r, "c")[0])
 		list_state_view(&st, http_arg(r, "c"), http_arg(r, "t"), 0);
 
-	int parsed = message_view(r, &m, &size, &missing, &e);
+	if (message_store(r, &ms, &e) < 0)
+		return mail_view_error(r, &e);
+	int parsed = message_view(r, ms, &m, &size, &missing, &e);
+	if (parsed < 0 && parsed != MAILSTORE_TOO_COMPLEX)
+		mailstore_close(&ms);
 	if (parsed == -1 && missing)
 		return message_error(r, missing, &e);
-	if (parsed == MAILSTORE_TOO_COMPLEX && too_complex(size, &e, &m) < 0)
+	if (parsed == MAILSTORE_TOO_COMPLEX && too_complex(size, &e, &m) < 0) {
+		mailstore_close(&ms);
 		return MHD_NO;
+	}
 	if (parsed == -1)
 		return mail_view_error(r, &e);
 	/* Opening it marks it read. */
@@ -267,19 +270,15 @@ enum MHD_Result page_mail_read(struct request *r, const char *rest)
 	struct mail_prefs prefs;
 	mailstore_prefs_default(&prefs);
 	buf_init(&options, LIST_MAX);
-	if (mailbox_open(r, &ms, &e) == 0) {
-		mail_view_prefs(r, ms, &prefs);
-		st.page_size = prefs.per_page;
-		/* A From that is no address shows as the list shows it: its text. */
-		if (!m->from || !m->from[0])
-			mailstore_summary(ms, folder, id, &sum, &e);
-		mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
-		mail_view_folders(r, ms, folder, NULL, &options, &exists, &e);
-		message_nav_make(ms, &st, folder, id, &nav);
-		mailstore_close(&ms);
-	} else {
-		message_nav_make(NULL, &st, folder, id, &nav);
-	}
+	mail_view_prefs(r, ms, &prefs);
+	st.page_size = prefs.per_page;
+	/* A From that is no address shows as the list shows it: its text. */
+	if (!m->from || !m->from[0])
+		mailstore_summary(ms, folder, id, &sum, &e);
+	mailstore_set_flags(ms, folder, id, MAIL_SEEN, 0, &e);
+	mail_view_folders(r, ms, folder, NULL, &options, &exists, NULL, &e);
+	message_nav_make(ms, &st, folder, id, &nav);
+	mailstore_close(&ms);
 	static const char *const modes[] = { "reply", "all", "forward" };
 	for (size_t i = 0; i < 7; i++)
 		buf_init(&urls[i], 4096);

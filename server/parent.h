@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "throttle.h"
+#include "webmsg/imap_server.h"
 #include "webmsg/session_store.h"
 
 struct config_check_tls;
@@ -43,6 +44,10 @@ struct parent_rules {
 		int timeout;
 		int has_key; /* session.secret set: a password can be sealed */
 		unsigned char key[32];
+		/* The server's addresses, resolved when the configuration was
+		 * loaded: the parent's logon checks and the workers connect
+		 * to them ("": the name is looked up). */
+		char addrs[IMAP_ADDRS_LEN];
 	} imap;
 };
 
@@ -55,7 +60,9 @@ int parent_totp_user_policy(struct server *srv, const struct parent_rules *rules
 			    const char *user);
 
 /* parent_imap.c: mail.store imap. */
-void parent_imap_rules(const struct config_snapshot *cfg, struct parent_imap_rules *out);
+/* addrs: mail.imap_server's addresses as the configuration's check resolved them. */
+void parent_imap_rules(const struct config_snapshot *cfg, const char *addrs,
+		       struct parent_imap_rules *out);
 /* The password checked by the IMAP server (LOGIN or AUTHENTICATE PLAIN):
  * 1 right, 0 refused, -1 when the server cannot be asked (e says why, in
  * words for the log). */
@@ -79,8 +86,10 @@ void parent_imap_session_handover(struct server *srv, const char *user, const ch
 /* PRIVSEP_IMAP_CREDS: the live session's user and password. */
 int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
 
-/* After every start and reload: the rules from cfg. */
-void parent_rules_set(struct server *srv, const struct config_snapshot *cfg);
+/* After every start and reload: the rules from cfg, and mail.imap_server's
+ * addresses as its check resolved them (NULL or "": none). */
+void parent_rules_set(struct server *srv, const struct config_snapshot *cfg,
+		      const char *imap_addrs);
 struct parent_rules parent_rules_get(struct server *srv);
 
 /* Starts answering on the n channel sockets (taken over). */

@@ -29,7 +29,8 @@
 #define PENDING_PREFIX "imap-logon:"
 #define SESSION_PREFIX "imap-session:"
 
-void parent_imap_rules(const struct config_snapshot *cfg, struct parent_imap_rules *out)
+void parent_imap_rules(const struct config_snapshot *cfg, const char *addrs,
+		       struct parent_imap_rules *out)
 {
 	struct err e;
 	memset(out, 0, sizeof(*out));
@@ -41,6 +42,7 @@ void parent_imap_rules(const struct config_snapshot *cfg, struct parent_imap_rul
 	if (config_path(cfg, SET_MAIL_IMAP_CA_FILE, out->ca_file, sizeof(out->ca_file), &e) < 0)
 		out->ca_file[0] = '\0';
 	out->timeout = (int)config_int(cfg, SET_MAIL_IMAP_TIMEOUT);
+	snprintf(out->addrs, sizeof(out->addrs), "%s", addrs ? addrs : "");
 	out->has_key = seal_key_derive(config_str(cfg, SET_SESSION_SECRET), SEAL_LABEL, out->key,
 				       &e) == 0;
 	if (!out->has_key)
@@ -50,7 +52,8 @@ void parent_imap_rules(const struct config_snapshot *cfg, struct parent_imap_rul
 int parent_imap_check(const struct parent_imap_rules *r, const char *user,
 		      const char *password, struct err *e)
 {
-	const struct mailstore_imap server = { r->server, r->tls, r->ca_file, r->timeout, 0 };
+	const struct mailstore_imap server = { r->server, r->tls, r->ca_file, r->timeout, 0,
+					       r->addrs };
 	struct mailstore *ms = NULL;
 	if (!user[0] || !password[0]) {
 		err_set(e, "no user name or password");

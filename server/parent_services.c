@@ -44,7 +44,8 @@ struct parent_services {
 	int n;
 };
 
-void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
+void parent_rules_set(struct server *srv, const struct config_snapshot *cfg,
+		      const char *imap_addrs)
 {
 	struct parent_rules r = {
 		.throttle = throttle_logon_rules(cfg),
@@ -60,7 +61,7 @@ void parent_rules_set(struct server *srv, const struct config_snapshot *cfg)
 	if (r.totp_has_key)
 		totp_key_derive(config_str(cfg, SET_SESSION_SECRET), r.totp_key);
 	config_hostname(cfg, r.totp_issuer, sizeof(r.totp_issuer));
-	parent_imap_rules(cfg, &r.imap);
+	parent_imap_rules(cfg, imap_addrs, &r.imap);
 	pthread_mutex_lock(&srv->rules_lock);
 	srv->rules = r;
 	pthread_mutex_unlock(&srv->rules_lock);

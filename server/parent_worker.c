@@ -26,8 +26,10 @@
 /* How long a worker may take from exec to serving. */
 #define START_SECONDS 30
 
+/* The settings, then mail.imap_server's addresses as the parent resolved
+ * them (the worker can look nothing up). */
 static int send_config(int ctl, unsigned char *buf, const struct config_snapshot *cfg,
-		       struct err *e)
+		       const char *imap_addrs, struct err *e)
 {
 	struct privsep_msg m;
 	long n = 0;
@@ -45,6 +47,7 @@ static int send_config(int ctl, unsigned char *buf, const struct config_snapshot
 		privsep_put_str(&m, s->name);
 		privsep_put_str(&m, config_str(cfg, (enum setting_id)i));
 	}
+	privsep_put_str(&m, imap_addrs);
 	return privsep_send(ctl, &m, e);
 }
 
@@ -235,7 +238,7 @@ int parent_worker_start(struct server *srv, const struct config_snapshot *cfg,
 	w->started = time(NULL);
 	int rc = parent_services_start(srv, ours, nch, &w->services, e);
 	nch = -nch; /* ours are the services' now */
-	if (rc < 0 || send_config(w->ctl, buf, cfg, e) < 0 || send_tls(w->ctl, buf, tls, e) < 0 ||
+	if (rc < 0 || send_config(w->ctl, buf, cfg, parent_rules_get(srv).imap.addrs, e) < 0 || send_tls(w->ctl, buf, tls, e) < 0 ||
 	    send_fds(w->ctl, buf, srv, sockets, theirs, -nch, e) < 0)
 		goto fail;
 	for (int i = 0; i < -nch; i++)

@@ -208,9 +208,10 @@ static int add_rules(scmp_filter_ctx ctx, struct err *e)
  * writes and poll are allowed already). The address is not something a
  * filter can read (it sits in memory), so connect itself is open; no other
  * kind of socket can be made to use it with. Datagram sockets (a DNS
- * lookup of a name) are refused softly, so that a server named by a host
- * name that needs DNS fails as "not reachable" instead of killing the
- * worker: name mail.imap_server by address, or by a name in /etc/hosts.
+ * lookup of a name) are refused softly: the parent resolves
+ * mail.imap_server and hands the worker its addresses, so a lookup here
+ * would be a fault, which fails as "not reachable" instead of killing the
+ * worker.
  * The routing socket (AF_NETLINK) is refused softly too. */
 static int add_imap_rules(scmp_filter_ctx ctx, struct err *e)
 {

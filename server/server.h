@@ -12,6 +12,7 @@
 #include "parent.h"
 #include "tls_client.h"
 #include "webmsg/config_check.h"
+#include "webmsg/imap_server.h"
 #include "webmsg/netmask.h"
 #include "webmsg/status.h"
 
@@ -57,6 +58,9 @@ struct server {
 	struct privsep_client *ps;
 	struct websession *sessions;
 	struct outbox *spool;
+	/* The worker's: mail.imap_server's addresses as the parent resolved
+	 * them for its configuration ("": none handed over). */
+	char imap_addrs[IMAP_ADDRS_LEN];
 	/* The worker's confinement, run by generation_build once the site's
 	 * files are read and before its listeners start; NULL: none. */
 	int (*confine)(struct server *srv, struct err *e);
@@ -167,9 +171,11 @@ void server_db_unlock(struct server *srv);
 int check_config(struct server *srv, const struct config_snapshot *cfg,
 		 void (*report)(const char *problem, void *arg), void *arg);
 /* The same, and when tls is not NULL, hands over the TLS material it checked
- * (filled only when SSL is on and nothing was found). */
+ * (filled only when SSL is on and nothing was found); when imap_addrs is not
+ * NULL (IMAP_ADDRS_LEN bytes), mail.imap_server's addresses as it resolved
+ * them ("" when mail.store is not imap). */
 int check_config_load(struct server *srv, const struct config_snapshot *cfg,
 		      void (*report)(const char *problem, void *arg), void *arg,
-		      struct config_check_tls *tls);
+		      struct config_check_tls *tls, char *imap_addrs);
 
 #endif

@@ -44,8 +44,10 @@ int worker_confine(struct server *srv, struct err *e)
 	return sandbox_enter(&confine_spec, e);
 }
 
-/* SETUP_CONFIG: the settings, secrets never among them. */
-static int take_config(struct privsep_msg *m, struct config_snapshot **out, struct err *e)
+/* SETUP_CONFIG: the settings, secrets never among them, then
+ * mail.imap_server's addresses into addrs (IMAP_ADDRS_LEN bytes). */
+static int take_config(struct privsep_msg *m, struct config_snapshot **out, char *addrs,
+		       struct err *e)
 {
 	long long version, n;
 	char dbdir[PATH_MAX], name[128];
@@ -71,6 +73,10 @@ static int take_config(struct privsep_msg *m, struct config_snapshot **out, stru
 			config_snapshot_free(out);
 			return -1;
 		}
+	}
+	if (privsep_get_str(m, addrs, IMAP_ADDRS_LEN) < 0) {
+		config_snapshot_free(out);
+		return err_set(e, "the configuration handed over is malformed");
 	}
 	return 0;
 }
@@ -176,7 +182,7 @@ static int set_up(struct server *srv, int ctl, struct generation **g, struct err
 	if (!buf)
 		return err_set(e, "out of memory");
 	privsep_msg_init(&m, buf, PRIVSEP_BLOB_MAX, 0);
-	if (expect(ctl, &m, PRIVSEP_SETUP_CONFIG, e) < 0 || take_config(&m, &cfg, e) < 0)
+	if (expect(ctl, &m, PRIVSEP_SETUP_CONFIG, e) < 0 || take_config(&m, &cfg, srv->imap_addrs, e) < 0)
 		goto out;
 	privsep_msg_init(&m, buf, PRIVSEP_BLOB_MAX, 0);
 	if (expect(ctl, &m, PRIVSEP_SETUP_TLS, e) < 0 || privsep_get_long(&m, &has_tls) < 0 ||

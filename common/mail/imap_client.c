@@ -50,35 +50,27 @@ void imap_client_begin(struct imap_client *c)
 	clock_gettime(CLOCK_MONOTONIC, &c->began);
 }
 
-/* A TCP connection to host:port within the timeout, over each address the
- * name has until one answers. */
-static int tcp_connect(const struct imap_client_config *cfg, struct err *e)
+/* Tries the addresses of res in order, each within the timeout, until one
+ * answers: a connected socket (non-blocking), or -1 with the last
+ * failure's errno in *saved. */
+static int connect_first(const struct imap_client_config *cfg, struct addrinfo *res, int *saved)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
-	struct addrinfo *res, *ai;
-	char port[8];
-	int rc, fd = -1, saved = 0;
-
-	snprintf(port, sizeof(port), "%u", cfg->port);
-	if ((rc = getaddrinfo(cfg->host, port, &hints, &res)) != 0)
-		return err_set(e, "the mail server is not reachable: %s: %s", cfg->host,
-			       gai_strerror(rc));
-	for (ai = res; ai; ai = ai->ai_next) {
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		struct pollfd p;
-		int soerr = 0;
+		int rc, fd, soerr = 0;
 		socklen_t len = sizeof(soerr);
 
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			    ai->ai_protocol);
 		if (fd < 0) {
-			saved = errno;
+			*saved = errno;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
+			return fd;
 		if (errno != EINPROGRESS) {
-			saved = errno;
-			close(fd), fd = -1;
+			*saved = errno;
+			close(fd);
 			continue;
 		}
 		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
@@ -86,18 +78,54 @@ static int tcp_connect(const struct imap_client_config *cfg, struct err *e)
 			rc = poll(&p, 1, cfg->timeout * 1000);
 		while (rc < 0 && errno == EINTR);
 		if (rc == 0)
-			saved = ETIMEDOUT;
+			*saved = ETIMEDOUT;
 		else if (rc < 0)
-			saved = errno;
+			*saved = errno;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			saved = errno;
+			*saved = errno;
 		else if (soerr)
-			saved = soerr;
+			*saved = soerr;
 		else
-			break;
-		close(fd), fd = -1;
+			return fd;
+		close(fd);
 	}
-	freeaddrinfo(res);
+	return -1;
+}
+
+/* A TCP connection to host:port: to cfg->addrs when given (numbers only:
+ * no lookup), else to what host resolves to. TLS's checks stay on host. */
+static int tcp_connect(const struct imap_client_config *cfg, struct err *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res;
+	char port[8];
+	int rc, fd = -1, saved = ECONNREFUSED;
+
+	snprintf(port, sizeof(port), "%u", cfg->port);
+	if (cfg->addrs[0]) {
+		const char *p = cfg->addrs;
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		while (fd < 0 && *p) {
+			char num[64];
+			size_t l = strcspn(p, " ");
+			if (l && l < sizeof(num)) {
+				memcpy(num, p, l);
+				num[l] = '\0';
+				if ((rc = getaddrinfo(num, port, &hints, &res)) == 0) {
+					fd = connect_first(cfg, res, &saved);
+					freeaddrinfo(res);
+				}
+			}
+			p += l;
+			p += *p == ' ';
+		}
+	} else {
+		if ((rc = getaddrinfo(cfg->host, port, &hints, &res)) != 0)
+			return err_set(e, "the mail server is not reachable: %s: %s", cfg->host,
+				       gai_strerror(rc));
+		fd = connect_first(cfg, res, &saved);
+		freeaddrinfo(res);
+	}
 	if (fd < 0) {
 		if (saved == ETIMEDOUT)
 			return err_set(e, "the mail server is not reachable: %s port %u did not "
@@ -217,16 +245,37 @@ static int cap_bit(const char *name)
 	return 0;
 }
 
+/* Forgets the capabilities the server announced, before a command after
+ * which they may differ (STARTTLS, the logon): what is known afterwards
+ * came with that command's answer. */
+static void caps_forget(struct imap_client *c)
+{
+	struct mailimap_connection_info *ci = c->imap->imap_connection_info;
+	if (ci && ci->imap_capability) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+}
+
+/* What the server offers: as it announced it in its last answer (the
+ * greeting's or the logon's CAPABILITY response code, which Dovecot and
+ * most servers send), else asked with CAPABILITY. */
 static int read_caps(struct imap_client *c, struct err *e)
 {
-	struct mailimap_capability_data *data = NULL;
+	struct mailimap_connection_info *ci = c->imap->imap_connection_info;
+	struct mailimap_capability_data *data = NULL, *announced = NULL;
 	int r;
 
-	imap_client_begin(c);
-	if ((r = mailimap_capability(c->imap, &data)) != MAILIMAP_NO_ERROR)
-		return imap_client_fail(c, r, "list its capabilities", e);
+	if (ci && ci->imap_capability) {
+		announced = ci->imap_capability;
+	} else {
+		imap_client_begin(c);
+		if ((r = mailimap_capability(c->imap, &data)) != MAILIMAP_NO_ERROR)
+			return imap_client_fail(c, r, "list its capabilities", e);
+	}
 	c->caps = 0;
-	for (clistiter *it = clist_begin(data->cap_list); it; it = clist_next(it)) {
+	for (clistiter *it = clist_begin((announced ? announced : data)->cap_list); it;
+	     it = clist_next(it)) {
 		struct mailimap_capability *cap = clist_content(it);
 		if (cap->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE) {
 			if (cap->cap_data.cap_auth_type &&
@@ -236,8 +285,29 @@ static int read_caps(struct imap_client *c, struct err *e)
 			c->caps |= (unsigned)cap_bit(cap->cap_data.cap_name);
 		}
 	}
-	mailimap_capability_data_free(data);
+	if (data)
+		mailimap_capability_data_free(data);
 	return 0;
+}
+
+/* The host is this machine, and so is every address it was resolved to. */
+static int loopback_only(const struct imap_client_config *cfg)
+{
+	if (!imap_server_loopback(cfg->host))
+		return 0;
+	for (const char *p = cfg->addrs; *p;) {
+		char num[64];
+		size_t l = strcspn(p, " ");
+		if (l >= sizeof(num))
+			return 0;
+		memcpy(num, p, l);
+		num[l] = '\0';
+		if (l && !imap_server_loopback(num))
+			return 0;
+		p += l;
+		p += *p == ' ';
+	}
+	return 1;
 }
 
 int imap_client_connect(const struct imap_client_config *cfg, struct imap_client **out,
@@ -248,7 +318,7 @@ int imap_client_connect(const struct imap_client_config *cfg, struct imap_client
 	int fd, r;
 
 	*out = NULL;
-	if (cfg->tls == IMAP_TLS_NONE && !imap_server_loopback(cfg->host))
+	if (cfg->tls == IMAP_TLS_NONE && !loopback_only(cfg))
 		return err_set(e, "a mail server on another machine needs TLS (mail.imap_tls "
 				  "implicit or starttls): passwords would cross the network in "
 				  "the clear");
@@ -302,6 +372,8 @@ int imap_client_connect(const struct imap_client_config *cfg, struct imap_client
 				   "choose implicit, or a server that offers it");
 			goto fail;
 		}
+		/* Nothing said before TLS counts after it (RFC 3501 6.2.1). */
+		caps_forget(c);
 		imap_client_begin(c);
 		r = mailimap_socket_starttls_with_callback(c->imap, tls_setup, &c->cfg);
 		if (r != MAILIMAP_NO_ERROR) {
@@ -334,6 +406,7 @@ int imap_client_login(struct imap_client *c, const char *user, const char *passw
 		err_set(e, "the mail server refused the user name or password");
 		return 1;
 	}
+	caps_forget(c);
 	imap_client_begin(c);
 	if (!(c->caps & IMAP_CAP_LOGINDISABLED))
 		r = mailimap_login(c->imap, user, password);

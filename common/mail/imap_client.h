@@ -21,6 +21,9 @@ struct imap_client_config {
 	char ca_file[4096];
 	/* Seconds the connection, the handshake and each answer may take. */
 	int timeout;
+	/* host's addresses as imap_server_resolve gives them, tried in order
+	 * without a lookup (a worker can make none); "": host is looked up. */
+	char addrs[IMAP_ADDRS_LEN];
 };
 
 /* What the server offers (CAPABILITY, after logon). */

@@ -1,7 +1,9 @@
-/* imap_server.c - parses mail.imap_server and mail.imap_tls (no IMAP
- * library needed: the settings check them in every build). */
+/* imap_server.c - parses mail.imap_server and mail.imap_tls, and resolves
+ * the server's name (no IMAP library needed: the settings check them in
+ * every build). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,27 +68,45 @@ int imap_server_parse(const char *s, enum imap_tls tls, char host_out[IMAP_HOST_
 	return 0;
 }
 
-int imap_server_found_without_dns(const char *host, const char *hosts_file)
+int imap_server_resolve(const char *host, char out[IMAP_ADDRS_LEN], struct err *e)
 {
-	unsigned char a[sizeof(struct in6_addr)];
-	char line[1024];
-	int found = 0;
-	if (inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1)
-		return 1;
-	FILE *f = fopen(hosts_file, "re");
-	if (!f)
-		return 0;
-	/* "address name alias..."; a '#' starts a comment. */
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *save = NULL, *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		strtok_r(line, " \t\r\n", &save);
-		for (char *name; !found && (name = strtok_r(NULL, " \t\r\n", &save));)
-			found = strcasecmp(name, host) == 0;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res;
+	size_t len = 0, n = 0;
+	int rc;
+
+	out[0] = '\0';
+	if (!host[0])
+		return err_set(e, "no host name");
+	if ((rc = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return err_set(e, "%s cannot be resolved: %s", host,
+			       rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	for (struct addrinfo *ai = res; ai && n < IMAP_ADDRS_MAX; ai = ai->ai_next) {
+		char num[INET6_ADDRSTRLEN];
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0,
+				NI_NUMERICHOST) != 0)
+			continue;
+		/* The same address again (another protocol's answer): once. */
+		int seen = 0;
+		for (const char *p = out; *p && !seen; p += strcspn(p, " "), p += *p == ' ') {
+			size_t l = strcspn(p, " ");
+			seen = l == strlen(num) && strncmp(p, num, l) == 0;
+		}
+		if (seen)
+			continue;
+		int w = snprintf(out + len, IMAP_ADDRS_LEN - len, "%s%s", len ? " " : "", num);
+		if (w < 0 || (size_t)w >= IMAP_ADDRS_LEN - len) {
+			out[len] = '\0';
+			break;
+		}
+		len += (size_t)w;
+		n++;
 	}
-	fclose(f);
-	return found;
+	freeaddrinfo(res);
+	if (!n)
+		return err_set(e, "%s has no IPv4 or IPv6 address", host);
+	return 0;
 }
 
 int imap_server_loopback(const char *host)

@@ -36,6 +36,13 @@ void imap_store_cache_drop(struct imap_store *s)
 	memset(&s->cache, 0, sizeof(s->cache));
 }
 
+void imap_store_fresh_drop(struct imap_store *s)
+{
+	if (s->fresh_list)
+		mailimap_list_result_free(s->fresh_list);
+	s->fresh_list = NULL;
+}
+
 /* ---- names ---- */
 
 /* webmsg's folder name to the server's mailbox name. */
@@ -129,6 +136,7 @@ int imap_store_select_folder(struct imap_store *s, const char *folder, struct er
 	if (imap_store_to_server(s, folder, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
 	s->selected[0] = '\0';
+	s->present = 0;
 	r = mailimap_select(imap_store_session(s), mb);
 	if (r == MAILIMAP_ERROR_SELECT) {
 		err_set(e, "no folder named '%.*s'", 64, folder);
@@ -202,6 +210,7 @@ int imap_store_expunge(struct imap_store *s, struct mailimap_set *set, struct er
 	}
 	r = mailimap_uid_store(imap_store_session(s), set, att);
 	mailimap_store_att_flags_free(att);
+	s->present = 0;
 	if (r != MAILIMAP_NO_ERROR)
 		return FAIL(s, r, "delete a message", e);
 	if (imap_client_caps(s->c) & IMAP_CAP_UIDPLUS)
@@ -222,6 +231,7 @@ int imap_store_move_set(struct imap_store *s, struct mailimap_set *set, const ch
 	if (imap_store_to_server(s, to, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
 	imap_store_cache_drop(s);
+	s->present = 0;
 	if (imap_client_caps(s->c) & IMAP_CAP_MOVE) {
 		r = mailimap_uid_move(imap_store_session(s), set, mb);
 	} else {
@@ -251,6 +261,8 @@ static void imap_close(void *be)
 	if (!s)
 		return;
 	imap_store_cache_drop(s);
+	imap_store_parts_drop(s);
+	imap_store_fresh_drop(s);
 	imap_client_close(&s->c);
 	free(s);
 }
@@ -312,10 +324,13 @@ static int discover(struct imap_store *s, struct err *e)
 			}
 		}
 	}
-	mailimap_list_result_free(res);
+	/* The page that follows lists the folders: this answer is theirs,
+	 * unless a folder is made below. */
+	s->fresh_list = res;
 	for (int i = 0; i < SP_COUNT; i++) {
 		if (found[i])
 			continue;
+		imap_store_fresh_drop(s);
 		r = mailimap_create(imap_store_session(s), s->special[i]);
 		if (r != MAILIMAP_NO_ERROR)
 			return FAIL(s, r, "create a folder", e);
@@ -338,6 +353,10 @@ int mailstore_imap_connect(const struct mailstore_imap *server, const char *user
 	    snprintf(cfg.ca_file, sizeof(cfg.ca_file), "%s", server->ca_file) >=
 		    (int)sizeof(cfg.ca_file))
 		return err_set(e, "mail.imap_ca_file: the path is too long");
+	if (server->addresses &&
+	    snprintf(cfg.addrs, sizeof(cfg.addrs), "%s", server->addresses) >=
+		    (int)sizeof(cfg.addrs))
+		return err_set(e, "the mail server's addresses are too long");
 	if (!(s = calloc(1, sizeof(*s))))
 		return err_set(e, "out of memory");
 	s->no_sort = server->no_sort;
@@ -399,6 +418,9 @@ static int imap_alive(void *be, struct err *e)
 {
 	struct imap_store *s = be;
 	int r;
+	/* A new request: what the last one found there may be gone. */
+	s->present = 0;
+	imap_store_fresh_drop(s);
 	if (imap_client_broken(s->c))
 		return FAIL(s, 0, "", e);
 	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)

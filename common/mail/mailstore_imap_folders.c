@@ -53,9 +53,12 @@ int mailstore_imap_folders(void *be, struct mail_folder **out, size_t *n, struct
 
 	if (imap_client_broken(s->c))
 		return FAIL(s, 0, "", e);
-	r = mailimap_list(imap_store_session(s), "", "*", &res);
-	if (r != MAILIMAP_NO_ERROR)
+	if (s->fresh_list) {
+		res = s->fresh_list; /* the logon's, a moment ago */
+		s->fresh_list = NULL;
+	} else if ((r = mailimap_list(imap_store_session(s), "", "*", &res)) != MAILIMAP_NO_ERROR) {
 		return FAIL(s, r, "list folders", e);
+	}
 	if (!(f = calloc((size_t)clist_count(res) + 1, sizeof(*f)))) {
 		mailimap_list_result_free(res);
 		return err_set(e, "out of memory");
@@ -178,6 +181,7 @@ int mailstore_imap_folder_create(void *be, const char *name, struct err *e)
 		return r;
 	if (imap_store_to_server(s, name, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
+	imap_store_fresh_drop(s);
 	r = mailimap_create(imap_store_session(s), mb);
 	if (r == MAILIMAP_ERROR_CREATE) {
 		char why[ERR_MSG_MAX];
@@ -217,6 +221,7 @@ int mailstore_imap_folder_rename(void *be, const char *from, const char *to, str
 	imap_store_cache_drop(s);
 	if ((r = imap_store_select_folder(s, MAIL_INBOX, e)) < 0)
 		return r;
+	imap_store_fresh_drop(s);
 	r = mailimap_rename(imap_store_session(s), a, b);
 	return r == MAILIMAP_NO_ERROR ? 0 : FAIL(s, r, "rename the folder", e);
 }
@@ -256,6 +261,7 @@ int mailstore_imap_folder_delete(void *be, const char *name, struct err *e)
 		return r;
 	if (imap_store_to_server(s, name, mb, sizeof(mb), e) < 0)
 		return MAILSTORE_REFUSED;
+	imap_store_fresh_drop(s);
 	r = mailimap_delete(imap_store_session(s), mb);
 	return r == MAILIMAP_NO_ERROR ? 0 : FAIL(s, r, "delete the folder", e);
 }

@@ -43,69 +43,85 @@ int mailstore_imap_summary(void *be, const char *folder, const char *id, struct 
 		err_set(e, "no such message");
 		return MAILSTORE_REFUSED;
 	}
+	s->present = uid;
 	return 0;
 }
 
-/* Selects folder and checks that the message is there: 0 with its UID. */
+/* Selects folder and checks that the message is there (a FETCH, unless
+ * this request found it there already): 0 with its UID. */
 static int message_there(struct imap_store *s, const char *folder, const char *id,
 			 uint32_t *uid, struct err *e)
 {
 	struct mail_summary m;
-	int r = mailstore_imap_summary(s, folder, id, &m, e);
-	return r < 0 ? r : imap_store_uid_parse(id, uid, e);
+	int r;
+	if (imap_store_uid_parse(id, uid, e) < 0)
+		return MAILSTORE_REFUSED;
+	if ((r = imap_store_select_folder(s, folder, e)) < 0)
+		return r;
+	if (s->present == *uid)
+		return 0;
+	return mailstore_imap_summary(s, folder, id, &m, e);
+}
+
+/* What to do to one message: the arguments of the set operations. */
+struct one_op {
+	enum { ONE_FLAGS, ONE_MOVE, ONE_REMOVE } what;
+	unsigned set, clear; /* ONE_FLAGS */
+	const char *to;      /* ONE_MOVE */
+};
+
+/* Runs op on message id of folder (checked to be there) as a set of one
+ * UID, with the set operations the whole-folder ones use too. */
+static int on_one(struct imap_store *s, const char *folder, const char *id,
+		  const struct one_op *op, struct err *e)
+{
+	struct mailimap_set *one;
+	uint32_t uid;
+	int r;
+	if ((r = message_there(s, folder, id, &uid, e)) < 0)
+		return r;
+	if (!(one = mailimap_set_new_single(uid)))
+		return err_set(e, "out of memory");
+	switch (op->what) {
+	case ONE_FLAGS:
+		r = 0;
+		if (op->set)
+			r = imap_store_store_flags(s, one, op->set, 1, e);
+		if (r == 0 && op->clear)
+			r = imap_store_store_flags(s, one, op->clear, 0, e);
+		break;
+	case ONE_MOVE:
+		r = imap_store_move_set(s, one, op->to, e);
+		break;
+	default:
+		r = imap_store_expunge(s, one, e);
+		break;
+	}
+	mailimap_set_free(one);
+	return r;
 }
 
 int mailstore_imap_set_flags(void *be, const char *folder, const char *id, unsigned set,
 			  unsigned clear, struct err *e)
 {
-	struct imap_store *s = be;
-	struct mailimap_set *one;
-	uint32_t uid;
-	int r;
-	if ((r = message_there(s, folder, id, &uid, e)) < 0)
-		return r;
-	set &= ~(unsigned)MAIL_HAS_ATTACHMENT;
-	clear &= ~(unsigned)MAIL_HAS_ATTACHMENT;
-	if (!(one = mailimap_set_new_single(uid)))
-		return err_set(e, "out of memory");
-	r = 0;
-	if (set)
-		r = imap_store_store_flags(s, one, set, 1, e);
-	if (r == 0 && clear)
-		r = imap_store_store_flags(s, one, clear, 0, e);
-	mailimap_set_free(one);
-	return r;
+	/* Not a flag on the server: what the structure says. */
+	const struct one_op op = { .what = ONE_FLAGS,
+				   .set = set & ~(unsigned)MAIL_HAS_ATTACHMENT,
+				   .clear = clear & ~(unsigned)MAIL_HAS_ATTACHMENT };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_move(void *be, const char *folder, const char *id, const char *to,
 		     struct err *e)
 {
-	struct imap_store *s = be;
-	struct mailimap_set *one;
-	uint32_t uid;
-	int r;
-	if ((r = message_there(s, folder, id, &uid, e)) < 0)
-		return r;
-	if (!(one = mailimap_set_new_single(uid)))
-		return err_set(e, "out of memory");
-	r = imap_store_move_set(s, one, to, e);
-	mailimap_set_free(one);
-	return r;
+	const struct one_op op = { .what = ONE_MOVE, .to = to };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_remove(void *be, const char *folder, const char *id, struct err *e)
 {
-	struct imap_store *s = be;
-	struct mailimap_set *one;
-	uint32_t uid;
-	int r;
-	if ((r = message_there(s, folder, id, &uid, e)) < 0)
-		return r;
-	if (!(one = mailimap_set_new_single(uid)))
-		return err_set(e, "out of memory");
-	r = imap_store_expunge(s, one, e);
-	mailimap_set_free(one);
-	return r;
+	const struct one_op op = { .what = ONE_REMOVE };
+	return on_one(be, folder, id, &op, e);
 }
 
 int mailstore_imap_deliver(void *be, const char *folder, const void *data, size_t len,
@@ -407,6 +423,46 @@ static void walk_body(struct parts_walk *w, const struct mailimap_body *b, const
 	}
 }
 
+void imap_store_parts_drop(struct imap_store *s)
+{
+	free(s->parts.parts);
+	memset(&s->parts, 0, sizeof(s->parts));
+}
+
+/* Keeps what reading st's parts needs, for message uid of the selected
+ * folder (nothing when out of memory: the next part asks again). */
+static void parts_keep(struct imap_store *s, uint32_t uid, const struct mail_structure *st)
+{
+	struct part_memo *v = st->nparts ? calloc(st->nparts, sizeof(*v)) : NULL;
+	imap_store_parts_drop(s);
+	if (st->nparts && !v)
+		return;
+	for (size_t i = 0; i < st->nparts; i++) {
+		snprintf(v[i].id, sizeof(v[i].id), "%s", st->parts[i].id);
+		snprintf(v[i].encoding, sizeof(v[i].encoding), "%s", st->parts[i].encoding);
+		v[i].is_message = strcmp(st->parts[i].type, "message/rfc822") == 0;
+	}
+	snprintf(s->parts.folder, sizeof(s->parts.folder), "%s", s->selected);
+	s->parts.uidvalidity = imap_store_selection(s)->sel_uidvalidity;
+	s->parts.uid = uid;
+	s->parts.parts = v;
+	s->parts.n = st->nparts;
+}
+
+/* Part id of message uid in the selected folder, when its structure is
+ * known; NULL otherwise (*known 0) or when it has no such part (*known 1). */
+static const struct part_memo *part_known(struct imap_store *s, uint32_t uid, const char *id,
+					  int *known)
+{
+	*known = s->parts.uid == uid && s->parts.uid &&
+		 s->parts.uidvalidity == imap_store_selection(s)->sel_uidvalidity &&
+		 strcmp(s->parts.folder, s->selected) == 0;
+	for (size_t i = 0; *known && i < s->parts.n; i++)
+		if (strcmp(s->parts.parts[i].id, id) == 0)
+			return &s->parts.parts[i];
+	return NULL;
+}
+
 /* The structure of message id; with_header 0: its parts only (no headers
  * fetched or filled), what reading one part needs. */
 static int fetch_structure(struct imap_store *s, const char *folder, const char *id,
@@ -476,6 +532,8 @@ static int fetch_structure(struct imap_store *s, const char *folder, const char 
 		goto out;
 	}
 	st->size = sz ? (long)sz->att_data.att_rfc822_size : 0;
+	s->present = uid;
+	parts_keep(s, uid, st);
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -580,27 +638,26 @@ int mailstore_imap_part(void *be, const char *folder, const char *id, const char
 	struct imap_store *s = be;
 	struct mail_structure *st;
 	uint32_t uid;
-	int rc, more;
+	int rc, more, known;
 
-	/* The structure first: the part's encoding, and its size, so that a part
-	 * beyond max is refused without reading it. */
-	if ((rc = fetch_structure(s, folder, id, 0, &st, e)) < 0)
-		return rc == MAILSTORE_TOO_COMPLEX ? -1 : rc;
-	const struct mail_part *p = NULL;
-	for (size_t i = 0; i < st->nparts && !p; i++)
-		if (strcmp(st->parts[i].id, part) == 0)
-			p = &st->parts[i];
-	if (!p) {
+	/* The structure first (unless known): the part's encoding. */
+	if ((rc = opened(s, folder, id, &uid, e)) < 0)
+		return rc;
+	const struct part_memo *p = part_known(s, uid, part, &known);
+	if (!known) {
+		if ((rc = fetch_structure(s, folder, id, 0, &st, e)) < 0)
+			return rc == MAILSTORE_TOO_COMPLEX ? -1 : rc;
 		mailstore_structure_free(&st);
+		if (!(p = part_known(s, uid, part, &known)) && !known)
+			return err_set(e, "out of memory");
+	}
+	if (!p) {
 		err_set(e, "the message has no part %s", part);
 		return MAILSTORE_REFUSED;
 	}
 	char encoding[32];
 	snprintf(encoding, sizeof(encoding), "%s", p->encoding);
-	int is_message = strcmp(p->type, "message/rfc822") == 0;
-	mailstore_structure_free(&st);
-	if (imap_store_uid_parse(id, &uid, e) < 0)
-		return MAILSTORE_REFUSED;
+	int is_message = p->is_message;
 	/* What the part may take encoded when it has max bytes decoded: base64
 	 * 4 for 3 and its line ends (twice max covers lines down to 8
 	 * characters; mailers write 76); quoted-printable at most 3 for 1, and

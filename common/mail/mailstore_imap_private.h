@@ -29,12 +29,39 @@ struct sorted {
 	size_t n;
 };
 
+/* What reading one part of a message needs to know of it. */
+struct part_memo {
+	char id[MAIL_PART_ID_MAX];
+	char encoding[32];
+	int is_message; /* message/rfc822: kept encoded */
+};
+
+/* The parts of the message whose structure was read last. A UID names the
+ * same message for as long as its folder's UIDVALIDITY stays (RFC 3501
+ * 2.3.1.1), so a page that shows a message and then reads its text part
+ * asks its BODYSTRUCTURE once, and so does the next page of it. */
+struct parts_known {
+	char folder[MAIL_FOLDER_MAX];
+	uint32_t uidvalidity, uid;
+	struct part_memo *parts;
+	size_t n;
+};
+
 struct imap_store {
 	struct imap_client *c;
 	char delim; /* the server's hierarchy separator; 0 when flat */
 	char special[SP_COUNT][MAIL_FOLDER_MAX]; /* the server's names */
 	char selected[MAIL_FOLDER_MAX];           /* webmsg's name, "" : none */
 	struct sorted cache;
+	struct parts_known parts;
+	/* A message of the selected folder this request found there (0: none):
+	 * a change of its flags needs no FETCH to know it is there. Forgotten
+	 * at another SELECT, a removal or move, and each request's start. */
+	uint32_t present;
+	/* The LIST answer the logon's discovery read: the folder list of the
+	 * same request takes it instead of a second LIST (NULL: none). Dropped
+	 * at the next request and when a folder is made, renamed or deleted. */
+	clist *fresh_list;
 	int no_sort; /* act as if the server had no SORT (tests) */
 };
 
@@ -42,6 +69,7 @@ struct imap_store {
 
 /* mailstore_imap.c: names, ids and commands */
 void imap_store_cache_drop(struct imap_store *s);
+void imap_store_fresh_drop(struct imap_store *s);
 int imap_store_to_server(struct imap_store *s, const char *name, char *out, size_t outlen, struct err *e);
 int imap_store_from_server(struct imap_store *s, const char *mb, char delim, char *out, size_t outlen);
 int imap_store_uid_parse(const char *id, uint32_t *uid, struct err *e);
@@ -54,6 +82,8 @@ int imap_store_store_flags(struct imap_store *s, struct mailimap_set *set, unsig
 int imap_store_expunge(struct imap_store *s, struct mailimap_set *set, struct err *e);
 int imap_store_move_set(struct imap_store *s, struct mailimap_set *set, const char *to, struct err *e);
 int imap_store_special_use(const struct mailimap_mailbox_list *mb, int *selectable);
+/* mailstore_imap_message.c: forgets s->parts (at the close). */
+void imap_store_parts_drop(struct imap_store *s);
 /* mailstore_imap_list.c: the summaries of messages uids in the selected
  * folder, as many as are still there (*got). */
 int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,

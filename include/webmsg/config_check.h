@@ -69,6 +69,10 @@ struct config_check_env {
 	/* Not NULL: asks for the TLS material. Filled when SSL is on and the
 	 * configuration passes (the run returns 0), left all zero otherwise. */
 	struct config_check_tls *tls;
+	/* Not NULL: a buffer of IMAP_ADDRS_LEN bytes for mail.imap_server's
+	 * addresses as the check resolved them (imap_server.h), for the
+	 * workers; "" when mail.store is not imap or the check failed. */
+	char *imap_addrs;
 };
 
 typedef void (*config_check_fn)(const struct config_check_item *item, void *arg);

@@ -21,8 +21,13 @@ int imap_server_parse(const char *s, enum imap_tls tls, char host[IMAP_HOST_MAX]
 /* 1 when host is this machine: localhost, 127.0.0.0/8 or ::1, where a
  * connection without TLS is allowed. */
 int imap_server_loopback(const char *host);
-/* 1 when the workers can find host without DNS, which their sandbox does
- * not allow: an address, or a name in the hosts file (/etc/hosts). */
-int imap_server_found_without_dns(const char *host, const char *hosts_file);
+/* The addresses of host as numbers, separated by spaces ("192.0.2.7
+ * 2001:db8::7"), at most IMAP_ADDRS_MAX in getaddrinfo's order (DNS, the
+ * hosts file): the parent resolves mail.imap_server at each start and
+ * reload and hands them to the workers, whose sandbox allows no lookup; the
+ * name stays for the certificate's check. An address resolves to itself. */
+#define IMAP_ADDRS_MAX 8
+#define IMAP_ADDRS_LEN (IMAP_ADDRS_MAX * 48)
+int imap_server_resolve(const char *host, char out[IMAP_ADDRS_LEN], struct err *e);
 
 #endif

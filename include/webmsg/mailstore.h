@@ -88,6 +88,9 @@ struct mailstore_imap {
 	const char *ca_file; /* PEM certificates to trust; NULL or "": the system's */
 	int timeout;         /* seconds for the connection and for each answer */
 	int no_sort;         /* 1: sort here even when the server has SORT (tests) */
+	/* The server's addresses, resolved by the parent (imap_server_resolve):
+	 * connected to without a lookup; NULL or "": its name is looked up. */
+	const char *addresses;
 };
 /* Opens user's mailbox on the IMAP server, logged on with password (LOGIN,
  * or AUTHENTICATE PLAIN); the connection is the handle's until

@@ -141,7 +141,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	must(config_snapshot_override(gen.cfg, SET_MAIL_ROOT, mailroot, &e), &e);
 	must(config_snapshot_override(gen.cfg, SET_LOGIN_REMEMBER_ME, "on", &e), &e);
 	must(site_load(srv.share_dir, &gen.site, &e), &e);
-	parent_rules_set(&srv, gen.cfg);
+	parent_rules_set(&srv, gen.cfg, NULL);
 	gen.srv = &srv;
 	srv.current = &gen;
 	/* The row a started daemon writes, which logons and logoffs then update. */

@@ -293,7 +293,10 @@ expect_match "check: the IMAP server as set" "OK +mail on the IMAP server 127.0.
 	"$(admin check 2>&1)"
 check "mail.imap_tls none with a server on this machine" admin config set mail.imap_tls none
 check "a remote server with implicit TLS" admin config set mail.imap_tls implicit
-check "... and its address" admin config set mail.imap_server mail.example.org:993
+# Another machine by address (TEST-NET-1): a name must resolve to be taken.
+check "... and its address" admin config set mail.imap_server 192.0.2.1:993
+out=$(admin config set mail.imap_server no-such-host.invalid:993 2>&1)
+expect_match "a name that does not resolve is refused" "cannot be resolved.*nothing was saved" "$out"
 out=$(admin config set mail.imap_tls none 2>&1)
 expect_match "mail.imap_tls none for another machine: refused" "not on this machine.*nothing was saved" "$out"
 expect_eq "... and not saved" implicit "$(admin config get mail.imap_tls 2>/dev/null)"

@@ -1,11 +1,15 @@
 /* test_imap_server.c - mail.imap_server and mail.imap_tls as they parse:
  * host:port, IPv6 in brackets, default ports per TLS mode, what is refused,
- * which hosts count as this machine (where no TLS is allowed), and which
- * the workers find without DNS. */
+ * which hosts count as this machine (where no TLS is allowed), and the
+ * addresses a name resolves to, as the parent hands them to the workers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "unit.h"
 #include "webmsg/err.h"
@@ -101,30 +105,52 @@ static void test_loopback(void **state)
 	assert_false(imap_server_loopback("imap.example.org"));
 }
 
-static void test_found_without_dns(void **state)
+/* Each address of a resolve's answer: a number, and none twice. */
+static void assert_numbers(const char *addrs, size_t *count)
 {
-	struct tmpdir d;
-	char hosts[PATH_MAX];
+	char seen[IMAP_ADDRS_MAX][64];
+	*count = 0;
+	for (const char *p = addrs; *p;) {
+		size_t l = strcspn(p, " ");
+		unsigned char a[sizeof(struct in6_addr)];
+		assert_true(l > 0 && l < 64);
+		assert_true(*count < IMAP_ADDRS_MAX);
+		snprintf(seen[*count], sizeof(seen[0]), "%.*s", (int)l, p);
+		assert_true(inet_pton(AF_INET, seen[*count], a) == 1 ||
+			    inet_pton(AF_INET6, seen[*count], a) == 1);
+		for (size_t i = 0; i < *count; i++)
+			assert_string_not_equal(seen[i], seen[*count]);
+		(*count)++;
+		p += l;
+		p += *p == ' ';
+	}
+}
+
+static void test_resolve(void **state)
+{
+	char addrs[IMAP_ADDRS_LEN];
+	size_t n;
+	struct err e;
 	(void)state;
-	tmpdir_enter(&d);
-	tmpdir_file(&d, "hosts", hosts, sizeof(hosts));
-	FILE *f = fopen(hosts, "w");
-	assert_non_null(f);
-	fputs("127.0.0.1\tlocalhost\n# 10.0.0.9 commented.example.org\n"
-	      "10.0.0.5  imap.example.org mail # the mail server\n::1 ip6-localhost\n",
-	      f);
-	fclose(f);
-	assert_true(imap_server_found_without_dns("10.1.2.3", hosts));
-	assert_true(imap_server_found_without_dns("2001:db8::1", hosts));
-	assert_true(imap_server_found_without_dns("imap.example.org", hosts));
-	assert_true(imap_server_found_without_dns("MAIL", hosts));
-	assert_true(imap_server_found_without_dns("localhost", hosts));
-	assert_false(imap_server_found_without_dns("commented.example.org", hosts));
-	assert_false(imap_server_found_without_dns("the", hosts));
-	assert_true(imap_server_found_without_dns("10.0.0.5", hosts));
-	assert_false(imap_server_found_without_dns("other.example.org", hosts));
-	assert_false(imap_server_found_without_dns("imap.example.org", "/nonexistent/hosts"));
-	tmpdir_leave(&d);
+	/* An address is its own answer, with no lookup to fail. */
+	assert_int_equal(imap_server_resolve("192.0.2.7", addrs, &e), 0);
+	assert_string_equal(addrs, "192.0.2.7");
+	assert_int_equal(imap_server_resolve("2001:db8::7", addrs, &e), 0);
+	assert_string_equal(addrs, "2001:db8::7");
+	/* A name: its addresses as numbers, what a worker connects to. */
+	assert_int_equal(imap_server_resolve("localhost", addrs, &e), 0);
+	assert_numbers(addrs, &n);
+	assert_true(n >= 1);
+	for (const char *p = addrs; *p; p += strcspn(p, " "), p += *p == ' ') {
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)strcspn(p, " "), p);
+		assert_true(imap_server_loopback(one));
+	}
+	/* A name nothing resolves: refused with the name and the reason. */
+	assert_int_equal(imap_server_resolve("no-such-host.invalid", addrs, &e), -1);
+	assert_non_null(strstr(e.msg, "no-such-host.invalid cannot be resolved"));
+	assert_string_equal(addrs, "");
+	assert_int_equal(imap_server_resolve("", addrs, &e), -1);
 }
 
 int main(void)
@@ -134,7 +160,7 @@ int main(void)
 		cmocka_unit_test(test_long_host),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_found_without_dns),
+		cmocka_unit_test(test_resolve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
