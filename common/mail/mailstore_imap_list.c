@@ -1,6 +1,6 @@
 /* mailstore_imap_list.c - the IMAP mail store's lists: summaries from
- * ENVELOPE, pages sorted by the server (SORT) or here from a cached UID
- * list, and search. */
+ * ENVELOPE, pages from the folder's order (the server's SORT, or sorted
+ * here) kept until a message comes or goes, and search. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -320,38 +320,25 @@ static void sort_summaries(struct mail_summary *m, size_t n, enum mail_sort sort
 }
 
 /* All UIDs of the selected folder in order, sorted here from their
- * summaries, kept in s->cache until the folder changes. */
-static int sorted_here(struct imap_store *s, const char *folder, enum mail_sort sort,
-		       int ascending, struct err *e)
+ * summaries, for servers without SORT. */
+static int sorted_here(struct imap_store *s, enum mail_sort sort, int ascending, uint32_t **uids,
+		       size_t *n, struct err *e)
 {
-	struct mailimap_selection_info *si = imap_store_selection(s);
-	uint32_t *uids = NULL;
 	struct mail_summary *m = NULL;
-	size_t got = 0, i;
-
-	if (s->cache.uids && strcmp(s->cache.folder, folder) == 0 && s->cache.sort == sort &&
-	    s->cache.ascending == ascending && s->cache.uidvalidity == si->sel_uidvalidity &&
-	    s->cache.uidnext == si->sel_uidnext && s->cache.exists == si->sel_exists)
-		return 0;
-	imap_store_cache_drop(s);
+	size_t got = 0;
+	*uids = NULL;
+	*n = 0;
 	if (fetch_all(s, &m, &got, e) < 0)
 		return -1;
-	if (got && !(uids = calloc(got, sizeof(*uids)))) {
+	if (got && !(*uids = calloc(got, sizeof(**uids)))) {
 		free(m);
 		return err_set(e, "out of memory");
 	}
 	sort_summaries(m, got, sort, ascending);
-	for (i = 0; i < got; i++)
-		uids[i] = (uint32_t)strtoul(m[i].id, NULL, 10);
+	for (size_t i = 0; i < got; i++)
+		(*uids)[i] = (uint32_t)strtoul(m[i].id, NULL, 10);
 	free(m);
-	snprintf(s->cache.folder, sizeof(s->cache.folder), "%s", folder);
-	s->cache.sort = sort;
-	s->cache.ascending = ascending;
-	s->cache.uidvalidity = si->sel_uidvalidity;
-	s->cache.uidnext = si->sel_uidnext;
-	s->cache.exists = si->sel_exists;
-	s->cache.uids = uids;
-	s->cache.n = got;
+	*n = got;
 	return 0;
 }
 
@@ -366,77 +353,138 @@ static struct mailimap_sort_key *sort_key(enum mail_sort sort, int ascending)
 	}
 }
 
+/* All UIDs of the selected folder in order, sorted by the server. */
+static int sorted_there(struct imap_store *s, enum mail_sort sort, int ascending,
+			uint32_t **uids, size_t *n, struct err *e)
+{
+	struct mailimap_sort_key *key = sort_key(sort, ascending);
+	struct mailimap_search_key *all = mailimap_search_key_new_all();
+	clist *res = NULL;
+	int r;
+	*uids = NULL;
+	*n = 0;
+	if (!key || !all) {
+		if (key)
+			mailimap_sort_key_free(key);
+		if (all)
+			mailimap_search_key_free(all);
+		return err_set(e, "out of memory");
+	}
+	r = mailimap_uid_sort(imap_store_session(s), "UTF-8", key, all, &res);
+	mailimap_sort_key_free(key);
+	mailimap_search_key_free(all);
+	if (r != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, "sort the folder", e);
+	size_t count = (size_t)clist_count(res);
+	if (count && !(*uids = calloc(count, sizeof(**uids)))) {
+		mailimap_sort_result_free(res);
+		return err_set(e, "out of memory");
+	}
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
+		(*uids)[(*n)++] = *(uint32_t *)clist_content(it);
+	mailimap_sort_result_free(res);
+	return 0;
+}
+
+/* Whether s->cache still holds the selected folder's messages in this
+ * order. Sort keys (date, sender, subject, recipient) never change, so the
+ * order stands while no message came or went: a NOOP brings the server's
+ * EXISTS and EXPUNGE (libetpan keeps the count), and a UID SEARCH for
+ * UIDs from the cache's next one on finds mail that came while other mail
+ * went (the count alone would not show it). A few bytes each way, instead
+ * of the whole folder's order again (600 KB for 100,000 messages). */
+static int cache_fresh(struct imap_store *s, const char *folder, enum mail_sort sort,
+		       int ascending, struct err *e)
+{
+	struct mailimap_selection_info *si = imap_store_selection(s);
+	clist *res = NULL;
+	int r, fresh = 1;
+	if (!s->cache.uids || strcmp(s->cache.folder, folder) != 0 || s->cache.sort != sort ||
+	    s->cache.ascending != ascending || s->cache.uidvalidity != si->sel_uidvalidity)
+		return 0;
+	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, "list messages", e);
+	if (s->cache.exists != si->sel_exists)
+		return 0;
+	struct mailimap_set *set = mailimap_set_new_interval(s->cache.uidnext, 0);
+	struct mailimap_search_key *key = set ? mailimap_search_key_new_uid(set) : NULL;
+	if (!key) {
+		if (set)
+			mailimap_set_free(set);
+		return err_set(e, "out of memory");
+	}
+	r = mailimap_uid_search(imap_store_session(s), NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, "list messages", e);
+	/* "N:*" also matches the newest message when none is as new as N. */
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
+		if (*(uint32_t *)clist_content(it) >= s->cache.uidnext)
+			fresh = 0;
+	mailimap_search_result_free(res);
+	return fresh;
+}
+
+/* s->cache: the selected folder's UIDs in this order, from the server's
+ * SORT when it has one, else sorted here; kept on the store (and so on the
+ * session's kept connection) until the folder changes. */
+static int sorted_uids(struct imap_store *s, const char *folder, enum mail_sort sort,
+		       int ascending, struct err *e)
+{
+	struct mailimap_selection_info *si = imap_store_selection(s);
+	uint32_t *uids = NULL, next = si->sel_uidnext;
+	size_t n = 0;
+	int r = cache_fresh(s, folder, sort, ascending, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	imap_store_cache_drop(s);
+	r = (imap_client_caps(s->c) & IMAP_CAP_SORT) && !s->no_sort
+		    ? sorted_there(s, sort, ascending, &uids, &n, e)
+		    : sorted_here(s, sort, ascending, &uids, &n, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] >= next)
+			next = uids[i] + 1;
+	snprintf(s->cache.folder, sizeof(s->cache.folder), "%s", folder);
+	s->cache.sort = sort;
+	s->cache.ascending = ascending;
+	s->cache.uidvalidity = si->sel_uidvalidity;
+	s->cache.uidnext = next ? next : 1;
+	s->cache.exists = si->sel_exists;
+	s->cache.uids = uids;
+	s->cache.n = n;
+	return 0;
+}
+
 int mailstore_imap_list(void *be, const char *folder, enum mail_sort sort, int ascending,
 		     size_t offset, size_t limit, struct mail_summary **out, size_t *n,
 		     long *total, struct err *e)
 {
 	struct imap_store *s = be;
-	uint32_t *uids = NULL;
-	size_t count = 0, page;
-	clist *res = NULL;
-	int r, rc = -1;
+	size_t count, page;
+	int r;
 
 	if ((r = imap_store_select_folder(s, folder, e)) < 0)
 		return r;
 	*total = (long)imap_store_selection(s)->sel_exists;
 	if (*total == 0 || offset >= (size_t)*total)
 		return 0;
-	if ((imap_client_caps(s->c) & IMAP_CAP_SORT) && !s->no_sort) {
-		struct mailimap_sort_key *key = sort_key(sort, ascending);
-		struct mailimap_search_key *all = mailimap_search_key_new_all();
-		if (!key || !all) {
-			if (key)
-				mailimap_sort_key_free(key);
-			if (all)
-				mailimap_search_key_free(all);
-			return err_set(e, "out of memory");
-		}
-		r = mailimap_uid_sort(imap_store_session(s), "UTF-8", key, all, &res);
-		mailimap_sort_key_free(key);
-		mailimap_search_key_free(all);
-		if (r != MAILIMAP_NO_ERROR)
-			return FAIL(s, r, "sort the folder", e);
-		count = (size_t)clist_count(res);
-		if (count && !(uids = calloc(count, sizeof(*uids)))) {
-			mailimap_sort_result_free(res);
-			return err_set(e, "out of memory");
-		}
-		size_t i = 0;
-		for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-			uids[i++] = *(uint32_t *)clist_content(it);
-		mailimap_sort_result_free(res);
-	} else {
-		/* Mail that came or went since the last command: a NOOP brings
-		 * its EXISTS and EXPUNGE, which the cache's check compares. */
-		if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
-			return FAIL(s, r, "list messages", e);
-		if (sorted_here(s, folder, sort, ascending, e) < 0)
-			return -1;
-		count = s->cache.n;
-		if (count && !(uids = calloc(count, sizeof(*uids))))
-			return err_set(e, "out of memory");
-		if (count)
-			memcpy(uids, s->cache.uids, count * sizeof(*uids));
-	}
+	if ((r = sorted_uids(s, folder, sort, ascending, e)) < 0)
+		return r;
+	count = s->cache.n;
 	*total = (long)count;
-	if (offset >= count) {
-		free(uids);
+	if (offset >= count)
 		return 0;
-	}
 	page = count - offset < limit ? count - offset : limit;
-	if (!(*out = calloc(page ? page : 1, sizeof(**out)))) {
-		err_set(e, "out of memory");
-		goto done;
-	}
-	if (imap_store_fetch_summaries(s, uids + offset, page, *out, n, e) < 0) {
+	if (!(*out = calloc(page ? page : 1, sizeof(**out))))
+		return err_set(e, "out of memory");
+	if (imap_store_fetch_summaries(s, s->cache.uids + offset, page, *out, n, e) < 0) {
 		free(*out);
 		*out = NULL;
-		goto done;
+		return -1;
 	}
-	rc = 0;
-done:
-	free(uids);
-	return rc;
+	return 0;
 }
 
 /* The search key for the words of query (each in the text of the message,

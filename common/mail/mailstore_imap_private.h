@@ -18,8 +18,9 @@ struct err;
 
 enum special { SP_SENT, SP_DRAFTS, SP_TRASH, SP_COUNT };
 
-/* The sort order of one folder, kept between pages when the server has no
- * SORT: the UIDs in order, and what they were sorted from. */
+/* The order of one folder's messages, kept between pages (and requests, on
+ * a kept connection): the UIDs in order, what they were sorted by, and the
+ * folder as it was then (mailstore_imap_list.c checks it is still so). */
 struct sorted {
 	char folder[MAIL_FOLDER_MAX];
 	enum mail_sort sort;

@@ -3,6 +3,8 @@
  * side with doveadm).
  *   imap-store-check SERVER TLS CA_FILE USER PASSWORD TIMEOUT COMMAND [ARGS]
  * COMMAND: open | folders | list FOLDER SORT ASC OFFSET LIMIT |
+ * relist FOLDER SORT ASC OFFSET LIMIT (the list, a line "again?", and when a
+ * line comes on stdin the same list again on the same connection) |
  * search FOLDER|- SORT QUERY | summary FOLDER ID | flags FOLDER ID SET CLEAR |
  * move FOLDER ID TO | delete FOLDER ID | deliver FOLDER FILE FLAGS |
  * create NAME | rename FROM TO | rmdir NAME | empty NAME |
@@ -186,15 +188,25 @@ static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 		free(f);
 		return 0;
 	}
-	if (strcmp(cmd, "list") == 0) {
+	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "relist") == 0) {
 		NEED(5);
 		if (parse_sort(argv[2], &sort) < 0)
 			return -3;
-		if (mailstore_list(ms, argv[1], sort, atoi(argv[3]), strtoul(argv[4], NULL, 10),
-				   strtoul(argv[5], NULL, 10), &m, &n, &total, e) < 0)
-			return -1;
-		print_summaries(m, n, total);
-		free(m);
+		for (int round = 0; round < 2; round++) {
+			char line[16];
+			if (mailstore_list(ms, argv[1], sort, atoi(argv[3]),
+					   strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10), &m,
+					   &n, &total, e) < 0)
+				return -1;
+			print_summaries(m, n, total);
+			free(m);
+			if (round || strcmp(cmd, "relist") != 0)
+				break;
+			printf("again?\n");
+			fflush(stdout);
+			if (!fgets(line, sizeof(line), stdin))
+				break;
+		}
 		return 0;
 	}
 	if (strcmp(cmd, "search") == 0) {

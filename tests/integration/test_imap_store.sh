@@ -84,6 +84,37 @@ for mode in server here; do
 done
 unset IMAP_NO_SORT
 
+# The folder's order is kept on the connection between pages: mail that
+# comes, or comes while other mail goes (the count unchanged), shows on the
+# next page all the same.
+dovecot_adm mailbox create -u alice Kept 2>/dev/null
+keep() { msg "$@" | dovecot_adm save -u alice -m Kept; }
+keep "Mon, 1 Jan 2024 10:00:00 +0000" "a@example.org" "Old one" "x"
+keep "Tue, 2 Jan 2024 10:00:00 +0000" "b@example.org" "Middle one" "x"
+for mode in server here; do
+	if [ $mode = here ]; then export IMAP_NO_SORT=1; else unset IMAP_NO_SORT; fi
+	rm -f "$WORK/relist.in"
+	mkfifo "$WORK/relist.in"
+	store relist Kept date 0 0 50 <"$WORK/relist.in" >"$WORK/relist.out" &
+	lister=$!
+	exec 3>"$WORK/relist.in"
+	for _ in $(seq 200); do grep -q '^again?$' "$WORK/relist.out" && break; sleep 0.1; done
+	first=$(sed '/^again?$/q' "$WORK/relist.out")
+	expect_eq "($mode) first list: two" "Middle one,Old one" "$(subjects "$(grep -v '^again?$' <<<"$first")")"
+	dovecot_adm expunge -u alice mailbox Kept header Subject "Old one" 2>/dev/null
+	keep "Wed, 3 Jan 2024 10:00:00 +0000" "c@example.org" "New one $mode" "x"
+	echo >&3
+	exec 3>&-
+	wait "$lister"
+	second=$(sed '1,/^again?$/d' "$WORK/relist.out")
+	expect_eq "($mode) one gone, one come: the next list has both changes" \
+		"New one $mode,Middle one" "$(subjects "$second")"
+	keep "Mon, 1 Jan 2024 10:00:00 +0000" "a@example.org" "Old one" "x"
+	dovecot_adm expunge -u alice mailbox Kept header Subject "New one" 2>/dev/null
+done
+unset IMAP_NO_SORT
+dovecot_adm mailbox delete -u alice -s Kept 2>/dev/null
+
 out=$(store list INBOX date 0 0 1)
 line=$(sed -n 2p <<<"$out")
 expect_match "the sender's name decoded (RFC 2047), with the address" \
