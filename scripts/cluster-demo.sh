@@ -105,8 +105,8 @@ none_alive() {
 	return 0
 }
 
-# stop_pid NAME FILE WHAT: SIGTERM to the process (and, once it is gone, to
-# what it left), waited for; SIGKILL after 20 s.
+# stop_pid NAME FILE WHAT: SIGTERM to the process, then a wait until it and
+# every process below it have ended; SIGKILL to those left after 20 s.
 stop_pid() {
 	local name=$1 pid all
 	pid=$(live_pid "$2" "$3") || { rm -f "$2"; return 0; }
@@ -158,7 +158,12 @@ if [ "$mode" = stop ]; then
 	say "stopped"
 	exit 0
 fi
-[ "$mode" != reset ] || rm -rf "$dir"
+if [ "$mode" = reset ] && [ -d "$dir" ]; then
+	# Only a folder this script made: WEBMSG_CLUSTER_DIR may name any.
+	[ -e "$dir/a/webmsg.db" ] || [ -e "$dir/dovecot/dovecot.conf" ] ||
+		die "$dir is not a cluster demo's folder: not removed"
+	rm -rf "$dir"
+fi
 
 for cmd in redis-server redis-cli nginx doveadm python3 openssl; do
 	command -v "$cmd" >/dev/null || die "$cmd is not installed (scripts/deps.sh cluster)"
