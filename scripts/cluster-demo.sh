@@ -324,7 +324,7 @@ http {
 }
 EOF
 nginx -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" \
-	</dev/null >>"$dir/nginx/error.log" 2>&1 ||
+	</dev/null >/dev/null 2>&1 ||
 	die "nginx did not start: see $dir/nginx/error.log"
 wait_until 30 port_open "$lb_port" || die "nginx does not answer on port $lb_port"
 
