@@ -415,13 +415,13 @@ static int same_value(const struct setting *s, const char *a, const char *b)
 }
 
 int config_file_keeps(const struct config_snapshot *s, const struct config_file *f,
-		      enum setting_id id)
+		      enum setting_id id, int sealed)
 {
 	const struct setting *set = settings_get(id);
 	const char *here = config_str(s, id);
 	const char *there = f->values[id] ? f->values[id] : set->def;
 	/* Replacing it would make every TOTP key sealed with it unreadable. */
-	if (!(set->flags & SETTING_KEEP) || !here[0])
+	if (!(set->flags & SETTING_KEEP) || !here[0] || !sealed)
 		return 0;
 	if ((set->flags & SETTING_SECRET) && !f->values[id] && !f->secrets)
 		return 0;
@@ -429,7 +429,7 @@ int config_file_keeps(const struct config_snapshot *s, const struct config_file 
 }
 
 size_t config_file_diff(const struct config_snapshot *s, const struct config_file *f,
-			struct config_file_diff *out)
+			int sealed, struct config_file_diff *out)
 {
 	size_t n = 0;
 	for (int i = 0; i < SET_COUNT; i++) {
@@ -439,7 +439,7 @@ size_t config_file_diff(const struct config_snapshot *s, const struct config_fil
 		/* A file without secrets says nothing about them: they are kept. */
 		if ((set->flags & SETTING_SECRET) && !f->values[i] && !f->secrets)
 			continue;
-		if (same_value(set, here, there) || config_file_keeps(s, f, (enum setting_id)i))
+		if (same_value(set, here, there) || config_file_keeps(s, f, (enum setting_id)i, sealed))
 			continue;
 		out[n].id = (enum setting_id)i;
 		out[n].here = here;

@@ -61,6 +61,23 @@ int totp_store_get(struct db *db, const char *address, struct totp_state *s, str
 	return 0;
 }
 
+int totp_store_sealed(struct db *db, int *any, struct err *e)
+{
+	sqlite3_stmt *st;
+	*any = 1; /* when it cannot be read, as if: nothing is replaced */
+	if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM users WHERE totp_secret != '' OR "
+			   "totp_pending != '') OR EXISTS (SELECT 1 FROM totp_recovery)",
+		       &st, e) < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*any = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(db, e, "cannot read the users' second factors");
+	return 0;
+}
+
 /* One statement with text parameters then (optionally) an integer; *changes
  * gets the rows it changed. */
 static int run(struct db *db, const char *sql, const char *const *p, int n, int64_t *num,

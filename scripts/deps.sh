@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   to build and run webmsg
 #   scripts/deps.sh test    to build and run the whole test suite
 #   scripts/deps.sh bench   to build and run the benchmarks in bench/
+#   scripts/deps.sh cluster to build and run scripts/cluster-demo.sh
 #   scripts/deps.sh user    only the webmsg system user and group (build and
 #                           test make them too, when run as root)
 set -euo pipefail
@@ -28,22 +29,28 @@ build_pkgs=(cmake make gcc pkg-config libsqlite3-dev libssl-dev libmicrohttpd-de
 # IMAP server of the IMAP store's tests.
 test_pkgs=(libcmocka-dev curl gnutls-bin sqlite3 tmux python3 procps iproute2 chromium fail2ban systemd
 	clang libclang-rt-dev wrk redis-server pebble dovecot-imapd)
+# test_cluster_demo.sh: nginx is the cluster demo's load balancer.
+test_pkgs+=(nginx-light)
 # The benchmarks load webmsgd and nginx, its peer, with wrk.
 bench_pkgs=(curl sqlite3 python3 procps openssl wrk nginx-light)
 # bench/imap.sh: Roundcube 1.6 on php-fpm beside webmsgd, both on Dovecot.
 bench_pkgs+=(roundcube-core roundcube-sqlite3 php-fpm dovecot-imapd redis-server)
+# scripts/cluster-demo.sh: Dovecot, Redis and nginx in front of two webmsgd,
+# and the loopback relay (python3) standing in for the site's mail server.
+cluster_pkgs=(dovecot-imapd redis-server nginx-light python3 openssl)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
 build) ;;
 test) want+=("${test_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
+cluster) want+=("${cluster_pkgs[@]}") ;;
 user)
 	[ "$(id -u)" -eq 0 ] || { echo "$0 user: run it as root" >&2; exit 1; }
 	service_user
 	exit 0
 	;;
-*) echo "usage: $0 build|test|bench|user" >&2; exit 2 ;;
+*) echo "usage: $0 build|test|bench|cluster|user" >&2; exit 2 ;;
 esac
 [ "$(id -u)" -ne 0 ] || service_user
 
@@ -64,7 +71,8 @@ sudo=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts the packaged nginx on port 80; the benchmarks run their own.
+# Debian starts the packaged nginx on port 80; the benchmarks and the cluster
+# demo run their own.
 case " ${missing[*]} " in
 *" nginx-light "*) "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true ;;
 esac

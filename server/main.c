@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	struct server srv = { .dbpath = db_default_path() };
 	struct pidfile *pidfile = NULL;
 	int foreground = 0, check = 0, opt, sig;
-	char pidpath[PATH_MAX], queue_dir[PATH_MAX], mail_root[PATH_MAX];
+	char pidpath[PATH_MAX], queue_dir[PATH_MAX], queue_tmp[PATH_MAX], mail_root[PATH_MAX];
 	struct service_user service_user;
 	sigset_t set;
 	struct err e;
@@ -497,10 +497,15 @@ int main(int argc, char **argv)
 		fail_start(NULL, e.msg);
 	/* Looked up here, as root, once: the workers serve as this user and
 	 * write the mail folder and the outbox, as Dovecot's vmail owns its
-	 * mail. Only the two folders are given to it, not what is in them. */
+	 * mail. Only the folders are given to it, not what is in them: the
+	 * two, and the outbox's tmp/, where a worker writes a message before
+	 * it is queued (made by root here, it would refuse every one). */
+	if (snprintf(queue_tmp, sizeof(queue_tmp), "%s/tmp", queue_dir) >= (int)sizeof(queue_tmp))
+		fail_start(NULL, "smtp.queue_dir: the path is too long");
 	if (service_user_resolve(boot, &service_user, &e) < 0 ||
 	    service_user_own_folder(&service_user, mail_root, &e) < 0 ||
-	    service_user_own_folder(&service_user, queue_dir, &e) < 0)
+	    service_user_own_folder(&service_user, queue_dir, &e) < 0 ||
+	    service_user_own_folder(&service_user, queue_tmp, &e) < 0)
 		fail_start(NULL, e.msg);
 	/* Sessions live in a store beside the database: they outlive reloads and
 	 * restarts, and so do the throttle's counts. A store that cannot be used

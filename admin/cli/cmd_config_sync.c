@@ -85,8 +85,8 @@ static void print_diff(const struct config_sync_result *r, const char *here_titl
 static void print_kept(const struct config_sync_result *r)
 {
 	if (r->kept[0])
-		printf("%s: the file has another value; kept here, never replaced by an import "
-		       "once set (the TOTP keys of this database are sealed with it)\n",
+		printf("%s: the file has another value; kept here, not replaced by an import "
+		       "while TOTP keys of this database are sealed with it\n",
 		       r->kept);
 }
 

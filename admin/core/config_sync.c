@@ -14,6 +14,7 @@
 #include "webmsg/config_check.h"
 #include "webmsg/db.h"
 #include "webmsg/fileio.h"
+#include "webmsg/totp_store.h"
 
 #include "core/config_sync.h"
 
@@ -77,12 +78,15 @@ void config_sync_result_free(struct config_sync_result *r)
 int config_sync_diff(struct db *db, const struct config_file *f, struct config_sync_result *r,
 		     struct err *e)
 {
+	int sealed;
 	memset(r, 0, sizeof(*r));
-	if (config_load(db, &r->before, e) < 0)
+	/* session.secret is kept only where something is sealed with it: a new
+	 * front end takes its model's, as the shared session store needs. */
+	if (totp_store_sealed(db, &sealed, e) < 0 || config_load(db, &r->before, e) < 0)
 		return -1;
-	r->n = config_file_diff(r->before, f, r->diff);
+	r->n = config_file_diff(r->before, f, sealed, r->diff);
 	for (int i = 0; i < SET_COUNT; i++) {
-		if (!config_file_keeps(r->before, f, (enum setting_id)i))
+		if (!config_file_keeps(r->before, f, (enum setting_id)i, sealed))
 			continue;
 		size_t used = strlen(r->kept);
 		snprintf(r->kept + used, sizeof(r->kept) - used, "%s%s", used ? ", " : "",

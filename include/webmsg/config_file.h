@@ -67,14 +67,18 @@ struct config_file_diff {
  * (room for SET_COUNT); returns how many. A setting the file leaves out
  * stands for its default, except a secret, which is compared only when the
  * file carries secrets (and then without its value leaving this module in
- * any message). Values are compared in their canonical spelling. */
+ * any message). Values are compared in their canonical spelling. sealed:
+ * as for config_file_keeps. */
 size_t config_file_diff(const struct config_snapshot *s, const struct config_file *f,
-			struct config_file_diff *out);
+			int sealed, struct config_file_diff *out);
 /* 1 when f has another value for setting id than s, but s keeps its own: a
- * SETTING_KEEP setting (session.secret) that is set in s is never replaced
- * by an import, so config_file_diff leaves it out. */
+ * SETTING_KEEP setting (session.secret) that is set in s is not replaced by
+ * an import while data of s's database is sealed with it (sealed: 1, see
+ * totp_store_sealed), so config_file_diff leaves it out. With nothing
+ * sealed (a new front end taking its model's settings) it is replaced like
+ * any other: front ends sharing a session store need the same one. */
 int config_file_keeps(const struct config_snapshot *s, const struct config_file *f,
-		      enum setting_id id);
+		      enum setting_id id, int sealed);
 
 /* The quoted, escaped spelling of a value as the file writes it, into out;
  * -1 when it does not fit. For showing values safely on a terminal too. */

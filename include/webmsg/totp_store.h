@@ -37,6 +37,9 @@ int totp_store_use_step(struct db *db, const char *address, int64_t step, int *o
  * then used up. */
 int totp_store_use_recovery(struct db *db, const char *address, const char *code, int *ok,
 			    struct err *e);
+/* *any is 1 when some user's second factor (a key, one being enrolled, or
+ * recovery codes) is kept in this database: session.secret seals it. */
+int totp_store_sealed(struct db *db, int *any, struct err *e);
 /* TOTP off: secret, enrolment, last step and recovery codes gone; *was_on
  * (when not NULL) says whether it was on. */
 int totp_store_clear(struct db *db, const char *address, int *was_on, struct err *e);

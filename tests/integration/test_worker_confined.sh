@@ -3,8 +3,9 @@
 # service.user webmsg: the process that holds a client's connection is not
 # the parent, serves as webmsg (uid and gid), has no new privileges and a
 # seccomp filter, holds no handle on the database or a key file, and logon
-# and reading mail work under it. The mail folder is webmsg's; the database
-# and the key store stay root's, 0600 and 0700.
+# and reading mail work under it, and so does queueing mail for another host.
+# The mail folder and the outbox are webmsg's; the database and the key store
+# stay root's, 0600 and 0700.
 . "$(dirname "$0")/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip - the change of user needs the daemon started as root (CI runs as root)"
@@ -21,6 +22,9 @@ new_ssl_instance
 chmod 711 "$WORK"
 admin config set service.user webmsg >/dev/null && admin config set service.group webmsg >/dev/null ||
 	{ fail "serve as webmsg"; finish; }
+# A relay nobody listens on: a message for another host is queued all the same.
+admin config set smtp.relay "smtp://127.0.0.1:$(free_port)" >/dev/null &&
+	admin config set smtp.tls none >/dev/null || { fail "configure a relay"; finish; }
 add_user ann@example.org 'Ann-pass-1'
 out=$(admin service start 2>&1) || { fail "webmsgd starts as root with service.user webmsg: $out"; finish; }
 parent=$(daemon_pid)
@@ -47,6 +51,15 @@ list=$(curl -s -b "$jar" "$base/mail?f=INBOX")
 url=$(printf '%s' "$list" | grep -o 'href="/mail/read[^"]*">Confined hello' | sed 's/^href="//; s/">.*//; s/&amp;/\&/g')
 [ -n "$url" ] || fail "the message is listed"
 expect_match "the message reads" 'Read by an unprivileged worker' "$(curl -s -b "$jar" "$base$url")"
+
+# The worker writes a message for another host into the outbox's tmp/ first.
+csrf=$(csrf_of <(curl -s -b "$jar" "$base/mail/compose"))
+out=$(curl -s -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' -F "csrf=$csrf" \
+	-F "to=carol@elsewhere.example" -F "subject=Confined outbound" -F "body=Queued by webmsg." \
+	-F op=send "$base/mail/send")
+expect_eq "a message for another host is queued" "303 $base/mail?f=INBOX&n=queued" "$out"
+expect_eq "the outbox and its tmp/ are webmsg's" "webmsg webmsg" \
+	"$(stat -c '%U' "$WORK/outbox" "$WORK/outbox/tmp" | tr '\n' ' ' | sed 's/ $//')"
 
 # A connection held open (its headers unfinished, within web.header_timeout)
 # to find the process serving it.

@@ -122,7 +122,7 @@ static void test_hostile_values_round_trip(void **state)
 		assert_string_equal(f->host, "a.example");
 		assert_int_equal(f->schema, 7);
 		struct config_file_diff d[SET_COUNT];
-		assert_int_equal(config_file_diff(s, f, d), 0);
+		assert_int_equal(config_file_diff(s, f, 1, d), 0);
 		config_file_free(&f);
 		free(text);
 		config_snapshot_free(&s);
@@ -240,7 +240,7 @@ static void test_diff(void **state)
 	set(here, SET_SMTP_USER, "a");
 	set(here, SET_LOG_LEVEL, "debug");
 	set(here, SET_SMTP_PASSWORD, "kept");
-	size_t n = config_file_diff(here, f, d);
+	size_t n = config_file_diff(here, f, 1, d);
 	/* 08080 is 8080 in its canonical spelling; smtp.password is not compared. */
 	assert_int_equal(n, 2);
 	assert_int_equal(d[0].id, SET_SMTP_USER);
@@ -258,11 +258,49 @@ static void test_diff(void **state)
 			   "@secrets = \"included\"\n");
 	if (config_file_parse(text, strlen(text), &f, &e) < 0)
 		fail_msg("%s", e.msg);
-	n = config_file_diff(here, f, d);
+	n = config_file_diff(here, f, 1, d);
 	int found = 0;
 	for (size_t i = 0; i < n; i++)
 		found |= d[i].id == SET_SMTP_PASSWORD;
 	assert_true(found);
+	config_file_free(&f);
+	free(text);
+	config_snapshot_free(&here);
+}
+
+/* session.secret: a file with secrets and another value keeps this one while
+ * something here is sealed with it, and replaces it when nothing is (a new
+ * front end taking its model's, which the shared session store needs). */
+static void test_session_secret_kept_only_when_sealed(void **state)
+{
+	struct config_snapshot *here = snapshot();
+	struct config_file *f;
+	struct config_file_diff d[SET_COUNT];
+	struct err e;
+	(void)state;
+	char *text = signed_file("@format = \"webmsg-config 1\"\n@product = \"webmsg\"\n"
+				 "@secrets = \"included\"\n"
+				 "session.secret = \"ffffffffffffffffffffffffffffffff\"\n");
+	if (config_file_parse(text, strlen(text), &f, &e) < 0)
+		fail_msg("%s", e.msg);
+	set(here, SET_SESSION_SECRET, "00000000000000000000000000000000");
+	int listed = 0;
+	size_t n = config_file_diff(here, f, 1, d);
+	for (size_t i = 0; i < n; i++)
+		listed |= d[i].id == SET_SESSION_SECRET;
+	assert_false(listed);
+	assert_true(config_file_keeps(here, f, SET_SESSION_SECRET, 1));
+
+	n = config_file_diff(here, f, 0, d);
+	for (size_t i = 0; i < n; i++)
+		if (d[i].id == SET_SESSION_SECRET) {
+			listed = 1;
+			assert_string_equal(d[i].file, "ffffffffffffffffffffffffffffffff");
+		}
+	assert_true(listed);
+	assert_false(config_file_keeps(here, f, SET_SESSION_SECRET, 0));
+	/* Other settings are never kept, sealed or not. */
+	assert_false(config_file_keeps(here, f, SET_SMTP_PASSWORD, 1));
 	config_file_free(&f);
 	free(text);
 	config_snapshot_free(&here);
@@ -286,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_file_refused),
 		cmocka_unit_test(test_strict_parse_names_the_line),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_session_secret_kept_only_when_sealed),
 		cmocka_unit_test(test_quote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
