@@ -126,6 +126,33 @@ static unsigned flags_of(const struct mailimap_msg_att_dynamic *dyn)
 	return f;
 }
 
+/* Whether the Content-Type header in head (the answer to BODY.PEEK[HEADER.FIELDS
+ * (CONTENT-TYPE)]) says multipart/mixed: "has an attachment" is guessed from
+ * the top-level type alone, as on Maildir (maildir_meta.c), and from the
+ * header alone, never the structure, which the server may have to read the
+ * whole message for. */
+static int mixed_multipart(const char *head, size_t len)
+{
+	struct mailmime_content *ct = NULL;
+	const char *colon;
+	size_t idx = 0;
+	int mixed = 0;
+
+	if (!head || len < 13 || strncasecmp(head, "Content-Type", 12) != 0 ||
+	    !(colon = memchr(head, ':', len)))
+		return 0;
+	idx = (size_t)(colon + 1 - head);
+	if (mailmime_content_parse(head, len, &idx, &ct) != MAILIMF_NO_ERROR || !ct)
+		return 0;
+	mixed = ct->ct_type && ct->ct_type->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE &&
+		ct->ct_type->tp_data.tp_composite_type &&
+		ct->ct_type->tp_data.tp_composite_type->ct_type ==
+			MAILMIME_COMPOSITE_TYPE_MULTIPART &&
+		ct->ct_subtype && strcasecmp(ct->ct_subtype, "mixed") == 0;
+	mailmime_content_free(ct);
+	return mixed;
+}
+
 /* One FETCH answer as a summary; its UID in *uid (0 when it had none). */
 static void fill_summary(const struct mailimap_msg_att *att, struct mail_summary *m,
 			 uint32_t *uid)
@@ -144,6 +171,12 @@ static void fill_summary(const struct mailimap_msg_att *att, struct mail_summary
 		case MAILIMAP_MSG_ATT_UID: *uid = st->att_data.att_uid; break;
 		case MAILIMAP_MSG_ATT_RFC822_SIZE: m->size = (long)st->att_data.att_rfc822_size; break;
 		case MAILIMAP_MSG_ATT_ENVELOPE: env = st->att_data.att_env; break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			if (st->att_data.att_body_section &&
+			    mixed_multipart(st->att_data.att_body_section->sec_body_part,
+					    st->att_data.att_body_section->sec_length))
+				m->flags |= MAIL_HAS_ATTACHMENT;
+			break;
 		case MAILIMAP_MSG_ATT_INTERNALDATE: {
 			const struct mailimap_date_time *d = st->att_data.att_internal_date;
 			if (!m->date && d)
@@ -172,8 +205,10 @@ static int compare_slots(const void *a, const void *b)
 	return (x->uid > y->uid) - (x->uid < y->uid);
 }
 
-/* The summaries the FETCH attributes of a list need. */
-static struct mailimap_fetch_type *summary_atts(void)
+/* The FETCH attributes of the summaries a list needs; for_page: also the
+ * Content-Type header for the attachment mark, which the page shows and
+ * sorting everything here (fetch_all) does not need. */
+static struct mailimap_fetch_type *summary_atts(int for_page)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	if (!ft)
@@ -183,6 +218,34 @@ static struct mailimap_fetch_type *summary_atts(void)
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_envelope());
+	if (for_page) {
+		clist *names = clist_new();
+		char *name = strdup("Content-Type");
+		struct mailimap_header_list *hl = NULL;
+		struct mailimap_section *sec = NULL;
+		struct mailimap_fetch_att *att = NULL;
+		if (names && name && clist_append(names, name) == 0) {
+			name = NULL;
+			if ((hl = mailimap_header_list_new(names)))
+				names = NULL;
+		}
+		if (hl && !(sec = mailimap_section_new_header_fields(hl)))
+			mailimap_header_list_free(hl);
+		if (sec && !(att = mailimap_fetch_att_new_body_peek_section(sec)))
+			mailimap_section_free(sec);
+		free(name);
+		if (names) {
+			for (clistiter *it = clist_begin(names); it; it = clist_next(it))
+				free(clist_content(it));
+			clist_free(names);
+		}
+		if (!att || mailimap_fetch_type_new_fetch_att_list_add(ft, att) != MAILIMAP_NO_ERROR) {
+			if (att)
+				mailimap_fetch_att_free(att);
+			mailimap_fetch_type_free(ft);
+			return NULL;
+		}
+	}
 	return ft;
 }
 
@@ -202,7 +265,7 @@ int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_
 	*got = 0;
 	if (n == 0)
 		return 0;
-	if (!(set = mailimap_set_new_empty()) || !(ft = summary_atts()) ||
+	if (!(set = mailimap_set_new_empty()) || !(ft = summary_atts(1)) ||
 	    !(slots = calloc(n, sizeof(*slots))) || !(filled = calloc(n, 1))) {
 		err_set(e, "out of memory");
 		goto out;
@@ -249,7 +312,7 @@ out:
 static int fetch_all(struct imap_store *s, struct mail_summary **out, size_t *n, struct err *e)
 {
 	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
-	struct mailimap_fetch_type *ft = summary_atts();
+	struct mailimap_fetch_type *ft = summary_atts(0);
 	clist *res = NULL;
 	int r, rc = -1;
 

@@ -6,12 +6,15 @@
 // Environment: WEBMSG_BIN (required) names the folder with webmsgd and
 // webmsg-admin; WEBMSG_SHARE_DIR the share folder (templates, sample mail);
 // CHROMIUM the browser (default /usr/bin/chromium); WEBMSG_KEEP=1 keeps each
-// instance's folder for a look afterwards.
+// instance's folder for a look afterwards; WEBMSG_STORE the mail store the
+// instances use: maildir (the default) or imap, a private Dovecot per instance
+// (scripts/dovecot.sh) and the loopback SMTP relay delivering into it
+// (scripts/smtp_relay.py --lda), as a site with mail.store imap has them.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import { createConnection, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SHARE_DIR = resolve(process.env.WEBMSG_SHARE_DIR || join(here, '..', '..', 'share'));
 export const SAMPLE_MAIL = join(SHARE_DIR, 'sample-mail');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCRIPTS = join(here, '..', '..', 'scripts');
+
+// The mail store of this run's instances.
+export const STORE = process.env.WEBMSG_STORE || 'maildir';
+if (!['maildir', 'imap'].includes(STORE)) throw new Error(`WEBMSG_STORE is maildir or imap, not ${STORE}`);
+export const IMAP = STORE === 'imap';
 
 // What works for headless Chromium in this sandbox (as root, closed network).
 export const CHROMIUM_ARGS = [
@@ -40,6 +49,15 @@ export const USER = `demo@${DOMAIN}`;
 export const PASSWORD = 'Corr3ct horse, battery staple!';
 export const WRONG_LOGON = 'The user ID or password is wrong.';
 const TIMEOUT = 15000;
+
+/**
+ * What the mailbox says after Send. Under mail.store imap every recipient,
+ * the user's own address too, goes through smtp.relay (the IMAP site's mail
+ * server, server/mail_send.c), so the message is queued, not delivered yet.
+ */
+export const SENT = IMAP
+  ? { n: 'queued', notice: 'Your message was queued for delivery.' }
+  : { n: 'sent', notice: 'Your message was sent.' };
 
 function bin(name) {
   const dir = process.env.WEBMSG_BIN;
@@ -106,6 +124,13 @@ function stopAllNow(signal) {
     } catch {
       // not running
     }
+    for (const child of inst.children) {
+      try {
+        child.kill('SIGTERM');
+      } catch {
+        // gone
+      }
+    }
     if (!process.env.WEBMSG_KEEP) rmSync(inst.dir, { recursive: true, force: true });
   }
   live.clear();
@@ -120,9 +145,104 @@ function maildirName() {
   return `${Math.floor(Date.now() / 1000)}.M${delivered}P${process.pid}.browsertest`;
 }
 
+// Is a TCP port on loopback accepting connections?
+function portOpen(port) {
+  return new Promise((done) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => s.end(() => done(true)));
+    s.once('error', () => done(false));
+  });
+}
+
+// A helper of the process, started with its output in LOG and stopped with the instance.
+function startChild(inst, cmd, args, log) {
+  const fd = openSync(log, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  child.on('error', () => {});
+  inst.children.push(child);
+  return child;
+}
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function stopChild(child) {
+  if (exited(child)) return;
+  child.kill('SIGTERM');
+  await waitUntil(`${child.spawnargs[0]} to stop`, () => exited(child), 10000).catch(() => child.kill('SIGKILL'));
+}
+
+// scripts/dovecot.sh ARGS...; throws with its output when it fails.
+async function dovecotScript(args) {
+  const r = await run('bash', [join(SCRIPTS, 'dovecot.sh'), ...args.map(String)]);
+  if (r.code !== 0) throw new Error(`dovecot.sh ${args[0]} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+}
+
+/*
+ * The instance's mail server under mail.store imap: a private Dovecot (the one
+ * configuration, scripts/dovecot.sh) with the user, and the relay that
+ * delivers what webmsgd sends into it through dovecot-lda. Its folder is
+ * inst.dovecot; its Maildir++ (separator '.') is inst.maildir.
+ */
+async function startMailServer(inst) {
+  const dir = inst.dovecot;
+  const conf = join(dir, 'dovecot.conf');
+  // As root, Dovecot's users (dovecot, dovenull, the mail's owner nobody)
+  // pass through the instance's folder to its sockets and the mail.
+  await chmod(inst.dir, 0o711);
+  // A free port can be taken before Dovecot binds it: new ones and another try.
+  for (let attempt = 1; ; attempt++) {
+    inst.imapPort = await freePort();
+    do inst.imapsPort = await freePort();
+    while (inst.imapsPort === inst.imapPort);
+    await dovecotScript(['configure', dir, inst.imapPort, inst.imapsPort]);
+    const dovecot = startChild(inst, 'dovecot', ['-F', '-c', conf], join(dir, 'dovecot.out'));
+    try {
+      await waitUntil('Dovecot to greet', async () => {
+        if (exited(dovecot)) throw new Error('Dovecot ended');
+        return (await run('bash', [join(SCRIPTS, 'dovecot.sh'), 'greets', String(inst.imapPort)])).code === 0 &&
+          portOpen(inst.imapsPort);
+      }, 30000);
+      break;
+    } catch (e) {
+      await stopChild(dovecot);
+      const log = await readFile(join(dir, 'dovecot.log'), 'utf8').catch(() => '');
+      if (attempt === 3 || !/in use|bind/i.test(log)) {
+        throw new Error(`${e.message}; dovecot.log:\n${log.trimEnd().split('\n').slice(-20).join('\n')}`);
+      }
+    }
+  }
+  const relayDir = join(inst.dir, 'relay');
+  await mkdir(relayDir);
+  for (let attempt = 1; ; attempt++) {
+    inst.relayPort = await freePort();
+    const relay = startChild(inst, 'python3', [join(SCRIPTS, 'smtp_relay.py'), String(inst.relayPort), relayDir,
+      '--lda', conf, '--lifetime', '0'], join(relayDir, 'relay.log'));
+    try {
+      await waitUntil('the SMTP relay to listen', async () => {
+        if (exited(relay)) throw new Error('the SMTP relay ended');
+        return portOpen(inst.relayPort);
+      }, 30000);
+      break;
+    } catch (e) {
+      await stopChild(relay);
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
+// Dovecot's own tool against the instance's Dovecot.
+async function doveadm(inst, args, input) {
+  return run('doveadm', ['-c', join(inst.dovecot, 'dovecot.conf'), ...args], { input });
+}
+
 /**
  * A new webmsg instance in a fresh folder: database, a domain with one user
  * (USER / PASSWORD), the sample mail in the user's INBOX, the daemon started.
+ * With WEBMSG_STORE=imap the user is Dovecot's (no domain or user in webmsg's
+ * database: IMAP users log on with the IMAP server's credentials) and webmsgd
+ * reads the mail from it over implicit TLS and sends through the relay.
  *   ssl: true       a self-signed certificate for localhost/127.0.0.1 and HTTPS on
  *   settings: {}    more `config set KEY VALUE` before the start
  *   messages: []    more messages for the INBOX, raw RFC 5322 text (or { text })
@@ -135,7 +255,9 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
     db: join(dir, 'webmsg.db'),
     user: USER,
     password: PASSWORD,
-    maildir: join(dir, 'mail', DOMAIN, USER.split('@')[0]),
+    maildir: IMAP ? join(dir, 'dovecot', 'home', USER, 'Maildir') : join(dir, 'mail', DOMAIN, USER.split('@')[0]),
+    dovecot: IMAP ? join(dir, 'dovecot') : null,
+    children: [],
     env: {
       WEBMSG_CONFIG: join(dir, 'webmsg.db'),
       WEBMSG_DAEMON: bin('webmsgd'),
@@ -171,15 +293,22 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
         if (alive(pid)) process.kill(pid, 'SIGKILL');
       });
     }
+    for (const child of inst.children) await stopChild(child);
     if (showLog) {
       const lines = (await inst.log()).trimEnd().split('\n').slice(-30);
       console.error(`--- webmsgd.log (${dir})\n${lines.join('\n')}`);
+      if (IMAP) {
+        const dlog = await readFile(join(inst.dovecot, 'dovecot.log'), 'utf8').catch(() => '');
+        console.error(`--- dovecot.log\n${dlog.trimEnd().split('\n').slice(-20).join('\n')}`);
+      }
     }
     if (process.env.WEBMSG_KEEP) console.error(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   };
-  // Delivers a raw message into a folder's new/ as an MTA would (tmp/, then rename).
+  // Delivers a raw message into a folder's new/ as an MTA would (tmp/, then
+  // rename); under IMAP through Dovecot (imapDeliver).
   inst.deliver = async (text, folder = 'INBOX') => {
+    if (IMAP) return imapDeliver(inst, USER, text, folder);
     const base = folder === 'INBOX' ? inst.maildir : join(inst.maildir, `.${folder}`);
     for (const sub of ['tmp', 'new', 'cur']) await mkdir(join(base, sub), { recursive: true });
     const name = maildirName();
@@ -188,7 +317,21 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
     return name;
   };
 
+  /*
+   * Another user (a second recipient, say) the same way in both modes: an
+   * account of webmsg's (its domain added when new) or Dovecot's.
+   */
+  inst.addUser = async (user, password) => {
+    if (IMAP) return dovecotScript(['user', inst.dovecot, user, password]);
+    const domain = user.split('@')[1];
+    if (!(await inst.admin(['domain', 'list'])).split(/\s+/).includes(domain)) {
+      await inst.admin(['domain', 'add', domain]);
+    }
+    return inst.admin(['user', 'add', user], `${password}\n`);
+  };
+
   try {
+    if (IMAP) await startMailServer(inst);
     await inst.admin(['init']);
     // Served as whoever runs the tests, as the integration tests are.
     for (const [key, flag] of [['service.user', '-un'], ['service.group', '-gn']]) {
@@ -202,11 +345,23 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
       await inst.admin(['ssl', 'selfsign', '--cn', 'localhost', '--san', '127.0.0.1']);
       await inst.admin(['ssl', 'enable']);
     }
+    // The test's own settings after these, so that it can change them.
+    if (IMAP) {
+      for (const [key, value] of [
+        ['mail.imap_server', `127.0.0.1:${inst.imapsPort}`],
+        ['mail.imap_tls', 'implicit'],
+        ['mail.imap_ca_file', join(inst.dovecot, 'cert.pem')],
+        ['mail.store', 'imap'],
+        ['smtp.relay', `smtp://127.0.0.1:${inst.relayPort}`],
+        ['smtp.tls', 'none'],
+      ]) {
+        await inst.admin(['config', 'set', key, value]);
+      }
+    }
     for (const [key, value] of Object.entries(settings)) {
       await inst.admin(['config', 'set', key, String(value)]);
     }
-    await inst.admin(['domain', 'add', DOMAIN]);
-    await inst.admin(['user', 'add', USER], `${PASSWORD}\n`);
+    await inst.addUser(USER, PASSWORD);
     if (sampleMail) {
       for (const f of (await readdir(SAMPLE_MAIL)).filter((n) => n.endsWith('.eml')).sort()) {
         await inst.deliver(await readFile(join(SAMPLE_MAIL, f), 'utf8'));
@@ -235,6 +390,22 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
     throw e;
   }
   return inst;
+}
+
+/*
+ * A message into a folder of USER's on the instance's Dovecot, by Dovecot's
+ * own tool (which writes it as the mail's owner, nobody when run as root); a
+ * folder not there yet is made first, as the Maildir delivery makes it.
+ */
+async function imapDeliver(inst, user, text, folder) {
+  const body = text.replace(/\r?\n/g, '\n');
+  let r = await doveadm(inst, ['save', '-u', user, '-m', folder], body);
+  if (r.code !== 0 && folder !== 'INBOX') {
+    await doveadm(inst, ['mailbox', 'create', '-s', '-u', user, folder]);
+    r = await doveadm(inst, ['save', '-u', user, '-m', folder], body);
+  }
+  if (r.code !== 0) throw new Error(`doveadm save into ${folder} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+  return folder;
 }
 
 // Free loopback ports for the instance's listeners, saved in its configuration.
@@ -315,6 +486,22 @@ export function messageRow(page, subject) {
   return page.locator('table.messages tbody tr').filter({ has: page.locator('td.subject', { hasText: subject }) });
 }
 
+/**
+ * Goes to the list at URL and loads it again until the message with this
+ * subject is there (bounded): under mail.store imap what was sent to the
+ * user arrives through the relay and Dovecot a moment after Send.
+ */
+export async function reloadUntilRow(page, url, subject, ms = 60000) {
+  await page.goto(url);
+  await waitUntil(`"${subject}" in ${url}`, async () => {
+    if ((await messageRow(page, subject).count()) > 0) return true;
+    await new Promise((r) => setTimeout(r, 200));
+    await page.goto(url);
+    return false;
+  }, ms);
+  return messageRow(page, subject);
+}
+
 // Opens the message with this subject from the list on screen.
 export async function openMessage(page, subject) {
   await messageRow(page, subject).locator('td.subject a').click();
@@ -343,10 +530,11 @@ export async function startProbe() {
  * describe() with an instance and a browser that live as long as the suite and
  * are cleaned up even when a test or the set-up fails. The body gets `env`
  * (env.inst, env.browser, filled in before the first test) and `test`, an it()
- * that, when it fails, has the daemon's log printed at the end.
+ * that, when it fails, has the daemon's log printed at the end. skip: a
+ * reason not to run the suite (node's runner reports it as skipped).
  */
-export function browserSuite(name, { instance = {}, browserArgs = [] } = {}, body) {
-  describe(name, () => {
+export function browserSuite(name, { instance = {}, browserArgs = [], skip = false } = {}, body) {
+  describe(name, { skip }, () => {
     const env = {};
     let failed = false;
     before(async () => {

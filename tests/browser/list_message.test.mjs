@@ -2,7 +2,7 @@
 // order, the page and order kept after Delete inside a message, and the
 // Answered and Forwarded marks after a reply and a forward are sent.
 import assert from 'node:assert/strict';
-import { browserSuite, messageRow, openMessage, USER } from './lib.mjs';
+import { browserSuite, messageRow, openMessage, SENT, USER } from './lib.mjs';
 import { mail, subjects, exactRow, pagerTexts, notice, shared } from './list_lib.mjs';
 
 const BULK = 200;
@@ -97,7 +97,7 @@ browserSuite('list_message', { instance: { sampleMail: false, messages: INBOX } 
       await page.locator('#to').fill(USER);
       await page.locator('#body').fill('Yes, bananas.');
       await page.getByRole('button', { name: 'Send' }).click();
-      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === 'sent');
+      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === SENT.n);
       assert.equal(await exactRow(page, 'Banana').locator('[title=Answered]').count(), 1);
       assert.equal(await exactRow(page, 'Banana').locator('[title=Forwarded]').count(), 0);
 
@@ -106,7 +106,7 @@ browserSuite('list_message', { instance: { sampleMail: false, messages: INBOX } 
       await page.waitForURL((u) => u.pathname === '/mail/compose');
       await page.locator('#to').fill(USER);
       await page.getByRole('button', { name: 'Send' }).click();
-      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === 'sent');
+      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === SENT.n);
       assert.equal(await exactRow(page, 'Cherry').locator('[title=Forwarded]').count(), 1);
       assert.equal(await exactRow(page, 'Cherry').locator('[title=Answered]').count(), 0);
     }

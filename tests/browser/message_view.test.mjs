@@ -5,7 +5,7 @@
 // scrolls, not the frame); a reply or forward saved as a draft and sent
 // later still marks its original.
 import assert from 'node:assert/strict';
-import { browserSuite, logOn, messageRow, openMessage, startProbe, withPage, USER } from './lib.mjs';
+import { browserSuite, logOn, messageRow, openMessage, reloadUntilRow, startProbe, withPage, SENT, USER } from './lib.mjs';
 
 const htmlFrame = (page) => page.frameLocator('section.html-part iframe');
 
@@ -231,8 +231,8 @@ About ${what}.
         await page.waitForURL((u) => u.pathname === '/mail/compose' && u.searchParams.get('mode') === 'draft');
         assert.equal(await page.locator('#body').inputValue(), `About ${what}, later.`);
         await page.getByRole('button', { name: 'Send' }).click();
-        await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === 'sent');
-        await page.goto(`${env.inst.base}/mail?f=INBOX`);
+        await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === SENT.n);
+        await reloadUntilRow(page, `${env.inst.base}/mail?f=INBOX`, draftSubject);
         assert.equal(await exactRow(page, subject).locator(`[title=${mark}]`).count(), 1,
           `${subject} is marked ${mark}`);
         if (link === 'Forward') {
