@@ -11,7 +11,7 @@
 // (scripts/dovecot.sh) and the loopback SMTP relay delivering into it
 // (scripts/smtp_relay.py --lda), as a site with mail.store imap has them.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createConnection, createServer as createNetServer } from 'node:net';
@@ -158,6 +158,7 @@ function portOpen(port) {
 function startChild(inst, cmd, args, log) {
   const fd = openSync(log, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd); // the child has its own
   child.on('error', () => {});
   inst.children.push(child);
   return child;
