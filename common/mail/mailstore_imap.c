@@ -41,6 +41,9 @@ void imap_store_fresh_drop(struct imap_store *s)
 	if (s->fresh_list)
 		mailimap_list_result_free(s->fresh_list);
 	s->fresh_list = NULL;
+	free(s->names);
+	s->names = NULL;
+	s->nnames = 0;
 }
 
 /* ---- names ---- */

@@ -103,6 +103,12 @@ int mailstore_imap_folders(void *be, struct mail_folder **out, size_t *n, struct
 		return FAIL(s, r, "count the messages of a folder", e);
 	}
 	qsort(f, count, sizeof(*f), compare_folders);
+	free(s->names);
+	s->nnames = 0;
+	if ((s->names = malloc((count ? count : 1) * sizeof(*f)))) {
+		memcpy(s->names, f, count * sizeof(*f));
+		s->nnames = count;
+	}
 	*out = f;
 	*n = count;
 	return 0;

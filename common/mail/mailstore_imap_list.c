@@ -660,9 +660,15 @@ int mailstore_imap_search(void *be, const char *folder, const char *query, enum 
 	} else {
 		struct mail_folder *f = NULL;
 		size_t nf = 0;
-		if ((r = mailstore_imap_folders(s, &f, &nf, e)) == 0)
-			for (size_t i = 0; i < nf && r == 0 && count < SEARCH_HITS_MAX; i++)
-				r = search_folder(s, f[i].name, key, &m, &count, &cap, e);
+		/* The names the page's folder list found a moment ago, or a list. */
+		if (s->names && (f = malloc((s->nnames ? s->nnames : 1) * sizeof(*f)))) {
+			memcpy(f, s->names, s->nnames * sizeof(*f));
+			nf = s->nnames;
+		} else {
+			r = mailstore_imap_folders(s, &f, &nf, e);
+		}
+		for (size_t i = 0; r == 0 && i < nf && count < SEARCH_HITS_MAX; i++)
+			r = search_folder(s, f[i].name, key, &m, &count, &cap, e);
 		free(f);
 	}
 	mailimap_search_key_free(key);

@@ -61,8 +61,14 @@ struct imap_store {
 	uint32_t present;
 	/* The LIST answer the logon's discovery read: the folder list of the
 	 * same request takes it instead of a second LIST (NULL: none). Dropped
-	 * at the next request and when a folder is made, renamed or deleted. */
+	 * at the next request and when a folder is made, renamed or deleted
+	 * (imap_store_fresh_drop). */
 	clist *fresh_list;
+	/* The folders the last folder list of this request found (names and
+	 * counts, NULL: none): a search of every folder needs their names, not
+	 * a second LIST and STATUS of each. Dropped with fresh_list. */
+	struct mail_folder *names;
+	size_t nnames;
 	int no_sort; /* act as if the server had no SORT (tests) */
 };
 

@@ -6,7 +6,8 @@
 # most once and never asks the capabilities again; a message page the same,
 # and reads the message's structure once (not again for its text part). The
 # first page on a new connection lists the folders once too (the logon's
-# discovery answer serves it) and asks no capabilities Dovecot announced.
+# discovery answer serves it) and asks no capabilities Dovecot announced; a
+# search of every folder lists them once too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 
@@ -85,5 +86,14 @@ expect_eq "it checks the kept connection once" 1 "$(count NOOP)"
 expect_eq "it reads the message's structure once" 1 \
 	"$(tail -n +"$((MARK + 1))" "$WIRE" | grep -c 'BODYSTRUCTURE' || true)"
 check "at most $((folders + 8)) commands in all" test "$(count)" -le $((folders + 8))
+
+mark
+found=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base/mail?q=Wire&all=1")
+expect_eq "a search of every folder answers" 200 "$(tail -n1 <<<"$found")"
+expect_match "with the messages found" "Wire test 3" "$found"
+echo "# a search of every folder sends:"; show
+expect_eq "it lists the folders once (the search takes the page's list)" 1 "$(count LIST)"
+expect_eq "it asks each folder's counts once" "$folders" "$(count STATUS)"
+expect_eq "it searches each folder once" "$folders" "$(count 'UID SEARCH')"
 
 finish
