@@ -428,6 +428,7 @@ static int imap_alive(void *be, struct err *e)
 		return FAIL(s, 0, "", e);
 	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
 		return FAIL(s, r, "check the connection", e);
+	s->synced = 1;
 	return 0;
 }
 

@@ -451,8 +451,9 @@ static int sorted_there(struct imap_store *s, enum mail_sort sort, int ascending
 
 /* Whether s->cache still holds the selected folder's messages in this
  * order. Sort keys (date, sender, subject, recipient) never change, so the
- * order stands while no message came or went: a NOOP brings the server's
- * EXISTS and EXPUNGE (libetpan keeps the count), and a UID SEARCH for
+ * order stands while no message came or went: a NOOP (the kept
+ * connection's check at the request's start, else one here) brings the
+ * server's EXISTS and EXPUNGE (libetpan keeps the count), and a UID SEARCH for
  * UIDs from the cache's next one on finds mail that came while other mail
  * went (the count alone would not show it). A few bytes each way, instead
  * of the whole folder's order again (600 KB for 100,000 messages). */
@@ -465,8 +466,9 @@ static int cache_fresh(struct imap_store *s, const char *folder, enum mail_sort 
 	if (!s->cache.uids || strcmp(s->cache.folder, folder) != 0 || s->cache.sort != sort ||
 	    s->cache.ascending != ascending || s->cache.uidvalidity != si->sel_uidvalidity)
 		return 0;
-	if ((r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
+	if (!s->synced && (r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
 		return FAIL(s, r, "list messages", e);
+	s->synced = 0;
 	if (s->cache.exists != si->sel_exists)
 		return 0;
 	struct mailimap_set *set = mailimap_set_new_interval(s->cache.uidnext, 0);

@@ -69,6 +69,9 @@ struct imap_store {
 	 * a second LIST and STATUS of each. Dropped with fresh_list. */
 	struct mail_folder *names;
 	size_t nnames;
+	/* A NOOP at this request's start brought the server's news (EXISTS,
+	 * EXPUNGE): the folder's order is checked without another. */
+	int synced;
 	int no_sort; /* act as if the server had no SORT (tests) */
 };
 

@@ -67,6 +67,7 @@ expect_eq "a warm list page answers" 200 "$(tail -n1 <<<"$page")"
 expect_match "with the messages" "Wire test 1" "$page"
 echo "# a warm list page sends:"; show
 expect_eq "it lists the folders once" 1 "$(count LIST)"
+expect_eq "it does not sort the folder again (its order is kept)" 0 "$(count 'UID SORT')"
 expect_eq "it asks each folder's counts once ($folders folders)" "$folders" "$(count STATUS)"
 check "it opens the folder at most once" test "$(count SELECT)" -le 1
 expect_eq "it asks no capabilities on the kept connection" 0 "$(count CAPABILITY)"
