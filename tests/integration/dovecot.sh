@@ -24,30 +24,31 @@ dovecot_start() {
 	"$DOVECOT" -F -c "$DOVECOT_DIR/dovecot.conf" >>"$DOVECOT_DIR/dovecot.log" 2>&1 &
 	DOVECOT_PID=$!
 	# Up when it greets on both ports (bounded: a busy machine gets 30 s).
-	for _ in $(seq 300); do
-		kill -0 "$DOVECOT_PID" 2>/dev/null || break
-		if port_open "$DOVECOT_IMAP_PORT" && port_open "$DOVECOT_IMAPS_PORT" &&
-			dovecot_greets "$DOVECOT_IMAP_PORT"; then
-			return 0
-		fi
-		sleep 0.1
-	done
+	wait_for 30 dovecot_up && return 0
 	echo "--- dovecot.log"
 	tail -n 30 "$DOVECOT_DIR/dovecot.log" 2>/dev/null
 	return 1
 }
 
+# dovecot_up: the started Dovecot greets on both ports.
+dovecot_up() {
+	port_open "$DOVECOT_IMAP_PORT" && port_open "$DOVECOT_IMAPS_PORT" &&
+		dovecot_greets "$DOVECOT_IMAP_PORT"
+}
+
+# dovecot_idle: no client connection to either port is still served.
+dovecot_idle() {
+	[ -z "$(ss -Htn state established "( sport = :$DOVECOT_IMAP_PORT or sport = :$DOVECOT_IMAPS_PORT )" 2>/dev/null)" ]
+}
+
 dovecot_stop() {
 	[ -n "$DOVECOT_PID" ] || return 0
 	kill "$DOVECOT_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$DOVECOT_PID" 2>/dev/null || break; sleep 0.1; done
+	wait_for 10 pid_gone "$DOVECOT_PID"
 	DOVECOT_PID=
 	# Its imap processes end a moment after the master: stopped means no
 	# client connection is still served.
-	for _ in $(seq 100); do
-		[ -z "$(ss -Htn state established "( sport = :$DOVECOT_IMAP_PORT or sport = :$DOVECOT_IMAPS_PORT )" 2>/dev/null)" ] && break
-		sleep 0.1
-	done
+	wait_for 10 dovecot_idle
 }
 
 # doveadm against this instance (to check what the store did, from the outside).

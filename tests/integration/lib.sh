@@ -15,7 +15,7 @@ cleanup() {
 	pid=$(daemon_pid)
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		wait_for 5 pid_gone "$pid"
 	fi
 	if [ "$FAILED" -gt 0 ] && [ -f "$WORK/webmsgd.log" ]; then
 		echo "--- webmsgd.log"
@@ -34,6 +34,25 @@ check() {
 	shift
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
+
+# wait_for SECONDS COMMAND...: runs the command until it succeeds, for at
+# most that long (whole seconds, measured, not counted in tries: a busy
+# machine makes each try slower). Fails with what it waited for, on stderr.
+wait_for() {
+	local _wait_limit=$1 _wait_end
+	shift
+	_wait_end=$((${EPOCHREALTIME//[!0-9]/} + _wait_limit * 1000000))
+	until "$@"; do
+		if [ "${EPOCHREALTIME//[!0-9]/}" -ge "$_wait_end" ]; then
+			echo "# waited ${_wait_limit} s in vain for: $*" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# pid_gone PID: that process has ended (for wait_for).
+pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # expect_eq DESCRIPTION EXPECTED ACTUAL
 expect_eq() {
@@ -73,8 +92,7 @@ free_port() {
 occupy_port() {
 	python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(600)' "$1" &
 	OCCUPIER=$!
-	for _ in $(seq 50); do port_open "$1" && return 0; sleep 0.1; done
-	return 1
+	wait_for 5 port_open "$1"
 }
 
 port_open() {

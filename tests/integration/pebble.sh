@@ -47,16 +47,15 @@ CFG
 		-dnsserver "127.0.0.1:$PEBBLE_DNS_PORT" >"$PEBBLE_WORK/pebble.log" 2>&1 &
 	PEBBLE_PID=$!
 	PEBBLE_PIDS+=($PEBBLE_PID)
-	for _ in $(seq 300); do
-		port_open "$PEBBLE_PORT" && port_open "$PEBBLE_MGMT_PORT" && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 30 pebble_up
 }
+
+# pebble_up: both of its ports answer.
+pebble_up() { port_open "$PEBBLE_PORT" && port_open "$PEBBLE_MGMT_PORT"; }
 
 pebble_stop() {
 	kill "$PEBBLE_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$PEBBLE_PID" 2>/dev/null || return 0; sleep 0.1; done
+	wait_for 10 pid_gone "$PEBBLE_PID"
 }
 
 pebble_root() { curl -sk "https://127.0.0.1:$PEBBLE_MGMT_PORT/roots/0" > "$1"; }

@@ -34,7 +34,8 @@ out=$(acme --email ops@webmsg.test --domain "$NAME" --domain "www.$NAME" --agree
 expect_eq "ssl acme succeeds" 0 "$?"
 expect_match "it says what it installed" 'installed .*server.crt' "$out"
 expect_match "it was applied" 'applied \(version' "$out"
-for _ in $(seq 100); do [ "$(served_fingerprint)" != "$before" ] && break; sleep 0.1; done
+fingerprint_changed() { [ "$(served_fingerprint)" != "$before" ]; }
+wait_for 10 fingerprint_changed
 pebble_root "$pk/root.pem"
 openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$NAME" -showcerts </dev/null 2>/dev/null |
 	awk '/BEGIN CERT/,/END CERT/' > "$pk/served.pem"
@@ -100,7 +101,8 @@ LOAD=$!
 out=$(admin ssl acme renew --force 2>&1)
 expect_eq "a forced renewal succeeds" 0 "$?"
 expect_eq "quietly" "" "$out"
-for _ in $(seq 100); do [ "$(served_serial)" != "$served" ] && break; sleep 0.1; done
+serial_changed() { [ "$(served_serial)" != "$served" ]; }
+wait_for 10 serial_changed
 new=$(served_serial)
 expect_match "a certificate is served" '^[0-9A-F]+$' "$new"
 check "a new serial is served after the renewal" test "$new" != "$served"

@@ -14,15 +14,6 @@
 . "$(dirname "$0")/dovecot.sh"
 command -v redis-server >/dev/null || { echo "redis-server is not installed (scripts/deps.sh test)"; exit 1; }
 
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-
 sock="$WORK/redis.sock"
 REDIS_PID=
 RELAY_PID=
@@ -31,7 +22,7 @@ b_admin() { WEBMSG_CONFIG="$B" "$ADMIN" "$@"; }
 stop_pid() {
 	[ -n "$1" ] || return 0
 	kill "$1" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	wait_for 10 pid_gone "$1"
 }
 trap 'stop_pid "$(cat "$WORK/b/webmsgd.pid" 2>/dev/null)"; stop_pid "$RELAY_PID"; stop_pid "$REDIS_PID"; dovecot_stop; cleanup' EXIT
 

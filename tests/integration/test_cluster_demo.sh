@@ -26,15 +26,6 @@ ports=("$LB" "$WEBMSG_CLUSTER_A_PORT" "$WEBMSG_CLUSTER_B_PORT" "$WEBMSG_CLUSTER_
 	"$WEBMSG_CLUSTER_IMAPS_PORT" "$WEBMSG_CLUSTER_REDIS_PORT" "$WEBMSG_CLUSTER_SMTP_PORT")
 trap '"$DEMO" stop >/dev/null 2>&1; cleanup' EXIT
 
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
-
 out=$("$DEMO" 2>&1)
 rc=$?
 expect_eq "the demo starts" 0 "$rc"

@@ -81,7 +81,7 @@ c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").close()
 time.sleep(8)' "$WEBMSG_CONFIG" "$WORK/locked" &
 locker=$!
-for _ in $(seq 100); do [ -e "$WORK/locked" ] && break; sleep 0.05; done
+wait_for 5 test -e "$WORK/locked"
 out=$(admin config set session.idle_timeout 900 2>&1)
 expect_eq "a change while the database is locked fails" 1 "$?"
 expect_match "and says it is locked" 'locked' "$out"

@@ -113,7 +113,7 @@ s.sendall(b"Connection: close\r\n\r\n")
 print(s.recv(100).decode(errors="replace").splitlines()[0])
 PY
 inflight=$!
-for _ in $(seq 200); do [ -e "$WORK/half-sent" ] && break; sleep 0.05; done
+wait_for 10 test -e "$WORK/half-sent"
 admin ssl disable >/dev/null
 touch "$WORK/reloaded"
 wait $inflight

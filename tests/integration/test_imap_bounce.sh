@@ -19,7 +19,7 @@ RELAY_PORT=$(free_port)
 python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" \
 	--lda "$DOVECOT_DIR/dovecot.conf" 2>"$relay_dir/relay.log" &
 relay=$!
-for _ in $(seq 100); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+wait_for 10 port_open "$RELAY_PORT"
 
 new_instance
 admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
@@ -36,15 +36,6 @@ admin service start >/dev/null || { fail "webmsgd starts"; finish; }
 base="http://127.0.0.1:$HTTP_PORT"
 jar=$WORK/jar
 
-# wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 # fetch USER FOLDER: the text of every message in that Dovecot folder.
 fetch() { dovecot_adm fetch -u "$1" text mailbox "$2" 2>/dev/null; }
 has() { fetch "$1" "$2" | grep -q -- "$3"; }

@@ -84,7 +84,8 @@ csrf=$(csrf_of <(curl -s -b "$WORK/a" "$base/mail/compose"))
 curl -s -b "$WORK/c" -c "$WORK/c" -o /dev/null "$base/"
 out=$(logon "$WORK/c" "$base" alice "$PASSWORD")
 curl -s -o /dev/null -b "$WORK/a" -c "$WORK/a" --data-urlencode "csrf=$csrf" "$base/logoff"
-for _ in $(seq 100); do [ "$(connected)" = 0 ] && break; sleep 0.1; done
+none_connected() { [ "$(connected)" = 0 ]; }
+wait_for 10 none_connected
 expect_eq "after logoff Dovecot has no connection of alice's" 0 "$(connected)"
 expect_match "the logged-off session shows the logon page" 'name="password"' \
 	"$(curl -s -b "$WORK/a" "$base/mail")"
@@ -109,19 +110,14 @@ expect_no_match "and not that the password is wrong" "password is wrong" \
 # Dovecot again on the same ports, and the same session reads its mail.
 "$DOVECOT" -F -c "$DOVECOT_DIR/dovecot.conf" >>"$DOVECOT_DIR/dovecot.log" 2>&1 &
 DOVECOT_PID=$!
-for _ in $(seq 300); do port_open "$DOVECOT_IMAPS_PORT" && dovecot_greets "$DOVECOT_IMAP_PORT" && break; sleep 0.1; done
-code=
-for _ in $(seq 100); do
-	code=$(http_code -b "$WORK/c" "$base/mail")
-	[ "$code" = 200 ] && break
-	sleep 0.2
-done
-expect_eq "Dovecot back: the same session's list page works" 200 "$code"
+wait_for 30 dovecot_up
+list_page_works() { [ "$(http_code -b "$WORK/c" "$base/mail")" = 200 ]; }
+check "Dovecot back: the same session's list page works" wait_for 20 list_page_works
 expect_match "with the message" "Appended through Dovecot" "$(curl -s -b "$WORK/c" "$base/mail")"
 # --- Enter Secure Mode and Return to regular mode: the mail goes along.
 admin ssl enable >/dev/null || fail "enable SSL"
 https="https://127.0.0.1:$HTTPS_PORT"
-for _ in $(seq 100); do port_open "$HTTPS_PORT" && break; sleep 0.1; done
+wait_for 10 port_open "$HTTPS_PORT"
 loc=$(curl -s -o /dev/null -w '%{redirect_url}' -c "$WORK/c" -b "$WORK/c" "$base/mode/secure?back=/mail")
 curl -sk -o /dev/null -c "$WORK/c" -b "$WORK/c" "$loc"
 secure=$(cookie_of "$WORK/c" __Host-webmsg_session)
@@ -153,7 +149,7 @@ while True:  # ends 90 s after the last connection, or when killed
         break
 PY
 stall_pid=$!
-for _ in $(seq 100); do port_open "$stall_port" && break; sleep 0.1; done
+wait_for 10 port_open "$stall_port"
 admin config set mail.imap_timeout 2 >/dev/null &&
 	admin config set mail.imap_server "127.0.0.1:$stall_port" >/dev/null &&
 	admin service reload >/dev/null || fail "point mail.imap_server at a silent server"

@@ -98,7 +98,7 @@ for mode in server here; do
 	store relist Kept date 0 0 50 <"$WORK/relist.in" >"$WORK/relist.out" &
 	lister=$!
 	exec 3>"$WORK/relist.in"
-	for _ in $(seq 200); do grep -q '^again?$' "$WORK/relist.out" && break; sleep 0.1; done
+	wait_for 20 grep -q '^again?$' "$WORK/relist.out"
 	first=$(sed '/^again?$/q' "$WORK/relist.out")
 	expect_eq "($mode) first list: two" "Middle one,Old one" "$(subjects "$(grep -v '^again?$' <<<"$first")")"
 	dovecot_adm expunge -u alice mailbox Kept header Subject "Old one" 2>/dev/null
@@ -233,13 +233,13 @@ expect_match "structure: the text part, its charset and encoding" \
 expect_match "structure: the attachment with its RFC 2231 file name" \
 	$'^part\t2\tapplication/octet-stream\t\tattachment\tbase64\tüber.bin\t\t' "$out"
 # Dovecot logs what each session sent, at its logout: a byte count.
+logout_line() { # the first logout of alice after line $1 of the log, in $line
+	line=$(tail -n +"$(($1 + 1))" "$DOVECOT_DIR/dovecot.log" | grep 'imap(alice).*Logged out' | head -1)
+	[ -n "$line" ]
+}
 sent_bytes() { # out= of the first logout of alice after line $1 of the log
 	local line
-	for _ in $(seq 100); do
-		line=$(tail -n +"$(($1 + 1))" "$DOVECOT_DIR/dovecot.log" | grep 'imap(alice).*Logged out' | head -1)
-		[ -n "$line" ] && { sed -n 's/.* out=\([0-9]*\).*/\1/p' <<<"$line"; return; }
-		sleep 0.1
-	done
+	wait_for 10 logout_line "$1" && sed -n 's/.* out=\([0-9]*\).*/\1/p' <<<"$line"
 }
 mark=$(wc -l <"$DOVECOT_DIR/dovecot.log")
 out=$(store part INBOX "$big" 1 100000 "$WORK/text.out")
@@ -355,8 +355,7 @@ while time.time() < end:
         c.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n")
 EOF
 	FAKE=$!
-	for _ in $(seq 100); do port_open "$2" && return 0; sleep 0.1; done
-	return 1
+	wait_for 10 port_open "$2"
 }
 for mode in stall garbage mute; do
 	port=$(free_port)

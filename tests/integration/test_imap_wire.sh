@@ -26,7 +26,7 @@ WIRE="$WORK/wire.log"
 python3 "$(dirname "$0")/imap_count_proxy.py" "$PROXY_PORT" "$DOVECOT_IMAP_PORT" "$WIRE" &
 PROXY_PID=$!
 trap 'kill "$PROXY_PID" 2>/dev/null; dovecot_stop; cleanup' EXIT
-for _ in $(seq 100); do port_open "$PROXY_PORT" && break; sleep 0.1; done
+wait_for 10 port_open "$PROXY_PORT"
 
 new_instance
 admin config set mail.imap_server "127.0.0.1:$PROXY_PORT" >/dev/null &&

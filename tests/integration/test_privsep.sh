@@ -21,16 +21,17 @@ check "ann logs on" test "$(logon "$WORK/ann" "$base" ann@example.org Ann-pass-1
 logged_on() { curl -s -m 5 -b "$WORK/ann" "$base/mail" | grep -q 'action="/logoff"'; }
 check "her mailbox opens" logged_on
 
+# connection_held PORT: a process holds a connection to PORT, its pid=N in $owner.
+connection_held() {
+	owner=$(ss -tnpH state established "( sport = :$1 )" | grep -o 'pid=[0-9]*' | head -1)
+	[ -n "$owner" ]
+}
 # The pid holding a client connection, from ss: a connection held open meanwhile.
 connection_owner() {
 	python3 -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(5)' \
 		"$1" &
 	local holder=$! owner=""
-	for _ in $(seq 50); do
-		owner=$(ss -tnpH state established "( sport = :$1 )" | grep -o 'pid=[0-9]*' | head -1)
-		[ -n "$owner" ] && break
-		sleep 0.1
-	done
+	wait_for 5 connection_held "$1"
 	kill "$holder" 2>/dev/null
 	wait "$holder" 2>/dev/null
 	echo "${owner#pid=}"
@@ -58,11 +59,11 @@ sig=SEGV signame="Segmentation fault"
 if grep -aq __asan_init "$WEBMSG_DAEMON"; then sig=KILL signame="Killed"; fi
 start=$(date +%s%N)
 kill -"$sig" "$worker"
-for _ in $(seq 100); do
+replaced() { # a new worker ($new) serves ann's session
 	new=$(pgrep -P "$parent" | head -1)
-	[ -n "$new" ] && [ "$new" != "$worker" ] && logged_on && break
-	sleep 0.1
-done
+	[ -n "$new" ] && [ "$new" != "$worker" ] && logged_on
+}
+wait_for 10 replaced
 took=$((($(date +%s%N) - start) / 1000000))
 echo "# served again after ${took} ms"
 check "the site answers again, by a new worker" test -n "$new" -a "$new" != "$worker"
@@ -77,17 +78,14 @@ expect_match "service status still says running, serving" 'running' "$(admin ser
 mv "$WORK/share/templates" "$WORK/templates.away"
 kill -KILL "$new"
 status=""
-for _ in $(seq 150); do
-	status=$(admin service status)
-	grep -q 'keeps ending' <<<"$status" && break
-	sleep 0.1
-done
+keeps_ending() { status=$(admin service status) && grep -q 'keeps ending' <<<"$status"; }
+wait_for 15 keeps_ending
 expect_match "service status shows the crash loop" 'keeps ending \([0-9]+ times in 10 s\): next start in [0-9]+ s' "$status"
 expect_eq "the parent stays" "$parent" "$(daemon_pid)"
 mv "$WORK/templates.away" "$WORK/share/templates"
-for _ in $(seq 400); do logged_on && break; sleep 0.1; done
-check "with the templates back it serves again, ann still logged on" logged_on
-for _ in $(seq 50); do admin service status | grep -q 'ok: serving' && break; sleep 0.1; done
+check "with the templates back it serves again, ann still logged on" wait_for 40 logged_on
+serving() { admin service status | grep -q 'ok: serving'; }
+wait_for 5 serving
 expect_match "and service status says it serves" 'ok: serving configuration version' \
 	"$(admin service status)"
 

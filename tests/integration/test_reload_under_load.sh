@@ -21,13 +21,8 @@ reloads=4
 count() { grep -c -- "$1" "$log" 2>/dev/null || true; }
 
 # wait_count PATTERN N: until the log has N lines matching (bounded).
-wait_count() {
-	for _ in $(seq 600); do
-		[ "$(count "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_count() { wait_for 60 counted "$@"; }
+counted() { [ "$(count "$1")" -ge "$2" ]; }
 
 # Idle keep-alive clients, HTTP and HTTPS: one request answered, then nothing
 # while the reload happens, then one more on the same connection. The old
@@ -139,10 +134,8 @@ done
 under_way() {
 	ss -Htn state established "( dport = :$1 )" 2>/dev/null | grep -q .
 }
-for _ in $(seq 300); do
-	under_way "$HTTP_PORT" && under_way "$HTTPS_PORT" && break
-	sleep 0.1
-done
+both_under_way() { under_way "$HTTP_PORT" && under_way "$HTTPS_PORT"; }
+wait_for 30 both_under_way
 
 served=$(count 'serving configuration version')
 drained=$(count 'drained')

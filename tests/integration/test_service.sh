@@ -27,7 +27,7 @@ expect_eq "the first one still serves" 200 "$(http_code "http://127.0.0.1:$HTTP_
 # SIGUSR1 reopens the log after it was moved away.
 mv "$WORK/webmsgd.log" "$WORK/webmsgd.log.1"
 kill -USR1 "$pid"
-for _ in $(seq 50); do [ -s "$WORK/webmsgd.log" ] && break; sleep 0.1; done
+wait_for 5 test -s "$WORK/webmsgd.log"
 expect_match "SIGUSR1 reopens the log file" 'log file reopened' "$(cat "$WORK/webmsgd.log" 2>/dev/null)"
 
 out=$(admin service restart 2>&1)
@@ -56,7 +56,7 @@ kill "$OCCUPIER"
 admin service start >/dev/null
 pid=$(daemon_pid)
 kill -9 "$pid"
-sleep 0.2
+wait_for 5 pid_gone "$pid"
 check "pidfile left by a killed daemon" test -e "$WORK/webmsgd.pid"
 expect_match "status sees through the stale pidfile" 'stopped' "$(admin service status 2>&1)"
 check "start after a crash" admin service start
@@ -66,7 +66,7 @@ expect_eq "serving again" 200 "$(http_code "http://127.0.0.1:$HTTP_PORT/")"
 admin service stop >/dev/null
 "$WEBMSG_DAEMON" -f -c "$WEBMSG_CONFIG" &
 fg=$!
-for _ in $(seq 50); do port_open "$HTTP_PORT" && break; sleep 0.1; done
+wait_for 5 port_open "$HTTP_PORT"
 expect_eq "foreground daemon serves" 200 "$(http_code "http://127.0.0.1:$HTTP_PORT/")"
 expect_eq "foreground daemon is the process started" "$fg" "$(daemon_pid)"
 kill -TERM "$fg"

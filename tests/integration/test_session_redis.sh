@@ -14,16 +14,13 @@ start_redis() {
 	redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' \
 		--appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
 	REDIS_PID=$!
-	for _ in $(seq 100); do
-		[ "$(redis-cli -s "$sock" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for 10 redis_up
 }
+redis_up() { [ "$(redis-cli -s "$sock" ping 2>/dev/null)" = PONG ]; }
 stop_redis() {
 	[ -n "$REDIS_PID" ] || return 0
 	kill "$REDIS_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
+	wait_for 10 pid_gone "$REDIS_PID"
 	REDIS_PID=
 }
 
@@ -33,7 +30,7 @@ stop_b() {
 	local pid
 	pid=$(cat "$WORK/b/webmsgd.pid" 2>/dev/null) || return 0
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	wait_for 5 pid_gone "$pid"
 }
 trap 'stop_b; stop_redis; cleanup' EXIT
 

@@ -35,8 +35,6 @@ in_store() {
 	return 1
 }
 not_in_store() { ! in_store "$1"; }
-# wait_gone PID: 0 once the process is gone (bounded).
-wait_gone() { for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
 logon "$WORK/ann" "$base" ann@example.org Ann-pass-1 >/dev/null
 logon "$WORK/bob" "$base" bob@example.org Bob-pass-2 >/dev/null
@@ -57,7 +55,7 @@ check "after a restart the same cookie still reads the inbox" reads_inbox "$WORK
 
 pid=$(daemon_pid)
 kill -9 "$pid"
-check "the daemon is gone after kill -9" wait_gone "$pid"
+check "the daemon is gone after kill -9" wait_for 10 pid_gone "$pid"
 admin service start >/dev/null
 check "the daemon runs again" test -n "$(daemon_pid)"
 check "after a crash the same cookie still reads the inbox" reads_inbox "$WORK/ann"

@@ -68,7 +68,7 @@ PY
 python3 "$WORK/holder.py" "$HTTP_PORT" >"$WORK/held" <"$WORK/hold" &
 holder=$!
 exec 9>"$WORK/hold"
-for _ in $(seq 300); do grep -q from-first "$WORK/held" 2>/dev/null && break; sleep 0.1; done
+wait_for 30 grep -q from-first "$WORK/held"
 held=$(awk '$1 == "held" { print $2 }' "$WORK/held")
 first=$(awk '$1 == "from-first" { print $2 }' "$WORK/held")
 expect_eq "one address holds no more than its 8 connections" 8 "$first"
@@ -104,7 +104,7 @@ while time.monotonic() - start < 120:
     open(sys.argv[2], "w").write("%d\n" % len(held))
 PY
 relay=$!
-for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+wait_for 5 port_open "$RELAY_PORT"
 admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null
 admin config set smtp.tls none >/dev/null
 jar=$WORK/jar
@@ -116,7 +116,10 @@ for i in 1 2 3 4; do
 		-F "subject=Slow $i" -F "body=Waits for the relay" "$base/mail/send" &
 done
 waiting() { echo $(($(cat "$WORK/relay.count" 2>/dev/null || echo 0) - before)); }
-for _ in $(seq 300); do [ "$(waiting)" -ge 4 ] && break; sleep 0.1; done
+all_waiting() { [ "$(waiting)" -ge 4 ]; }
+# The outbox's two threads take the first two; the other two connect when
+# smtp.timeout (30 s) ends those tries: more than 30 s, measured.
+wait_for 60 all_waiting
 expect_eq "four sends wait for the relay" 4 "$(waiting)"
 t=$(curl -s -o /dev/null --max-time 20 -w '%{http_code} %{time_total}' "$base/static/style.css")
 expect_eq "meanwhile the style sheet is served" 200 "${t%% *}"

@@ -16,7 +16,7 @@ touch "$relay_dir/silent"
 RELAY_PORT=$(free_port)
 python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
 relay=$!
-for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+wait_for 5 port_open "$RELAY_PORT"
 admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null
 admin config set smtp.tls none >/dev/null
 admin config set smtp.timeout 4 >/dev/null
@@ -25,15 +25,6 @@ admin service start >/dev/null
 base="http://127.0.0.1:$HTTP_PORT"
 maildir=$WORK/mail/example.org
 
-# wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 connections() { cat "$relay_dir/connections" 2>/dev/null || echo 0; }
 relay_busy() { [ "$(connections)" -ge "$1" ]; }
 queued() { ls "$WORK"/outbox/*.env 2>/dev/null | wc -l; }

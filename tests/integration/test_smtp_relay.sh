@@ -20,16 +20,7 @@ RELAY_PORT=$(free_port)
 start_relay() {
 	python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
 	relay=$!
-	for _ in $(seq 50); do port_open "$RELAY_PORT" && break; sleep 0.1; done
-}
-# wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
+	wait_for 5 port_open "$RELAY_PORT"
 }
 relay_has() { grep -q -- "$1" "$relay_dir/relay.out" 2>/dev/null; }
 outbox_empty() { [ -z "$(ls "$WORK/outbox" | grep -v '^tmp$')" ]; }

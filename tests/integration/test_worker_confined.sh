@@ -71,12 +71,12 @@ time.sleep(8)
 PY
 holder=$!
 worker=
-for _ in $(seq 50); do
+held() {
 	worker=$(ss -Htnp state established "( sport = :$HTTP_PORT )" 2>/dev/null |
 		grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
-	[ -n "$worker" ] && break
-	sleep 0.1
-done
+	[ -n "$worker" ]
+}
+wait_for 5 held
 [ -n "$worker" ] || { fail "ss shows the process holding the connection"; kill "$holder"; finish; }
 status=$(cat "/proc/$worker/status")
 check "the connection is held by a worker, not the parent ($parent)" test "$worker" != "$parent"
