@@ -58,20 +58,31 @@ static int sync_parent(const char *path, struct err *e)
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			struct err *e)
 {
+	return fileio_write_atomic_in(path, NULL, data, len, mode, e);
+}
+
+int fileio_write_atomic_in(const char *path, const char *tmp_dir, const void *data,
+			   size_t len, mode_t mode, struct err *e)
+{
 	char tmp[PATH_MAX];
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
 	if (!*base)
 		return err_set(e, "%s names a folder, not a file", path);
-	/* Beside path, so that rename stays in one file system; hidden, so that
-	 * nothing serving the folder by name hands out a half-written file. */
-	int n = snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	/* Beside path unless the caller has a folder for it on the same file
+	 * system (rename stays in one); hidden, so that nothing serving the
+	 * folder by name hands out a half-written file. */
+	int n = tmp_dir ? snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", tmp_dir, base)
+			: snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(base - path), path,
+				   base);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return err_set(e, "the path %s is too long", path);
 	/* 0600 until the data is in: a secret is never readable by others,
-	 * not even for a moment. */
+	 * not even for a moment. mkostemp creates with O_EXCL, which never
+	 * follows a link planted under the name (O_NOFOLLOW's job). */
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return err_sys(e, "cannot create a file beside %s", path);
+		return err_sys(e, "cannot create a file %s %s", tmp_dir ? "in" : "beside",
+			       tmp_dir ? tmp_dir : path);
 	if (fileio_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
 		err_sys(e, "cannot write %s", tmp);
 		close(fd);

@@ -1,7 +1,7 @@
 /* maildir_data.c - the user's small files of settings beside the mail
  * (USER/webmsg-prefs, USER/webmsg-recent): Dovecot and Postfix leave files
  * they do not know alone, and no name starts with '.', so none is taken for
- * a folder. Written to a new file, synced and renamed over the old one. */
+ * a folder. Replaced whole through the Maildir's tmp/ (fileio_write_atomic_in). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -59,34 +59,13 @@ int maildir_data_write(void *be, const char *name, const char *data, size_t len,
 		       struct err *e)
 {
 	struct maildir *md = be;
-	char path[PATH_MAX], tmp[PATH_MAX], unique[256], suffix[300];
-	maildir_unique_name(md, unique, sizeof(unique));
-	/* In the Maildir's tmp/, where half-written files belong; readers and
-	 * Dovecot's cleanup know to leave young files there alone. */
-	snprintf(suffix, sizeof(suffix), ".%s", unique);
+	char path[PATH_MAX], tmp_dir[PATH_MAX];
 	if (data_path(md, name, "", path, sizeof(path), e) < 0)
 		return -1;
-	int n = snprintf(tmp, sizeof(tmp), "%s/tmp/" DATA_PREFIX "%s%s", md->base, name, suffix);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
+	/* In the Maildir's tmp/, where half-written files belong; readers and
+	 * Dovecot's cleanup know to leave young files there alone. */
+	int n = snprintf(tmp_dir, sizeof(tmp_dir), "%s/tmp", md->base);
+	if (n < 0 || (size_t)n >= sizeof(tmp_dir))
 		return err_set(e, "the path of %s under %s is too long", name, md->base);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_sys(e, "cannot create %s", tmp);
-	if (fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		err_sys(e, "cannot put %s in place", path);
-		unlink(tmp);
-		return -1;
-	}
-	return maildir_sync_dir(md->base, e);
+	return fileio_write_atomic_in(path, tmp_dir, data, len, 0600, e);
 }

@@ -22,6 +22,13 @@ int fileio_write_all(int fd, const void *data, size_t len);
 int fileio_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			struct err *e);
 
+/* The same with the temporary file (".NAME.XXXXXX") made in tmp_dir instead
+ * of beside path: a Maildir's tmp/, where half-written files belong and
+ * cleaners know to wait. tmp_dir must be on path's file system; NULL is
+ * beside path. */
+int fileio_write_atomic_in(const char *path, const char *tmp_dir, const void *data,
+			   size_t len, mode_t mode, struct err *e);
+
 /* Reads fd to its end into a new buffer of *len bytes plus a NUL (free
  * *data). More than max bytes is an error, found without reading more than
  * max + 1 of them. name is the file's name in messages. */

@@ -267,10 +267,10 @@ static void test_append_to_buf(void **state)
 	buf_free(&b);
 }
 
-/* Entries of the current folder, "." and ".." aside. */
-static int entries(void)
+/* Entries of a folder, "." and ".." aside. */
+static int entries_in(const char *path)
 {
-	DIR *d = opendir(".");
+	DIR *d = opendir(path);
 	struct dirent *de;
 	int n = 0;
 	assert_non_null(d);
@@ -278,6 +278,12 @@ static int entries(void)
 		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
 	closedir(d);
 	return n;
+}
+
+/* Entries of the current folder. */
+static int entries(void)
+{
+	return entries_in(".");
 }
 
 static void test_write_atomic(void **state)
@@ -356,6 +362,56 @@ static void test_write_atomic_fails_whole(void **state)
 	tmpdir_leave(&t);
 }
 
+/* Through a folder of the caller's (a Maildir's tmp/): the same file, the
+ * mode exactly, nothing left in either folder, and a missing folder fails
+ * without touching the old file. */
+static void test_write_atomic_in(void **state)
+{
+	struct tmpdir t;
+	struct err e = { "" };
+	struct stat sb;
+	size_t len;
+	(void)state;
+	tmpdir_enter(&t);
+	assert_int_equal(mkdir("tmp", 0700), 0);
+	mode_t mask = umask(077);
+	assert_int_equal(fileio_write_atomic_in("prefs", "tmp", "one", 3, 0640, &e), 0);
+	umask(mask);
+	assert_int_equal(stat("prefs", &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	char *got = file_read("prefs", &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(got, "one", 3);
+	free(got);
+	assert_int_equal(fileio_write_atomic_in("prefs", "tmp", "two!", 4, 0600, &e), 0);
+	got = file_read("prefs", &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(got, "two!", 4);
+	free(got);
+	assert_int_equal(entries(), 2); /* prefs and tmp/ */
+	assert_int_equal(entries_in("tmp"), 0);
+
+	/* A link in its place is replaced, and what it pointed to is untouched. */
+	file_write("target", "theirs", 6);
+	assert_int_equal(symlink("target", "link"), 0);
+	assert_int_equal(fileio_write_atomic_in("link", "tmp", "mine", 4, 0600, &e), 0);
+	assert_int_equal(lstat("link", &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	got = file_read("target", &len);
+	assert_memory_equal(got, "theirs", 6);
+	free(got);
+
+	/* No such folder: an error naming it, the old content kept. */
+	assert_int_equal(fileio_write_atomic_in("prefs", "gone", "three", 5, 0600, &e), -1);
+	assert_contains(e.msg, "cannot create a file in gone");
+	got = file_read("prefs", &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(got, "two!", 4);
+	free(got);
+	assert_int_equal(entries_in("tmp"), 0);
+	tmpdir_leave(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_append_to_buf),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_write_atomic_fails_whole),
+		cmocka_unit_test(test_write_atomic_in),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
