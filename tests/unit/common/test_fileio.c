@@ -286,33 +286,42 @@ static int entries(void)
 	return entries_in(".");
 }
 
+/* The file holds exactly len bytes of want. */
+static void assert_file_is(const char *path, const char *want, size_t wantlen)
+{
+	size_t len;
+	char *got = file_read(path, &len);
+	assert_int_equal(len, wantlen);
+	assert_memory_equal(got, want, wantlen);
+	free(got);
+}
+
+/* Its permission bits are exactly mode. */
+static void assert_mode_is(const char *path, mode_t mode)
+{
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, mode);
+}
+
 static void test_write_atomic(void **state)
 {
 	struct tmpdir t;
 	struct err e = { "" };
 	struct stat sb;
-	size_t len;
 	(void)state;
 	tmpdir_enter(&t); /* a folder of its own: its entries are counted */
 	/* The mode asked for, exactly: not what the umask leaves of it. */
 	mode_t mask = umask(077);
 	assert_int_equal(fileio_write_atomic("challenge", "key-auth", 8, 0644, &e), 0);
 	umask(mask);
-	assert_int_equal(stat("challenge", &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0644);
-	char *got = file_read("challenge", &len);
-	assert_int_equal(len, 8);
-	assert_memory_equal(got, "key-auth", 8);
-	free(got);
+	assert_mode_is("challenge", 0644);
+	assert_file_is("challenge", "key-auth", 8);
 
 	/* Replaced whole, private, and no temporary file is left beside it. */
 	assert_int_equal(fileio_write_atomic("challenge", "second", 6, 0600, &e), 0);
-	assert_int_equal(stat("challenge", &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0600);
-	got = file_read("challenge", &len);
-	assert_int_equal(len, 6);
-	assert_memory_equal(got, "second", 6);
-	free(got);
+	assert_mode_is("challenge", 0600);
+	assert_file_is("challenge", "second", 6);
 	assert_int_equal(entries(), 1);
 
 	/* A link in its place is replaced, and what it pointed to is untouched. */
@@ -321,9 +330,7 @@ static void test_write_atomic(void **state)
 	assert_int_equal(fileio_write_atomic("link", "mine", 4, 0600, &e), 0);
 	assert_int_equal(lstat("link", &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
-	got = file_read("target", &len);
-	assert_memory_equal(got, "theirs", 6);
-	free(got);
+	assert_file_is("target", "theirs", 6);
 
 	/* In a folder given by path, and an empty file is a file. */
 	assert_int_equal(mkdir("sub", 0700), 0);
@@ -338,7 +345,6 @@ static void test_write_atomic_fails_whole(void **state)
 	struct tmpdir t;
 	struct err e = { "" };
 	char name[251];
-	size_t len;
 	(void)state;
 	tmpdir_enter(&t); /* a folder of its own: its entries are counted */
 	/* A file whose temporary name would be longer than a name may be: the
@@ -348,10 +354,7 @@ static void test_write_atomic_fails_whole(void **state)
 	file_write(name, "old", 3);
 	assert_int_equal(fileio_write_atomic(name, "new", 3, 0600, &e), -1);
 	assert_contains(e.msg, "cannot create a file beside");
-	char *got = file_read(name, &len);
-	assert_int_equal(len, 3);
-	assert_memory_equal(got, "old", 3);
-	free(got);
+	assert_file_is(name, "old", 3);
 	assert_int_equal(entries(), 1);
 
 	/* No folder to put it in: an error naming the path. */
@@ -370,24 +373,16 @@ static void test_write_atomic_in(void **state)
 	struct tmpdir t;
 	struct err e = { "" };
 	struct stat sb;
-	size_t len;
 	(void)state;
 	tmpdir_enter(&t);
 	assert_int_equal(mkdir("tmp", 0700), 0);
 	mode_t mask = umask(077);
 	assert_int_equal(fileio_write_atomic_in("prefs", "tmp", "one", 3, 0640, &e), 0);
 	umask(mask);
-	assert_int_equal(stat("prefs", &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0640);
-	char *got = file_read("prefs", &len);
-	assert_int_equal(len, 3);
-	assert_memory_equal(got, "one", 3);
-	free(got);
+	assert_mode_is("prefs", 0640);
+	assert_file_is("prefs", "one", 3);
 	assert_int_equal(fileio_write_atomic_in("prefs", "tmp", "two!", 4, 0600, &e), 0);
-	got = file_read("prefs", &len);
-	assert_int_equal(len, 4);
-	assert_memory_equal(got, "two!", 4);
-	free(got);
+	assert_file_is("prefs", "two!", 4);
 	assert_int_equal(entries(), 2); /* prefs and tmp/ */
 	assert_int_equal(entries_in("tmp"), 0);
 
@@ -397,17 +392,12 @@ static void test_write_atomic_in(void **state)
 	assert_int_equal(fileio_write_atomic_in("link", "tmp", "mine", 4, 0600, &e), 0);
 	assert_int_equal(lstat("link", &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
-	got = file_read("target", &len);
-	assert_memory_equal(got, "theirs", 6);
-	free(got);
+	assert_file_is("target", "theirs", 6);
 
 	/* No such folder: an error naming it, the old content kept. */
 	assert_int_equal(fileio_write_atomic_in("prefs", "gone", "three", 5, 0600, &e), -1);
 	assert_contains(e.msg, "cannot create a file in gone");
-	got = file_read("prefs", &len);
-	assert_int_equal(len, 4);
-	assert_memory_equal(got, "two!", 4);
-	free(got);
+	assert_file_is("prefs", "two!", 4);
 	assert_int_equal(entries_in("tmp"), 0);
 	tmpdir_leave(&t);
 }
