@@ -51,6 +51,37 @@ dovecot_stop() {
 	wait_for 10 dovecot_idle
 }
 
+# dovecot_use_store [-s HOST:PORT] [-t SECONDS] [implicit|starttls|none]: the
+# instance of $WEBMSG_CONFIG keeps its mail on this Dovecot (mail.store imap).
+# TLS implicit (the default) goes to the IMAPS port, starttls and none to the
+# IMAP port, unless -s names another server (a name, a proxy); the CA is
+# Dovecot's certificate whenever TLS is on. -t sets mail.imap_timeout.
+dovecot_use_store() {
+	local server="" timeout="" tls opt OPTIND=1
+	while getopts s:t: opt; do
+		case $opt in
+		s) server=$OPTARG ;;
+		t) timeout=$OPTARG ;;
+		*) return 2 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	tls=${1:-implicit}
+	if [ -z "$server" ]; then
+		case $tls in
+		implicit) server="127.0.0.1:$DOVECOT_IMAPS_PORT" ;;
+		*) server="127.0.0.1:$DOVECOT_IMAP_PORT" ;;
+		esac
+	fi
+	admin config set mail.imap_server "$server" >/dev/null &&
+		admin config set mail.imap_tls "$tls" >/dev/null || return 1
+	if [ "$tls" != none ]; then
+		admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null || return 1
+	fi
+	admin config set mail.store imap >/dev/null || return 1
+	[ -z "$timeout" ] || admin config set mail.imap_timeout "$timeout" >/dev/null
+}
+
 # doveadm against this instance (to check what the store did, from the outside).
 dovecot_adm() { doveadm -c "$DOVECOT_DIR/dovecot.conf" "$@"; }
 

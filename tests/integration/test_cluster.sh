@@ -49,10 +49,7 @@ check "the relay starts" wait_for 30 port_open "$RELAY_PORT" || finish
 
 # A: the model.
 new_instance
-admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
+dovecot_use_store &&
 	admin config set session.store redis >/dev/null &&
 	admin config set session.redis "unix:$sock" >/dev/null &&
 	admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null &&

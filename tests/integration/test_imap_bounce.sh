@@ -22,11 +22,7 @@ relay=$!
 wait_for 10 port_open "$RELAY_PORT"
 
 new_instance
-admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 10 >/dev/null &&
+dovecot_use_store -t 10 &&
 	admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null &&
 	admin config set smtp.tls none >/dev/null &&
 	admin config set smtp.timeout 20 >/dev/null &&

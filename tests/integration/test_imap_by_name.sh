@@ -23,11 +23,7 @@ printf 'Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: Bob <bob@example.org>\r\nT
 	dovecot_adm save -u alice -m INBOX
 
 new_instance
-admin config set mail.imap_server "localhost:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 5 >/dev/null ||
+dovecot_use_store -s "localhost:$DOVECOT_IMAPS_PORT" -t 5 ||
 	{ fail "configure mail.store imap by name"; finish; }
 out=$(admin check 2>&1)
 expect_match "check says where the name leads now" \

@@ -18,11 +18,7 @@ printf 'Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: Bob <bob@example.org>\r\nT
 	dovecot_adm save -u alice -m INBOX
 
 new_cert_instance
-admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 5 >/dev/null ||
+dovecot_use_store -t 5 ||
 	{ fail "configure mail.store imap"; finish; }
 expect_match "alice has no account in webmsg's database" "^$" \
 	"$(admin user list 2>/dev/null | grep -i alice)"

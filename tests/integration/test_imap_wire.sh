@@ -29,10 +29,7 @@ trap 'kill "$PROXY_PID" 2>/dev/null; dovecot_stop; cleanup' EXIT
 wait_for 10 port_open "$PROXY_PORT"
 
 new_instance
-admin config set mail.imap_server "127.0.0.1:$PROXY_PORT" >/dev/null &&
-	admin config set mail.imap_tls none >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 10 >/dev/null ||
+dovecot_use_store -s "127.0.0.1:$PROXY_PORT" -t 10 none ||
 	{ fail "configure mail.store imap"; finish; }
 admin service start >/dev/null || { fail "webmsgd starts"; finish; }
 base="http://127.0.0.1:$HTTP_PORT"
