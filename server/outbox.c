@@ -124,9 +124,10 @@ static int load(struct outbox *ob, struct err *e)
 	int rc = 0;
 	if (outbox_envelope_path(ob, "tmp", "", "", path, sizeof(path), e) < 0)
 		return -1;
+	/* Half-written files of a write that did not finish (hidden names). */
 	DIR *dir = opendir(path);
 	while (dir && (d = readdir(dir)))
-		if (d->d_name[0] != '.')
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
 			unlinkat(dirfd(dir), d->d_name, 0);
 	if (dir)
 		closedir(dir);

@@ -28,54 +28,15 @@ int outbox_envelope_path(const struct outbox *ob, const char *sub, const char *i
 	return 0;
 }
 
-static int sync_dir(const char *dir, struct err *e)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		err_sys(e, "cannot sync %s", dir);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 /* Writes ID.ext durably: in tmp/, fsynced, renamed, the folder fsynced. */
 int outbox_envelope_write_file(const struct outbox *ob, const char *id, const char *ext,
 			       const void *data, size_t len, struct err *e)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX];
-	if (outbox_envelope_path(ob, "tmp/", id, ext, tmp, sizeof(tmp), e) < 0 ||
+	char tmp_dir[PATH_MAX], dst[PATH_MAX];
+	if (outbox_envelope_path(ob, "tmp", "", "", tmp_dir, sizeof(tmp_dir), e) < 0 ||
 	    outbox_envelope_path(ob, "", id, ext, dst, sizeof(dst), e) < 0)
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_sys(e, "cannot write %s", tmp);
-	if (fileio_write_all(fd, data, len) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		err_sys(e, "cannot write %s", tmp);
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_sys(e, "cannot write %s", tmp);
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, dst) < 0) {
-		err_sys(e, "cannot rename %s", tmp);
-		goto fail;
-	}
-	return sync_dir(ob->dir, e);
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return -1;
+	return fileio_write_atomic_in(dst, tmp_dir, data, len, 0600, e);
 }
 
 /* One line of an envelope: no line ends or other control characters. */

@@ -105,9 +105,11 @@ static void test_picked_up_at_start(void **state)
 	outbox_stop(&ob);
 
 	/* What a stop in the middle of spooling leaves: a message without its
-	 * envelope (never acknowledged) and a file in tmp/. Not mail to send. */
+	 * envelope (never acknowledged) and files in tmp/, hidden as the
+	 * atomic write names them or not. Not mail to send. */
 	file_write("outbox/1.orphan.eml", message, sizeof(message) - 1);
 	file_write("outbox/tmp/2.half.env", "webmsg-outbox 1\n", 16);
+	file_write("outbox/tmp/.4.half.env.Xy12Zw", "webmsg-outbox 1\n", 16);
 	/* An envelope that does not parse stays for the administrator. */
 	file_write("outbox/3.broken.env", "not an envelope\n", 16);
 
@@ -115,6 +117,7 @@ static void test_picked_up_at_start(void **state)
 	assert_int_equal(outbox_count(ob), 2);
 	assert_false(file_exists("outbox/1.orphan.eml"));
 	assert_false(file_exists("outbox/tmp/2.half.env"));
+	assert_false(file_exists("outbox/tmp/.4.half.env.Xy12Zw"));
 	assert_true(file_exists("outbox/3.broken.env"));
 	assert_int_equal(count("outbox", ".eml"), 2);
 	outbox_stop(&ob);
