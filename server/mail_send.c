@@ -11,6 +11,7 @@
 #include "outbox.h"
 #include "privsep.h"
 #include "server.h"
+#include "websession.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
@@ -98,7 +99,7 @@ static int deliver_local(struct request *r, const char *addr, const struct buf *
 static int build(struct request *r, const struct mime_compose *c, struct buf *msg, struct err *e)
 {
 	char id[256];
-	const char *domain = address_domain(r->sess.user);
+	const char *domain = address_domain(c->from ? c->from : r->sess.user);
 	buf_init(msg, (size_t)config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB) * 2 << 20);
 	if (mime_build(c, domain ? domain : "localhost", msg, id, sizeof(id), e) < 0) {
 		buf_free(msg);
@@ -108,8 +109,8 @@ static int build(struct request *r, const struct mime_compose *c, struct buf *ms
 }
 
 /* Spools the message for the recipients on other hosts. */
-static int queue_external(struct request *r, const struct recipients *rc, const struct buf *msg,
-			  struct err *e)
+static int queue_external(struct request *r, const char *sender, const struct recipients *rc,
+			  const struct buf *msg, struct err *e)
 {
 	const char *rcpts[MAX_RECIPIENTS];
 	size_t n = 0;
@@ -117,7 +118,7 @@ static int queue_external(struct request *r, const struct recipients *rc, const 
 	for (size_t i = 0; i < rc->n; i++)
 		if (!rc->local[i])
 			rcpts[n++] = rc->addr[i];
-	if (outbox_enqueue(r->gen->srv->spool, r->sess.user, rcpts, n, msg->data, msg->len,
+	if (outbox_enqueue(r->gen->srv->spool, sender, rcpts, n, msg->data, msg->len,
 			   &why) == 0)
 		return 0;
 	/* The reason names server paths: it is for the log, not for the user. */
@@ -132,9 +133,14 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	const struct config_snapshot *cfg = r->gen->cfg;
 	struct recipients *rc = calloc(1, sizeof(*rc));
 	struct buf msg;
+	char sender[USER_ADDRESS_MAX];
 	int external, status = -1;
 
 	*queued = 0;
+	/* A bare IMAP logon name without mail.imap_sender_domain: nothing goes
+	 * out, and the reason names the setting. */
+	if (websession_sender(r, sender, sizeof(sender), e) < 0)
+		return -1;
 	if (!rc)
 		return err_set(e, "out of memory");
 	const char *lists[] = { c->to, c->cc, c->bcc };
@@ -157,11 +163,13 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 			mailbox_is_imap(cfg) ? "" : "to other hosts ");
 		goto out;
 	}
-	if (build(r, c, &msg, e) < 0)
+	struct mime_compose as_sent = *c;
+	as_sent.from = sender;
+	if (build(r, &as_sent, &msg, e) < 0)
 		goto out;
 	/* Queued first: when the spool refuses it, no local copy has gone out
 	 * either. The relay itself is the outbox threads' business. */
-	if (external && queue_external(r, rc, &msg, e) < 0)
+	if (external && queue_external(r, sender, rc, &msg, e) < 0)
 		goto out_msg;
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->local[i] && deliver_local(r, rc->addr[i], &msg, e) < 0) {

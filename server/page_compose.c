@@ -16,6 +16,7 @@
 #include "mailbox.h"
 #include "pages.h"
 #include "server.h"
+#include "websession.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -71,14 +72,26 @@ static const char *switch_to(struct request *r)
 	return r->https ? "regular" : "secure";
 }
 
+/* The address the message goes from (websession_sender), or the logon name
+ * when none is known (a draft can still be kept). 1 when it is known. */
+static int sender_of(struct request *r, char *out, size_t len, struct err *e)
+{
+	if (websession_sender(r, out, len, e) == 0)
+		return 1;
+	snprintf(out, len, "%s", r->sess.user);
+	return 0;
+}
+
 /* "Ann Example <ann@example.com>" as the form shows the sender. */
 static void from_label(struct request *r, char *out, size_t len)
 {
 	struct mail_prefs p;
+	char addr[USER_ADDRESS_MAX];
+	struct err e;
+	sender_of(r, addr, sizeof(addr), &e);
 	mail_view_prefs(r, NULL, &p);
-	if (!p.display_name[0] ||
-	    snprintf(out, len, "%s <%s>", p.display_name, r->sess.user) >= (int)len)
-		snprintf(out, len, "%s", r->sess.user);
+	if (!p.display_name[0] || snprintf(out, len, "%s <%s>", p.display_name, addr) >= (int)len)
+		snprintf(out, len, "%s", addr);
 }
 
 /* body, then the user's signature after "-- " (the separator mail programs
@@ -98,12 +111,18 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 	const char *other = switch_to(r);
 	char max[16], from[MAIL_PREFS_NAME_MAX + USER_ADDRESS_MAX + 4];
 	const char *kind = kind_known(d->kind ? d->kind : "new");
+	char addr[USER_ADDRESS_MAX];
+	struct err no_sender = { 0 };
+	/* Said before anything is typed: without an address nothing can be sent. */
+	const char *error = d->error && d->error[0] ? d->error
+			    : sender_of(r, addr, sizeof(addr), &no_sender) ? ""
+									: no_sender.msg;
 	snprintf(max, sizeof(max), "%ld", config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
 	from_label(r, from, sizeof(from));
 	const struct tvar vars[] = {
 		{ "heading", kind_heading(kind) },
 		{ "kind", kind },
-		{ "error", d->error ? d->error : "" },
+		{ "error", error },
 		{ "notice", d->notice ? d->notice : "" },
 		{ "csrf", r->sess.csrf },
 		{ "draft", d->draft_id ? d->draft_id : "" },
@@ -596,9 +615,12 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	if (has_fwd > 0)
 		nups++;
 	struct mail_prefs prefs;
+	char from[USER_ADDRESS_MAX];
+	struct err no_sender;
+	sender_of(r, from, sizeof(from), &no_sender);
 	mail_view_prefs(r, NULL, &prefs);
 	struct mime_compose c = {
-		.from = r->sess.user,
+		.from = from,
 		.from_name = prefs.display_name,
 		.to = form_get(r->form, "to"),
 		.cc = form_get(r->form, "cc"),
