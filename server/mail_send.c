@@ -1,9 +1,12 @@
 /* mail_send.c - sending what a user wrote: local recipients at once, the
  * others through the outbox, and the Sent copy. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "form.h"
 #include "http.h"
 #include "incident.h"
 #include "mail_send.h"
@@ -23,6 +26,9 @@
 #define MAX_RECIPIENTS 100
 /* Names the draft kept after a session ended, until the next logon. */
 #define KEPT_COOKIE "webmsg_kept"
+/* mail.store imap: names this browser's messages kept sealed by the parent
+ * after a session ended (a random token; the store knows its hash). */
+#define SEALED_COOKIE "webmsg_keep"
 
 struct recipients {
 	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
@@ -231,6 +237,53 @@ int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const 
 	return rc;
 }
 
+/* The whole of b into fd. */
+static int write_all(int fd, const struct buf *b)
+{
+	size_t done = 0;
+	while (done < b->len) {
+		ssize_t n = write(fd, b->data + done, b->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int mail_send_keep_sealed(struct request *r, const struct mime_compose *c, struct err *e)
+{
+	struct buf msg;
+	struct mime_compose draft = *c;
+	char token[PRIVSEP_KEPT_TOKEN_LEN];
+	const char *have = http_cookie(r, SEALED_COOKIE);
+	if (build(r, &draft, &msg, e) < 0) {
+		draft.to = draft.cc = draft.bcc = "";
+		if (build(r, &draft, &msg, e) < 0)
+			return -1;
+	}
+	/* Handed over as a file: a message may be far larger than a request. */
+	int fd = r->state->spool[0] ? form_spool_file(r->state->spool) : -1;
+	if (fd < 0 || write_all(fd, &msg) < 0) {
+		log_warn("%s: cannot write a message to keep in %s", log_q(r->sess.user),
+			 r->state->spool);
+		if (fd >= 0)
+			close(fd);
+		buf_free(&msg);
+		return err_set(e, "the message could not be kept");
+	}
+	buf_free(&msg);
+	int rc = privsep_kept_put(r->gen->srv->ps, r->sess.id, form_get(r->form, "csrf"),
+				  have ? have : "", fd, token, e);
+	close(fd);
+	if (rc == 1)
+		rc = err_set(e, "the session that wrote it is not known");
+	if (rc == 0)
+		http_add_cookie(r, SEALED_COOKIE, token, SESSION_ENDED_SECONDS);
+	return rc;
+}
+
 void mail_send_drop_draft(struct request *r, const char *id)
 {
 	struct mailstore *ms;
@@ -284,7 +337,25 @@ void mail_send_note_kept(struct request *r, const char *id)
 
 int mail_send_has_kept(struct request *r)
 {
-	return http_cookie(r, KEPT_COOKIE) != NULL;
+	return http_cookie(r, KEPT_COOKIE) != NULL || http_cookie(r, SEALED_COOKIE) != NULL;
+}
+
+/* mail.store imap: the browser's sealed messages into Drafts; 1 with the
+ * last one's id. The cookie goes once nothing of it stays kept. */
+static int take_sealed(struct request *r, char *id, size_t len)
+{
+	const char *token = http_cookie(r, SEALED_COOKIE);
+	struct err e;
+	long left = 0;
+	if (!token || !mailbox_is_imap(r->gen->cfg))
+		return 0;
+	int rc = privsep_kept_restore(r->gen->srv->ps, r->sess.id, r->https, token, id, len,
+				      &left, &e);
+	if (rc < 0)
+		log_warnx("%s: %s", log_q(r->sess.user), log_q(e.msg));
+	if (rc >= 0 && !left)
+		http_add_cookie(r, SEALED_COOKIE, "", 0);
+	return rc == 0 && id[0];
 }
 
 int mail_send_take_kept(struct request *r, char *id, size_t len)
@@ -293,6 +364,8 @@ int mail_send_take_kept(struct request *r, char *id, size_t len)
 	struct mailstore *ms;
 	struct mail_summary there;
 	struct err e;
+	if (take_sealed(r, id, len))
+		return 1;
 	if (!kept)
 		return 0;
 	http_add_cookie(r, KEPT_COOKIE, "", 0);

@@ -541,15 +541,18 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 	return res;
 }
 
-/* The session had ended: the draft is kept, and the logon page says so and
- * leads to it. The browser's session cookie is spent. */
-static enum MHD_Result kept_after_end(struct request *r, const char *new_id)
+/* The session had ended: the draft is kept (in Drafts as new_id, or under
+ * mail.store imap sealed until the next logon: sealed), and the logon page
+ * says so and leads to it. The browser's session cookie is spent. */
+static enum MHD_Result kept_after_end(struct request *r, const char *new_id, int sealed)
 {
-	if (!new_id[0])
+	if (!new_id[0] && !sealed)
 		return page_logon_required(r);
-	log_info("user %s: a message posted after the session ended was kept in Drafts",
-		 log_q(r->sess.user));
-	mail_send_note_kept(r, new_id);
+	if (!sealed) {
+		log_info("user %s: a message posted after the session ended was kept in Drafts",
+			 log_q(r->sess.user));
+		mail_send_note_kept(r, new_id);
+	}
 	return http_see_other(r, "/");
 }
 
@@ -609,9 +612,12 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 						    maps[nmaps].data, maps[nmaps].len };
 		nmaps++;
 	}
-	int ok = kept_read(r, draft_id, kept, ups, &nups, &e) == 0;
+	/* mail.store imap after the session ended: no password, so no mail
+	 * store; the previous draft and its attachments stay as they were. */
+	int keep_sealed = r->session_ended && mailbox_is_imap(r->gen->cfg);
+	int ok = keep_sealed || kept_read(r, draft_id, kept, ups, &nups, &e) == 0;
 	buf_init(&fwd, MIME_MESSAGE_MAX);
-	int has_fwd = ok ? forwarded(r, &ups[nups], &fwd, &e) : -1;
+	int has_fwd = ok && !keep_sealed ? forwarded(r, &ups[nups], &fwd, &e) : -1;
 	if (has_fwd > 0)
 		nups++;
 	struct mail_prefs prefs;
@@ -653,7 +659,13 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 		       : fwd_id[0] ? origin_make("forwarded", form_get(r->form, "fwd_f"), fwd_id)
 				   : NULL;
 	c.origin = origin;
-	if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
+	int sealed = 0;
+	if (ok && keep_sealed) {
+		sealed = mail_send_keep_sealed(r, &c, &de) == 0;
+		if (!sealed)
+			log_warnx("%s: cannot keep a message posted after the session ended: %s",
+				  log_q(r->sess.user), log_q(de.msg));
+	} else if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 		if (save)
 			e = de;
@@ -665,7 +677,7 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	upload_unmap_all(maps, nmaps);
 	kept_free(kept);
 	if (r->session_ended)
-		return kept_after_end(r, new_id);
+		return kept_after_end(r, new_id, sealed);
 	if (autosave) {
 		/* The script takes the new draft's id into the form. */
 		char *text = strdup(new_id[0] ? new_id : "");
