@@ -258,6 +258,9 @@ int mail_send_keep_sealed(struct request *r, const struct mime_compose *c, struc
 	struct mime_compose draft = *c;
 	char token[PRIVSEP_KEPT_TOKEN_LEN];
 	const char *have = http_cookie(r, SEALED_COOKIE);
+	/* A cookie that cannot be a token is none: a new one replaces it. */
+	if (have && strlen(have) >= PRIVSEP_KEPT_TOKEN_LEN)
+		have = NULL;
 	if (build(r, &draft, &msg, e) < 0) {
 		draft.to = draft.cc = draft.bcc = "";
 		if (build(r, &draft, &msg, e) < 0)
@@ -274,8 +277,11 @@ int mail_send_keep_sealed(struct request *r, const struct mime_compose *c, struc
 		return err_set(e, "the message could not be kept");
 	}
 	buf_free(&msg);
+	/* A draft id that does not fit is no draft: the message gets a slot of its own. */
+	const char *draft_id = form_get(r->form, "draft");
 	int rc = privsep_kept_put(r->gen->srv->ps, r->sess.id, form_get(r->form, "csrf"),
-				  have ? have : "", fd, token, e);
+				  have ? have : "", strlen(draft_id) < MAIL_ID_MAX ? draft_id : "",
+				  fd, token, e);
 	close(fd);
 	if (rc == 1)
 		rc = err_set(e, "the session that wrote it is not known");
@@ -349,6 +355,10 @@ static int take_sealed(struct request *r, char *id, size_t len)
 	long left = 0;
 	if (!token || !mailbox_is_imap(r->gen->cfg))
 		return 0;
+	if (strlen(token) >= PRIVSEP_KEPT_TOKEN_LEN) {
+		http_add_cookie(r, SEALED_COOKIE, "", 0);
+		return 0;
+	}
 	int rc = privsep_kept_restore(r->gen->srv->ps, r->sess.id, r->https, token, id, len,
 				      &left, &e);
 	if (rc < 0)

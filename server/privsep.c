@@ -337,7 +337,8 @@ int privsep_imap_creds(struct privsep_client *c, const char *session_id, int htt
 }
 
 int privsep_kept_put(struct privsep_client *c, const char *ended_id, const char *csrf,
-		     const char *have, int fd, char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e)
+		     const char *have, const char *draft, int fd,
+		     char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e)
 {
 	unsigned char qbuf[1024], abuf[1024];
 	struct privsep_msg q, a;
@@ -346,6 +347,7 @@ int privsep_kept_put(struct privsep_client *c, const char *ended_id, const char 
 	privsep_put_str(&q, ended_id);
 	privsep_put_str(&q, csrf);
 	privsep_put_str(&q, have);
+	privsep_put_str(&q, draft);
 	q.fds[0] = fd;
 	q.nfds = 1;
 	privsep_msg_init(&a, abuf, sizeof(abuf), 0);

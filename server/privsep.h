@@ -67,8 +67,8 @@ enum privsep_type {
 	 * sealed in the session store for the next logon of its user in the
 	 * same browser (parent_imap_kept.c). */
 	PRIVSEP_KEPT_PUT,     /* ended session's cookie value, form token, browser token
-			       * or ""; fd: the message -> rc (0, 1 no such session),
-			       * browser token */
+			       * or "", draft id or ""; fd: the message -> rc (0, 1 no
+			       * such session), browser token */
 	PRIVSEP_KEPT_RESTORE, /* session id, https, browser token -> rc (0 in Drafts,
 			       * 1 none), draft id, how many are left */
 	PRIVSEP_REQUESTS_END,
@@ -224,11 +224,13 @@ int privsep_imap_creds(struct privsep_client *c, const char *session_id, int htt
  * with the form token csrf after the session of the cookie value ended_id
  * ended, kept sealed for its user under the browser's token (have: the
  * browser's token from an earlier one, or ""; token gets the one to keep in
- * the browser). 0, 1 when that session did not end that way, -1 e filled
- * (too large, or it cannot be kept). */
+ * the browser). One per draft (the form's draft id, or ""): a form posted
+ * again replaces its earlier version. 0, 1 when that session did not end
+ * that way, -1 e filled (too large, or it cannot be kept). */
 #define PRIVSEP_KEPT_TOKEN_LEN TOKEN_LEN(32)
 int privsep_kept_put(struct privsep_client *c, const char *ended_id, const char *csrf,
-		     const char *have, int fd, char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e);
+		     const char *have, const char *draft, int fd,
+		     char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e);
 /* After a logon: the messages kept under the browser's token for the user
  * of the live session session_id go into that user's Drafts. 0 with the
  * last one's draft id, 1 when there was none of this user's, -1 e filled;

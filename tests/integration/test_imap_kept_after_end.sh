@@ -76,16 +76,23 @@ scenario() {
 	csrf=$(csrf_of <(curl -s -b "$a" "$base/mail/compose"))
 	# Logged off (as in another tab): the browser keeps the ended session's cookie.
 	curl -s -o /dev/null -b "$a" -c "$a" --data-urlencode "csrf=$csrf" "$base/logoff"
-	out=$(curl -s -b "$a" -c "$a" -o /dev/null -w '%{http_code} %{redirect_url}' \
-		-F "csrf=$csrf" -F kind=new -F draft= -F "to=bob@example.org" -F "subject=$subject" \
-		-F "body=$body" -F "attachment=@$WORK/notes.txt;type=text/plain" -F op=send \
-		"$base/mail/send")
+	post() {
+		curl -s -b "$a" -c "$a" -o /dev/null -w '%{http_code} %{redirect_url}' \
+			-F "csrf=$csrf" -F kind=new -F draft= -F "to=bob@example.org" \
+			-F "subject=$subject" -F "body=$1" \
+			-F "attachment=@$WORK/notes.txt;type=text/plain" -F op=send "$base/mail/send"
+	}
+	out=$(post "First version")
 	expect_eq "[$STORE] the form posted after the end leads to the logon page" "303 $base/" "$out"
+	# Posted again (autosave.js retries): the same message, replaced.
+	out=$(post "$body")
+	expect_eq "[$STORE] and so does the same form posted again" "303 $base/" "$out"
 	expect_match "[$STORE] which says the message was kept" \
 		'Your session had ended; your message was kept in Drafts' "$(curl -s -b "$a" "$base/")"
 	token=$(cookie_of "$a" webmsg_keep)
 	check "[$STORE] the browser got a token of its own" test -n "$token"
-	expect_eq "[$STORE] the session store holds it" 2 "$(kept_keys)"
+	expect_eq "[$STORE] the session store holds it, once (a list and one message)" 2 \
+		"$(kept_keys)"
 	dump=$(store_dump)
 	expect_no_match "[$STORE] sealed: not its text" "$body" "$dump"
 	expect_no_match "[$STORE] nor its subject" "$subject" "$dump"
@@ -112,6 +119,7 @@ scenario() {
 		"^303 $base/mail/compose\\?mode=draft&id=" "$out"
 	draft=$(curl -s -b "$a" "${out#303 }")
 	expect_match "[$STORE] it opens in compose with the text" "$body" "$draft"
+	expect_no_match "[$STORE] of the version posted last" 'First version' "$draft"
 	expect_match "[$STORE] and its attachment" 'notes.txt' "$draft"
 	expect_eq "[$STORE] it is in ann's Drafts on Dovecot, once" 1 \
 		"$(drafts_with ann@example.org "$subject")"
