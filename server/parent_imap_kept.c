@@ -39,6 +39,10 @@
 #define KEPT_PREFIX "imap-kept:"
 /* Messages one browser may have kept at a time (one per draft). */
 #define KEPT_MAX 8
+/* New messages one user may have kept in a day, all browsers together: what
+ * a worker that lies about browsers can make the store hold is bounded too. */
+#define KEPT_USER_MAX 32
+#define USER_PREFIX "imap-kept-user:"
 #define KEPT_TOKEN_CHARS (PRIVSEP_KEPT_TOKEN_LEN - 1)
 /* A message's slot: 16 hex digits of the hash of the token and its draft. */
 #define SLOT_CHARS 16
@@ -140,9 +144,18 @@ static int keep(struct session_store *st, const struct parent_rules *rules, cons
 	int count = slot_count(list);
 	list[count ? count * (SLOT_CHARS + 1) - 1 : 0] = '\0';
 	if (!strstr(list, slot)) {
+		char ukey[128], hex[65];
+		long long made = 0;
 		if (count == KEPT_MAX)
 			return err_set(e, "this browser has %d messages kept already: log on to "
 					  "find them in Drafts", KEPT_MAX);
+		token_sha256_hex(user, hex);
+		snprintf(ukey, sizeof(ukey), USER_PREFIX "%s", hex);
+		if (session_store_kv_incr(st, ukey, SESSION_ENDED_SECONDS, &made, e) < 0)
+			return -1;
+		if (made > KEPT_USER_MAX)
+			return err_set(e, "%d messages were kept for this user today already",
+				       KEPT_USER_MAX);
 		size_t at = strlen(list);
 		snprintf(list + at, sizeof(list) - at, "%s%s", at ? " " : "", slot);
 	}
