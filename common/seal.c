@@ -1,5 +1,7 @@
 /* seal.c - AES-256-GCM sealing of secrets kept in the session store, under
  * keys derived with HKDF-SHA256 from session.secret and a label per use. */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -128,4 +130,100 @@ int seal_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const cha
 	      void *plain, size_t cap, size_t *n, struct err *e)
 {
 	return seal_open_as(key, PREFIX, ad, sealed, plain, cap, n, e);
+}
+
+#define BLOB_PREFIX "b1:"
+
+/* One AES-256-GCM pass: nonce (given), then out gets n bytes and the tag
+ * follows them. */
+static int gcm(int enc, const unsigned char key[SEAL_KEY_BYTES], const char *ad,
+	       const unsigned char *nonce, const unsigned char *in, size_t n, unsigned char *out,
+	       unsigned char *tag)
+{
+	int len = 0, ok;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	ok = c && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc) == 1 &&
+	     EVP_CipherUpdate(c, NULL, &len, (const unsigned char *)ad, (int)strlen(ad)) == 1 &&
+	     EVP_CipherUpdate(c, out, &len, in, (int)n) == 1 &&
+	     (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG, tag) == 1) &&
+	     EVP_CipherFinal_ex(c, out + len, &len) == 1 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG, tag) == 1);
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+int seal_blob(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
+	      size_t n, char **out, struct err *e)
+{
+	*out = NULL;
+	/* EVP takes int lengths. */
+	if (n > INT_MAX / 2)
+		return err_set(e, "%zu bytes are too many to seal", n);
+	size_t raw = NONCE + n + TAG;
+	unsigned char *buf = malloc(raw);
+	char *text = malloc(SEAL_BLOB_TEXT_LEN(n));
+	if (!buf || !text) {
+		free(buf);
+		free(text);
+		return err_set(e, "out of memory");
+	}
+	int rc = -1;
+	if (RAND_bytes(buf, NONCE) != 1)
+		err_ssl(e, "cannot make a nonce");
+	else if (gcm(1, key, ad, buf, plain, n, buf + NONCE, buf + NONCE + n) < 0)
+		err_ssl(e, "cannot seal");
+	else {
+		memcpy(text, BLOB_PREFIX, 3);
+		EVP_EncodeBlock((unsigned char *)text + 3, buf, (int)raw);
+		*out = text;
+		rc = 0;
+	}
+	OPENSSL_cleanse(buf, raw);
+	free(buf);
+	if (rc < 0)
+		free(text);
+	return rc;
+}
+
+int seal_blob_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
+		   size_t max, unsigned char **plain, size_t *n, struct err *e)
+{
+	size_t chars = strlen(sealed), pad = 0;
+	*plain = NULL;
+	*n = 0;
+	if (strncmp(sealed, BLOB_PREFIX, 3) != 0 || (chars - 3) % 4 != 0 || chars - 3 > INT_MAX)
+		return err_set(e, "a sealed value is not in a known form");
+	chars -= 3;
+	if (chars && sealed[3 + chars - 1] == '=')
+		pad = chars > 1 && sealed[3 + chars - 2] == '=' ? 2 : 1;
+	size_t raw = chars / 4 * 3 - pad;
+	if (raw < NONCE + TAG || raw - NONCE - TAG > max)
+		return err_set(e, "a sealed value is not in a known form");
+	unsigned char *buf = malloc(chars / 4 * 3 + 1), *out = malloc(raw - NONCE - TAG + 1);
+	if (!buf || !out) {
+		free(buf);
+		free(out);
+		return err_set(e, "out of memory");
+	}
+	size_t clen = raw - NONCE - TAG;
+	int rc = -1;
+	/* EVP_DecodeBlock counts the padding's zero bytes too: raw says how many are real. */
+	if (EVP_DecodeBlock(buf, (const unsigned char *)sealed + 3, (int)chars) < 0)
+		err_set(e, "a sealed value is not in a known form");
+	else if (gcm(0, key, ad, buf, buf + NONCE, clen, out, buf + NONCE + clen) < 0)
+		err_set(e, "a sealed value does not open with this configuration's session.secret "
+			   "(changed, or the value was altered or moved)");
+	else {
+		out[clen] = '\0';
+		*plain = out;
+		*n = clen;
+		rc = 0;
+	}
+	OPENSSL_cleanse(buf, chars / 4 * 3 + 1);
+	free(buf);
+	if (rc < 0) {
+		OPENSSL_cleanse(out, clen + 1);
+		free(out);
+	}
+	return rc;
 }

@@ -306,6 +306,11 @@ static const struct setting table[SET_COUNT] = {
 				    "Seconds the IMAP server may take to accept a connection and "
 				    "to answer each command; after that the page says the mail "
 				    "server is not reachable" },
+	[SET_MAIL_IMAP_SENDER_DOMAIN] = { "mail.imap_sender_domain", SETTING_STRING, "", 0, 0, NULL,
+					  check_hostname, 0,
+					  "mail.store imap: the domain added to a logon name without "
+					  "@ (ann) to make its sender address (ann@DOMAIN); empty: "
+					  "such users cannot send" },
 	[SET_SMTP_RELAY] = { "smtp.relay", SETTING_STRING, "", 0, 0, NULL, check_relay, 0,
 			     "SMTP server for mail to other hosts (smtp://host:587); empty: none" },
 	[SET_SMTP_TLS] = { "smtp.tls", SETTING_ENUM, "required", 0, 0, smtp_tls_modes, NULL, 0,

@@ -62,7 +62,7 @@ static char *dup_or_null(const char *s)
 /* A file that has no name: nothing is left behind when the request ends or
  * the process dies. Where the file system has no O_TMPFILE, a named one is
  * unlinked at once. */
-static int spool_open(const char *dir)
+int form_spool_file(const char *dir)
 {
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
@@ -162,7 +162,7 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
 		}
 		return MHD_YES;
 	}
-	if (field->fd < 0 && (field->fd = spool_open(f->lim.spool)) < 0) {
+	if (field->fd < 0 && (field->fd = form_spool_file(f->lim.spool)) < 0) {
 		log_warn("cannot open an upload file in %s", f->lim.spool);
 		f->failed = 1;
 		return MHD_NO;

@@ -65,6 +65,10 @@ enum MHD_Result form_collect(void *cls, enum MHD_ValueKind kind, const char *key
  * read and dropped so that a form a little over it comes back with its text. */
 #define FORM_FILES_READ_MAX(file_max) (2 * (file_max))
 
+/* A new file with no name in the spool folder dir (as uploads get), open
+ * for reading and writing; -1 with errno. */
+int form_spool_file(const char *dir);
+
 /* The body is complete: settles a CSRF check still pending. */
 void form_finish(struct form *f);
 /* The first value of a text field (never NULL: "" when absent). */

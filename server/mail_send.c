@@ -1,9 +1,12 @@
 /* mail_send.c - sending what a user wrote: local recipients at once, the
  * others through the outbox, and the Sent copy. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "form.h"
 #include "http.h"
 #include "incident.h"
 #include "mail_send.h"
@@ -11,6 +14,7 @@
 #include "outbox.h"
 #include "privsep.h"
 #include "server.h"
+#include "websession.h"
 #include "webmsg/address.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
@@ -22,6 +26,9 @@
 #define MAX_RECIPIENTS 100
 /* Names the draft kept after a session ended, until the next logon. */
 #define KEPT_COOKIE "webmsg_kept"
+/* mail.store imap: names this browser's messages kept sealed by the parent
+ * after a session ended (a random token; the store knows its hash). */
+#define SEALED_COOKIE "webmsg_keep"
 
 struct recipients {
 	char addr[MAX_RECIPIENTS][USER_ADDRESS_MAX];
@@ -98,7 +105,7 @@ static int deliver_local(struct request *r, const char *addr, const struct buf *
 static int build(struct request *r, const struct mime_compose *c, struct buf *msg, struct err *e)
 {
 	char id[256];
-	const char *domain = address_domain(r->sess.user);
+	const char *domain = address_domain(c->from ? c->from : r->sess.user);
 	buf_init(msg, (size_t)config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB) * 2 << 20);
 	if (mime_build(c, domain ? domain : "localhost", msg, id, sizeof(id), e) < 0) {
 		buf_free(msg);
@@ -108,8 +115,8 @@ static int build(struct request *r, const struct mime_compose *c, struct buf *ms
 }
 
 /* Spools the message for the recipients on other hosts. */
-static int queue_external(struct request *r, const struct recipients *rc, const struct buf *msg,
-			  struct err *e)
+static int queue_external(struct request *r, const char *sender, const struct recipients *rc,
+			  const struct buf *msg, struct err *e)
 {
 	const char *rcpts[MAX_RECIPIENTS];
 	size_t n = 0;
@@ -117,7 +124,7 @@ static int queue_external(struct request *r, const struct recipients *rc, const 
 	for (size_t i = 0; i < rc->n; i++)
 		if (!rc->local[i])
 			rcpts[n++] = rc->addr[i];
-	if (outbox_enqueue(r->gen->srv->spool, r->sess.user, rcpts, n, msg->data, msg->len,
+	if (outbox_enqueue(r->gen->srv->spool, sender, rcpts, n, msg->data, msg->len,
 			   &why) == 0)
 		return 0;
 	/* The reason names server paths: it is for the log, not for the user. */
@@ -132,9 +139,14 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	const struct config_snapshot *cfg = r->gen->cfg;
 	struct recipients *rc = calloc(1, sizeof(*rc));
 	struct buf msg;
+	char sender[USER_ADDRESS_MAX];
 	int external, status = -1;
 
 	*queued = 0;
+	/* A bare IMAP logon name without mail.imap_sender_domain: nothing goes
+	 * out, and the reason names the setting. */
+	if (websession_sender(r, sender, sizeof(sender), e) < 0)
+		return -1;
 	if (!rc)
 		return err_set(e, "out of memory");
 	const char *lists[] = { c->to, c->cc, c->bcc };
@@ -157,11 +169,13 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 			mailbox_is_imap(cfg) ? "" : "to other hosts ");
 		goto out;
 	}
-	if (build(r, c, &msg, e) < 0)
+	struct mime_compose as_sent = *c;
+	as_sent.from = sender;
+	if (build(r, &as_sent, &msg, e) < 0)
 		goto out;
 	/* Queued first: when the spool refuses it, no local copy has gone out
 	 * either. The relay itself is the outbox threads' business. */
-	if (external && queue_external(r, rc, &msg, e) < 0)
+	if (external && queue_external(r, sender, rc, &msg, e) < 0)
 		goto out_msg;
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->local[i] && deliver_local(r, rc->addr[i], &msg, e) < 0) {
@@ -223,6 +237,59 @@ int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const 
 	return rc;
 }
 
+/* The whole of b into fd. */
+static int write_all(int fd, const struct buf *b)
+{
+	size_t done = 0;
+	while (done < b->len) {
+		ssize_t n = write(fd, b->data + done, b->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int mail_send_keep_sealed(struct request *r, const struct mime_compose *c, struct err *e)
+{
+	struct buf msg;
+	struct mime_compose draft = *c;
+	char token[PRIVSEP_KEPT_TOKEN_LEN];
+	const char *have = http_cookie(r, SEALED_COOKIE);
+	/* A cookie that cannot be a token is none: a new one replaces it. */
+	if (have && strlen(have) >= PRIVSEP_KEPT_TOKEN_LEN)
+		have = NULL;
+	if (build(r, &draft, &msg, e) < 0) {
+		draft.to = draft.cc = draft.bcc = "";
+		if (build(r, &draft, &msg, e) < 0)
+			return -1;
+	}
+	/* Handed over as a file: a message may be far larger than a request. */
+	int fd = r->state->spool[0] ? form_spool_file(r->state->spool) : -1;
+	if (fd < 0 || write_all(fd, &msg) < 0) {
+		log_warn("%s: cannot write a message to keep in %s", log_q(r->sess.user),
+			 r->state->spool);
+		if (fd >= 0)
+			close(fd);
+		buf_free(&msg);
+		return err_set(e, "the message could not be kept");
+	}
+	buf_free(&msg);
+	/* A draft id that does not fit is no draft: the message gets a slot of its own. */
+	const char *draft_id = form_get(r->form, "draft");
+	int rc = privsep_kept_put(r->gen->srv->ps, r->sess.id, form_get(r->form, "csrf"),
+				  have ? have : "", strlen(draft_id) < MAIL_ID_MAX ? draft_id : "",
+				  fd, token, e);
+	close(fd);
+	if (rc == 1)
+		rc = err_set(e, "the session that wrote it is not known");
+	if (rc == 0)
+		http_add_cookie(r, SEALED_COOKIE, token, SESSION_ENDED_SECONDS);
+	return rc;
+}
+
 void mail_send_drop_draft(struct request *r, const char *id)
 {
 	struct mailstore *ms;
@@ -276,7 +343,29 @@ void mail_send_note_kept(struct request *r, const char *id)
 
 int mail_send_has_kept(struct request *r)
 {
-	return http_cookie(r, KEPT_COOKIE) != NULL;
+	return http_cookie(r, KEPT_COOKIE) != NULL || http_cookie(r, SEALED_COOKIE) != NULL;
+}
+
+/* mail.store imap: the browser's sealed messages into Drafts; 1 with the
+ * last one's id. The cookie goes once nothing of it stays kept. */
+static int take_sealed(struct request *r, char *id, size_t len)
+{
+	const char *token = http_cookie(r, SEALED_COOKIE);
+	struct err e;
+	long left = 0;
+	if (!token || !mailbox_is_imap(r->gen->cfg))
+		return 0;
+	if (strlen(token) >= PRIVSEP_KEPT_TOKEN_LEN) {
+		http_add_cookie(r, SEALED_COOKIE, "", 0);
+		return 0;
+	}
+	int rc = privsep_kept_restore(r->gen->srv->ps, r->sess.id, r->https, token, id, len,
+				      &left, &e);
+	if (rc < 0)
+		log_warnx("%s: %s", log_q(r->sess.user), log_q(e.msg));
+	if (rc >= 0 && !left)
+		http_add_cookie(r, SEALED_COOKIE, "", 0);
+	return rc == 0 && id[0];
 }
 
 int mail_send_take_kept(struct request *r, char *id, size_t len)
@@ -285,6 +374,8 @@ int mail_send_take_kept(struct request *r, char *id, size_t len)
 	struct mailstore *ms;
 	struct mail_summary there;
 	struct err e;
+	if (take_sealed(r, id, len))
+		return 1;
 	if (!kept)
 		return 0;
 	http_add_cookie(r, KEPT_COOKIE, "", 0);

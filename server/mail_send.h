@@ -22,13 +22,19 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
  * draft's id (may be NULL). */
 int mail_send_keep_draft(struct request *r, const struct mime_compose *c, const char *replaces,
 			 char *id_out, size_t idlen, struct err *e);
+/* mail.store imap, after the session ended: the IMAP password ended with
+ * it, so what was typed (the draft's MIME, attachments included) goes to the
+ * parent, which keeps it sealed until the next logon of the user in this
+ * browser (a cookie names the browser) and then puts it in Drafts. */
+int mail_send_keep_sealed(struct request *r, const struct mime_compose *c, struct err *e);
 /* After a session ended, what was typed went to Drafts as draft id: the
  * browser is told (a cookie), so that the logon page says so and the next
  * logon leads to the draft. */
 void mail_send_note_kept(struct request *r, const char *id);
 /* The draft kept after the session ended, if the browser has one and it is
  * in the user's Drafts: its id into id (len MAIL_ID_MAX) and 1, else 0.
- * The cookie is spent. */
+ * The cookie is spent. Under mail.store imap, what was kept sealed goes
+ * into Drafts now (the session just began: its password is known). */
 int mail_send_take_kept(struct request *r, char *id, size_t len);
 /* 1 when the browser says a draft was kept after its session ended. */
 int mail_send_has_kept(struct request *r);

@@ -16,6 +16,7 @@
 #include "mailbox.h"
 #include "pages.h"
 #include "server.h"
+#include "websession.h"
 #include "webmsg/buf.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
@@ -71,14 +72,26 @@ static const char *switch_to(struct request *r)
 	return r->https ? "regular" : "secure";
 }
 
+/* The address the message goes from (websession_sender), or the logon name
+ * when none is known (a draft can still be kept). 1 when it is known. */
+static int sender_of(struct request *r, char *out, size_t len, struct err *e)
+{
+	if (websession_sender(r, out, len, e) == 0)
+		return 1;
+	snprintf(out, len, "%s", r->sess.user);
+	return 0;
+}
+
 /* "Ann Example <ann@example.com>" as the form shows the sender. */
 static void from_label(struct request *r, char *out, size_t len)
 {
 	struct mail_prefs p;
+	char addr[USER_ADDRESS_MAX];
+	struct err e;
+	sender_of(r, addr, sizeof(addr), &e);
 	mail_view_prefs(r, NULL, &p);
-	if (!p.display_name[0] ||
-	    snprintf(out, len, "%s <%s>", p.display_name, r->sess.user) >= (int)len)
-		snprintf(out, len, "%s", r->sess.user);
+	if (!p.display_name[0] || snprintf(out, len, "%s <%s>", p.display_name, addr) >= (int)len)
+		snprintf(out, len, "%s", addr);
 }
 
 /* body, then the user's signature after "-- " (the separator mail programs
@@ -98,12 +111,18 @@ static enum MHD_Result show(struct request *r, unsigned status, const struct dra
 	const char *other = switch_to(r);
 	char max[16], from[MAIL_PREFS_NAME_MAX + USER_ADDRESS_MAX + 4];
 	const char *kind = kind_known(d->kind ? d->kind : "new");
+	char addr[USER_ADDRESS_MAX];
+	struct err no_sender = { 0 };
+	/* Said before anything is typed: without an address nothing can be sent. */
+	const char *error = d->error && d->error[0] ? d->error
+			    : sender_of(r, addr, sizeof(addr), &no_sender) ? ""
+									: no_sender.msg;
 	snprintf(max, sizeof(max), "%ld", config_int(r->gen->cfg, SET_MAIL_MAX_MESSAGE_MB));
 	from_label(r, from, sizeof(from));
 	const struct tvar vars[] = {
 		{ "heading", kind_heading(kind) },
 		{ "kind", kind },
-		{ "error", d->error ? d->error : "" },
+		{ "error", error },
 		{ "notice", d->notice ? d->notice : "" },
 		{ "csrf", r->sess.csrf },
 		{ "draft", d->draft_id ? d->draft_id : "" },
@@ -522,15 +541,18 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 	return res;
 }
 
-/* The session had ended: the draft is kept, and the logon page says so and
- * leads to it. The browser's session cookie is spent. */
-static enum MHD_Result kept_after_end(struct request *r, const char *new_id)
+/* The session had ended: the draft is kept (in Drafts as new_id, or under
+ * mail.store imap sealed until the next logon: sealed), and the logon page
+ * says so and leads to it. The browser's session cookie is spent. */
+static enum MHD_Result kept_after_end(struct request *r, const char *new_id, int sealed)
 {
-	if (!new_id[0])
+	if (!new_id[0] && !sealed)
 		return page_logon_required(r);
-	log_info("user %s: a message posted after the session ended was kept in Drafts",
-		 log_q(r->sess.user));
-	mail_send_note_kept(r, new_id);
+	if (!sealed) {
+		log_info("user %s: a message posted after the session ended was kept in Drafts",
+			 log_q(r->sess.user));
+		mail_send_note_kept(r, new_id);
+	}
 	return http_see_other(r, "/");
 }
 
@@ -590,15 +612,21 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 						    maps[nmaps].data, maps[nmaps].len };
 		nmaps++;
 	}
-	int ok = kept_read(r, draft_id, kept, ups, &nups, &e) == 0;
+	/* mail.store imap after the session ended: no password, so no mail
+	 * store; the previous draft and its attachments stay as they were. */
+	int keep_sealed = r->session_ended && mailbox_is_imap(r->gen->cfg);
+	int ok = keep_sealed || kept_read(r, draft_id, kept, ups, &nups, &e) == 0;
 	buf_init(&fwd, MIME_MESSAGE_MAX);
-	int has_fwd = ok ? forwarded(r, &ups[nups], &fwd, &e) : -1;
+	int has_fwd = ok && !keep_sealed ? forwarded(r, &ups[nups], &fwd, &e) : -1;
 	if (has_fwd > 0)
 		nups++;
 	struct mail_prefs prefs;
+	char from[USER_ADDRESS_MAX];
+	struct err no_sender;
+	sender_of(r, from, sizeof(from), &no_sender);
 	mail_view_prefs(r, NULL, &prefs);
 	struct mime_compose c = {
-		.from = r->sess.user,
+		.from = from,
 		.from_name = prefs.display_name,
 		.to = form_get(r->form, "to"),
 		.cc = form_get(r->form, "cc"),
@@ -631,7 +659,13 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 		       : fwd_id[0] ? origin_make("forwarded", form_get(r->form, "fwd_f"), fwd_id)
 				   : NULL;
 	c.origin = origin;
-	if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
+	int sealed = 0;
+	if (ok && keep_sealed) {
+		sealed = mail_send_keep_sealed(r, &c, &de) == 0;
+		if (!sealed)
+			log_warnx("%s: cannot keep a message posted after the session ended: %s",
+				  log_q(r->sess.user), log_q(de.msg));
+	} else if (ok && mail_send_keep_draft(r, &c, draft_id, new_id, sizeof(new_id), &de) < 0) {
 		log_warnx("%s: cannot keep the draft: %s", log_q(r->sess.user), log_q(de.msg));
 		if (save)
 			e = de;
@@ -643,7 +677,7 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	upload_unmap_all(maps, nmaps);
 	kept_free(kept);
 	if (r->session_ended)
-		return kept_after_end(r, new_id);
+		return kept_after_end(r, new_id, sealed);
 	if (autosave) {
 		/* The script takes the new draft's id into the form. */
 		char *text = strdup(new_id[0] ? new_id : "");

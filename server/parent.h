@@ -44,6 +44,10 @@ struct parent_rules {
 		int timeout;
 		int has_key; /* session.secret set: a password can be sealed */
 		unsigned char key[32];
+		/* A message posted after its session ended (parent_imap_kept.c):
+		 * sealed under a key of its own, at most kept_max bytes. */
+		unsigned char kept_key[32];
+		size_t kept_max;
 		/* The server's addresses, resolved when the configuration was
 		 * loaded: the parent's logon checks and the workers connect
 		 * to them ("": the name is looked up). */
@@ -85,6 +89,15 @@ void parent_imap_session_ended(struct server *srv, const char *key);
 void parent_imap_session_handover(struct server *srv, const char *user, const char *key);
 /* PRIVSEP_IMAP_CREDS: the live session's user and password. */
 int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
+/* The password the live session s logged on with, into password (len
+ * bytes): 0, 1 when there is none, -1 e filled. */
+int parent_imap_session_password(struct server *srv, const struct parent_rules *rules,
+				 const struct session *s, char *password, size_t len,
+				 struct err *e);
+/* parent_imap_kept.c: PRIVSEP_KEPT_PUT and PRIVSEP_KEPT_RESTORE; -1 for a
+ * request that is not well formed. */
+int parent_imap_kept_put(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
+int parent_imap_kept_restore(struct server *srv, struct privsep_msg *q, struct privsep_msg *a);
 
 /* After every start and reload: the rules from cfg, and mail.imap_server's
  * addresses as its check resolved them (NULL or "": none). */

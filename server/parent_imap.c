@@ -26,6 +26,8 @@
 /* From a right password to the session it begins: the second factor's
  * page may come between (its pending logon lasts 300 s). */
 #define PENDING_SECONDS 600
+/* And one for messages kept after a session ended (parent_imap_kept.c). */
+#define KEPT_LABEL "webmsg kept message sealing v1"
 #define PENDING_PREFIX "imap-logon:"
 #define SESSION_PREFIX "imap-session:"
 
@@ -44,7 +46,12 @@ void parent_imap_rules(const struct config_snapshot *cfg, const char *addrs,
 	out->timeout = (int)config_int(cfg, SET_MAIL_IMAP_TIMEOUT);
 	snprintf(out->addrs, sizeof(out->addrs), "%s", addrs ? addrs : "");
 	out->has_key = seal_key_derive(config_str(cfg, SET_SESSION_SECRET), SEAL_LABEL, out->key,
-				       &e) == 0;
+				       &e) == 0 &&
+		       seal_key_derive(config_str(cfg, SET_SESSION_SECRET), KEPT_LABEL,
+				       out->kept_key, &e) == 0;
+	/* As the compose form builds it: attachments in base64 take more room
+	 * than the files (mail_send.c). */
+	out->kept_max = (size_t)config_int(cfg, SET_MAIL_MAX_MESSAGE_MB) * 2 << 20;
 	if (!out->has_key)
 		log_error("mail.store imap: passwords cannot be kept for sessions: %s", e.msg);
 }
@@ -167,16 +174,35 @@ void parent_imap_session_ended(struct server *srv, const char *key)
 		log_error("a session's mail server password cannot be deleted: %s", log_q(e.msg));
 }
 
+int parent_imap_session_password(struct server *srv, const struct parent_rules *rules,
+				 const struct session *s, char *password, size_t len,
+				 struct err *e)
+{
+	char skey[128], ad[USER_ADDRESS_MAX + 32], sealed[SEAL_TEXT_MAX];
+	struct session_store *st = websession_store(srv->store);
+	size_t n = 0;
+	if (!rules->imap.on || !rules->imap.has_key || !st)
+		return err_set(e, "no mail server password can be kept");
+	snprintf(skey, sizeof(skey), SESSION_PREFIX "%s", s->key);
+	seal_ad(s->user, ad, sizeof(ad));
+	int rc = session_store_kv_get(st, skey, sealed, sizeof(sealed), e);
+	if (rc == 0 && seal_open(rules->imap.key, ad, sealed, password, len, &n, e) < 0) {
+		log_error("session of user %s: %s", log_q(s->user), log_q(e->msg));
+		rc = 1; /* as if none: the user logs on again */
+	}
+	OPENSSL_cleanse(sealed, sizeof(sealed));
+	return rc;
+}
+
 int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_msg *a)
 {
-	char id[SESSION_ID_LEN + 1], skey[128], ad[USER_ADDRESS_MAX + 32], sealed[SEAL_TEXT_MAX];
+	char id[SESSION_ID_LEN + 1];
 	char password[PASSWORD_MAX + 1];
 	long long https;
 	struct parent_rules rules = parent_rules_get(srv);
 	struct session_store *st = websession_store_reopen(srv->store);
 	struct session s;
 	struct err e;
-	size_t n = 0;
 	int rc, gone = 0;
 	if (privsep_get_str(q, id, sizeof(id)) < 0 || privsep_get_long(q, &https) < 0)
 		return -1;
@@ -189,14 +215,7 @@ int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_
 		       (https || session_store_find(st, id, 1, &rules.sessions, &s, &e) ==
 					 SESSION_STORE_NONE);
 	} else {
-		snprintf(skey, sizeof(skey), SESSION_PREFIX "%s", s.key);
-		seal_ad(s.user, ad, sizeof(ad));
-		rc = session_store_kv_get(st, skey, sealed, sizeof(sealed), &e);
-		if (rc == 0 && seal_open(rules.imap.key, ad, sealed, password, sizeof(password),
-					 &n, &e) < 0) {
-			log_error("session of user %s: %s", log_q(s.user), log_q(e.msg));
-			rc = 1; /* as if none: the user logs on again */
-		}
+		rc = parent_imap_session_password(srv, &rules, &s, password, sizeof(password), &e);
 	}
 	if (rc < 0)
 		log_error("a session's mail server password: %s", log_q(e.msg));
@@ -211,7 +230,6 @@ int parent_imap_creds(struct server *srv, struct privsep_msg *q, struct privsep_
 	privsep_put_str(a, rc == 0 ? s.user : "");
 	privsep_put_str(a, rc == 0 ? password : "");
 	OPENSSL_cleanse(password, sizeof(password));
-	OPENSSL_cleanse(sealed, sizeof(sealed));
 	explicit_bzero(&s, sizeof(s));
 	return 0;
 }

@@ -530,6 +530,8 @@ static int dispatch(struct server *srv, struct privsep_msg *q, struct privsep_ms
 	case PRIVSEP_PASSWD: return do_passwd(srv, q, a);
 	case PRIVSEP_DOMAIN_USERS: return do_domain_users(srv, q, a);
 	case PRIVSEP_IMAP_CREDS: return parent_imap_creds(srv, q, a);
+	case PRIVSEP_KEPT_PUT: return parent_imap_kept_put(srv, q, a);
+	case PRIVSEP_KEPT_RESTORE: return parent_imap_kept_restore(srv, q, a);
 	case PRIVSEP_TOTP_LOGON:
 	case PRIVSEP_TOTP_STATE:
 	case PRIVSEP_TOTP_BEGIN:
@@ -553,11 +555,14 @@ static void *serve(void *arg)
 		privsep_msg_init(&q, qbuf, PRIVSEP_MSG_MAX, 0);
 		if (privsep_recv(ch->fd, &q, &e) < 0)
 			break; /* the worker is gone (or sent what no worker sends) */
-		for (int i = 0; i < q.nfds; i++)
-			close(q.fds[i]);
 		uint32_t type = privsep_msg_type(&q);
 		privsep_msg_init(&a, abuf, PRIVSEP_MSG_MAX, type);
+		/* A request that carries a file (PRIVSEP_KEPT_PUT) reads it here;
+		 * whatever came with any other is closed unread. */
 		int rc = dispatch(ch->srv, &q, &a);
+		for (int i = 0; i < q.nfds; i++)
+			close(q.fds[i]);
+		q.nfds = 0;
 		explicit_bzero(qbuf, q.len);
 		if (rc < 0 && q.too_long) {
 			/* A field longer than the parent takes (a password of 8 kB

@@ -336,6 +336,63 @@ int privsep_imap_creds(struct privsep_client *c, const char *session_id, int htt
 	return (int)rc;
 }
 
+int privsep_kept_put(struct privsep_client *c, const char *ended_id, const char *csrf,
+		     const char *have, const char *draft, int fd,
+		     char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e)
+{
+	unsigned char qbuf[1024], abuf[1024];
+	struct privsep_msg q, a;
+	long long rc;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_KEPT_PUT);
+	privsep_put_str(&q, ended_id);
+	privsep_put_str(&q, csrf);
+	privsep_put_str(&q, have);
+	privsep_put_str(&q, draft);
+	q.fds[0] = fd;
+	q.nfds = 1;
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called < 0)
+		return -1;
+	if (rc == -1) {
+		char why[sizeof(e->msg)];
+		if (privsep_get_str(&a, why, sizeof(why)) < 0)
+			return err_set(e, "the parent process's answer was malformed");
+		return err_set(e, "%s", why);
+	}
+	if ((rc != 0 && rc != 1) || privsep_get_str(&a, token, PRIVSEP_KEPT_TOKEN_LEN) < 0)
+		return err_set(e, "the parent process's answer was malformed");
+	return (int)rc;
+}
+
+int privsep_kept_restore(struct privsep_client *c, const char *session_id, int https,
+			 const char *token, char *draft_id, size_t len, long *left,
+			 struct err *e)
+{
+	unsigned char qbuf[1024], abuf[1024];
+	struct privsep_msg q, a;
+	long long rc, n;
+	*left = 0;
+	privsep_msg_init(&q, qbuf, sizeof(qbuf), PRIVSEP_KEPT_RESTORE);
+	privsep_put_str(&q, session_id);
+	privsep_put_long(&q, https);
+	privsep_put_str(&q, token);
+	privsep_msg_init(&a, abuf, sizeof(abuf), 0);
+	int called = call_rc(c, &q, &a, &rc, e);
+	explicit_bzero(qbuf, sizeof(qbuf));
+	if (called < 0)
+		return -1;
+	if (rc < -1 || rc > 1 || privsep_get_str(&a, draft_id, len) < 0 ||
+	    privsep_get_long(&a, &n) < 0 || n < 0)
+		return err_set(e, "the parent process's answer was malformed");
+	*left = (long)n;
+	if (rc == -1)
+		return err_set(e, "a message kept after the session ended cannot be put in Drafts "
+				  "just now");
+	return (int)rc;
+}
+
 int privsep_totp_logon(struct privsep_client *c, const char *token, const char *code,
 		       const char *client, enum privsep_auth *result, long *wait, char *user_out,
 		       size_t len, struct err *e)

@@ -63,6 +63,14 @@ enum privsep_type {
 	/* mail.store imap: the IMAP user and password of the live session named
 	 * (parent_imap.c); never another session's. */
 	PRIVSEP_IMAP_CREDS,   /* session id, https -> rc (0, 1 none), user, password */
+	/* mail.store imap: a message posted after its session ended, kept
+	 * sealed in the session store for the next logon of its user in the
+	 * same browser (parent_imap_kept.c). */
+	PRIVSEP_KEPT_PUT,     /* ended session's cookie value, form token, browser token
+			       * or "", draft id or ""; fd: the message -> rc (0, 1 no
+			       * such session), browser token */
+	PRIVSEP_KEPT_RESTORE, /* session id, https, browser token -> rc (0 in Drafts,
+			       * 1 none), draft id, how many are left */
 	PRIVSEP_REQUESTS_END,
 	/* Parent <-> worker control, on the worker's first socket. */
 	PRIVSEP_SETUP_CONFIG = 100, /* version, dbdir, then name/value pairs (no secret) */
@@ -211,6 +219,25 @@ int privsep_domain_users(struct privsep_client *c, const char *domain, const cha
 int privsep_imap_creds(struct privsep_client *c, const char *session_id, int https,
 		       char *user, size_t user_len, char *password, size_t password_len,
 		       struct err *e);
+
+/* mail.store imap: the message (the file fd, read from its start) posted
+ * with the form token csrf after the session of the cookie value ended_id
+ * ended, kept sealed for its user under the browser's token (have: the
+ * browser's token from an earlier one, or ""; token gets the one to keep in
+ * the browser). One per draft (the form's draft id, or ""): a form posted
+ * again replaces its earlier version. 0, 1 when that session did not end
+ * that way, -1 e filled (too large, or it cannot be kept). */
+#define PRIVSEP_KEPT_TOKEN_LEN TOKEN_LEN(32)
+int privsep_kept_put(struct privsep_client *c, const char *ended_id, const char *csrf,
+		     const char *have, const char *draft, int fd,
+		     char token[PRIVSEP_KEPT_TOKEN_LEN], struct err *e);
+/* After a logon: the messages kept under the browser's token for the user
+ * of the live session session_id go into that user's Drafts. 0 with the
+ * last one's draft id, 1 when there was none of this user's, -1 e filled;
+ * *left gets how many stay kept (another user's, or not put in Drafts). */
+int privsep_kept_restore(struct privsep_client *c, const char *session_id, int https,
+			 const char *token, char *draft_id, size_t len, long *left,
+			 struct err *e);
 
 /* The session store's operations through the parent (session_store_remote.c);
  * c is borrowed and must outlive the store. */

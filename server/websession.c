@@ -1,5 +1,6 @@
 /* websession.c - sessions, remembered logons and mode switches for the pages,
  * on the session store. Nothing here logs an id, a token or a cookie value. */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,6 +436,34 @@ int websession_find_ended(struct request *r)
 	r->sess = x;
 	r->session_ended = 1;
 	explicit_bzero(&x, sizeof(x));
+	return 0;
+}
+
+int websession_sender(const struct request *r, char *out, size_t len, struct err *e)
+{
+	const struct config_snapshot *cfg = r->gen->cfg;
+	const char *user = r->sess.user;
+	const char *domain = config_str(cfg, SET_MAIL_IMAP_SENDER_DOMAIN);
+	if (strchr(user, '@')) {
+		if (snprintf(out, len, "%s", user) >= (int)len)
+			return err_set(e, "the sender address is too long");
+		return 0;
+	}
+	/* IMAP accounts are often bare names, which are no address to send
+	 * from and no sender the relay takes: the site says which domain
+	 * they are at (as Roundcube's mail_domain does). */
+	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") != 0 || !domain[0])
+		return err_set(e, "no sender address is known for %s: ask the administrator to "
+				  "set mail.imap_sender_domain (the domain of logon names "
+				  "without @)", user);
+	/* The name becomes an address's local part as it is: only the
+	 * characters one takes unquoted. */
+	for (const char *p = user; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_+=!#$%&'*/?^`{|}~", *p))
+			return err_set(e, "the logon name %s cannot be made into a sender address",
+				       user);
+	if (!user[0] || snprintf(out, len, "%s@%s", user, domain) >= (int)len)
+		return err_set(e, "the sender address is too long");
 	return 0;
 }
 

@@ -81,6 +81,12 @@ int websession_find_ended(struct request *r);
 /* Logoff: the session and the remembered logon end, and their cookies. */
 void websession_end(struct request *r);
 
+/* The address the session's user sends from: the user itself when it has an
+ * @; under mail.store imap a bare logon name ("ann") with
+ * mail.imap_sender_domain added ("ann@example.org"). 0, or -1 when no
+ * address is known (e says so in words for the user, naming the setting). */
+int websession_sender(const struct request *r, char *out, size_t len, struct err *e);
+
 /* Mode switch, leaving: a one-time token for the request's session. */
 int websession_switch_out(struct request *r, char *token, size_t len);
 /* Mode switch, arriving: the session the token was made for into *from (used

@@ -111,10 +111,17 @@ static void show_differences(struct db *db, long served)
 /* Which mail store is active: where the mail is, and who may log on. */
 static void show_mail_store(const struct config_snapshot *cfg)
 {
-	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0)
+	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0) {
+		const char *domain = config_str(cfg, SET_MAIL_IMAP_SENDER_DOMAIN);
 		field("mail store:", "IMAP server %s (%s); users log on with its accounts",
 		      config_str(cfg, SET_MAIL_IMAP_SERVER), config_str(cfg, SET_MAIL_IMAP_TLS));
-	else
+		if (domain[0])
+			field("sender domain:", "%s (a logon name without @ sends as NAME@%s)",
+			      domain, domain);
+		else
+			field("sender domain:", "none: logon names without @ cannot send "
+						"(mail.imap_sender_domain)");
+	} else
 		field("mail store:", "Maildir under %s; users are this server's",
 		      config_str(cfg, SET_MAIL_ROOT));
 }

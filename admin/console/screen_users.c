@@ -68,11 +68,14 @@ static void imap_note(struct console *c, struct users_screen *s)
 	s->imap[0] = '\0';
 	if (config_load(console_db(c), &cfg, &e) < 0)
 		return;
+	const char *domain = config_str(cfg, SET_MAIL_IMAP_SENDER_DOMAIN);
 	if (strcmp(config_str(cfg, SET_MAIL_STORE), "imap") == 0)
 		snprintf(s->imap, sizeof(s->imap),
 			 "mail.store is imap: users log on with their accounts on the IMAP server "
-			 "%s, not with these (an account here keeps its two-step verification).",
-			 config_str(cfg, SET_MAIL_IMAP_SERVER));
+			 "%s, not with these (an account here keeps its two-step verification). "
+			 "Names without @ send as NAME@%s (mail.imap_sender_domain).",
+			 config_str(cfg, SET_MAIL_IMAP_SERVER),
+			 domain[0] ? domain : "? - none set, they cannot send");
 	config_snapshot_free(&cfg);
 }
 
@@ -111,8 +114,8 @@ static void users_draw(struct console *c, void *st, WINDOW *w, int h, int width,
 	struct users_screen *s = st;
 	int y = 0;
 	(void)c;
-	if (s->imap[0] && h > 6) {
-		y = text_put_wrapped(w, 0, 1, width - 2, 3, s->imap, theme_attr(ROLE_DIM)) + 1;
+	if (s->imap[0] && h > 8) {
+		y = text_put_wrapped(w, 0, 1, width - 2, 5, s->imap, theme_attr(ROLE_DIM)) + 1;
 		h -= y;
 	}
 	if (s->n == 0) {

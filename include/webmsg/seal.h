@@ -37,4 +37,18 @@ int seal_text_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, co
 int seal_open_as(const unsigned char key[SEAL_KEY_BYTES], const char *prefix, const char *ad,
 		 const char *sealed, void *plain, size_t cap, size_t *n, struct err *e);
 
+/* Sealing of any size, for what is too long for a seal_text (a message
+ * kept in the session store): "b1:" and base64 of the nonce, the
+ * ciphertext and the tag, in a new allocation (*out, freed by the caller).
+ * SEAL_BLOB_TEXT_LEN(n) is its length with the NUL. */
+#define SEAL_BLOB_TEXT_LEN(n) (3 + 4 * ((12 + (size_t)(n) + 16 + 2) / 3) + 1)
+int seal_blob(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const void *plain,
+	      size_t n, char **out, struct err *e);
+/* Opens what seal_blob made with the same key and ad into a new allocation
+ * (*plain, n bytes and a NUL, freed by the caller); -1 for a sealed text
+ * altered, under another key or ad, not in this form, or of more than max
+ * bytes when opened. */
+int seal_blob_open(const unsigned char key[SEAL_KEY_BYTES], const char *ad, const char *sealed,
+		   size_t max, unsigned char **plain, size_t *n, struct err *e);
+
 #endif

@@ -2,7 +2,7 @@
 // place with its attachments; a draft opens in compose and sending it takes
 // it out of Drafts; a message that cannot go out, sent twice, is one draft.
 import assert from 'node:assert/strict';
-import { browserSuite, logOff, logOn, messageRow, reloadUntilRow, withPage, IMAP, PASSWORD, SENT, USER } from './lib.mjs';
+import { browserSuite, logOff, logOn, messageRow, reloadUntilRow, withPage, PASSWORD, SENT, USER } from './lib.mjs';
 
 async function saveDraft(page) {
   await page.getByRole('button', { name: 'Save draft' }).click();
@@ -106,13 +106,10 @@ browserSuite('drafts of mail that cannot go out', { instance: { sampleMail: fals
   });
 });
 
-// Not under mail.store imap yet: the session's IMAP password goes with the
-// session, so a message posted after it ended cannot be put in Drafts on the
-// IMAP server (the logon page then does not say it was kept): a gap of the
-// IMAP store, not a difference by design.
-browserSuite('drafts after the session ended', {
-  skip: IMAP && 'mail.store imap cannot keep a message posted after the session ended yet',
-}, (env, test) => {
+// Under mail.store imap the session's IMAP password ended with it: the
+// message is kept sealed in the session store until the next logon in this
+// browser, and then put in Drafts on the IMAP server.
+browserSuite('drafts after the session ended', {}, (env, test) => {
   test('a session ended in another tab, then Send: after logging on again the text is in Drafts', async () => {
     await withPage(env.browser, async (page, context) => {
       const subject = `Long letter ${Date.now()}`;

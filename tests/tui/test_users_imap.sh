@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The console's Users screen with mail.store imap says, above its list, that
-# users log on with their accounts on the IMAP server; with Maildir it does
-# not. The list and its keys work below the note.
+# users log on with their accounts on the IMAP server, and the domain of
+# logon names without @ (mail.imap_sender_domain); with Maildir it does not.
+# The list and its keys work below the note.
 . "$(dirname "$0")/lib.sh"
 new_instance
 admin domain add example.org >/dev/null
@@ -27,6 +28,8 @@ check "the users screen opens" wait_for d 'Users of example\.org'
 check "it says users log on with the IMAP server's accounts" \
 	wait_for d 'mail.store is imap: users log on with their accounts'
 check "naming the server" wait_for d '127\.0\.0\.1:993'
+check "and that names without @ have no sender domain" wait_for d 'they cannot send'
+check "naming the setting" wait_for d 'mail\.imap_sender_domain'
 check "the list is still there below" wait_for d 'bob@example\.org'
 keys d q
 check "q quits" console_ended d

@@ -79,6 +79,47 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(e.msg, "session.secret"));
 }
 
+/* A message-sized value: every length round-trips (the base64 padding of
+ * each remainder), and a value altered, opened for another owner or larger
+ * than the caller takes is refused. */
+static void test_blob(void **state)
+{
+	unsigned char key[SEAL_KEY_BYTES], *opened = NULL;
+	struct err e = { "" };
+	size_t n = 0, big = 3 * 1024 * 1024 + 1;
+	char *sealed = NULL;
+	unsigned char *data = malloc(big);
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (unsigned char)(i * 7 + (i >> 8));
+	key_of("s", "webmsg kept message v1", key);
+	for (size_t len = 0; len < 5; len++) {
+		assert_int_equal(seal_blob(key, "ann", data, len, &sealed, &e), 0);
+		assert_int_equal(strncmp(sealed, "b1:", 3), 0);
+		assert_true(strlen(sealed) + 1 <= SEAL_BLOB_TEXT_LEN(len));
+		assert_int_equal(seal_blob_open(key, "ann", sealed, big, &opened, &n, &e), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(opened, data, len);
+		free(opened);
+		free(sealed);
+	}
+	assert_int_equal(seal_blob(key, "ann", data, big, &sealed, &e), 0);
+	assert_int_equal(seal_blob_open(key, "ann", sealed, big, &opened, &n, &e), 0);
+	assert_int_equal(n, big);
+	assert_memory_equal(opened, data, big);
+	free(opened);
+	assert_int_equal(seal_blob_open(key, "bob", sealed, big, &opened, &n, &e), -1);
+	assert_null(opened);
+	assert_int_equal(seal_blob_open(key, "ann", sealed, big - 1, &opened, &n, &e), -1);
+	sealed[100] = sealed[100] == 'A' ? 'B' : 'A';
+	assert_int_equal(seal_blob_open(key, "ann", sealed, big, &opened, &n, &e), -1);
+	assert_int_equal(seal_blob_open(key, "ann", "s1:00", big, &opened, &n, &e), -1);
+	assert_int_equal(seal_blob_open(key, "ann", "b1:AAA", big, &opened, &n, &e), -1);
+	free(sealed);
+	free(data);
+}
+
 /* RFC 5869 test case 3 (no salt, no info) pins the derivation to HKDF-SHA256:
  * the same key can be made by any other implementation. */
 static void test_hkdf_vector(void **state)
@@ -103,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_hkdf_vector),
+		cmocka_unit_test(test_blob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
