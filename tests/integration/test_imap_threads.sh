@@ -7,7 +7,7 @@
 # connection is kept joins its conversation on the next list. A fake server
 # whose THREAD answer is hostile (garbage, lists never closed, numbers past
 # 32 bits, nesting a million deep) gives a clear error or a sane answer,
-# never a crash.
+# never a crash; one without THREAD lists single messages.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 CHECK="$WEBMSG_BIN/imap-store-check"
@@ -91,7 +91,7 @@ fake() { # PORT ANSWER-KIND
 	python3 - "$1" "$2" <<'EOF' &
 import socket, sys
 port, kind = int(sys.argv[1]), sys.argv[2]
-caps = b"IMAP4rev1 SORT THREAD=REFS UIDPLUS SPECIAL-USE"
+caps = b"IMAP4rev1 SORT UIDPLUS SPECIAL-USE" + (b"" if kind == "none" else b" THREAD=REFS")
 answers = {
     "garbage": b"* THREAD (1 2)(3 \x00\xff {5}\r\n",
     "open": b"* THREAD " + b"(" * 1000000 + b"1\r\n",
@@ -124,7 +124,7 @@ def serve(c):
             c.sendall(out)
             continue
         elif cmd.startswith(b"UID THREAD"):
-            out = answers[kind]
+            out = answers.get(kind, tag + b" BAD not offered\r\n")
         elif cmd.startswith(b"UID SORT"):
             out = b"* SORT 3 2 1\r\n"
         elif cmd.startswith(b"LOGOUT"):
@@ -169,6 +169,14 @@ fake "$port" deep || fail "the fake server (deep) listens"
 out=$("$CHECK" "127.0.0.1:$port" none "" alice 'secret pass' 5 threads INBOX date 0 0 50)
 expect_eq "(deep) answered, no crash" 0 "$?"
 expect_match "(deep) three conversations" "^total 3" "$out"
+kill "$FAKE" 2>/dev/null
+wait "$FAKE" 2>/dev/null
+# A server without THREAD: single messages, nothing threaded here.
+port=$(free_port)
+fake "$port" none || fail "the fake server (no THREAD) listens"
+out=$("$CHECK" "127.0.0.1:$port" none "" alice 'secret pass' 5 threads INBOX date 0 0 50)
+expect_eq "(no THREAD) answered, without asking for THREAD" 0 "$?"
+expect_match "(no THREAD) the folder's three messages" "^total 3" "$out"
 kill "$FAKE" 2>/dev/null
 
 finish
