@@ -238,6 +238,8 @@ static int cap_bit(const char *name)
 		{ "UIDPLUS", IMAP_CAP_UIDPLUS },
 		{ "STARTTLS", IMAP_CAP_STARTTLS },
 		{ "LOGINDISABLED", IMAP_CAP_LOGINDISABLED },
+		{ "THREAD=REFERENCES", IMAP_CAP_THREAD_REFERENCES },
+		{ "THREAD=REFS", IMAP_CAP_THREAD_REFS },
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcasecmp(name, known[i].name) == 0)

@@ -266,6 +266,7 @@ static void imap_close(void *be)
 	imap_store_cache_drop(s);
 	imap_store_parts_drop(s);
 	imap_store_fresh_drop(s);
+	imap_store_threads_drop(s);
 	imap_client_close(&s->c);
 	free(s);
 }
@@ -443,6 +444,8 @@ const struct mailstore_ops mailstore_imap_ops = {
 	.folder_empty = mailstore_imap_folder_empty,
 	.list = mailstore_imap_list,
 	.search = mailstore_imap_search,
+	.list_threads = mailstore_imap_list_threads,
+	.thread = mailstore_imap_thread,
 	.path = mailstore_imap_path,
 	.structure = mailstore_imap_structure,
 	.part = mailstore_imap_part,

@@ -493,8 +493,8 @@ static int cache_fresh(struct imap_store *s, const char *folder, enum mail_sort 
 /* s->cache: the selected folder's UIDs in this order, from the server's
  * SORT when it has one, else sorted here; kept on the store (and so on the
  * session's kept connection) until the folder changes. */
-static int sorted_uids(struct imap_store *s, const char *folder, enum mail_sort sort,
-		       int ascending, struct err *e)
+int imap_store_sorted_uids(struct imap_store *s, const char *folder, enum mail_sort sort,
+			   int ascending, struct err *e)
 {
 	struct mailimap_selection_info *si = imap_store_selection(s);
 	uint32_t *uids = NULL, next = si->sel_uidnext;
@@ -535,7 +535,7 @@ int mailstore_imap_list(void *be, const char *folder, enum mail_sort sort, int a
 	*total = (long)imap_store_selection(s)->sel_exists;
 	if (*total == 0 || offset >= (size_t)*total)
 		return 0;
-	if ((r = sorted_uids(s, folder, sort, ascending, e)) < 0)
+	if ((r = imap_store_sorted_uids(s, folder, sort, ascending, e)) < 0)
 		return r;
 	count = s->cache.n;
 	*total = (long)count;

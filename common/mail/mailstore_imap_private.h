@@ -73,6 +73,9 @@ struct imap_store {
 	 * EXPUNGE): the folder's order is checked without another. */
 	int synced;
 	int no_sort; /* act as if the server had no SORT (tests) */
+	/* The selected folder's conversations, kept as cache is
+	 * (mailstore_imap_thread.c); NULL: none. */
+	struct imap_threads *threads;
 };
 
 #define FAIL(s, r, what, e) imap_client_fail((s)->c, (r), (what), (e))
@@ -98,6 +101,33 @@ void imap_store_parts_drop(struct imap_store *s);
  * folder, as many as are still there (*got). */
 int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
 			       struct mail_summary *out, size_t *got, struct err *e);
+/* mailstore_imap_list.c: s->cache made the selected folder's UIDs in this
+ * order (the server's SORT, else sorted here), or found still so. */
+int imap_store_sorted_uids(struct imap_store *s, const char *folder, enum mail_sort sort,
+			   int ascending, struct err *e);
+/* mailstore_imap_thread.c: forgets s->threads (at the close). */
+void imap_store_threads_drop(struct imap_store *s);
+
+/* mailstore_imap_thread.c: one THREAD answer (RFC 5256), flattened: the
+ * UIDs of conversation i are uids[starts[i]] up to uids[starts[i + 1]]
+ * (uids[n] for the last), in the server's order, dummies left out. */
+struct imap_thread_answer {
+	uint32_t *uids;
+	size_t n;
+	size_t *starts;
+	size_t nthreads;
+};
+/* The most messages a THREAD answer may name: more is not believed. */
+#define IMAP_THREAD_MSGS_MAX 2000000
+/* Reads the thread lists of "THREAD ..." from p (len bytes, the word THREAD
+ * already read), up to the line's end (not included): *used gets the bytes
+ * read. Parenthesised lists are followed with a counter, not recursion, so
+ * that nesting of any depth costs no stack; an answer that is not the
+ * grammar's (a stray byte, a number 0 or past 2^32 - 1, unbalanced or empty
+ * lists, more than IMAP_THREAD_MSGS_MAX numbers) is -1 with e saying why. */
+int imap_thread_parse(const char *p, size_t len, size_t *used, struct imap_thread_answer *out,
+		      struct err *e);
+void imap_thread_answer_free(struct imap_thread_answer *a);
 
 /* The operations of mailstore_imap_ops (mailstore_backend.h), by file. */
 /* mailstore_imap_folders.c */
@@ -131,5 +161,11 @@ int mailstore_imap_part(void *be, const char *folder, const char *id, const char
 			size_t max, struct buf *out, struct err *e);
 int mailstore_imap_raw(void *be, const char *folder, const char *id, size_t max,
 		       struct buf *out, struct err *e);
+/* mailstore_imap_thread.c */
+int mailstore_imap_list_threads(void *be, const char *folder, enum mail_sort sort,
+				int ascending, size_t offset, size_t limit,
+				struct mail_summary **out, size_t *n, long *total, struct err *e);
+int mailstore_imap_thread(void *be, const char *folder, long long thread,
+			  struct mail_summary **out, size_t *n, struct err *e);
 
 #endif

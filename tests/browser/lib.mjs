@@ -12,7 +12,7 @@
 // (scripts/smtp_relay.py --lda), as a site with mail.store imap has them.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createConnection, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -394,12 +394,45 @@ export async function startInstance({ ssl = false, settings = {}, messages = [],
 }
 
 /*
- * A message into a folder of USER's on the instance's Dovecot, by Dovecot's
- * own tool (which writes it as the mail's owner, nobody when run as root); a
- * folder not there yet is made first, as the Maildir delivery makes it.
+ * A message into a folder of a user's on the instance's Dovecot, as an MTA
+ * delivers into Maildir: written in tmp/ and renamed into new/ of the
+ * folder's Maildir++ directory (separator '.'), owned by whoever owns the
+ * Maildir (the mail's owner of scripts/dovecot.sh: nobody when run as root).
+ * Dovecot takes such files in at its next look at the folder, as it does
+ * what Postfix delivers; one doveadm call per message would take minutes for
+ * the thousands list_pages puts in. A folder not there yet is made by
+ * Dovecot first (once); a name that is not plain ASCII (modified UTF-7 on
+ * disk) goes through doveadm save.
  */
 async function imapDeliver(inst, user, text, folder) {
   const body = text.replace(/\r?\n/g, '\n');
+  if (!/^[A-Za-z0-9 _-]+$/.test(folder)) return doveadmSave(inst, user, body, folder);
+  const maildir = join(inst.dovecot, 'home', user, 'Maildir');
+  const base = folder === 'INBOX' ? maildir : join(maildir, `.${folder}`);
+  inst.imapFolders ??= new Map();
+  const key = `${user}/${folder}`;
+  if (!inst.imapFolders.has(key)) {
+    inst.imapFolders.set(key, (async () => {
+      if (folder !== 'INBOX') await doveadm(inst, ['mailbox', 'create', '-s', '-u', user, folder]);
+      const owner = await stat(maildir);
+      for (const sub of ['tmp', 'new', 'cur']) {
+        if (existsSync(join(base, sub))) continue;
+        await mkdir(join(base, sub), { recursive: true });
+        await chown(join(base, sub), owner.uid, owner.gid);
+      }
+      return owner;
+    })());
+  }
+  const owner = await inst.imapFolders.get(key);
+  const name = maildirName();
+  await writeFile(join(base, 'tmp', name), body);
+  await chown(join(base, 'tmp', name), owner.uid, owner.gid);
+  await rename(join(base, 'tmp', name), join(base, 'new', name));
+  return folder;
+}
+
+// doveadm save: one message, by Dovecot itself.
+async function doveadmSave(inst, user, body, folder) {
   let r = await doveadm(inst, ['save', '-u', user, '-m', folder], body);
   if (r.code !== 0 && folder !== 'INBOX') {
     await doveadm(inst, ['mailbox', 'create', '-s', '-u', user, folder]);

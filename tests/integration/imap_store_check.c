@@ -5,6 +5,8 @@
  * COMMAND: open | folders | list FOLDER SORT ASC OFFSET LIMIT |
  * relist FOLDER SORT ASC OFFSET LIMIT (the list, a line "again?", and when a
  * line comes on stdin the same list again on the same connection) |
+ * threads FOLDER SORT ASC OFFSET LIMIT (conversations; rethreads: twice, as
+ * relist) | thread FOLDER NUMBER (one conversation's messages) |
  * search FOLDER|- SORT QUERY | summary FOLDER ID | flags FOLDER ID SET CLEAR |
  * move FOLDER ID TO | delete FOLDER ID | deliver FOLDER FILE FLAGS |
  * create NAME | rename FROM TO | rmdir NAME | empty NAME |
@@ -76,6 +78,8 @@ static void print_summaries(const struct mail_summary *m, size_t n, long total)
 		printf("\t%ld", m[i].size);
 		if (m[i].folder[0])
 			printf("\t%s", m[i].folder);
+		if (m[i].thread > 0)
+			printf("\tconversation %lld of %ld", m[i].thread, m[i].thread_count);
 		putchar('\n');
 	}
 }
@@ -188,19 +192,21 @@ static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 		free(f);
 		return 0;
 	}
-	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "relist") == 0) {
+	if (strcmp(cmd, "list") == 0 || strcmp(cmd, "relist") == 0 ||
+	    strcmp(cmd, "threads") == 0 || strcmp(cmd, "rethreads") == 0) {
+		int threads = strstr(cmd, "threads") != NULL, again = cmd[0] == 'r';
 		NEED(5);
 		if (parse_sort(argv[2], &sort) < 0)
 			return -3;
 		for (int round = 0; round < 2; round++) {
 			char line[16];
-			if (mailstore_list(ms, argv[1], sort, atoi(argv[3]),
-					   strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10), &m,
-					   &n, &total, e) < 0)
+			if ((threads ? mailstore_list_threads : mailstore_list)(
+				    ms, argv[1], sort, atoi(argv[3]), strtoul(argv[4], NULL, 10),
+				    strtoul(argv[5], NULL, 10), &m, &n, &total, e) < 0)
 				return -1;
 			print_summaries(m, n, total);
 			free(m);
-			if (round || strcmp(cmd, "relist") != 0)
+			if (round || !again)
 				break;
 			printf("again?\n");
 			fflush(stdout);
@@ -218,6 +224,14 @@ static int run(struct mailstore *ms, int argc, char **argv, struct err *e)
 				     100, &m, &n, &total, &partial, e) < 0)
 			return -1;
 		print_summaries(m, n, total);
+		free(m);
+		return 0;
+	}
+	if (strcmp(cmd, "thread") == 0) {
+		NEED(2);
+		if (mailstore_thread(ms, argv[1], strtoll(argv[2], NULL, 10), &m, &n, e) < 0)
+			return -1;
+		print_summaries(m, n, (long)n);
 		free(m);
 		return 0;
 	}

@@ -18,6 +18,8 @@ for i in 1 2 3; do
 	printf 'Date: Mon, 1 Jan 2024 10:0%s:00 +0000\r\nFrom: Bob <bob@example.org>\r\nTo: alice@example.org\r\nSubject: Wire test %s\r\nMessage-ID: <wire-%s@test>\r\n\r\nbody %s\r\n' \
 		"$i" "$i" "$i" "$i" | dovecot_adm save -u alice -m INBOX
 done
+printf 'Date: Mon, 1 Jan 2024 11:00:00 +0000\r\nFrom: Carol <carol@example.org>\r\nTo: alice@example.org\r\nSubject: Re: Wire test 1\r\nMessage-ID: <wire-r@test>\r\nIn-Reply-To: <wire-1@test>\r\nReferences: <wire-1@test>\r\n\r\nreply\r\n' |
+	dovecot_adm save -u alice -m INBOX
 dovecot_adm mailbox create -u alice Work >/dev/null
 
 PROXY_PORT=$(free_port)
@@ -84,6 +86,33 @@ expect_eq "it checks the kept connection once" 1 "$(count NOOP)"
 expect_eq "it reads the message's structure once" 1 \
 	"$(tail -n +"$((MARK + 1))" "$WIRE" | grep -c 'BODYSTRUCTURE' || true)"
 check "at most $((folders + 8)) commands in all" test "$(count)" -le $((folders + 8))
+
+# Conversations: the server threads the folder (one UID THREAD), once; a
+# warm page of them asks no THREAD or SORT again and fetches only its rows.
+mark
+page=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base/mail?f=INBOX&c=1")
+expect_eq "the first conversation page answers" 200 "$(tail -n1 <<<"$page")"
+expect_match "with the conversations" "Wire test 3" "$page"
+echo "# the first conversation page sends:"; show
+expect_eq "it threads the folder once" 1 "$(count 'UID THREAD')"
+mark
+page=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base/mail?f=INBOX&c=1")
+expect_eq "a warm conversation page answers" 200 "$(tail -n1 <<<"$page")"
+expect_match "with the conversations" "Wire test 1" "$page"
+echo "# a warm conversation page sends:"; show
+expect_eq "it does not thread the folder again (its threads are kept)" 0 "$(count 'UID THREAD')"
+expect_eq "it does not sort the folder again" 0 "$(count 'UID SORT')"
+expect_eq "it fetches its rows once" 1 "$(count 'UID FETCH')"
+check "it opens the folder at most once" test "$(count SELECT)" -le 1
+check "at most $((folders + 5)) commands in all" test "$(count)" -le $((folders + 5))
+conv=$(grep -o 'href="[^"]*t=[0-9]*[^"]*"' <<<"$page" | head -1 | sed 's/href="//; s/"$//; s/&amp;/\&/g')
+if [ -n "$conv" ]; then
+	mark
+	out=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base$conv")
+	expect_eq "a warm page of one conversation answers" 200 "$(tail -n1 <<<"$out")"
+	echo "# a warm page of one conversation sends:"; show
+	expect_eq "it does not thread the folder again" 0 "$(count 'UID THREAD')"
+fi
 
 mark
 found=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base/mail?q=Wire&all=1")
