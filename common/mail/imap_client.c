@@ -238,6 +238,9 @@ static int cap_bit(const char *name)
 		{ "UIDPLUS", IMAP_CAP_UIDPLUS },
 		{ "STARTTLS", IMAP_CAP_STARTTLS },
 		{ "LOGINDISABLED", IMAP_CAP_LOGINDISABLED },
+		{ "METADATA", IMAP_CAP_METADATA },
+		{ "METADATA-SERVER", IMAP_CAP_METADATA },
+		{ "LITERAL+", IMAP_CAP_LITERALPLUS },
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcasecmp(name, known[i].name) == 0)

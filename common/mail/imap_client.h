@@ -37,6 +37,10 @@ enum imap_cap {
 	IMAP_CAP_STARTTLS = 1 << 6,
 	IMAP_CAP_AUTH_PLAIN = 1 << 7,
 	IMAP_CAP_LOGINDISABLED = 1 << 8,
+	/* METADATA or METADATA-SERVER (RFC 5464): server entries, where the
+	 * user's settings are kept (mailstore_imap_meta.c). */
+	IMAP_CAP_METADATA = 1 << 9,
+	IMAP_CAP_LITERALPLUS = 1 << 10, /* RFC 7888: {N+} needs no "+" first */
 };
 
 /* Connects, negotiates TLS as cfg says and verifies the certificate
