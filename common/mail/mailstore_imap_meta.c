@@ -11,7 +11,6 @@
  * does. A value's length is the server's word: above IMAP_META_VALUE_MAX
  * nothing is read or allocated, and the answer fails as one that is not
  * IMAP (the connection is given up). */
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
