@@ -7,6 +7,8 @@
 #
 # As a command:
 #   dovecot.sh configure DIR IMAP_PORT IMAPS_PORT   write DIR/dovecot.conf (IMAPS_PORT 0: none)
+#     (DOVECOT_METADATA=no in the environment: without IMAP METADATA, where
+#     webmsg keeps a user's settings; for the tests of a server without it)
 #   dovecot.sh user DIR NAME PASSWORD               add a user (before or after the start)
 #   dovecot.sh greets PORT                          exit 0 when PORT answers "* OK"
 # Or sourced: dovecot_configure, dovecot_add_user and dovecot_greets.
@@ -25,7 +27,7 @@ dovecot_mail_owner() {
 
 dovecot_configure() {
 	local dir=$1 imap_port=$2 imaps_port=$3
-	local user group login mail_uid mail_gid
+	local user group login mail_uid mail_gid attributes= metadata=no
 	mkdir -p "$dir/run" "$dir/state" "$dir/home"
 	# Passwords: readable by Dovecot's auth processes alone.
 	touch "$dir/users"
@@ -45,6 +47,12 @@ dovecot_configure() {
 		# must through DIR's parents: the caller's business).
 		chmod o+x "$dir"
 		chown -R "$mail_uid:$mail_gid" "$dir/home"
+	fi
+	# A user's settings and recent recipients (webmsg's server entries,
+	# RFC 5464) in a file beside the user's Maildir.
+	if [ "${DOVECOT_METADATA:-yes}" != no ]; then
+		attributes="mail_attribute_dict = file:%h/dovecot-attributes"
+		metadata=yes
 	fi
 	cat >"$dir/dovecot.conf" <<EOF
 base_dir = $dir/run
@@ -72,10 +80,12 @@ userdb {
   args = uid=$mail_uid gid=$mail_gid home=$dir/home/%u
 }
 mail_location = maildir:~/Maildir
+$attributes
 # Front ends and benchmarks keep many connections of one user from one
 # address: more than Dovecot's default 10.
 protocol imap {
   mail_max_userip_connections = 200
+  imap_metadata = $metadata
 }
 namespace inbox {
   inbox = yes

@@ -257,7 +257,14 @@ static enum MHD_Result save_prefs(struct request *r)
 	if (mailbox_open(r, &ms, &e) < 0)
 		return mail_view_error(r, &e);
 	int rc = mailstore_prefs_set(ms, &p, &e);
+	int refused = rc < 0 && mailstore_refused(ms);
 	mailstore_close(&ms);
+	/* A mail server that keeps no settings: said on the page, which goes
+	 * on with what was typed. */
+	if (refused) {
+		log_warnx("%s: settings not saved: %s", log_q(r->sess.user), log_q(e.msg));
+		return show(r, MHD_HTTP_CONFLICT, &p, NULL, NULL, e.msg);
+	}
 	if (rc < 0)
 		return mail_view_error(r, &e);
 	return http_see_other(r, "/settings?n=saved");

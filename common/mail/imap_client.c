@@ -240,6 +240,9 @@ static int cap_bit(const char *name)
 		{ "LOGINDISABLED", IMAP_CAP_LOGINDISABLED },
 		{ "THREAD=REFERENCES", IMAP_CAP_THREAD_REFERENCES },
 		{ "THREAD=REFS", IMAP_CAP_THREAD_REFS },
+		{ "METADATA", IMAP_CAP_METADATA },
+		{ "METADATA-SERVER", IMAP_CAP_METADATA },
+		{ "LITERAL+", IMAP_CAP_LITERALPLUS },
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcasecmp(name, known[i].name) == 0)

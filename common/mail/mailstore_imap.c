@@ -24,6 +24,7 @@
 #include "webmsg/err.h"
 #include "webmsg/mailstore.h"
 #include "imap_utf7.h"
+#include "mailstore_imap_meta.h"
 #include "mailstore_imap_private.h"
 
 static const char *const special_name[SP_COUNT] = { MAIL_SENT, MAIL_DRAFTS, MAIL_TRASH };
@@ -350,6 +351,8 @@ int mailstore_imap_connect(const struct mailstore_imap *server, const char *user
 	int rc;
 
 	*be = NULL;
+	/* Before any session of this process parses an answer. */
+	imap_meta_register();
 	if (imap_server_tls_parse(server->tls, &cfg.tls, e) < 0 ||
 	    imap_server_parse(server->server, cfg.tls, cfg.host, &cfg.port, e) < 0)
 		return err_prefix(e, "the mail server's settings");
@@ -397,23 +400,17 @@ static int imap_degraded(void *be)
 	return 0;
 }
 
-/* The user's settings files have no place on the server yet: defaults are
- * read, and saving says so. */
+/* The user's settings files: METADATA server entries (mailstore_imap_meta.c). */
 static int imap_data_read(void *be, const char *name, size_t max, char **data, size_t *len,
 			  struct err *e)
 {
-	(void)be, (void)name, (void)max, (void)e;
-	*data = NULL;
-	*len = 0;
-	return 0;
+	return imap_store_data_read(be, name, max, data, len, e);
 }
 
 static int imap_data_write(void *be, const char *name, const char *data, size_t len,
 			   struct err *e)
 {
-	(void)be, (void)name, (void)data, (void)len;
-	err_set(e, "settings cannot be saved with this mail server yet");
-	return MAILSTORE_REFUSED;
+	return imap_store_data_write(be, name, data, len, e);
 }
 
 /* A connection kept between requests may have been closed by the server

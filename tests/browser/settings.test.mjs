@@ -3,11 +3,13 @@
 // signature in compose, messages per page in the list, the time zone in the
 // message's date (the browser's zone offered first), HTML or plain text first;
 // (settings_account.test.mjs: the password change and address completion).
+// Under mail.store imap (browser.imap.settings) the settings live in Dovecot's
+// METADATA, and the Maildir read for Sent is Dovecot's.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before } from 'node:test';
-import { browserSuite, logOn, openMessage, withPage, PASSWORD, USER } from './lib.mjs';
+import { browserSuite, logOn, openMessage, withPage, PASSWORD, SENT, USER } from './lib.mjs';
 
 const ZOE = 'zoe@example.net';
 
@@ -64,8 +66,7 @@ browserSuite('settings', {
 }, (env, test) => {
   // Another domain's user to write to.
   before(async () => {
-    await env.inst.admin(['domain', 'add', 'example.net']);
-    await env.inst.admin(['user', 'add', ZOE], `${PASSWORD}\n`);
+    await env.inst.addUser(ZOE, PASSWORD);
   });
 
   test('display name and signature: compose shows the signature, Sent shows the name', async () => {
@@ -85,17 +86,19 @@ browserSuite('settings', {
       await page.locator('#to').fill(ZOE);
       await page.locator('#subject').fill(subject);
       await page.getByRole('button', { name: 'Send' }).click();
-      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === 'sent');
+      await page.waitForURL((u) => u.pathname === '/mail' && u.searchParams.get('n') === SENT.n);
 
       await page.goto(`${base}/mail?f=Sent`);
       await openMessage(page, subject);
       assert.match(await page.locator('dl dd').first().innerText(), /Dana Émile/);
       // On the wire the name is encoded (RFC 2047), the header stays 7-bit.
-      const sent = join(env.inst.maildir, '.Sent', 'cur');
       let raw = '';
-      for (const f of await readdir(sent)) {
-        const text = await readFile(join(sent, f), 'latin1');
-        if (text.includes(subject)) raw = text;
+      for (const sub of ['cur', 'new']) {
+        const sent = join(env.inst.maildir, '.Sent', sub);
+        for (const f of await readdir(sent).catch(() => [])) {
+          const text = await readFile(join(sent, f), 'latin1');
+          if (text.includes(subject)) raw = text;
+        }
       }
       const from = (raw.match(/^From: (.*)$/m)?.[1] ?? '').replace(/\r$/, '');
       assert.match(from, /^[ -~]+$/, `7-bit: ${from}`);

@@ -71,7 +71,10 @@ expect_eq "it asks each folder's counts once ($folders folders)" "$folders" "$(c
 check "it opens the folder at most once" test "$(count SELECT)" -le 1
 expect_eq "it asks no capabilities on the kept connection" 0 "$(count CAPABILITY)"
 expect_eq "it logs on no more" 0 "$(count LOGIN)"
-check "at most $((folders + 4)) commands in all" test "$(count)" -le $((folders + 4))
+# The user's settings (messages per page, time zone) are the server's
+# METADATA: read once a page, so that another front end's change shows.
+expect_eq "it reads the user's settings once" 1 "$(count GETMETADATA)"
+check "at most $((folders + 5)) commands in all" test "$(count)" -le $((folders + 5))
 
 mark
 message=$(curl -s -b "$WORK/a" -w '\n%{http_code}' "$base$url")
