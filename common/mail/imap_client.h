@@ -37,12 +37,12 @@ enum imap_cap {
 	IMAP_CAP_STARTTLS = 1 << 6,
 	IMAP_CAP_AUTH_PLAIN = 1 << 7,
 	IMAP_CAP_LOGINDISABLED = 1 << 8,
-	IMAP_CAP_THREAD_REFERENCES = 1 << 11, /* THREAD=REFERENCES (RFC 5256) */
-	IMAP_CAP_THREAD_REFS = 1 << 12,      /* THREAD=REFS: no subject merging */
 	/* METADATA or METADATA-SERVER (RFC 5464): server entries, where the
 	 * user's settings are kept (mailstore_imap_meta.c). */
 	IMAP_CAP_METADATA = 1 << 9,
 	IMAP_CAP_LITERALPLUS = 1 << 10, /* RFC 7888: {N+} needs no "+" first */
+	IMAP_CAP_THREAD_REFERENCES = 1 << 11, /* THREAD=REFERENCES (RFC 5256) */
+	IMAP_CAP_THREAD_REFS = 1 << 12,      /* THREAD=REFS: no subject merging */
 };
 
 /* Connects, negotiates TLS as cfg says and verifies the certificate
