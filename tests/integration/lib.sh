@@ -17,6 +17,7 @@ cleanup() {
 		kill "$pid" 2>/dev/null
 		wait_for 5 pid_gone "$pid"
 	fi
+	stop_pid "${RELAY_PID:-}"
 	if [ "$FAILED" -gt 0 ] && [ -f "$WORK/webmsgd.log" ]; then
 		echo "--- webmsgd.log"
 		tail -n 30 "$WORK/webmsgd.log"
@@ -53,6 +54,27 @@ wait_for() {
 
 # pid_gone PID: that process has ended (for wait_for).
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# stop_pid PID: ends that process (nothing when PID is empty) and waits for it.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null
+	wait_for 10 pid_gone "$1"
+}
+
+# relay_start DIR [ARGS...]: the loopback SMTP relay (scripts/smtp_relay.py,
+# ARGS such as --lda CONF) on a free port, keeping what it takes under DIR;
+# sets RELAY_PORT and RELAY_PID and waits until it listens. cleanup stops it.
+relay_start() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	RELAY_PORT=$(free_port)
+	python3 "$(dirname "${BASH_SOURCE[0]}")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$dir" \
+		"$@" 2>>"$dir/relay.log" &
+	RELAY_PID=$!
+	wait_for 30 port_open "$RELAY_PORT"
+}
 
 # expect_eq DESCRIPTION EXPECTED ACTUAL
 expect_eq() {

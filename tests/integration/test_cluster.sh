@@ -12,19 +12,12 @@
 # test_imap_store.sh's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
-command -v redis-server >/dev/null || { echo "redis-server is not installed (scripts/deps.sh test)"; exit 1; }
+. "$(dirname "$0")/redis.sh"
 
-sock="$WORK/redis.sock"
-REDIS_PID=
 RELAY_PID=
 B="$WORK/b/webmsg.db"
 b_admin() { WEBMSG_CONFIG="$B" "$ADMIN" "$@"; }
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null
-	wait_for 10 pid_gone "$1"
-}
-trap 'stop_pid "$(cat "$WORK/b/webmsgd.pid" 2>/dev/null)"; stop_pid "$RELAY_PID"; stop_pid "$REDIS_PID"; dovecot_stop; cleanup' EXIT
+trap 'stop_pid "$(cat "$WORK/b/webmsgd.pid" 2>/dev/null)"; redis_stop; dovecot_stop; cleanup' EXIT
 
 ALICE_PW='Alice at Dovecot 1'
 dovecot_user alice@example.org "$ALICE_PW"
@@ -33,25 +26,16 @@ check "Dovecot starts" dovecot_start || finish
 printf 'Date: Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: Carol <carol@example.org>\r\nTo: alice@example.org\r\nSubject: Waiting in Dovecot\r\nMessage-ID: <cluster-1@test>\r\n\r\nhello\r\n' |
 	dovecot_adm save -u alice@example.org -m INBOX
 
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' --appendonly no \
-	--dir "$WORK" >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-redis_up() { [ "$(redis-cli -s "$sock" ping 2>/dev/null)" = PONG ]; }
-check "Redis starts" wait_for 30 redis_up || finish
+check "Redis starts" redis_start || finish
 
 # The site's mail server: the loopback relay, delivering into Dovecot.
-RELAY_PORT=$(free_port)
-mkdir -p "$WORK/relay"
-python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$WORK/relay" \
-	--lda "$DOVECOT_DIR/dovecot.conf" --lifetime 500 2>"$WORK/relay.log" &
-RELAY_PID=$!
-check "the relay starts" wait_for 30 port_open "$RELAY_PORT" || finish
+check "the relay starts" relay_start "$WORK/relay" --lda "$DOVECOT_DIR/dovecot.conf" --lifetime 500 || finish
 
 # A: the model.
 new_instance
 dovecot_use_store &&
 	admin config set session.store redis >/dev/null &&
-	admin config set session.redis "unix:$sock" >/dev/null &&
+	admin config set session.redis "unix:$REDIS_SOCK" >/dev/null &&
 	admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null &&
 	admin config set smtp.tls none >/dev/null || { fail "configure A"; finish; }
 # B: a database of its own (with its own session.secret from init), A's

@@ -12,19 +12,10 @@ dovecot_user bob@example.org 'Bob-imap-2'
 check "Dovecot starts" dovecot_start || finish
 
 relay_dir=$WORK/relay
-mkdir -p "$relay_dir"
-RELAY_PORT=$(free_port)
-python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" \
-	--lda "$DOVECOT_DIR/dovecot.conf" 2>"$relay_dir/relay.log" &
-relay=$!
-for _ in $(seq 100); do port_open "$RELAY_PORT" && break; sleep 0.1; done
+check "the relay starts" relay_start "$relay_dir" --lda "$DOVECOT_DIR/dovecot.conf" || finish
 
 new_instance
-admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 10 >/dev/null &&
+dovecot_use_store -t 10 &&
 	admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null &&
 	admin config set smtp.tls none >/dev/null &&
 	admin config set smtp.timeout 20 >/dev/null &&
@@ -36,15 +27,6 @@ admin service start >/dev/null || { fail "webmsgd starts"; finish; }
 base="http://127.0.0.1:$HTTP_PORT"
 jar=$WORK/jar
 
-# wait_for SECONDS COMMAND...: polls until the command succeeds, at most that long.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
-	done
-}
 fetch() { dovecot_adm fetch -u "$1" text mailbox "$2" 2>/dev/null; }
 has() { fetch "$1" "$2" | grep -q -- "$3"; }
 queued_files() { find "$WORK/outbox" -type f ! -path '*/tmp/*' 2>/dev/null | wc -l; }
@@ -88,6 +70,4 @@ check "and the outbox empties" wait_for 20 outbox_empty
 expect_match "admin service status names the sender domain" 'sender domain: *example.org' \
 	"$(admin service status 2>&1)"
 
-kill "$relay" 2>/dev/null
-wait "$relay" 2>/dev/null
 finish

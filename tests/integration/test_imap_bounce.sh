@@ -14,12 +14,7 @@ dovecot_user bob@example.org 'Bob-imap-2'
 check "Dovecot starts" dovecot_start || finish
 
 relay_dir=$WORK/relay
-mkdir -p "$relay_dir"
-RELAY_PORT=$(free_port)
-python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" \
-	--lda "$DOVECOT_DIR/dovecot.conf" 2>"$relay_dir/relay.log" &
-relay=$!
-wait_for 10 port_open "$RELAY_PORT"
+check "the relay starts" relay_start "$relay_dir" --lda "$DOVECOT_DIR/dovecot.conf" || finish
 
 new_instance
 dovecot_use_store -t 10 &&
@@ -88,6 +83,4 @@ expect_eq "one envelope is kept: the report's, not the message's" 1 \
 expect_eq "ann's INBOX has one report still" 1 "$(reports)"
 expect_no_match "bob never got it" 'Refused twice' "$(fetch bob@example.org INBOX)"
 
-kill "$relay" 2>/dev/null
-wait "$relay" 2>/dev/null
 finish

@@ -8,39 +8,16 @@
 # and the log never hold its text or the browser's token.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
-command -v redis-server >/dev/null || { echo "redis-server is not installed (scripts/deps.sh test)"; exit 1; }
-
-sock="$WORK/redis.sock"
-REDIS_PID=
-start_redis() {
-	redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' \
-		--appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-	REDIS_PID=$!
-	for _ in $(seq 100); do
-		[ "$(redis-cli -s "$sock" ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stop_redis() {
-	[ -n "$REDIS_PID" ] || return 0
-	kill "$REDIS_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
-	REDIS_PID=
-}
-trap 'stop_redis; dovecot_stop; cleanup' EXIT
+. "$(dirname "$0")/redis.sh"
+trap 'redis_stop; dovecot_stop; cleanup' EXIT
 
 dovecot_user ann@example.org 'Ann-imap-1'
 dovecot_user bob@example.org 'Bob-imap-2'
 check "Dovecot starts" dovecot_start || finish
-check "Redis starts on a unix socket" start_redis || finish
+check "Redis starts on a unix socket" redis_start || finish
 
 new_instance
-admin config set mail.imap_server "127.0.0.1:$DOVECOT_IMAPS_PORT" >/dev/null &&
-	admin config set mail.imap_tls implicit >/dev/null &&
-	admin config set mail.imap_ca_file "$DOVECOT_CA" >/dev/null &&
-	admin config set mail.store imap >/dev/null &&
-	admin config set mail.imap_timeout 10 >/dev/null ||
+dovecot_use_store -t 10 ||
 	{ fail "configure mail.store imap"; finish; }
 admin service start >/dev/null || { fail "webmsgd starts"; finish; }
 base="http://127.0.0.1:$HTTP_PORT"
@@ -50,9 +27,9 @@ drafts_with() { fetch "$1" Drafts | grep -c "^Subject: $2" || true; }
 # What the session store holds of kept messages, values included.
 store_dump() {
 	if [ "$STORE" = redis ]; then
-		redis-cli -s "$sock" --scan --pattern '*imap-kept*' | while read -r k; do
+		redis-cli -s "$REDIS_SOCK" --scan --pattern '*imap-kept*' | while read -r k; do
 			echo "$k"
-			redis-cli -s "$sock" GET "$k"
+			redis-cli -s "$REDIS_SOCK" GET "$k"
 		done
 	else
 		python3 - "$WORK/webmsg-sessions.db" <<'EOF'
@@ -137,7 +114,7 @@ STORE=local
 scenario
 STORE=redis
 admin config set session.store redis >/dev/null &&
-	admin config set session.redis "unix:$sock" >/dev/null &&
+	admin config set session.redis "unix:$REDIS_SOCK" >/dev/null &&
 	admin service restart >/dev/null || fail "webmsgd restarts on Redis"
 scenario
 finish

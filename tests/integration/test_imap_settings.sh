@@ -15,12 +15,6 @@ PASSWORD='Ann at Dovecot 1'
 dovecot_user ann@example.org "$PASSWORD"
 check "Dovecot starts" dovecot_start || finish
 
-# The site's mail server: the loopback relay (it keeps what it is given).
-RELAY_PORT=$(free_port)
-mkdir -p "$WORK/relay"
-python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$WORK/relay" \
-	2>"$WORK/relay.log" &
-RELAY_PID=$!
 # B reaches Dovecot through a proxy that logs every command (plain IMAP on
 # loopback).
 PROXY_PORT=$(free_port)
@@ -31,13 +25,10 @@ PROXY_PID=$!
 
 B="$WORK/b/webmsg.db"
 b_admin() { WEBMSG_CONFIG="$B" "$ADMIN" "$@"; }
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-}
-trap 'stop_pid "$(cat "$WORK/b/webmsgd.pid" 2>/dev/null)"; stop_pid "$PROXY_PID"; stop_pid "$RELAY_PID"; dovecot_stop; cleanup' EXIT
-for _ in $(seq 100); do port_open "$RELAY_PORT" && port_open "$PROXY_PORT" && break; sleep 0.1; done
+trap 'stop_pid "$(cat "$WORK/b/webmsgd.pid" 2>/dev/null)"; stop_pid "$PROXY_PID"; dovecot_stop; cleanup' EXIT
+# The site's mail server: the loopback relay (it keeps what it is given).
+check "the relay starts" relay_start "$WORK/relay" || finish
+check "the proxy listens" wait_for 30 port_open "$PROXY_PORT" || finish
 
 # mail_settings ADMIN-COMMAND SERVER TLS: mail.store imap there, and the relay.
 mail_settings() {

@@ -76,7 +76,7 @@ mkfifo "$WORK/relist.in"
 store rethreads INBOX date 0 0 50 <"$WORK/relist.in" >"$WORK/relist.out" &
 lister=$!
 exec 3>"$WORK/relist.in"
-for _ in $(seq 200); do grep -q '^again?$' "$WORK/relist.out" && break; sleep 0.1; done
+wait_for 20 grep -q '^again?$' "$WORK/relist.out"
 seed "Fri, 5 Jan 2024 10:00:00 +0000" "Frank <frank@example.org>" "Re: Hello again" "again@t" "hello@t"
 echo >&3
 exec 3>&-
@@ -147,8 +147,7 @@ while True:
     c.close()
 EOF
 	FAKE=$!
-	for _ in $(seq 100); do port_open "$1" && return 0; sleep 0.1; done
-	return 1
+	wait_for 10 port_open "$1"
 }
 for kind in garbage open huge zero empty; do
 	port=$(free_port)

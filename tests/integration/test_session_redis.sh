@@ -6,23 +6,7 @@
 # status` and `check` say so, and once Redis is back logons work again
 # without a restart of either daemon.
 . "$(dirname "$0")/lib.sh"
-command -v redis-server >/dev/null || { echo "redis-server is not installed (scripts/deps.sh test)"; exit 1; }
-
-sock="$WORK/redis.sock"
-REDIS_PID=
-start_redis() {
-	redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --save '' \
-		--appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-	REDIS_PID=$!
-	wait_for 10 redis_up
-}
-redis_up() { [ "$(redis-cli -s "$sock" ping 2>/dev/null)" = PONG ]; }
-stop_redis() {
-	[ -n "$REDIS_PID" ] || return 0
-	kill "$REDIS_PID" 2>/dev/null
-	wait_for 10 pid_gone "$REDIS_PID"
-	REDIS_PID=
-}
+. "$(dirname "$0")/redis.sh"
 
 B="$WORK/b/webmsg.db"
 b_admin() { WEBMSG_CONFIG="$B" "$ADMIN" "$@"; }
@@ -32,14 +16,14 @@ stop_b() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	wait_for 5 pid_gone "$pid"
 }
-trap 'stop_b; stop_redis; cleanup' EXIT
+trap 'stop_b; redis_stop; cleanup' EXIT
 
-check "Redis starts on a unix socket" start_redis
+check "Redis starts on a unix socket" redis_start
 
 # configure ADMIN-FUNCTION: the shared store and a short throttle on an instance.
 configure() {
 	"$@" config set session.store redis >/dev/null &&
-		"$@" config set session.redis "unix:$sock" >/dev/null &&
+		"$@" config set session.redis "unix:$REDIS_SOCK" >/dev/null &&
 		"$@" config set login.throttle_pair_failures 2 >/dev/null
 }
 new_instance
@@ -67,7 +51,7 @@ expect_eq "ann logs on through A" "303 $a/mail" "$out"
 check "ann reads her inbox on A" reads_inbox "$a" "$WORK/ann"
 check "the same cookie reads her inbox on B" reads_inbox "$b" "$WORK/ann"
 sid=$(cookie_of "$WORK/ann" webmsg_session)
-expect_eq "Redis holds no cookie value" "" "$(redis-cli -s "$sock" --scan | grep -F -- "$sid")"
+expect_eq "Redis holds no cookie value" "" "$(redis-cli -s "$REDIS_SOCK" --scan | grep -F -- "$sid")"
 
 csrf=$(curl -s -b "$WORK/ann" "$b/mail" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
 	sed 's/.*value="//; s/"$//')
@@ -95,8 +79,8 @@ expect_eq "five failed logons through A" 5 "$failures"
 expect_eq "after failures on A, B makes the address wait" 429 "$code"
 
 # Redis stops: both daemons keep serving, logons are refused with a page that says why.
-stop_redis
-check "Redis is stopped" test ! -S "$sock" -o -z "$(redis-cli -s "$sock" ping 2>/dev/null)"
+redis_stop
+check "Redis is stopped" test ! -S "$REDIS_SOCK" -o -z "$(redis-cli -s "$REDIS_SOCK" ping 2>/dev/null)"
 out=$(logon "$WORK/x" "$a" ann@example.org Ann-pass-1)
 expect_eq "a logon while Redis is down is refused (503)" 503 "${out%% *}"
 expect_match "with a page that says the session store is unreachable" \
@@ -113,7 +97,7 @@ expect_match "webmsgd logged it" 'Redis at unix:.* is unreachable' "$(cat "$WORK
 pid_a=$(daemon_pid)
 
 # Redis is back (empty: it kept nothing): logons work again, same daemons.
-check "Redis starts again" start_redis
+check "Redis starts again" redis_start
 out=$(logon "$WORK/ann3" "$a" ann@example.org Ann-pass-1)
 expect_eq "with Redis back, ann logs on through A" "303 $a/mail" "$out"
 check "and the cookie reads her inbox on B" reads_inbox "$b" "$WORK/ann3"

@@ -13,10 +13,7 @@ add_user cid@example.org 'Cid-pass-3'
 relay_dir=$WORK/relay
 mkdir -p "$relay_dir"
 touch "$relay_dir/silent"
-RELAY_PORT=$(free_port)
-python3 "$(dirname "$0")/../../scripts/smtp_relay.py" "$RELAY_PORT" "$relay_dir" 2>/dev/null &
-relay=$!
-wait_for 5 port_open "$RELAY_PORT"
+relay_start "$relay_dir" || { fail "the relay starts"; finish; }
 admin config set smtp.relay "smtp://127.0.0.1:$RELAY_PORT" >/dev/null
 admin config set smtp.tls none >/dev/null
 admin config set smtp.timeout 4 >/dev/null
@@ -79,6 +76,4 @@ bounce=$(cat $(grep -l 'Undelivered mail returned to sender' "$maildir"/ann/new/
 expect_match "saying why" 'could not be reached' "$bounce"
 expect_match "naming the recipient" 'far3@elsewhere.example' "$bounce"
 expect_eq "nothing waits any more" 0 "$(queued)"
-kill "$relay" 2>/dev/null
-wait "$relay" 2>/dev/null
 finish
