@@ -449,6 +449,40 @@ static int sorted_there(struct imap_store *s, enum mail_sort sort, int ascending
 	return 0;
 }
 
+/* Whether the selected folder is as it was when it held exists messages and
+ * uidnext was to come next: no message came or went. The NOOP of the
+ * request's start (or one here) brings the server's news, and a UID SEARCH
+ * for UIDs from uidnext on finds what came. what: for the error. */
+int imap_store_folder_unchanged(struct imap_store *s, uint32_t uidnext, uint32_t exists,
+				const char *what, struct err *e)
+{
+	struct mailimap_selection_info *si = imap_store_selection(s);
+	clist *res = NULL;
+	int r, fresh = 1;
+	if (!s->synced && (r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, what, e);
+	s->synced = 0;
+	if (exists != si->sel_exists)
+		return 0;
+	struct mailimap_set *set = mailimap_set_new_interval(uidnext, 0);
+	struct mailimap_search_key *key = set ? mailimap_search_key_new_uid(set) : NULL;
+	if (!key) {
+		if (set)
+			mailimap_set_free(set);
+		return err_set(e, "out of memory");
+	}
+	r = mailimap_uid_search(imap_store_session(s), NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return FAIL(s, r, what, e);
+	/* "N:*" also matches the newest message when none is as new as N. */
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
+		if (*(uint32_t *)clist_content(it) >= uidnext)
+			fresh = 0;
+	mailimap_search_result_free(res);
+	return fresh;
+}
+
 /* Whether s->cache still holds the selected folder's messages in this
  * order. Sort keys (date, sender, subject, recipient) never change, so the
  * order stands while no message came or went: a NOOP (the kept
@@ -461,33 +495,11 @@ static int cache_fresh(struct imap_store *s, const char *folder, enum mail_sort 
 		       int ascending, struct err *e)
 {
 	struct mailimap_selection_info *si = imap_store_selection(s);
-	clist *res = NULL;
-	int r, fresh = 1;
 	if (!s->cache.uids || strcmp(s->cache.folder, folder) != 0 || s->cache.sort != sort ||
 	    s->cache.ascending != ascending || s->cache.uidvalidity != si->sel_uidvalidity)
 		return 0;
-	if (!s->synced && (r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
-		return FAIL(s, r, "list messages", e);
-	s->synced = 0;
-	if (s->cache.exists != si->sel_exists)
-		return 0;
-	struct mailimap_set *set = mailimap_set_new_interval(s->cache.uidnext, 0);
-	struct mailimap_search_key *key = set ? mailimap_search_key_new_uid(set) : NULL;
-	if (!key) {
-		if (set)
-			mailimap_set_free(set);
-		return err_set(e, "out of memory");
-	}
-	r = mailimap_uid_search(imap_store_session(s), NULL, key, &res);
-	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
-		return FAIL(s, r, "list messages", e);
-	/* "N:*" also matches the newest message when none is as new as N. */
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-		if (*(uint32_t *)clist_content(it) >= s->cache.uidnext)
-			fresh = 0;
-	mailimap_search_result_free(res);
-	return fresh;
+	return imap_store_folder_unchanged(s, s->cache.uidnext, s->cache.exists, "list messages",
+					   e);
 }
 
 /* s->cache: the selected folder's UIDs in this order, from the server's

@@ -101,6 +101,10 @@ void imap_store_parts_drop(struct imap_store *s);
  * folder, as many as are still there (*got). */
 int imap_store_fetch_summaries(struct imap_store *s, const uint32_t *uids, size_t n,
 			       struct mail_summary *out, size_t *got, struct err *e);
+/* Whether the selected folder is as it was when it held exists messages and
+ * uidnext was to come next (mailstore_imap_list.c): 1 yes, 0 no, -1 error. */
+int imap_store_folder_unchanged(struct imap_store *s, uint32_t uidnext, uint32_t exists,
+				const char *what, struct err *e);
 /* mailstore_imap_list.c: s->cache made the selected folder's UIDs in this
  * order (the server's SORT, else sorted here), or found still so. */
 int imap_store_sorted_uids(struct imap_store *s, const char *folder, enum mail_sort sort,

@@ -345,32 +345,9 @@ static int threads_fresh(struct imap_store *s, const char *folder, struct err *e
 {
 	struct mailimap_selection_info *si = imap_store_selection(s);
 	struct imap_threads *t = s->threads;
-	clist *res = NULL;
-	int r, fresh = 1;
 	if (!t || strcmp(t->folder, folder) != 0 || t->uidvalidity != si->sel_uidvalidity)
 		return 0;
-	if (!s->synced && (r = mailimap_noop(imap_store_session(s))) != MAILIMAP_NO_ERROR)
-		return FAIL(s, r, "list conversations", e);
-	s->synced = 0;
-	if (t->exists != si->sel_exists)
-		return 0;
-	struct mailimap_set *set = mailimap_set_new_interval(t->uidnext, 0);
-	struct mailimap_search_key *key = set ? mailimap_search_key_new_uid(set) : NULL;
-	if (!key) {
-		if (set)
-			mailimap_set_free(set);
-		return err_set(e, "out of memory");
-	}
-	r = mailimap_uid_search(imap_store_session(s), NULL, key, &res);
-	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
-		return FAIL(s, r, "list conversations", e);
-	/* "N:*" also matches the newest message when none is as new as N. */
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-		if (*(uint32_t *)clist_content(it) >= t->uidnext)
-			fresh = 0;
-	mailimap_search_result_free(res);
-	return fresh;
+	return imap_store_folder_unchanged(s, t->uidnext, t->exists, "list conversations", e);
 }
 
 /* s->threads made anew for the selected folder: the server's THREAD, and
