@@ -544,7 +544,8 @@ static enum MHD_Result show_again(struct request *r, unsigned status, const stru
 /* The session had ended: the draft is kept (in Drafts as new_id, or under
  * mail.store imap sealed until the next logon: sealed), and the logon page
  * says so and leads to it. The browser's session cookie is spent. */
-static enum MHD_Result kept_after_end(struct request *r, const char *new_id, int sealed)
+static enum MHD_Result kept_after_end(struct request *r, const char *new_id, int sealed,
+				      int autosave)
 {
 	if (!new_id[0] && !sealed)
 		return page_logon_required(r);
@@ -552,6 +553,16 @@ static enum MHD_Result kept_after_end(struct request *r, const char *new_id, int
 		log_info("user %s: a message posted after the session ended was kept in Drafts",
 			 log_q(r->sess.user));
 		mail_send_note_kept(r, new_id);
+	}
+	if (autosave) {
+		/* autosave.js takes the kept draft's id into the form (the next
+		 * post replaces that draft, not the one the form named before) and
+		 * stops: a tab left open would otherwise keep a copy each turn. */
+		char *text = strdup(new_id);
+		if (!text)
+			return MHD_NO;
+		return http_send_bytes(r, MHD_HTTP_UNAUTHORIZED, "text/plain; charset=utf-8", text,
+				       strlen(text), NULL);
 	}
 	return http_see_other(r, "/");
 }
@@ -677,7 +688,7 @@ enum MHD_Result page_compose_send(struct request *r, const char *rest)
 	upload_unmap_all(maps, nmaps);
 	kept_free(kept);
 	if (r->session_ended)
-		return kept_after_end(r, new_id, sealed);
+		return kept_after_end(r, new_id, sealed, autosave);
 	if (autosave) {
 		/* The script takes the new draft's id into the form. */
 		char *text = strdup(new_id[0] ? new_id : "");

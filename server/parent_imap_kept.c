@@ -159,7 +159,19 @@ static int keep(struct session_store *st, const struct parent_rules *rules, cons
 		size_t at = strlen(list);
 		snprintf(list + at, sizeof(list) - at, "%s%s", at ? " " : "", slot);
 	}
-	rc = seal_blob(rules->imap.kept_key, ad, data, n, &sealed, e);
+	/* Sealed with the message: the draft the form replaces, which goes
+	 * when this one is in Drafts (as a draft saved in a session replaces
+	 * its earlier version). */
+	size_t dl = strlen(draft);
+	unsigned char *both = malloc(dl + 1 + n);
+	if (!both)
+		return err_set(e, "out of memory");
+	memcpy(both, draft, dl);
+	both[dl] = '\n';
+	memcpy(both + dl + 1, data, n);
+	rc = seal_blob(rules->imap.kept_key, ad, both, dl + 1 + n, &sealed, e);
+	OPENSSL_cleanse(both, dl + 1 + n);
+	free(both);
 	/* The list lives as long as its newest message. */
 	if (rc == 0)
 		rc = session_store_kv_set(st, slot_key, sealed, SESSION_ENDED_SECONDS, e);
@@ -184,6 +196,8 @@ int parent_imap_kept_put(struct server *srv, struct privsep_msg *q, struct privs
 	    privsep_get_str(q, token, sizeof(token)) < 0 ||
 	    privsep_get_str(q, draft, sizeof(draft)) < 0 || q->nfds != 1)
 		return -1;
+	if (strchr(draft, '\n'))
+		draft[0] = '\0'; /* not an id: it would split the sealed message */
 	memset(&s, 0, sizeof(s));
 	if (!rules.imap.on || !rules.imap.has_key || !st) {
 		rc = err_set(&e, "a message cannot be kept just now");
@@ -238,11 +252,22 @@ static int restore_one(struct session_store *st, const struct parent_rules *rule
 	if (seal_blob_open(rules->imap.kept_key, ad, value, rules->imap.kept_max, &plain, &n,
 			   &why) < 0)
 		return 2;
-	rc = mailstore_deliver(ms, MAIL_DRAFTS, plain, n, MAIL_SEEN | MAIL_DRAFT, draft_id, len, e);
+	/* The draft the form replaced, then the message. */
+	char old[MAIL_ID_MAX] = "";
+	const unsigned char *nl = memchr(plain, '\n', n < sizeof(old) ? n : sizeof(old));
+	size_t skip = nl ? (size_t)(nl - plain) + 1 : 0;
+	if (nl)
+		memcpy(old, plain, skip - 1);
+	rc = mailstore_deliver(ms, MAIL_DRAFTS, plain + skip, n - skip, MAIL_SEEN | MAIL_DRAFT,
+			       draft_id, len, e);
 	OPENSSL_cleanse(plain, n);
 	free(plain);
 	if (rc < 0)
 		return -1;
+	if (old[0] && strcmp(old, draft_id) != 0 && mailstore_delete(ms, MAIL_DRAFTS, old, &why) < 0 &&
+	    !mailstore_refused(ms))
+		log_warnx("user %s: the previous version of a kept draft stays: %s", log_q(user),
+			  log_q(why.msg));
 	if (session_store_kv_del(st, key, NULL, &why) < 0)
 		log_error("user %s: a kept message is in Drafts but stays in the session store: "
 			  "%s", log_q(user), log_q(why.msg));

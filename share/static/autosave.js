@@ -3,6 +3,8 @@
 // loses little. The page works without it (Save draft does the same by hand).
 // Files are not sent each time: they go with Send or Save draft; the draft's
 // id comes back and goes into the form, so every save replaces one draft.
+// Once the session has ended (401), the server has kept the text in Drafts:
+// the kept draft's id goes into the form, the page says so, and saving stops.
 (function () {
   'use strict';
   var EVERY = 30000;
@@ -24,6 +26,17 @@
     status.textContent = 'Draft saved at ' + hh + ':' + mm + '.';
   }
 
+  var timer;
+
+  function ended(id) {
+    if (id && form.elements.draft) form.elements.draft.value = id.trim();
+    clearInterval(timer);
+    if (status) {
+      status.textContent = 'Your session has ended; your text is kept in Drafts. ' +
+        'Log on again to go on with it.';
+    }
+  }
+
   function save() {
     if (!dirty || busy) return;
     dirty = false;
@@ -33,12 +46,12 @@
     data.set('op', 'autosave');
     fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin', redirect: 'manual' })
       .then(function (r) {
+        if (r.status === 401) return r.text().then(ended);
         if (!r.ok || r.type === 'opaqueredirect') throw new Error('not saved');
-        return r.text();
-      })
-      .then(function (id) {
-        if (id && form.elements.draft) form.elements.draft.value = id.trim();
-        saved();
+        return r.text().then(function (id) {
+          if (id && form.elements.draft) form.elements.draft.value = id.trim();
+          saved();
+        });
       })
       .catch(function () {
         dirty = true; // tried again at the next turn
@@ -48,5 +61,5 @@
       });
   }
 
-  setInterval(save, EVERY);
+  timer = setInterval(save, EVERY);
 })();
