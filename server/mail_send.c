@@ -137,7 +137,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 {
 	struct server *srv = r->gen->srv;
 	const struct config_snapshot *cfg = r->gen->cfg;
-	struct recipients *rc = calloc(1, sizeof(*rc));
+	struct recipients *rc;
 	struct buf msg;
 	char sender[USER_ADDRESS_MAX];
 	int external, status = -1;
@@ -147,7 +147,7 @@ int mail_send(struct request *r, const struct mime_compose *c, int *queued, stru
 	 * out, and the reason names the setting. */
 	if (websession_sender(r, sender, sizeof(sender), e) < 0)
 		return -1;
-	if (!rc)
+	if (!(rc = calloc(1, sizeof(*rc))))
 		return err_set(e, "out of memory");
 	const char *lists[] = { c->to, c->cc, c->bcc };
 	for (size_t i = 0; i < 3; i++)

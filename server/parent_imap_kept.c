@@ -47,6 +47,8 @@
 /* A message's slot: 16 hex digits of the hash of the token and its draft. */
 #define SLOT_CHARS 16
 #define LIST_MAX (KEPT_MAX * (SLOT_CHARS + 1) + 1)
+/* What is sealed: the replaced draft's id, a newline and the message. */
+#define SEALED_MAX(rules) ((rules)->imap.kept_max + MAIL_ID_MAX + 1)
 
 /* The store's key of a browser token (its list of slots), or of one slot. */
 static void kept_key(const char *token, const char *slot, char *out, size_t len)
@@ -249,7 +251,7 @@ static int restore_one(struct session_store *st, const struct parent_rules *rule
 	kept_ad(user, ad, sizeof(ad));
 	/* Another user's (logged on in this browser since), or under a
 	 * session.secret since changed: it stays for its own user or expires. */
-	if (seal_blob_open(rules->imap.kept_key, ad, value, rules->imap.kept_max, &plain, &n,
+	if (seal_blob_open(rules->imap.kept_key, ad, value, SEALED_MAX(rules), &plain, &n,
 			   &why) < 0)
 		return 2;
 	/* The draft the form replaced, then the message. */
@@ -299,7 +301,7 @@ int parent_imap_kept_restore(struct server *srv, struct privsep_msg *q, struct p
 		   (rc = session_store_kv_get(st, key, list, sizeof(list), &e)) != 0) {
 		rc = rc < 0 ? -1 : 1;
 	} else {
-		size_t cap = SEAL_BLOB_TEXT_LEN(rules.imap.kept_max) + 1;
+		size_t cap = SEAL_BLOB_TEXT_LEN(SEALED_MAX(&rules)) + 1;
 		char *value = malloc(cap);
 		const struct mailstore_imap server = { rules.imap.server, rules.imap.tls,
 						       rules.imap.ca_file, rules.imap.timeout, 0,

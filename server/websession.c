@@ -1,6 +1,5 @@
 /* websession.c - sessions, remembered logons and mode switches for the pages,
  * on the session store. Nothing here logs an id, a token or a cookie value. */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "privsep.h"
 #include "server.h"
 #include "websession.h"
+#include "webmsg/address.h"
 #include "webmsg/config.h"
 #include "webmsg/err.h"
 #include "webmsg/log.h"
@@ -444,7 +444,12 @@ int websession_sender(const struct request *r, char *out, size_t len, struct err
 	const struct config_snapshot *cfg = r->gen->cfg;
 	const char *user = r->sess.user;
 	const char *domain = config_str(cfg, SET_MAIL_IMAP_SENDER_DOMAIN);
+	/* The logon name as typed goes into From and MAIL FROM: an address to
+	 * send from as it is, never one that makes a second mailbox. */
 	if (strchr(user, '@')) {
+		if (!address_sender_ok(user))
+			return err_set(e, "the logon name %s cannot be used as a sender address",
+				       user);
 		if (snprintf(out, len, "%s", user) >= (int)len)
 			return err_set(e, "the sender address is too long");
 		return 0;
@@ -456,14 +461,11 @@ int websession_sender(const struct request *r, char *out, size_t len, struct err
 		return err_set(e, "no sender address is known for %s: ask the administrator to "
 				  "set mail.imap_sender_domain (the domain of logon names "
 				  "without @)", user);
-	/* The name becomes an address's local part as it is: only the
-	 * characters one takes unquoted. */
-	for (const char *p = user; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr(".-_+=!#$%&'*/?^`{|}~", *p))
-			return err_set(e, "the logon name %s cannot be made into a sender address",
-				       user);
-	if (!user[0] || snprintf(out, len, "%s@%s", user, domain) >= (int)len)
+	if (snprintf(out, len, "%s@%s", user, domain) >= (int)len)
 		return err_set(e, "the sender address is too long");
+	/* The name becomes an address's local part as it is. */
+	if (!address_sender_ok(out))
+		return err_set(e, "the logon name %s cannot be made into a sender address", user);
 	return 0;
 }
 

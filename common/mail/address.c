@@ -50,6 +50,36 @@ int address_ok(const char *address)
 	return 1;
 }
 
+/* A run of dot-separated non-empty parts of the bytes ok takes (and UTF-8). */
+static int dotted(const char *p, const char *end, int (*ok)(unsigned char c))
+{
+	if (p == end || *p == '.' || end[-1] == '.')
+		return 0;
+	for (; p < end; p++)
+		if (*p == '.' ? p[1] == '.' : !((unsigned char)*p >= 0x80 || ok((unsigned char)*p)))
+			return 0;
+	return 1;
+}
+
+static int atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+static int label_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-';
+}
+
+int address_sender_ok(const char *address)
+{
+	const char *at = address ? strchr(address, '@') : NULL;
+	return at && !strchr(at + 1, '@') && dotted(address, at, atext) &&
+	       dotted(at + 1, at + strlen(at), label_char);
+}
+
 static int mailbox_ok(InternetAddressMailbox *mb)
 {
 	return address_ok(internet_address_mailbox_get_addr(mb));

@@ -25,6 +25,9 @@
 
 /* Entries one answer may carry: webmsg asks for one at a time. */
 #define META_ENTRIES_MAX 4
+/* Entries one answer may carry, of any mailbox: a hostile server's answer
+ * stays small (each literal grows libetpan's buffer). */
+#define META_ANSWER_ENTRIES_MAX 64
 /* An entry's name: ours are short; anything longer is not an answer to us. */
 #define META_NAME_MAX 256
 
@@ -237,7 +240,7 @@ static int string(struct cursor *c, size_t max, int nil_ok, int atom_ok, char **
 static int answer_parse(struct cursor *c, struct meta_answer *a)
 {
 	char *mailbox, *s;
-	size_t len;
+	size_t len, seen = 0;
 	int r, server;
 
 	if ((r = string(c, META_NAME_MAX, 0, 1, &mailbox, &len)) != MAILIMAP_NO_ERROR)
@@ -249,6 +252,8 @@ static int answer_parse(struct cursor *c, struct meta_answer *a)
 	if (peek(c) != '(') {
 		/* A change the server tells of unasked: its names are skipped. */
 		for (;;) {
+			if (++seen > META_ANSWER_ENTRIES_MAX)
+				return MAILIMAP_ERROR_PARSE;
 			if ((r = string(c, META_NAME_MAX, 0, 1, &s, &len)) != MAILIMAP_NO_ERROR)
 				return r;
 			free(s);
@@ -260,6 +265,8 @@ static int answer_parse(struct cursor *c, struct meta_answer *a)
 	c->pos++;
 	for (;;) {
 		struct meta_entry en = { 0 };
+		if (++seen > META_ANSWER_ENTRIES_MAX)
+			return MAILIMAP_ERROR_PARSE;
 		if ((r = string(c, META_NAME_MAX, 0, 1, &en.name, &len)) != MAILIMAP_NO_ERROR)
 			return r;
 		if ((r = expect(c, ' ')) != MAILIMAP_NO_ERROR ||

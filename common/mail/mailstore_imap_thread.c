@@ -603,12 +603,13 @@ static void senders(struct mail_summary *row, const struct mail_summary *m, size
 		int w = snprintf(row->from + o, sizeof(row->from) - o, "%s%s", i ? ", " : "",
 				 names[i]);
 		if (w < 0 || (size_t)w >= sizeof(row->from) - o) {
+			row->from[o] = '\0'; /* no name cut in the middle of a character */
 			more = 1;
 			break;
 		}
 		o += (size_t)w;
 	}
-	if (more && o + 4 < sizeof(row->from))
+	if (more && o + sizeof(", \u2026") <= sizeof(row->from))
 		snprintf(row->from + o, sizeof(row->from) - o, "%s", ", \u2026");
 }
 

@@ -23,6 +23,13 @@ const char *address_domain(const char *address);
  * parts and domains are allowed). */
 int address_ok(const char *address);
 
+/* 1 when address is one to send from as it is, in a From header and in
+ * MAIL FROM: one '@', a dot-atom local part (letters, digits,
+ * !#$%&'*+-/=?^_`{|}~ and UTF-8, dots only between them) and a host name
+ * (letters, digits, '-' and UTF-8 labels between single dots). No quotes,
+ * commas, angle brackets or blanks: nothing that makes a second mailbox. */
+int address_sender_ok(const char *address);
+
 /* Parses a list of recipients as a user typed it (or NULL): mailboxes with
  * or without display names, quotes, comments and groups, separated by
  * commas or semicolons. Line breaks count as spaces. An address that does not

@@ -32,8 +32,8 @@
     if (id && form.elements.draft) form.elements.draft.value = id.trim();
     clearInterval(timer);
     if (status) {
-      status.textContent = 'Your session has ended; your text is kept in Drafts. ' +
-        'Log on again to go on with it.';
+      status.textContent = 'Your session has ended; your text is kept. ' +
+        'Log on again in this browser to find it in Drafts.';
     }
   }
 

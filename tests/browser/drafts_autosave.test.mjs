@@ -62,7 +62,7 @@ browserSuite('drafts autosave', {}, (env, test) => {
       await page.locator('#body').fill(text);
       const status = page.locator('main.compose .autosave');
       await status.filter({ hasText: 'Your session has ended' }).waitFor({ timeout: 75000 });
-      assert.match(await status.innerText(), /your text is kept in Drafts/);
+      assert.match(await status.innerText(), /your text is kept\. Log on again in this browser to find it in Drafts/);
 
       await page.goto(`${env.inst.base}/`);
       assert.match(await page.locator('main.logon-box .error').innerText(),

@@ -200,6 +200,26 @@ static void test_domain_and_ok(void **state)
 	assert_false(address_ok("ann@x.org\x7f"));
 	assert_false(address_ok("a\tb@x.org"));
 	assert_false(address_ok(NULL));
+
+	assert_true(address_sender_ok("ann@x.org"));
+	assert_true(address_sender_ok("ann.o'neil+news@mail.x-y.org"));
+	assert_true(address_sender_ok("jörg@bücher.example"));
+	assert_false(address_sender_ok("ann"));
+	assert_false(address_sender_ok("ann@b@x.org"));
+	assert_false(address_sender_ok("ann,eve@x.org"));
+	assert_false(address_sender_ok("Eve <eve@x.org>"));
+	assert_false(address_sender_ok("\"a b\"@x.org"));
+	assert_false(address_sender_ok(".ann@x.org"));
+	assert_false(address_sender_ok("ann.@x.org"));
+	assert_false(address_sender_ok("a..nn@x.org"));
+	assert_false(address_sender_ok("ann@x..org"));
+	assert_false(address_sender_ok("ann@.x.org"));
+	assert_false(address_sender_ok("ann@x.org."));
+	assert_false(address_sender_ok("ann@x_y.org"));
+	assert_false(address_sender_ok("ann@x.org\r\nBcc: eve@x.org"));
+	assert_false(address_sender_ok("@x.org"));
+	assert_false(address_sender_ok("ann@"));
+	assert_false(address_sender_ok(NULL));
 }
 
 int main(void)
