@@ -24,7 +24,7 @@ console_start() {
 	tmux_ new-session -d -s "$name" -x "$width" -y "$height" \
 		"env TERM=$term LANG=$lang LC_ALL=$lang WEBMSG_DAEMON=$WEBMSG_DAEMON ${CONSOLE_ENV:-} $ADMIN -c $WEBMSG_CONFIG; echo \$? >$WORK/$name.status" &&
 		tmux_ set-option -t "$name" remain-on-exit on >/dev/null &&
-		wait_for "$name" 'Help'
+		wait_screen "$name" 'Help'
 }
 
 # shell_start NAME [WIDTH HEIGHT]: a shell in a new tmux session, to run the console from.
@@ -32,7 +32,7 @@ shell_start() {
 	local name=$1 width=${2:-80} height=${3:-24}
 	tmux_ new-session -d -s "$name" -x "$width" -y "$height" \
 		"exec env -i PATH=$PATH HOME=$WORK HISTFILE=/dev/null TERM=screen LANG=C.UTF-8 PS1='tui\$ ' WEBMSG_DAEMON=$WEBMSG_DAEMON WEBMSG_CONFIG=$WEBMSG_CONFIG bash --norc --noprofile -i"
-	wait_for "$name" 'tui\$'
+	wait_screen "$name" 'tui\$'
 }
 
 # keys NAME KEY...: keys by tmux's names (Enter, Tab, Down, F2, C-u, ...).
@@ -47,9 +47,9 @@ type_text() { tmux_ send-keys -t "$1" -l "$2"; }
 
 screen() { tmux_ capture-pane -p -t "$1"; }
 
-# wait_for NAME REGEX [SECONDS]: waits until the screen shows REGEX; on a
+# wait_screen NAME REGEX [SECONDS]: waits until the screen shows REGEX; on a
 # timeout, prints the screen and fails.
-wait_for() {
+wait_screen() {
 	local name=$1 re=$2 seconds=${3:-$WAIT_SECONDS}
 	local tries=$((seconds * 10))
 	for _ in $(seq "$tries"); do
@@ -102,13 +102,13 @@ panel_title() { screen "$1" | sed -n 2p; }
 select_node() {
 	local name=$1 label=$2
 	keys "$name" Escape
-	wait_for "$name" 'Tab +Panel' 5 || return 1
+	wait_screen "$name" 'Tab +Panel' 5 || return 1
 	keys "$name" Home
 	for _ in $(seq 20); do
 		sleep 0.15
 		if panel_title "$name" | grep -q -- "$label"; then
 			keys "$name" Tab
-			wait_for "$name" 'Tab +Tree' 5
+			wait_screen "$name" 'Tab +Tree' 5
 			return
 		fi
 		keys "$name" Down

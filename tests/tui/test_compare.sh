@@ -20,40 +20,40 @@ version() { sqlite3 "$WEBMSG_CONFIG" 'SELECT max(version) FROM config_versions';
 
 console_start c 120 40
 check "the screen is in the tree" select_node c 'Compare with exported file'
-check "it says how to start" wait_for c 'Press o to give'
-check "its keys are on the key bar" wait_for c 'o +Open file'
+check "it says how to start" wait_screen c 'Press o to give'
+check "its keys are on the key bar" wait_screen c 'o +Open file'
 
 keys c o
-check "o asks for the path" wait_for c 'Path of the exported file'
+check "o asks for the path" wait_screen c 'Path of the exported file'
 type_text c "$WORK/edited.cfg"
 keys c Enter
-check "an edited file is refused with the reason" wait_for c 'checksum does not match'
+check "an edited file is refused with the reason" wait_screen c 'checksum does not match'
 
 keys c o
-check "o asks again" wait_for c 'Path of the exported file'
+check "o asks again" wait_screen c 'Path of the exported file'
 keys c C-u
 type_text c "$WORK/b.cfg"
 keys c Enter
-check "where the file comes from" wait_for c 'Exported on .* \(version [0-9.]+, secrets left out\)'
+check "where the file comes from" wait_screen c 'Exported on .* \(version [0-9.]+, secrets left out\)'
 check "a setting of the file, here and there" \
-	wait_for c 'session\.idle_timeout +"1800" \(default\) +"900"'
+	wait_screen c 'session\.idle_timeout +"1800" \(default\) +"900"'
 check "a setting of its own, against the default" \
-	wait_for c 'log\.level +"debug" +"info" \(default\)'
-check "every differing setting" wait_for c 'login\.remember_me +"on" \(default\) +"off"'
+	wait_screen c 'log\.level +"debug" +"info" \(default\)'
+check "every differing setting" wait_screen c 'login\.remember_me +"on" \(default\) +"off"'
 
 before=$(version)
 keys c i
-check "i asks first" wait_for c 'Import .*b\.cfg\? 3 settings will change'
+check "i asks first" wait_screen c 'Import .*b\.cfg\? 3 settings will change'
 keys c n
 check "no closes the question" wait_gone c 'settings will change'
 expect_eq "saying no saves nothing" "$before" "$(version)"
 
 keys c i
-check "i asks again" wait_for c 'settings will change'
+check "i asks again" wait_screen c 'settings will change'
 keys c y
-check "the import is saved as one version" wait_for c "saved \(version $((before + 1))\)"
+check "the import is saved as one version" wait_screen c "saved \(version $((before + 1))\)"
 keys c Enter
-check "then the screen shows no difference (read again)" wait_for c 'The same: every setting here is as in the file'
+check "then the screen shows no difference (read again)" wait_screen c 'The same: every setting here is as in the file'
 expect_eq "the imported setting" 900 "$(admin config get session.idle_timeout)"
 expect_eq "the setting the file leaves out is back to its default" info \
 	"$(admin config get log.level)"

@@ -11,11 +11,11 @@ expect_eq "Force SSL redirects plain HTTP" 302 "$(http_code "http://127.0.0.1:$H
 console_start c
 check "Web Messaging opens" select_node c 'Web Messaging'
 keys c t
-check "the Advanced tab shows SSL enabled" wait_for c 'Enable SSL +\[x\]'
+check "the Advanced tab shows SSL enabled" wait_screen c 'Enable SSL +\[x\]'
 keys c Space
-check "Space unticks Enable SSL" wait_for c '\*Enable SSL +\[ \]'
+check "Space unticks Enable SSL" wait_screen c '\*Enable SSL +\[ \]'
 keys c a
-check "applying shows the daemon's answer" wait_for c 'applied \(version [0-9]+\)'
+check "applying shows the daemon's answer" wait_screen c 'applied \(version [0-9]+\)'
 expect_eq "SSL is off" off "$(db_value ssl.enable)"
 expect_eq "Force SSL went off with it" off "$(db_value ssl.force)"
 expect_eq "plain HTTP serves the logon page" 200 "$(http_code "http://127.0.0.1:$HTTP_PORT/")"

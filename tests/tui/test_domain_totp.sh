@@ -12,26 +12,26 @@ policy() { sqlite3 "$WEBMSG_CONFIG" "select totp_policy from domains where name 
 
 console_start c
 check "Domains opens" select_node c 'Domains'
-check "the policy column is shown" wait_for c '2-step +Users'
-check "example.org inherits" wait_for c 'example\.org +inherit +1 user'
-check "the key bar offers the policy" wait_for c 't 2-step policy'
+check "the policy column is shown" wait_screen c '2-step +Users'
+check "example.org inherits" wait_screen c 'example\.org +inherit +1 user'
+check "the key bar offers the policy" wait_screen c 't 2-step policy'
 keys c t
-check "t offers the choices" wait_for c 'Users choose'
+check "t offers the choices" wait_screen c 'Users choose'
 keys c R
-check "Required is shown" wait_for c 'example\.org +required +1 user'
+check "Required is shown" wait_screen c 'example\.org +required +1 user'
 expect_eq "and saved" required "$(policy)"
 keys c t
-wait_for c 'Users choose' >/dev/null
+wait_screen c 'Users choose' >/dev/null
 keys c O
-check "Off for enrolled users asks first" wait_for c '1 user of example\.org set up two-step verification'
+check "Off for enrolled users asks first" wait_screen c '1 user of example\.org set up two-step verification'
 keys c n
 expect_eq "No keeps the policy" required "$(policy)"
 keys c t
-wait_for c 'Users choose' >/dev/null
+wait_screen c 'Users choose' >/dev/null
 keys c O
-wait_for c 'set up two-step verification' >/dev/null
+wait_screen c 'set up two-step verification' >/dev/null
 keys c y
-check "Yes turns it off" wait_for c 'example\.org +off +1 user'
+check "Yes turns it off" wait_screen c 'example\.org +off +1 user'
 expect_eq "off in the database" off "$(policy)"
 expect_match "the CLI agrees" 'totp +off' "$(admin domain show example.org)"
 keys c q

@@ -9,15 +9,15 @@ before=$(sqlite3 "$WEBMSG_CONFIG" 'select config_version from daemon_status')
 
 console_start c
 check "Web Messaging opens" select_node c 'Web Messaging'
-check "its General tab comes first" wait_for c 'HTTP port +[0-9]+'
+check "its General tab comes first" wait_screen c 'HTTP port +[0-9]+'
 keys c t
-check "t shows the Advanced tab" wait_for c 'Enable SSL +\[ \]'
-check "with the client authentication summary" wait_for c 'Client authentication: none'
+check "t shows the Advanced tab" wait_screen c 'Enable SSL +\[ \]'
+check "with the client authentication summary" wait_screen c 'Client authentication: none'
 keys c Space
-check "Space ticks Enable SSL, marked as changed" wait_for c '\*Enable SSL +\[x\]'
+check "Space ticks Enable SSL, marked as changed" wait_screen c '\*Enable SSL +\[x\]'
 expect_eq "nothing is saved before applying" "" "$(db_value ssl.enable)"
 keys c a
-check "applying shows the daemon's answer" wait_for c 'applied \(version [0-9]+\)'
+check "applying shows the daemon's answer" wait_screen c 'applied \(version [0-9]+\)'
 version=$(screen c | grep -Eo 'applied \(version [0-9]+\)' | grep -Eo '[0-9]+')
 
 expect_eq "the database has the new value" on "$(db_value ssl.enable)"
@@ -33,7 +33,7 @@ expect_eq "with the key store's certificate" \
 	"$(served_fingerprint)"
 
 keys c Enter
-check "the dialog closes; the field is no longer marked changed" wait_for c '^.{23} Enable SSL +\[x\]'
+check "the dialog closes; the field is no longer marked changed" wait_screen c '^.{23} Enable SSL +\[x\]'
 keys c Escape q
 check "q quits" console_ended c
 finish

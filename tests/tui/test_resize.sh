@@ -20,7 +20,7 @@ check_screens() { # WIDTH HEIGHT [SCREEN...]
 	done
 	select_node c 'Web Messaging' >/dev/null
 	keys c t
-	wait_for c 'Enable SSL' >/dev/null
+	wait_screen c 'Enable SSL' >/dev/null
 	check "the Advanced tab draws without overlap at ${width}x${height}" frame_ok c "$width" "$height"
 	keys c t
 }
@@ -29,16 +29,16 @@ console_start c 80 24
 check_screens 80 24
 
 tmux_ resize-window -t c -x 120 -y 40
-check "the console follows a resize to 120x40" wait_for c "$(printf '%-119s' ' webmsg-admin:' | cut -c1-14)"
+check "the console follows a resize to 120x40" wait_screen c "$(printf '%-119s' ' webmsg-admin:' | cut -c1-14)"
 sleep 0.5
 check "the frame fills 120x40" frame_ok c 120 40
 check_screens 120 40
 
 keys c '?'
-check "help opens" wait_for c 'On this screen'
+check "help opens" wait_screen c 'On this screen'
 tmux_ resize-window -t c -x 80 -y 24
 sleep 0.5
-check "help stays open through a resize" wait_for c 'On this screen'
+check "help stays open through a resize" wait_screen c 'On this screen'
 expect_eq "the screen is 24 rows" 24 "$(screen c | wc -l)"
 keys c Enter
 sleep 0.3
@@ -48,7 +48,7 @@ check "after it, the frame fits 80x24 again" frame_ok c 80 24
 check_screens 80 24 'Status' 'Web Messaging' 'Logs'
 
 tmux_ resize-window -t c -x 50 -y 12
-check "a terminal too small says so" wait_for c 'needs at least'
+check "a terminal too small says so" wait_screen c 'needs at least'
 tmux_ resize-window -t c -x 80 -y 24
 sleep 0.5
 check "and draws again once it is large enough" frame_ok c 80 24

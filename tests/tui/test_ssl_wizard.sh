@@ -16,36 +16,36 @@ check "SSL Configuration opens at step 1" select_node c 'SSL Configuration: step
 keys c Enter C-u
 type_text c "$WORK/nowhere"
 keys c Enter n
-check "a key store that does not exist is refused" wait_for c 'nowhere.*(No such file|does not exist|not found)|cannot'
+check "a key store that does not exist is refused" wait_screen c 'nowhere.*(No such file|does not exist|not found)|cannot'
 keys c Enter C-u
 type_text c "$WORK/ssl"
 keys c Enter n
-check "step 2: the certificate" wait_for c 'step 2 of 5, Certificate'
-check "offers a self-signed one and a request" wait_for c 'New self-signed, and a request'
+check "step 2: the certificate" wait_screen c 'step 2 of 5, Certificate'
+check "offers a self-signed one and a request" wait_screen c 'New self-signed, and a request'
 keys c n
-check "its subject comes next" wait_for c 'Common name'
+check "its subject comes next" wait_screen c 'Common name'
 keys c Down Enter C-u
 type_text c localhost
 keys c Enter Down Down Down Down Down Down Down Enter
 type_text c "127.0.0.1, mail.example.org "
 keys c Enter n
-check "step 3: the cipher profile, with what it allows" wait_for c 'Versions: TLS1\.3, TLS1\.2'
+check "step 3: the cipher profile, with what it allows" wait_screen c 'Versions: TLS1\.3, TLS1\.2'
 keys c n
-check "step 4: client certificates, none recommended" wait_for c 'Client certificates +< none >'
+check "step 4: client certificates, none recommended" wait_screen c 'Client certificates +< none >'
 keys c n
-check "step 5: Enable SSL, ticked" wait_for c 'Enable SSL +\[x\]'
+check "step 5: Enable SSL, ticked" wait_screen c 'Enable SSL +\[x\]'
 keys c Down Down
 type_text c "$HTTPS_PORT"
 keys c Enter n
-check "a summary comes before anything is done" wait_for c 'Nothing has been changed yet'
-check "it names the key store" wait_for c "Key store: $WORK/ssl"
-check "and the port" wait_for c "enabled on port $HTTPS_PORT"
+check "a summary comes before anything is done" wait_screen c 'Nothing has been changed yet'
+check "it names the key store" wait_screen c "Key store: $WORK/ssl"
+check "and the port" wait_screen c "enabled on port $HTTPS_PORT"
 check "nothing is in the key store yet" test -z "$(ls -A "$WORK/ssl")"
 expect_eq "no setting is saved yet" "$before" "$(versions)"
 
 keys c Enter
-check "applying ends with a handshake" wait_for c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]"
-check "the daemon applied the settings" wait_for c 'applied \(version [0-9]+\)'
+check "applying ends with a handshake" wait_screen c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]"
+check "the daemon applied the settings" wait_screen c 'applied \(version [0-9]+\)'
 for f in server.key server.crt request.key request.csr; do
 	check "$f is in the key store" test -f "$WORK/ssl/$f"
 	expect_eq "$f is mode 0600" 600 "$(stat -c %a "$WORK/ssl/$f")"
@@ -64,14 +64,14 @@ served=$(served_fingerprint)
 expect_eq "the new certificate is served" \
 	"$(openssl x509 -in "$WORK/ssl/server.crt" -noout -fingerprint -sha256 | sed 's/.*=//')" "$served"
 keys c Up
-check "the wizard shows the served certificate's fingerprint" wait_for c "$(printf '%s' "${served:-none}" | cut -c1-20)"
-check "and says it is the configured one" wait_for c 'that is /.*'
+check "the wizard shows the served certificate's fingerprint" wait_screen c "$(printf '%s' "${served:-none}" | cut -c1-20)"
+check "and says it is the configured one" wait_screen c 'that is /.*'
 keys c End
-check "and the request for a CA, to send" wait_for c 'END CERTIFICATE REQUEST'
+check "and the request for a CA, to send" wait_screen c 'END CERTIFICATE REQUEST'
 check "webmsg-admin check agrees" admin check
 
 keys c Enter
-check "Done starts the wizard over" wait_for c 'step 1 of 5'
+check "Done starts the wizard over" wait_screen c 'step 1 of 5'
 keys c Escape q
 check "q quits" console_ended c
 finish

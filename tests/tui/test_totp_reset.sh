@@ -12,18 +12,18 @@ sqlite3 "$WEBMSG_CONFIG" "update users set totp_secret = 'v1:00' where name = 'b
 
 console_start c
 check "Domains opens" select_node c 'Domains'
-check "example.org is listed" wait_for c 'example\.org +inherit +1 user'
+check "example.org is listed" wait_screen c 'example\.org +inherit +1 user'
 keys c Enter
-check "Enter opens its users" wait_for c 'Users of example\.org'
-check "the key bar offers the reset" wait_for c 't Reset 2-step'
+check "Enter opens its users" wait_screen c 'Users of example\.org'
+check "the key bar offers the reset" wait_screen c 't Reset 2-step'
 keys c t
-check "t asks before resetting" wait_for c 'Turn off two-step verification of bob@example\.org'
+check "t asks before resetting" wait_screen c 'Turn off two-step verification of bob@example\.org'
 keys c n
 expect_eq "No keeps it on" 'v1:00' "$(sqlite3 "$WEBMSG_CONFIG" "select totp_secret from users")"
 keys c t
-wait_for c 'Turn off two-step verification' >/dev/null
+wait_screen c 'Turn off two-step verification' >/dev/null
 keys c y
-check "Yes resets it and says so" wait_for c 'two-step verification of bob@example\.org reset \(it was on\)'
+check "Yes resets it and says so" wait_screen c 'two-step verification of bob@example\.org reset \(it was on\)'
 keys c Enter
 expect_eq "it is off in the database" '' "$(sqlite3 "$WEBMSG_CONFIG" "select totp_secret from users")"
 expect_eq "the recovery codes are gone" 0 "$(sqlite3 "$WEBMSG_CONFIG" "select count(*) from totp_recovery")"

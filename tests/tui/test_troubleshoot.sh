@@ -6,7 +6,7 @@ new_ssl_instance
 
 console_start c 120 40
 check "Troubleshoot opens" select_node c 'Troubleshoot'
-check "the checks run by themselves" wait_for c 'failed, [0-9]+ warning'
+check "the checks run by themselves" wait_screen c 'failed, [0-9]+ warning'
 # Each line of `check` is on the screen: its level, and its text and hint as
 # far as the first row goes (the panel wraps what is longer).
 same_as_check() {
@@ -28,13 +28,13 @@ sys.exit(1 if missing else 0)
 ' "$WORK/check.txt"
 }
 check "every check of webmsg-admin check is shown, with its hint" same_as_check
-check "webmsgd is not running fails" wait_for c 'FAIL webmsgd is not running'
+check "webmsgd is not running fails" wait_screen c 'FAIL webmsgd is not running'
 
 keys c s
-check "s starts it" wait_for c 'webmsgd started'
+check "s starts it" wait_screen c 'webmsgd started'
 keys c Enter c
-check "checking again finds it running" wait_for c 'OK +webmsgd is running \(pid [0-9]+\)'
-check "and completes a handshake" wait_for c "OK +HTTPS handshake on 127\.0\.0\.1 port $HTTPS_PORT"
+check "checking again finds it running" wait_screen c 'OK +webmsgd is running \(pid [0-9]+\)'
+check "and completes a handshake" wait_screen c "OK +HTTPS handshake on 127\.0\.0\.1 port $HTTPS_PORT"
 keys c q
 check "q quits" console_ended c
 finish

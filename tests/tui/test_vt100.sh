@@ -10,37 +10,37 @@ check "the console draws within its frames" frame_ok c 80 24
 colours=$(tmux_ capture-pane -p -e -t c | grep -Ec $'\e\\[([0-9;]*;)?(3[0-7]|4[0-7])(;[0-9;]*)?m')
 expect_eq "no colour is used" 0 "$colours"
 check "selection is shown in reverse video" bash -c "tmux -L $TMUX_SOCKET capture-pane -p -e -t c | grep -q $'\e\\\\[[0-9;]*7'"
-check "the key bar names the letters" wait_for c 'F1/\? Help.*F5/r Reload.*F10/q Quit'
+check "the key bar names the letters" wait_screen c 'F1/\? Help.*F5/r Reload.*F10/q Quit'
 
 keys c '?'
-check "? shows the help" wait_for c 'On this screen'
+check "? shows the help" wait_screen c 'On this screen'
 keys c Enter
 check "Enter closes it" wait_gone c 'On this screen'
 keys c F1
-check "F1 arrives on a vt100 too" wait_for c 'On this screen'
+check "F1 arrives on a vt100 too" wait_screen c 'On this screen'
 keys c Escape
 check "Esc closes it" wait_gone c 'On this screen'
 
 check "Web Messaging opens with the arrow keys" select_node c 'Web Messaging'
 keys c t
-check "t switches to the Advanced tab" wait_for c 'Enable SSL'
+check "t switches to the Advanced tab" wait_screen c 'Enable SSL'
 keys c t
-check "and back to General" wait_for c 'HTTP port'
+check "and back to General" wait_screen c 'HTTP port'
 keys c Down Down Down Down Down Space
-check "Space toggles a check box" wait_for c '\*Remember me +\[ \]'
+check "Space toggles a check box" wait_screen c '\*Remember me +\[ \]'
 keys c a
-check "a applies" wait_for c 'saved \(version [0-9]+\)'
+check "a applies" wait_screen c 'saved \(version [0-9]+\)'
 expect_eq "the change is saved" off "$(db_value login.remember_me)"
 keys c Enter
 keys c s
-check "s starts the daemon" wait_for c 'webmsgd started \(pid [0-9]+\)|cannot start webmsgd'
+check "s starts the daemon" wait_screen c 'webmsgd started \(pid [0-9]+\)|cannot start webmsgd'
 keys c Enter
-check "the title says it runs" wait_for c 'webmsgd running \(pid [0-9]+\)'
+check "the title says it runs" wait_screen c 'webmsgd running \(pid [0-9]+\)'
 
 keys c s
-check "s again asks before stopping it" wait_for c 'Stop webmsgd\?'
+check "s again asks before stopping it" wait_screen c 'Stop webmsgd\?'
 keys c y
-check "and stops it" wait_for c 'webmsgd stopped'
+check "and stops it" wait_screen c 'webmsgd stopped'
 keys c Enter q
 check "q quits" console_ended c
 

@@ -18,41 +18,41 @@ check "SSL Configuration opens at step 1" select_node c 'SSL Configuration: step
 keys c Enter C-u
 type_text c "$WORK/keys"
 keys c Enter n
-check "step 2: the certificate" wait_for c 'step 2 of 5, Certificate'
+check "step 2: the certificate" wait_screen c 'step 2 of 5, Certificate'
 keys c Space Space
-check "the fourth choice: from an ACME CA" wait_for c 'From an ACME CA \(Let.s Encrypt\)'
+check "the fourth choice: from an ACME CA" wait_screen c 'From an ACME CA \(Let.s Encrypt\)'
 keys c n
-check "it asks for an e-mail address" wait_for c 'E-mail'
-check "Let's Encrypt is the default directory" wait_for c "Directory +< Let's Encrypt >"
+check "it asks for an e-mail address" wait_screen c 'E-mail'
+check "Let's Encrypt is the default directory" wait_screen c "Directory +< Let's Encrypt >"
 keys c Enter
 type_text c "ops@webmsg.test"
 keys c Enter Down Enter C-u
 type_text c "$NAME, www.$NAME"
 keys c Enter Down Space Space
-check "another CA can be chosen" wait_for c 'Another CA'
+check "another CA can be chosen" wait_screen c 'Another CA'
 keys c Down Enter
 type_text c "$PEBBLE_DIR"
 keys c Enter Down Enter
 type_text c "$PEBBLE_CA"
 keys c Enter n
-check "the CA's terms must be agreed to, and are shown" wait_for c 'read the CA.s terms of service at'
+check "the CA's terms must be agreed to, and are shown" wait_screen c 'read the CA.s terms of service at'
 expect_eq "nothing is in the key store yet" "" "$(ls -A "$WORK/keys")"
 keys c Down Down Space
-check "Agree is ticked" wait_for c 'Agree to the terms +\[x\]'
+check "Agree is ticked" wait_screen c 'Agree to the terms +\[x\]'
 keys c n
-check "step 3 comes next" wait_for c 'step 3 of 5'
+check "step 3 comes next" wait_screen c 'step 3 of 5'
 keys c n
-check "step 4" wait_for c 'step 4 of 5'
+check "step 4" wait_screen c 'step 4 of 5'
 keys c n
-check "step 5" wait_for c 'Enable SSL +\[x\]'
+check "step 5" wait_screen c 'Enable SSL +\[x\]'
 keys c Down Down
 type_text c "$HTTPS_PORT"
 keys c Enter n
-check "the summary says what the CA is asked for" wait_for c 'Ask the ACME CA at https://127\.0\.0\.1'
-check "and how it renews" wait_for c 'webmsg-acme-renew\.timer'
+check "the summary says what the CA is asked for" wait_screen c 'Ask the ACME CA at https://127\.0\.0\.1'
+check "and how it renews" wait_screen c 'webmsg-acme-renew\.timer'
 keys c Enter
-check "applying ends with a handshake" wait_for c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]" 120
-check "it says it installed the CA's certificate" wait_for c "installed the CA's certificate for $NAME"
+check "applying ends with a handshake" wait_screen c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]" 120
+check "it says it installed the CA's certificate" wait_screen c "installed the CA's certificate for $NAME"
 
 pebble_root "$WORK/root.pem"
 openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -servername "$NAME" -showcerts </dev/null 2>/dev/null |
@@ -74,7 +74,7 @@ out=$(admin ssl acme renew 2>&1)
 expect_eq "the renewal runs from what the wizard saved (not due: quietly)" "0:" "$?:$out"
 
 keys c Enter
-check "Done starts the wizard over" wait_for c 'step 1 of 5'
+check "Done starts the wizard over" wait_screen c 'step 1 of 5'
 
 # The CA now asks on a port nobody answers: its error, in plain words, in a
 # dialog; the certificate served stays.
@@ -82,9 +82,9 @@ served=$(served_fingerprint)
 pebble_stop
 check "pebble restarted on another HTTP port" pebble_start "$(free_port)"
 keys c n
-check "step 2 again" wait_for c 'step 2 of 5, Certificate'
+check "step 2 again" wait_screen c 'step 2 of 5, Certificate'
 keys c Space Space Space
-check "the ACME choice" wait_for c 'From an ACME CA'
+check "the ACME choice" wait_screen c 'From an ACME CA'
 keys c n Enter
 type_text c "ops@webmsg.test"
 keys c Enter Down Enter C-u
@@ -94,21 +94,21 @@ type_text c "$PEBBLE_DIR"
 keys c Enter Down Enter
 type_text c "$PEBBLE_CA"
 keys c Enter Down Down Space n
-check "step 3" wait_for c 'step 3 of 5'
+check "step 3" wait_screen c 'step 3 of 5'
 keys c n n n
-check "the summary" wait_for c 'Ask the ACME CA at'
+check "the summary" wait_screen c 'Ask the ACME CA at'
 keys c Enter
 check "the CA's error is shown in a dialog, in plain words" \
-	wait_for c "could not reach" 90
-check "with the hint about port 80" wait_for c 'port 80'
+	wait_screen c "could not reach" 90
+check "with the hint about port 80" wait_screen c 'port 80'
 keys c Enter
-check "the wizard goes back to the details" wait_for c 'E-mail'
+check "the wizard goes back to the details" wait_screen c 'E-mail'
 expect_eq "the certificate served is the same" "$served" "$(served_fingerprint)"
 expect_eq "no challenge file is left" "" "$(ls -A "$WORK/acme-challenge" 2>/dev/null)"
 keys c Escape
-check "Cancel asks first" wait_for c 'Leave the SSL configuration'
+check "Cancel asks first" wait_screen c 'Leave the SSL configuration'
 keys c y
-check "and starts over" wait_for c 'step 1 of 5'
+check "and starts over" wait_screen c 'step 1 of 5'
 keys c Escape q
 check "q quits" console_ended c
 finish

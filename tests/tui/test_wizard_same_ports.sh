@@ -15,36 +15,36 @@ check "SSL Configuration opens at step 1" select_node c 'SSL Configuration: step
 keys c Enter C-u
 type_text c "$WORK/ssl"
 keys c Enter n
-check "step 2: the certificate" wait_for c 'step 2 of 5, Certificate'
+check "step 2: the certificate" wait_screen c 'step 2 of 5, Certificate'
 keys c n
-check "its subject comes next" wait_for c 'Common name'
+check "its subject comes next" wait_screen c 'Common name'
 keys c Down Enter C-u
 type_text c localhost
 keys c Enter n
-check "step 3: the cipher profile" wait_for c 'step 3 of 5'
+check "step 3: the cipher profile" wait_screen c 'step 3 of 5'
 keys c n
-check "step 4: client certificates" wait_for c 'step 4 of 5'
+check "step 4: client certificates" wait_screen c 'step 4 of 5'
 keys c n
-check "step 5: Enable SSL, ticked" wait_for c 'Enable SSL +\[x\]'
+check "step 5: Enable SSL, ticked" wait_screen c 'Enable SSL +\[x\]'
 keys c Down Down Enter C-u
 type_text c "$HTTP_PORT"
 keys c Enter n
 check "the HTTP port as HTTPS port is refused at step 5, with the reason" \
-	wait_for c 'same port'
-check "the wizard stays at step 5" wait_for c 'step 5 of 5'
+	wait_screen c 'same port'
+check "the wizard stays at step 5" wait_screen c 'step 5 of 5'
 check "nothing is in the key store" test -z "$(ls -A "$WORK/ssl")"
 expect_eq "no version is saved" "$before" "$(versions)"
 
 keys c Enter C-u
 type_text c "$HTTPS_PORT"
 keys c Enter n
-check "its own port leads to the summary" wait_for c "enabled on port $HTTPS_PORT"
+check "its own port leads to the summary" wait_screen c "enabled on port $HTTPS_PORT"
 keys c Enter
-check "applying is applied by the daemon" wait_for c 'applied \(version [0-9]+\)'
-check "and ends with a handshake" wait_for c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]"
+check "applying is applied by the daemon" wait_screen c 'applied \(version [0-9]+\)'
+check "and ends with a handshake" wait_screen c "HTTPS on 127\.0\.0\.1 port $HTTPS_PORT: TLSv1\.[23]"
 expect_eq "as one new version" $((before + 1)) "$(versions)"
 keys c Enter
-check "Done starts the wizard over" wait_for c 'step 1 of 5'
+check "Done starts the wizard over" wait_screen c 'step 1 of 5'
 keys c Escape q
 check "q quits" console_ended c
 finish
